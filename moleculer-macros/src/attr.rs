@@ -1,0 +1,222 @@
+//! The grammar of `#[service(...)]`, `#[action(...)]` and `#[event(...)]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{LitInt, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::json::{Json, parse_meta_object};
+
+/// A service version: `version = 2` or `version = "staging"`.
+pub(crate) enum VersionArg {
+    Number(LitInt),
+    String(LitStr),
+}
+
+/// How the service registers itself for `with_registered_services()`.
+pub(crate) enum Register {
+    /// With `Default`, if the type implements it.
+    Default,
+    /// Not at all (`register = false`).
+    Off,
+    /// With this constructor (`register = "Math::new"`).
+    Constructor(syn::Path),
+}
+
+#[derive(Default)]
+pub(crate) struct ServiceArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) version: Option<VersionArg>,
+    pub(crate) settings: Option<Json>,
+    pub(crate) metadata: Option<Json>,
+    pub(crate) dependencies: Vec<LitStr>,
+    pub(crate) krate: Option<syn::Path>,
+    pub(crate) register: Option<Register>,
+}
+
+/// `params = Type` or `params = { field: "rule", ... }`.
+pub(crate) enum ParamsArg {
+    Type(syn::Type),
+    Schema(Json),
+}
+
+#[derive(Default)]
+pub(crate) struct ActionArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) params: Option<ParamsArg>,
+    pub(crate) visibility: Option<LitStr>,
+    pub(crate) timeout: Option<LitInt>,
+    pub(crate) rest: Option<Json>,
+}
+
+#[derive(Default)]
+pub(crate) struct EventArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) group: Option<LitStr>,
+    pub(crate) params: Option<ParamsArg>,
+}
+
+const SERVICE_KEYS: &str = "name, version, settings, metadata, dependencies, register, crate";
+const ACTION_KEYS: &str = "name, params, visibility, timeout, rest";
+const EVENT_KEYS: &str = "name, group, params";
+
+/// Records keys seen so far and reports the second of a duplicate.
+struct Seen(Vec<String>);
+
+impl Seen {
+    fn first(&mut self, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+        if self.0.iter().any(|k| k == key) {
+            return Err(meta.error(format!("duplicate key `{key}`")));
+        }
+        self.0.push(key.to_owned());
+        Ok(())
+    }
+}
+
+fn key_of(meta: &ParseNestedMeta<'_>) -> String {
+    let path = &meta.path;
+    path.get_ident()
+        .map_or_else(|| quote::quote!(#path).to_string(), ToString::to_string)
+}
+
+/// `key = value` or `key(nested...)` as a JSON object.
+fn json_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Json> {
+    if meta.input.peek(syn::token::Paren) {
+        let content;
+        let paren = syn::parenthesized!(content in meta.input);
+        parse_meta_object(&content, paren.span.join())
+    } else {
+        meta.value()?.parse()
+    }
+}
+
+fn params_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ParamsArg> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Brace) {
+        Ok(ParamsArg::Schema(input.parse()?))
+    } else {
+        Ok(ParamsArg::Type(input.parse()?))
+    }
+}
+
+fn parse_with(tokens: TokenStream, cx: &Ctxt, mut each: impl FnMut(&ParseNestedMeta<'_>, &str) -> syn::Result<()>) {
+    let parser = syn::meta::parser(|meta| {
+        let key = key_of(&meta);
+        each(&meta, &key)
+    });
+    if let Err(err) = parser.parse2(tokens) {
+        cx.push(err);
+    }
+}
+
+pub(crate) fn parse_service_args(tokens: TokenStream, cx: &Ctxt) -> ServiceArgs {
+    let mut args = ServiceArgs::default();
+    let mut seen = Seen(Vec::new());
+    parse_with(tokens, cx, |meta, key| {
+        seen.first(meta, key)?;
+        match key {
+            "name" => args.name = Some(meta.value()?.parse()?),
+            "version" => {
+                let input = meta.value()?;
+                args.version = Some(if input.peek(LitStr) {
+                    VersionArg::String(input.parse()?)
+                } else {
+                    VersionArg::Number(input.parse()?)
+                });
+            }
+            "settings" => args.settings = Some(json_value(meta)?),
+            "metadata" => args.metadata = Some(json_value(meta)?),
+            "dependencies" => {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let list = content.parse_terminated(|i| i.parse::<LitStr>(), Token![,])?;
+                args.dependencies = list.into_iter().collect();
+            }
+            "crate" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                args.krate = Some(lit.parse()?);
+            }
+            "register" => {
+                let input = meta.value()?;
+                args.register = Some(if input.peek(syn::LitBool) {
+                    let lit: syn::LitBool = input.parse()?;
+                    if lit.value { Register::Default } else { Register::Off }
+                } else {
+                    let lit: LitStr = input.parse()?;
+                    Register::Constructor(lit.parse()?)
+                });
+            }
+            _ => {
+                return Err(meta.error(format!(
+                    "unknown `#[service]` key `{key}` (expected one of: {SERVICE_KEYS})"
+                )));
+            }
+        }
+        Ok(())
+    });
+    args
+}
+
+pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
+    let mut args = ActionArgs::default();
+    let mut seen = Seen(Vec::new());
+    parse_with(tokens, cx, |meta, key| {
+        seen.first(meta, key)?;
+        match key {
+            "name" => args.name = Some(meta.value()?.parse()?),
+            "params" => args.params = Some(params_value(meta)?),
+            "visibility" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                if !matches!(lit.value().as_str(), "published" | "public" | "protected" | "private") {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "unknown visibility (expected one of: published, public, protected, private)",
+                    ));
+                }
+                args.visibility = Some(lit);
+            }
+            "timeout" => {
+                let lit: LitInt = meta.value()?.parse()?;
+                lit.base10_parse::<u64>()?;
+                args.timeout = Some(lit);
+            }
+            "rest" => args.rest = Some(meta.value()?.parse()?),
+            _ => {
+                return Err(meta.error(format!(
+                    "unknown `#[action]` key `{key}` (expected one of: {ACTION_KEYS})"
+                )));
+            }
+        }
+        Ok(())
+    });
+    args
+}
+
+pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
+    let mut args = EventArgs::default();
+    let mut seen = Seen(Vec::new());
+    parse_with(tokens, cx, |meta, key| {
+        seen.first(meta, key)?;
+        match key {
+            "name" => args.name = Some(meta.value()?.parse()?),
+            "group" => args.group = Some(meta.value()?.parse()?),
+            "params" => args.params = Some(params_value(meta)?),
+            _ => {
+                return Err(meta.error(format!(
+                    "unknown `#[event]` key `{key}` (expected one of: {EVENT_KEYS})"
+                )));
+            }
+        }
+        Ok(())
+    });
+    args
+}
+
+/// The span of a version argument.
+pub(crate) fn version_span(v: &VersionArg) -> Span {
+    match v {
+        VersionArg::Number(n) => n.span(),
+        VersionArg::String(s) => s.span(),
+    }
+}

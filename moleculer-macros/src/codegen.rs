@@ -1,0 +1,215 @@
+//! Tokens for `#[service]`: the `ServiceDef` impl and the link-time registration.
+//!
+//! Generated code is a thin shim: each handler becomes a non-capturing closure that calls the
+//! user's method and boxes its future; conversion, validation and registration logic live in
+//! the runtime crate. Every path is absolute (`::moleculer::__private`, `::core`, `::std`), so
+//! a user's `type Result = ...` or `#![no_implicit_prelude]` can't break it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemImpl, Type};
+
+use crate::attr::{ParamsArg, Register, ServiceArgs, VersionArg};
+use crate::parse::{Handler, Kind};
+
+pub(crate) struct ServiceGenerator<'a> {
+    pub(crate) args: &'a ServiceArgs,
+    pub(crate) item: &'a ItemImpl,
+    pub(crate) handlers: &'a [Handler],
+    pub(crate) name: String,
+}
+
+impl ServiceGenerator<'_> {
+    fn private(&self) -> TokenStream {
+        match &self.args.krate {
+            Some(path) => quote!(#path::__private),
+            None => quote!(::moleculer::__private),
+        }
+    }
+
+    pub(crate) fn generate(&self) -> TokenStream {
+        let m = self.private();
+        let self_ty = &self.item.self_ty;
+        let (impl_generics, _, where_clause) = self.item.generics.split_for_impl();
+        let spec = self.spec_body();
+        let registration = self.registration();
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
+            const _: () = {
+                impl #impl_generics #m::ServiceDef for #self_ty #where_clause {
+                    fn spec() -> #m::ServiceSpec<Self> {
+                        #spec
+                    }
+                }
+                #registration
+            };
+        }
+    }
+
+    fn spec_body(&self) -> TokenStream {
+        let m = self.private();
+        let name = &self.name;
+        let mut calls = Vec::new();
+        if let Some(version) = &self.args.version {
+            calls.push(match version {
+                VersionArg::Number(n) => quote!(.version(#m::Version::Number(#n))),
+                VersionArg::String(s) => quote!(.version(#m::Version::String(::std::string::String::from(#s)))),
+            });
+        }
+        if let Some(settings) = &self.args.settings {
+            let text = settings.to_json_text();
+            calls.push(quote!(.settings(#m::json(#text))));
+        }
+        if let Some(metadata) = &self.args.metadata {
+            let text = metadata.to_json_text();
+            calls.push(quote!(.metadata(#m::json(#text))));
+        }
+        for dep in &self.args.dependencies {
+            calls.push(quote!(.dependency(#dep)));
+        }
+        for handler in self.handlers {
+            calls.push(self.handler(handler));
+        }
+        quote!(#m::ServiceSpec::<Self>::new(#name) #(#calls)*)
+    }
+
+    fn handler(&self, h: &Handler) -> TokenStream {
+        let m = self.private();
+        match &h.kind {
+            Kind::Action(args) => {
+                let spec = self.callable(h, args.params.as_ref(), quote!(ActionSpec), quote!(Context), quote!(IntoActionResult::into_action_result));
+                let mut extra = Vec::new();
+                if let Some(v) = &args.visibility {
+                    let variant = syn::Ident::new(&capitalize(&v.value()), v.span());
+                    extra.push(quote!(.visibility(#m::Visibility::#variant)));
+                }
+                if let Some(t) = &args.timeout {
+                    extra.push(quote!(.timeout(#t)));
+                }
+                if let Some(rest) = &args.rest {
+                    let text = rest.to_json_text();
+                    extra.push(quote!(.extra("rest", #m::json(#text))));
+                }
+                quote!(.action(#spec #(#extra)*))
+            }
+            Kind::Event(args) => {
+                let spec = self.callable(h, args.params.as_ref(), quote!(EventSpec), quote!(EventContext), quote!(IntoEventResult::into_event_result));
+                let group = args.group.as_ref().map(|g| quote!(.group(#g)));
+                quote!(.event(#spec #group))
+            }
+            Kind::Created => {
+                let ident = &h.ident;
+                let call = if h.takes_broker { quote!(__svc.#ident(__broker)) } else { quote!(__svc.#ident()) };
+                quote_spanned! {h.span=>
+                    .created(|__svc: &Self, __broker: &#m::ServiceBroker| {
+                        let _ = __broker;
+                        #m::IntoLifecycleResult::into_lifecycle_result(#call)
+                    })
+                }
+            }
+            Kind::Started | Kind::Stopped => {
+                let ident = &h.ident;
+                let method = if matches!(h.kind, Kind::Started) { quote!(started) } else { quote!(stopped) };
+                let call = if h.takes_broker { quote!(__svc.#ident(&__broker)) } else { quote!(__svc.#ident()) };
+                quote_spanned! {h.span=>
+                    .#method(|__svc: ::std::sync::Arc<Self>, __broker: #m::ServiceBroker| {
+                        #m::boxed(async move {
+                            let _ = &__broker;
+                            #m::IntoLifecycleResult::into_lifecycle_result(#call.await)
+                        })
+                    })
+                }
+            }
+        }
+    }
+
+    /// `ActionSpec::validated::<P>(name, |svc, ctx| ...)` and its event twin.
+    fn callable(
+        &self,
+        h: &Handler,
+        params: Option<&ParamsArg>,
+        spec: TokenStream,
+        ctx: TokenStream,
+        convert: TokenStream,
+    ) -> TokenStream {
+        let m = self.private();
+        let ident = &h.ident;
+        let name = &h.name;
+        let params_ty: TokenStream = match (params, h.ctx_params()) {
+            (Some(ParamsArg::Type(t)), _) => quote!(#t),
+            (_, Some(t)) => quote!(#t),
+            _ => quote!(#m::serde_json::Value),
+        };
+        let call = if h.ctx_ty.is_some() { quote!(__svc.#ident(__ctx)) } else { quote!({ let _ = __ctx; __svc.#ident() }) };
+        let closure = quote_spanned! {h.span=>
+            |__svc: ::std::sync::Arc<Self>, __ctx: #m::#ctx<#params_ty>| {
+                #m::boxed(async move { #m::#convert(#call.await) })
+            }
+        };
+        match params {
+            Some(ParamsArg::Type(t)) => {
+                let span = t.span();
+                let ctor = quote_spanned!(span=> #m::#spec::validated::<#t>);
+                quote!(#ctor(#name, #closure))
+            }
+            Some(ParamsArg::Schema(schema)) => {
+                let text = schema.to_json_text();
+                quote!(#m::#spec::with_schema::<#params_ty>(#name, #text, #closure))
+            }
+            None => quote!(#m::#spec::new::<#params_ty>(#name, #closure)),
+        }
+    }
+
+    fn registration(&self) -> TokenStream {
+        let m = self.private();
+        let self_ty = &self.item.self_ty;
+        let name = &self.name;
+        let register_fn = match &self.args.register {
+            Some(Register::Off) => return TokenStream::new(),
+            _ if !self.item.generics.params.is_empty() => return TokenStream::new(),
+            Some(Register::Constructor(ctor)) => quote! {
+                ::core::option::Option::Some(broker.add_service(#ctor()))
+            },
+            Some(Register::Default) | None => quote! {
+                #[allow(unused_imports)]
+                use #m::{RegisterDefault as _, RegisterNone as _};
+                (&#m::Probe::<#self_ty>::new()).register(broker)
+            },
+        };
+        quote! {
+            fn __moleculer_register(
+                broker: &#m::ServiceBroker,
+            ) -> ::core::option::Option<#m::Result<()>> {
+                #register_fn
+            }
+            #m::inventory::submit! {
+                #m::ServiceRegistration::new(
+                    #name,
+                    ::core::module_path!(),
+                    #m::full_name_of::<#self_ty>,
+                    __moleculer_register,
+                )
+            }
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// The default service name: the type's name with a lowercase first letter.
+pub(crate) fn default_name(ty: &Type) -> Option<(String, Span)> {
+    let Type::Path(p) = ty else { return None };
+    let ident = &p.path.segments.last()?.ident;
+    let s = ident.to_string();
+    let mut chars = s.chars();
+    let first = chars.next()?.to_lowercase().collect::<String>();
+    Some((first + chars.as_str(), ident.span()))
+}

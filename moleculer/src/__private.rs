@@ -1,0 +1,68 @@
+//! Items the macros' generated code names. Not public API: it changes with the macros.
+
+pub use inventory;
+pub use serde_json;
+
+pub use crate::broker::ServiceBroker;
+pub use crate::context::{Context, EventContext};
+pub use crate::error::{Error, Result};
+pub use crate::payload::Payload;
+pub use crate::service::{
+    ActionSpec, BoxFuture, EventSpec, IntoActionResult, IntoEventResult, IntoLifecycleResult,
+    ServiceDef, ServiceRegistration, ServiceSpec, Version, Visibility,
+};
+
+/// Boxes a future the way handlers are stored.
+pub fn boxed<'a, F>(future: F) -> BoxFuture<'a, F::Output>
+where
+    F: ::core::future::Future + Send + 'a,
+{
+    ::std::boxed::Box::pin(future)
+}
+
+/// Parses a JSON literal the macro produced (always valid; checked at compile time).
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
+/// The full name of a service type (for registrations).
+pub fn full_name_of<S: ServiceDef>() -> ::std::string::String {
+    S::spec().full_name()
+}
+
+/// Picks, at compile time, whether a collected service can be created with `Default`
+/// (autoref specialization: the `&Probe` impl applies only when the `Probe` one does not).
+#[derive(Debug)]
+pub struct Probe<S>(::core::marker::PhantomData<S>);
+
+impl<S> Probe<S> {
+    /// A probe for `S`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Probe<S> {
+        Probe(::core::marker::PhantomData)
+    }
+}
+
+/// Used when the service type implements `Default`.
+pub trait RegisterDefault {
+    /// Adds `S::default()` to the broker.
+    fn register(&self, broker: &ServiceBroker) -> Option<Result<()>>;
+}
+
+impl<S: ServiceDef + Default> RegisterDefault for Probe<S> {
+    fn register(&self, broker: &ServiceBroker) -> Option<Result<()>> {
+        Some(broker.add_service(S::default()))
+    }
+}
+
+/// Used when it does not: the service is skipped.
+pub trait RegisterNone {
+    /// Adds nothing.
+    fn register(&self, broker: &ServiceBroker) -> Option<Result<()>>;
+}
+
+impl<S> RegisterNone for &Probe<S> {
+    fn register(&self, _broker: &ServiceBroker) -> Option<Result<()>> {
+        None
+    }
+}

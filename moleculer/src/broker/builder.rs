@@ -1,0 +1,199 @@
+//! `ServiceBroker::builder()`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use serde_json::json;
+
+use super::{BrokerInner, BrokerState, ServiceBroker};
+use crate::context::ContextId;
+use crate::error::{Error, Result};
+use crate::options::{BrokerOptions, default_node_id};
+use crate::registry::{NodeInfo, Registry};
+use crate::service::ServiceDef;
+
+type AddFn = Box<dyn FnOnce(&ServiceBroker) -> Result<()> + Send>;
+
+/// Builds a [`ServiceBroker`] from options, a config file, the environment and services.
+pub struct BrokerBuilder {
+    options: Result<BrokerOptions>,
+    services: Vec<AddFn>,
+    registered: bool,
+}
+
+impl BrokerBuilder {
+    pub(super) fn new() -> BrokerBuilder {
+        BrokerBuilder {
+            options: Ok(BrokerOptions::default()),
+            services: Vec::new(),
+            registered: false,
+        }
+    }
+
+    fn map(mut self, f: impl FnOnce(&mut BrokerOptions)) -> BrokerBuilder {
+        if let Ok(options) = &mut self.options {
+            f(options);
+        }
+        self
+    }
+
+    /// Replaces all options.
+    pub fn options(mut self, options: BrokerOptions) -> BrokerBuilder {
+        self.options = Ok(options);
+        self
+    }
+
+    /// Loads options the way Moleculer Runner does: a `moleculer.config.toml`/`.json` (or the
+    /// file named by the environment), then environment variables (`NODEID`, `NAMESPACE`,
+    /// `TRANSPORTER`, `MOL_...`).
+    pub fn load_config(mut self) -> BrokerBuilder {
+        self.options = BrokerOptions::load().map_err(Error::from);
+        self
+    }
+
+    /// Loads options from a `.toml` or `.json` file.
+    pub fn config_file(mut self, path: impl AsRef<Path>) -> BrokerBuilder {
+        self.options = BrokerOptions::from_file(path).map_err(Error::from);
+        self
+    }
+
+    /// Applies the environment variables over the options so far.
+    pub fn env(mut self) -> BrokerBuilder {
+        self.options = self
+            .options
+            .and_then(|o| o.apply_env().map_err(Error::from));
+        self
+    }
+
+    /// Sets the node id (default: `hostname-pid`).
+    pub fn node_id(self, node_id: impl Into<String>) -> BrokerBuilder {
+        let node_id = node_id.into();
+        self.map(|o| o.node_id = Some(node_id))
+    }
+
+    /// Sets the namespace.
+    pub fn namespace(self, namespace: impl Into<String>) -> BrokerBuilder {
+        let namespace = namespace.into();
+        self.map(|o| o.namespace = namespace)
+    }
+
+    /// Sets the default request timeout in milliseconds (0: none).
+    pub fn request_timeout(self, ms: u64) -> BrokerBuilder {
+        self.map(|o| o.request_timeout = ms)
+    }
+
+    /// Sets the maximum call depth (0: unlimited).
+    pub fn max_call_level(self, level: u32) -> BrokerBuilder {
+        self.map(|o| o.max_call_level = level)
+    }
+
+    /// Adds a service.
+    pub fn service<S: ServiceDef>(mut self, service: S) -> BrokerBuilder {
+        self.services
+            .push(Box::new(move |broker: &ServiceBroker| broker.add_service(service)));
+        self
+    }
+
+    /// Adds every `#[service]` collected at link time (see
+    /// [`ServiceRegistration`](crate::service::ServiceRegistration)).
+    #[cfg(feature = "inventory")]
+    pub fn with_registered_services(mut self) -> BrokerBuilder {
+        self.registered = true;
+        self
+    }
+
+    /// Creates the broker and its services (running their `created` handlers).
+    ///
+    /// # Errors
+    /// A `BrokerOptionsError` for bad options, a `ServiceSchemaError` for a bad service or two
+    /// collected services with the same name.
+    pub fn build(self) -> Result<ServiceBroker> {
+        let options = self.options?;
+        let node_id: Arc<str> = Arc::from(options.node_id.clone().unwrap_or_else(default_node_id));
+        if node_id.is_empty() {
+            return Err(Error::broker_options("`nodeID` can't be empty", None));
+        }
+        let instance_id = ContextId::generate().to_string();
+        let local_node = NodeInfo {
+            id: node_id.to_string(),
+            instance_id: instance_id.clone(),
+            available: true,
+            local: true,
+            client: json!({
+                "type": "rust",
+                "version": env!("CARGO_PKG_VERSION"),
+                "langVersion": crate::RUST_VERSION,
+            }),
+            metadata: options.metadata.clone(),
+            ip_list: crate::broker::internal::ip_list(),
+            hostname: crate::broker::internal::hostname(),
+            seq: 1,
+            cpu: None,
+        };
+        let broker = ServiceBroker {
+            inner: Arc::new(BrokerInner {
+                registry: Registry::new(options.registry.prefer_local),
+                node_id,
+                instance_id,
+                services: Mutex::new(Vec::new()),
+                state: Mutex::new(BrokerState::Created),
+                started_at: Instant::now(),
+                seq: AtomicU64::new(1),
+                local_node,
+                options,
+            }),
+        };
+        if broker.inner.options.internal_services {
+            broker.add_service(crate::broker::internal::NodeService)?;
+        }
+        #[cfg(feature = "inventory")]
+        if self.registered {
+            add_registered(&broker)?;
+        }
+        for add in self.services {
+            add(&broker)?;
+        }
+        Ok(broker)
+    }
+}
+
+#[cfg(feature = "inventory")]
+fn add_registered(broker: &ServiceBroker) -> Result<()> {
+    let all = crate::service::ServiceRegistration::all();
+    for pair in all.windows(2) {
+        if pair[0].full_name() == pair[1].full_name() {
+            return Err(Error::service_schema(
+                format!(
+                    "two registered services are named `{}` (in `{}` and `{}`)",
+                    pair[0].full_name(),
+                    pair[0].module_path,
+                    pair[1].module_path
+                ),
+                None,
+            ));
+        }
+    }
+    for registration in all {
+        match registration.add_to(broker) {
+            Some(result) => result?,
+            None => tracing::debug!(
+                service = registration.name,
+                "collected service skipped: its type has no `Default` and no `register` constructor"
+            ),
+        }
+    }
+    Ok(())
+}
+
+impl std::fmt::Debug for BrokerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerBuilder")
+            .field("options", &self.options)
+            .field("services", &self.services.len())
+            .field("registered", &self.registered)
+            .finish()
+    }
+}

@@ -1,0 +1,222 @@
+//! `call`: endpoint selection, context creation, timeout, fallback and meta merge-back.
+//!
+//! The path of one local call, in order: look up the action's endpoint list in the current
+//! registry snapshot; pick an endpoint (`nodeID`, the `$` rule, preferLocal, round-robin);
+//! build the context from the options and the parent (level, request id, meta, distributed
+//! timeout, `maxCallLevel`); run the endpoint's handler, under a timer when a timeout applies;
+//! merge the callee's meta into the parent's; apply `fallbackResponse` to a failure.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::ServiceBroker;
+use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse};
+use crate::error::{Error, Result};
+use crate::payload::Payload;
+use crate::registry::ActionEndpoint;
+
+impl ServiceBroker {
+    /// Calls an action and converts its result into `R`.
+    ///
+    /// `params` may be any serializable value; when the action's params type is the same type,
+    /// it is handed over without serializing. `R` may be the action's result type (moved as
+    /// well) or any type it deserializes into, such as `serde_json::Value`.
+    ///
+    /// # Errors
+    /// `ServiceNotFoundError`, `ServiceNotAvailableError`, `ValidationError`,
+    /// `RequestTimeoutError`, `MaxCallLevelError`, `RequestSkippedError`, or the handler's own
+    /// error.
+    pub async fn call<R, P>(&self, action: &str, params: P) -> Result<R>
+    where
+        R: DeserializeOwned + 'static,
+        P: Serialize + Send + Sync + 'static,
+    {
+        self.call_with(action, params, CallOptions::new()).await
+    }
+
+    /// Calls an action with options.
+    ///
+    /// # Errors
+    /// As [`ServiceBroker::call`].
+    pub async fn call_with<R, P>(&self, action: &str, params: P, options: CallOptions) -> Result<R>
+    where
+        R: DeserializeOwned + 'static,
+        P: Serialize + Send + Sync + 'static,
+    {
+        let result = self
+            .call_payload(action, Payload::typed(params), options)
+            .await?;
+        into_result(result, action)
+    }
+
+    /// Calls an action with JSON params and returns the JSON result.
+    ///
+    /// # Errors
+    /// As [`ServiceBroker::call`].
+    pub async fn call_json(&self, action: &str, params: Value) -> Result<Value> {
+        self.call(action, params).await
+    }
+
+    /// Calls an action with a [`Payload`] and returns the raw result [`Payload`].
+    ///
+    /// # Errors
+    /// As [`ServiceBroker::call`].
+    pub async fn call_payload(
+        &self,
+        action: &str,
+        params: Payload,
+        mut options: CallOptions,
+    ) -> Result<Payload> {
+        let endpoint = self.select_endpoint(action, options.node_id.as_deref())?;
+        let ctx = self.new_call_context(&endpoint, &mut options)?;
+        let params = match params.as_json() {
+            Some(Value::Null) => Payload::empty_object(),
+            _ => params,
+        };
+        let timeout = ctx.timeout.map(|(t, _)| t);
+        let handler = endpoint.handler.clone();
+        let running = handler(Context::from_parts(params, ctx.clone()));
+        let result = match timeout {
+            Some(t) => match tokio::time::timeout(t, running).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::request_timeout(action, &endpoint.node_id)),
+            },
+            None => running.await,
+        };
+        if let Some(parent) = &options.parent {
+            parent.merge_meta_from(&ctx);
+        }
+        match (result, options.fallback_response) {
+            (Ok(value), _) => Ok(value),
+            (Err(err), Some(FallbackResponse::Value(v))) => {
+                tracing::debug!(action, error = %err, "call failed, using the fallback response");
+                Ok(v)
+            }
+            (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
+            (Err(err), None) => Err(err),
+        }
+    }
+
+    /// Picks the endpoint of `action`, on `node_id` if given.
+    pub(crate) fn select_endpoint(
+        &self,
+        action: &str,
+        node_id: Option<&str>,
+    ) -> Result<Arc<ActionEndpoint>> {
+        let catalog = self.inner.registry.catalog();
+        let Some(list) = catalog.actions.get(action) else {
+            return Err(Error::service_not_found(action, node_id));
+        };
+        match node_id {
+            Some(node) => list
+                .on_node(node)
+                .ok_or_else(|| Error::service_not_found(action, Some(node))),
+            None => list
+                .next(self.inner.registry.prefer_local)
+                .ok_or_else(|| Error::service_not_available(action, None)),
+        }
+    }
+
+    /// Node's `Context.create` plus the guards of `ctx.call` (max call level, distributed
+    /// timeout).
+    fn new_call_context(
+        &self,
+        endpoint: &ActionEndpoint,
+        options: &mut CallOptions,
+    ) -> Result<Arc<ContextInner>> {
+        let inner = &self.inner;
+        let parent = options.parent.as_deref();
+        let mut deadline = None;
+        if let Some(parent) = parent {
+            let max = inner.options.max_call_level;
+            if max > 0 && parent.level >= max {
+                return Err(Error::max_call_level(&inner.node_id, parent.level));
+            }
+            if let Some(remaining) = parent.remaining() {
+                if remaining.is_zero() {
+                    return Err(Error::request_skipped(&endpoint.def.name, &inner.node_id));
+                }
+                deadline = Some(remaining);
+            }
+        }
+        if let Some(remaining) = deadline {
+            let given = options.timeout.filter(|t| !t.is_zero());
+            options.timeout = Some(given.map_or(remaining, |t| t.min(remaining)));
+        }
+        let timeout = effective_timeout(options, endpoint, self);
+        let meta = merged_meta(parent, options.meta.take());
+        Ok(Arc::new(ContextInner {
+            broker: self.clone(),
+            id: ContextId::generate(),
+            request_id: options
+                .request_id
+                .take()
+                .or_else(|| parent.map(|p| p.request_id().clone())),
+            parent_id: parent.map(|p| p.id.clone()),
+            level: parent.map_or(1, |p| p.level + 1),
+            caller: options
+                .caller
+                .take()
+                .map(Arc::from)
+                .or_else(|| parent.and_then(|p| p.service.clone())),
+            node_id: endpoint.node_id.clone(),
+            target: Some(endpoint.def.name.clone()),
+            service: Some(endpoint.service.full_name.clone()),
+            meta: Mutex::new(meta),
+            headers: options.headers.take().unwrap_or_default(),
+            response_headers: Mutex::new(Map::new()),
+            locals: Mutex::new(None),
+            tracing: parent.and_then(|p| p.tracing),
+            // Recorded so that sub-calls get the remaining time (distributed timeout).
+            timeout: timeout.map(|t| (t, Instant::now())),
+            event: None,
+        }))
+    }
+}
+
+/// `{...parent.meta, ...opts.meta}`, or the options' meta, or `{}`.
+pub(crate) fn merged_meta(
+    parent: Option<&ContextInner>,
+    own: Option<Map<String, Value>>,
+) -> Map<String, Value> {
+    match (parent, own) {
+        (None, own) => own.unwrap_or_default(),
+        (Some(parent), own) => {
+            let mut meta = parent.meta.lock().clone();
+            if let Some(own) = own {
+                meta.extend(own);
+            }
+            meta
+        }
+    }
+}
+
+/// The call's timeout: the option, else the action's, else `requestTimeout`; `None` for 0.
+fn effective_timeout(
+    options: &CallOptions,
+    endpoint: &ActionEndpoint,
+    broker: &ServiceBroker,
+) -> Option<Duration> {
+    let timeout = options
+        .timeout
+        .or_else(|| endpoint.def.timeout.map(Duration::from_millis))
+        .unwrap_or(Duration::from_millis(broker.inner.options.request_timeout));
+    (!timeout.is_zero()).then_some(timeout)
+}
+
+/// Converts a call's result payload into the caller's type.
+pub(crate) fn into_result<R: DeserializeOwned + 'static>(payload: Payload, action: &str) -> Result<R> {
+    let type_name = payload.type_name();
+    payload.into_typed::<R>().map_err(|e| {
+        Error::server(format!(
+            "the response of '{action}' ({type_name}) does not convert into `{}`: {e}",
+            std::any::type_name::<R>()
+        ))
+        .with_type("INVALID_RESPONSE")
+    })
+}

@@ -1,0 +1,229 @@
+//! Starting and stopping the broker and its services (Node's `start`, `stop`,
+//! `Service._start`, `Service._stop`, `waitForServices`).
+//!
+//! `start` starts every service concurrently; each first waits for its `dependencies`, then
+//! runs its `started` handlers, then is registered, so dependent services start in dependency
+//! order and a service is callable as soon as its own `started` finished. `stop` unregisters
+//! and stops the services one by one in reverse order of addition.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+
+use super::{BrokerState, ServiceBroker, ServiceSlot};
+use crate::error::{Error, Result};
+use crate::registry::ServiceEntry;
+use crate::service::ServiceDef;
+
+impl ServiceBroker {
+    /// Adds a service (running its `created` handlers). A service added after `start` is
+    /// started at once, in the background.
+    ///
+    /// # Errors
+    /// `ServiceSchemaError` for an invalid service, or the error of a `created` handler.
+    pub fn add_service<S: ServiceDef>(&self, service: S) -> Result<()> {
+        let local = S::spec().bind(service, self)?;
+        let slot = Arc::new(ServiceSlot {
+            service: local,
+            started: Mutex::new(false),
+        });
+        self.inner.services.lock().push(slot.clone());
+        if *self.inner.state.lock() == BrokerState::Started {
+            let broker = self.clone();
+            tokio::spawn(async move {
+                if let Err(err) = broker.start_service(&slot).await {
+                    tracing::error!(error = %err, "failed to start a service added at run time");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Starts the broker: every service's `started` after its dependencies, then
+    /// `$broker.started`.
+    ///
+    /// # Errors
+    /// The first service that failed to start (its dependencies timed out, or `started`
+    /// failed); `BrokerOptionsError` if the broker is not in a startable state.
+    pub async fn start(&self) -> Result<()> {
+        {
+            let mut state = self.inner.state.lock();
+            if *state != BrokerState::Created && *state != BrokerState::Stopped {
+                return Err(Error::broker_options("the broker is already started", None));
+            }
+            *state = BrokerState::Starting;
+        }
+        let slots: Vec<_> = self.inner.services.lock().clone();
+        let results = join_all(slots.iter().map(|slot| self.start_service(slot))).await;
+        if let Some(err) = results.into_iter().find_map(Result::err) {
+            tracing::error!(error = %err, "broker start failed");
+            *self.inner.state.lock() = BrokerState::Created;
+            return Err(err);
+        }
+        *self.inner.state.lock() = BrokerState::Started;
+        tracing::info!(
+            node_id = %self.inner.node_id,
+            services = slots.len(),
+            "ServiceBroker with {} service(s) started",
+            slots.len()
+        );
+        self.broadcast_local("$broker.started", json!({})).await?;
+        Ok(())
+    }
+
+    async fn start_service(&self, slot: &Arc<ServiceSlot>) -> Result<()> {
+        let service = &slot.service;
+        let info = &service.info;
+        if !info.dependencies.is_empty() {
+            let names: Vec<&str> = info.dependencies.iter().map(|d| d.full_name.as_str()).collect();
+            let timeout = setting_ms(&info.settings, "$dependencyTimeout")
+                .unwrap_or(self.inner.options.dependency_timeout);
+            tracing::info!(service = %info.full_name, ?names, "waiting for dependencies");
+            self.wait_for_services(&names, (timeout > 0).then(|| Duration::from_millis(timeout)))
+                .await?;
+        }
+        if let Some(started) = &service.started {
+            started(self.clone()).await?;
+        }
+        self.inner.registry.register(ServiceEntry {
+            node_id: self.inner.node_id.clone(),
+            local: true,
+            info: info.clone(),
+            actions: service.actions.clone(),
+            events: service.events.clone(),
+        });
+        *slot.started.lock() = true;
+        self.inner
+            .seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(service = %info.full_name, "service started");
+        self.broadcast_local("$services.changed", json!({ "localService": true }))
+            .await?;
+        Ok(())
+    }
+
+    /// Stops the broker: `$broker.stopping` hooks, every service's `stopped` (reverse order),
+    /// then `$broker.stopped`.
+    ///
+    /// # Errors
+    /// The first `stopped` handler's error (the others still run).
+    pub async fn stop(&self) -> Result<()> {
+        {
+            let mut state = self.inner.state.lock();
+            if *state == BrokerState::Stopping || *state == BrokerState::Stopped {
+                return Ok(());
+            }
+            *state = BrokerState::Stopping;
+        }
+        let slots: Vec<_> = self.inner.services.lock().clone();
+        let mut first_error = None;
+        for slot in slots.iter().rev() {
+            if !std::mem::take(&mut *slot.started.lock()) {
+                continue;
+            }
+            let info = &slot.service.info;
+            self.inner
+                .registry
+                .unregister(&self.inner.node_id, &info.full_name);
+            if let Some(stopped) = &slot.service.stopped {
+                if let Err(err) = stopped(self.clone()).await {
+                    tracing::error!(service = %info.full_name, error = %err, "service stop failed");
+                    first_error.get_or_insert(err);
+                }
+            }
+            tracing::info!(service = %info.full_name, "service stopped");
+        }
+        self.broadcast_local("$broker.stopped", json!({})).await?;
+        *self.inner.state.lock() = BrokerState::Stopped;
+        tracing::info!(node_id = %self.inner.node_id, "ServiceBroker stopped");
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Waits until every named service (full names such as `"v2.users"`) is available on some
+    /// node.
+    ///
+    /// # Errors
+    /// `MoleculerServerError` `WAITFOR_SERVICES` with `{services, statuses}` when `timeout`
+    /// passes first.
+    pub async fn wait_for_services(&self, names: &[&str], timeout: Option<Duration>) -> Result<()> {
+        let mut changes = self.inner.registry.subscribe();
+        let wait = async {
+            loop {
+                let catalog = self.inner.registry.snapshot();
+                if names.iter().all(|n| catalog.has_service(n)) {
+                    return;
+                }
+                drop(catalog);
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        match timeout {
+            None => {
+                wait.await;
+                Ok(())
+            }
+            Some(t) => match tokio::time::timeout(t, wait).await {
+                Ok(()) => Ok(()),
+                Err(_) => {
+                    let catalog = self.inner.registry.snapshot();
+                    let statuses: Vec<Value> = names
+                        .iter()
+                        .map(|n| json!({ "name": n, "available": catalog.has_service(n) }))
+                        .collect();
+                    Err(Error::server("Services waiting is timed out.")
+                        .with_type("WAITFOR_SERVICES")
+                        .with_data(json!({ "services": names, "statuses": statuses })))
+                }
+            },
+        }
+    }
+
+    /// Starts the broker, waits for Ctrl-C or SIGTERM, then stops it gracefully; a second
+    /// signal ends the process at once.
+    ///
+    /// # Errors
+    /// A failed start or stop.
+    pub async fn run(&self) -> Result<()> {
+        self.start().await?;
+        shutdown_signal().await;
+        tracing::info!("shutdown signal received, stopping (press Ctrl-C again to force)");
+        tokio::select! {
+            result = self.stop() => result,
+            () = shutdown_signal() => {
+                tracing::warn!("second signal received, exiting without a graceful stop");
+                std::process::exit(130);
+            }
+        }
+    }
+}
+
+fn setting_ms(settings: &serde_json::Map<String, Value>, key: &str) -> Option<u64> {
+    settings.get(key).and_then(Value::as_f64).map(|v| v.max(0.0) as u64)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

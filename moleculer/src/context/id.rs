@@ -1,0 +1,103 @@
+//! Context ids: cheap to make, UUID-shaped when printed.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// The id of a context (Node's `ctx.id`, `requestID`, `parentID`).
+///
+/// Locally made ids are a per-process random prefix plus a counter, printed in the UUID v4
+/// layout Node uses; making one costs an atomic increment. Ids that arrive from other nodes are
+/// kept as the strings they were.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ContextId(IdRepr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum IdRepr {
+    Local(u128),
+    Foreign(Arc<str>),
+}
+
+fn process_prefix() -> u64 {
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    *PREFIX.get_or_init(|| fastrand::u64(..))
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(1);
+
+impl ContextId {
+    /// A new unique id.
+    pub fn generate() -> ContextId {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        ContextId(IdRepr::Local(
+            (u128::from(process_prefix()) << 64) | u128::from(n),
+        ))
+    }
+
+    /// An id received from elsewhere.
+    pub fn from_string(id: impl Into<Arc<str>>) -> ContextId {
+        ContextId(IdRepr::Foreign(id.into()))
+    }
+}
+
+impl fmt::Display for ContextId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            IdRepr::Foreign(s) => f.write_str(s),
+            IdRepr::Local(n) => {
+                // Version nibble 4 and variant bits 10, as a v4 UUID has them.
+                let v = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+                write!(
+                    f,
+                    "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                    (v >> 96) as u32,
+                    (v >> 80) as u16,
+                    (v >> 64) as u16,
+                    (v >> 48) as u16,
+                    v & 0xFFFF_FFFF_FFFF
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ContextId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ContextId({self})")
+    }
+}
+
+impl From<&str> for ContextId {
+    fn from(s: &str) -> ContextId {
+        ContextId::from_string(s)
+    }
+}
+
+impl From<String> for ContextId {
+    fn from(s: String) -> ContextId {
+        ContextId::from_string(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_uuid_shaped() {
+        let a = ContextId::generate().to_string();
+        let b = ContextId::generate().to_string();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        let parts: Vec<&str> = a.split('-').collect();
+        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert!(parts[2].starts_with('4'));
+        assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn foreign_ids_print_as_given() {
+        assert_eq!(ContextId::from("abc").to_string(), "abc");
+    }
+}

@@ -1,0 +1,384 @@
+//! The request context (Node's `Context`, `src/context.js`).
+//!
+//! A handler receives a [`Context<P>`] (actions) or an [`EventContext<P>`] (events): the params
+//! as `P`, and the request's ids, level, caller, meta, headers and locals. Sub-calls made with
+//! [`Context::call`] carry the context along: the level grows, the request id and meta follow,
+//! the remaining distributed timeout shrinks, and meta set by the callee merges back.
+
+mod id;
+mod options;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, MutexGuard};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use id::ContextId;
+pub use options::{CallOptions, EmitOptions, FallbackResponse};
+
+use crate::broker::ServiceBroker;
+use crate::error::Result;
+
+/// How an event reached a handler (Node's `ctx.eventType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// `emit`: one handler per group.
+    Emit,
+    /// `broadcast`: every handler.
+    Broadcast,
+    /// `broadcastLocal`: every local handler.
+    BroadcastLocal,
+}
+
+impl EventType {
+    /// Node's name: `"emit"`, `"broadcast"` or `"broadcastLocal"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Emit => "emit",
+            EventType::Broadcast => "broadcast",
+            EventType::BroadcastLocal => "broadcastLocal",
+        }
+    }
+}
+
+/// The event part of a context.
+#[derive(Debug)]
+pub(crate) struct EventInfo {
+    pub(crate) name: Arc<str>,
+    pub(crate) event_type: EventType,
+    pub(crate) groups: Option<Vec<String>>,
+}
+
+/// Per-request scratch space; never sent anywhere.
+type Locals = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// Everything about a request except its params; shared by the caller and the handler so that
+/// meta written by the handler is seen by the caller.
+pub(crate) struct ContextInner {
+    pub(crate) broker: ServiceBroker,
+    pub(crate) id: ContextId,
+    pub(crate) request_id: Option<ContextId>,
+    pub(crate) parent_id: Option<ContextId>,
+    pub(crate) level: u32,
+    pub(crate) caller: Option<Arc<str>>,
+    pub(crate) node_id: Arc<str>,
+    /// The action or event name being handled.
+    pub(crate) target: Option<Arc<str>>,
+    /// The full name of the service whose handler runs: the `caller` of its sub-calls.
+    pub(crate) service: Option<Arc<str>>,
+    pub(crate) meta: Mutex<Map<String, Value>>,
+    pub(crate) headers: Map<String, Value>,
+    pub(crate) response_headers: Mutex<Map<String, Value>>,
+    pub(crate) locals: Mutex<Option<Locals>>,
+    pub(crate) tracing: Option<bool>,
+    /// The effective timeout and when it started counting (distributed timeout).
+    pub(crate) timeout: Option<(Duration, Instant)>,
+    pub(crate) event: Option<EventInfo>,
+}
+
+impl ContextInner {
+    /// The request id: the given one, else the context's own id.
+    pub(crate) fn request_id(&self) -> &ContextId {
+        self.request_id.as_ref().unwrap_or(&self.id)
+    }
+
+    /// Time left of the distributed timeout, if one runs.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        self.timeout
+            .map(|(timeout, start)| timeout.saturating_sub(start.elapsed()))
+    }
+
+    /// Merges a sub-call's meta back into this one (Node: `Object.assign(this.meta, sub.meta)`).
+    pub(crate) fn merge_meta_from(&self, sub: &ContextInner) {
+        if std::ptr::eq(self, sub) {
+            return;
+        }
+        let sub_meta = sub.meta.lock();
+        if sub_meta.is_empty() {
+            return;
+        }
+        let mut meta = self.meta.lock();
+        for (k, v) in sub_meta.iter() {
+            meta.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+impl fmt::Debug for ContextInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &self.id)
+            .field("request_id", self.request_id())
+            .field("parent_id", &self.parent_id)
+            .field("level", &self.level)
+            .field("caller", &self.caller)
+            .field("node_id", &self.node_id)
+            .field("target", &self.target)
+            .field("meta", &*self.meta.lock())
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
+
+/// The context of an action call, with params of type `P` (JSON by default).
+pub struct Context<P = Value> {
+    /// The call's params.
+    pub params: P,
+    pub(crate) inner: Arc<ContextInner>,
+}
+
+/// The context of an event, with a payload of type `P` (JSON by default).
+pub struct EventContext<P = Value> {
+    /// The event's payload (Node's `ctx.params`).
+    pub params: P,
+    pub(crate) inner: Arc<ContextInner>,
+}
+
+/// Accessors and sub-calls shared by [`Context`] and [`EventContext`].
+macro_rules! common_context_api {
+    ($ty:ident) => {
+        impl<P> $ty<P> {
+            pub(crate) fn from_parts(params: P, inner: Arc<ContextInner>) -> $ty<P> {
+                $ty { params, inner }
+            }
+
+            /// Replaces the params, keeping the rest of the context.
+            pub fn with_params<Q>(self, params: Q) -> $ty<Q> {
+                $ty { params, inner: self.inner }
+            }
+
+            /// The context id.
+            pub fn id(&self) -> &ContextId {
+                &self.inner.id
+            }
+
+            /// The request id: the root context's id, or the one the caller gave.
+            pub fn request_id(&self) -> &ContextId {
+                self.inner.request_id()
+            }
+
+            /// The parent context's id; `None` for a root context.
+            pub fn parent_id(&self) -> Option<&ContextId> {
+                self.inner.parent_id.as_ref()
+            }
+
+            /// The call depth: 1 for a root context.
+            pub fn level(&self) -> u32 {
+                self.inner.level
+            }
+
+            /// The full name of the calling service, if the call came from a service.
+            pub fn caller(&self) -> Option<&str> {
+                self.inner.caller.as_deref()
+            }
+
+            /// The node the request came from (the local node for local calls).
+            pub fn node_id(&self) -> &str {
+                &self.inner.node_id
+            }
+
+            /// The tracing flag that travels with the request (`None` when tracing is off).
+            pub fn tracing(&self) -> Option<bool> {
+                self.inner.tracing
+            }
+
+            /// The request meta; changes are visible to the caller after the handler returns.
+            pub fn meta(&self) -> MutexGuard<'_, Map<String, Value>> {
+                self.inner.meta.lock()
+            }
+
+            /// Sets one meta key.
+            pub fn set_meta(&self, key: impl Into<String>, value: impl Into<Value>) {
+                self.inner.meta.lock().insert(key.into(), value.into());
+            }
+
+            /// The request headers (protocol v5); they do not travel to sub-calls.
+            pub fn headers(&self) -> &Map<String, Value> {
+                &self.inner.headers
+            }
+
+            /// Stores a value in the request's locals (per request, never sent anywhere).
+            pub fn set_local<T: Send + Sync + 'static>(&self, value: T) {
+                self.inner
+                    .locals
+                    .lock()
+                    .get_or_insert_with(HashMap::new)
+                    .insert(TypeId::of::<T>(), Box::new(value));
+            }
+
+            /// Reads a value from the request's locals.
+            pub fn local<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+                self.inner
+                    .locals
+                    .lock()
+                    .as_ref()?
+                    .get(&TypeId::of::<T>())?
+                    .downcast_ref::<T>()
+                    .cloned()
+            }
+
+            /// The broker running the handler.
+            pub fn broker(&self) -> &ServiceBroker {
+                &self.inner.broker
+            }
+
+            /// Calls an action as a sub-call of this context.
+            ///
+            /// # Errors
+            /// As [`ServiceBroker::call`].
+            pub async fn call<R, Q>(&self, action: &str, params: Q) -> Result<R>
+            where
+                R: DeserializeOwned + 'static,
+                Q: Serialize + Send + Sync + 'static,
+            {
+                self.call_with(action, params, CallOptions::new()).await
+            }
+
+            /// Calls an action as a sub-call of this context, with options.
+            ///
+            /// # Errors
+            /// As [`ServiceBroker::call`].
+            pub async fn call_with<R, Q>(
+                &self,
+                action: &str,
+                params: Q,
+                mut options: CallOptions,
+            ) -> Result<R>
+            where
+                R: DeserializeOwned + 'static,
+                Q: Serialize + Send + Sync + 'static,
+            {
+                options.parent = Some(self.inner.clone());
+                self.inner.broker.call_with(action, params, options).await
+            }
+
+            /// Emits an event from within this context.
+            ///
+            /// # Errors
+            /// Only with [`EmitOptions::throw_error`].
+            pub async fn emit<Q>(&self, event: &str, payload: Q) -> Result<()>
+            where
+                Q: Serialize + Send + Sync + 'static,
+            {
+                self.emit_with(event, payload, EmitOptions::new()).await
+            }
+
+            /// Emits an event from within this context, with options.
+            ///
+            /// # Errors
+            /// Only with [`EmitOptions::throw_error`].
+            pub async fn emit_with<Q>(
+                &self,
+                event: &str,
+                payload: Q,
+                mut options: EmitOptions,
+            ) -> Result<()>
+            where
+                Q: Serialize + Send + Sync + 'static,
+            {
+                options.parent = Some(self.inner.clone());
+                self.inner.broker.emit_with(event, payload, options).await
+            }
+
+            /// Broadcasts an event from within this context.
+            ///
+            /// # Errors
+            /// Only with [`EmitOptions::throw_error`].
+            pub async fn broadcast<Q>(&self, event: &str, payload: Q) -> Result<()>
+            where
+                Q: Serialize + Send + Sync + 'static,
+            {
+                let options = EmitOptions {
+                    parent: Some(self.inner.clone()),
+                    ..EmitOptions::default()
+                };
+                self.inner.broker.broadcast_with(event, payload, options).await
+            }
+        }
+
+        impl<P: fmt::Debug> fmt::Debug for $ty<P> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("params", &self.params)
+                    .field("inner", &self.inner)
+                    .finish()
+            }
+        }
+    };
+}
+
+common_context_api!(Context);
+common_context_api!(EventContext);
+
+impl<P> Context<P> {
+    /// The full name of the action being handled.
+    pub fn action_name(&self) -> Option<&str> {
+        self.inner.target.as_deref()
+    }
+
+    /// The full name of the service whose handler runs.
+    pub fn service_name(&self) -> Option<&str> {
+        self.inner.service.as_deref()
+    }
+
+    /// Sets a response header (protocol v5 `RES.headers`).
+    pub fn set_response_header(&self, key: impl Into<String>, value: impl Into<Value>) {
+        self.inner
+            .response_headers
+            .lock()
+            .insert(key.into(), value.into());
+    }
+
+    /// The response headers set so far.
+    pub fn response_headers(&self) -> Map<String, Value> {
+        self.inner.response_headers.lock().clone()
+    }
+
+    /// Time left of the distributed timeout, if one runs.
+    pub fn remaining_timeout(&self) -> Option<Duration> {
+        self.inner.remaining()
+    }
+
+    /// Calls several actions at once as sub-calls of this context (Node's `ctx.mcall`).
+    ///
+    /// # Errors
+    /// As [`ServiceBroker::mcall`].
+    pub async fn mcall(&self, calls: crate::broker::MultiCall) -> Result<Value> {
+        let options = CallOptions {
+            parent: Some(self.inner.clone()),
+            ..CallOptions::default()
+        };
+        self.inner.broker.mcall_with(calls, options).await
+    }
+}
+
+impl<P> EventContext<P> {
+    /// The concrete event name (not the pattern the handler subscribed with).
+    pub fn event_name(&self) -> &str {
+        self.inner.event.as_ref().map_or("", |e| &e.name)
+    }
+
+    /// How the event was sent.
+    pub fn event_type(&self) -> EventType {
+        self.inner
+            .event
+            .as_ref()
+            .map_or(EventType::Emit, |e| e.event_type)
+    }
+
+    /// The groups the event was sent to, if the sender named any.
+    pub fn event_groups(&self) -> Option<&[String]> {
+        self.inner.event.as_ref()?.groups.as_deref()
+    }
+
+    /// The full name of the service whose handler runs.
+    pub fn service_name(&self) -> Option<&str> {
+        self.inner.service.as_deref()
+    }
+}

@@ -1,0 +1,86 @@
+//! Moleculer microservices for Rust.
+//!
+//! Write services as plain Rust with `#[service]`, `#[action]` and `#[event]`; a
+//! [`ServiceBroker`] runs them, calls their actions, delivers their events, and speaks
+//! Moleculer's semantics and errors, so the same services can join a Node.js Moleculer cluster.
+//!
+//! ```
+//! use moleculer::prelude::*;
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize, Validate, JsonSchema)]
+//! struct AddParams {
+//!     #[validate(range(min = -1e9, max = 1e9))]
+//!     a: f64,
+//!     b: f64,
+//! }
+//!
+//! #[derive(Default)]
+//! struct Math;
+//!
+//! #[service(name = "math", version = 2)]
+//! impl Math {
+//!     #[action(params = AddParams)]
+//!     async fn add(&self, ctx: Context<AddParams>) -> Result<f64> {
+//!         Ok(ctx.params.a + ctx.params.b)
+//!     }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let broker = ServiceBroker::builder().service(Math).build()?;
+//! broker.start().await?;
+//! let sum: f64 = broker.call("v2.math.add", serde_json::json!({"a": 1, "b": 2})).await?;
+//! assert_eq!(sum, 3.0);
+//! broker.stop().await?;
+//! # Ok::<(), moleculer::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `inventory` | yes | `ServiceBroker::builder().with_registered_services()` collects every `#[service]` at link time |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod broker;
+pub mod context;
+pub mod error;
+pub mod logging;
+pub mod options;
+pub mod payload;
+pub mod registry;
+pub mod service;
+pub mod validation;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use broker::{BrokerBuilder, CallDef, MultiCall, ServiceBroker};
+pub use context::{CallOptions, Context, ContextId, EmitOptions, EventContext, EventType};
+pub use error::{Error, ErrorKind, Result};
+pub use options::BrokerOptions;
+pub use payload::Payload;
+pub use service::{ServiceDef, Version, Visibility};
+
+#[doc = include_str!("../docs/service.md")]
+pub use moleculer_macros::service;
+
+#[doc = include_str!("../docs/action.md")]
+pub use moleculer_macros::action;
+
+#[doc = include_str!("../docs/event.md")]
+pub use moleculer_macros::event;
+
+/// The Rust version this crate was built with, published as the node's `client.langVersion`.
+pub const RUST_VERSION: &str = "1.95";
+
+/// What most services need: `use moleculer::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        CallOptions, Context, EmitOptions, Error, EventContext, Result, ServiceBroker, action,
+        event, service,
+    };
+    pub use schemars::JsonSchema;
+    pub use validator::Validate;
+}

@@ -1,0 +1,264 @@
+//! The value that travels in a call or an event: params, results and event data.
+//!
+//! A [`Payload`] is either JSON (what arrives from the wire or from a JSON caller) or a typed
+//! Rust value. When the caller and the handler agree on the type, the value is handed over as it
+//! is, without serializing; otherwise it goes through JSON, exactly once.
+
+use std::any::{Any, TypeId};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A params, result or event value, typed or JSON.
+#[derive(Clone)]
+pub struct Payload(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Json(Value),
+    Typed(Arc<dyn ErasedValue>),
+}
+
+/// A typed value that can still become JSON when it has to.
+trait ErasedValue: Any + Send + Sync {
+    fn to_json(&self) -> Result<Value, serde_json::Error>;
+    /// Moves the value into `out` (an `Option<Self>`) if this is the only reference; gives the
+    /// value back otherwise.
+    fn move_into(self: Arc<Self>, out: &mut dyn Any) -> Option<Arc<dyn ErasedValue>>;
+    fn type_name(&self) -> &'static str;
+}
+
+impl<T: Serialize + Send + Sync + 'static> ErasedValue for T {
+    fn to_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+    fn move_into(self: Arc<Self>, out: &mut dyn Any) -> Option<Arc<dyn ErasedValue>> {
+        let Some(slot) = out.downcast_mut::<Option<T>>() else {
+            return Some(self);
+        };
+        match Arc::try_unwrap(self) {
+            Ok(value) => {
+                *slot = Some(value);
+                None
+            }
+            Err(shared) => Some(shared),
+        }
+    }
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
+}
+
+/// Moves `value` into `U` when `T` and `U` are the same type, without allocating.
+fn cast<T: 'static, U: 'static>(value: T) -> Result<U, T> {
+    let mut slot = Some(value);
+    if let Some(same) = (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<U>>()
+        .and_then(Option::take)
+    {
+        return Ok(same);
+    }
+    match slot {
+        Some(value) => Err(value),
+        None => unreachable!("the slot is only emptied by a successful cast"),
+    }
+}
+
+impl Payload {
+    /// A JSON payload.
+    pub fn json(value: Value) -> Payload {
+        Payload(Repr::Json(value))
+    }
+
+    /// A typed payload. A `serde_json::Value` is stored as JSON.
+    pub fn typed<T: Serialize + Send + Sync + 'static>(value: T) -> Payload {
+        match cast::<T, Value>(value) {
+            Ok(json) => Payload(Repr::Json(json)),
+            Err(value) => match cast::<T, Payload>(value) {
+                Ok(payload) => payload,
+                Err(value) => Payload(Repr::Typed(Arc::new(value))),
+            },
+        }
+    }
+
+    /// The empty params object `{}`, what Node uses when a caller passes no params.
+    pub fn empty_object() -> Payload {
+        Payload(Repr::Json(Value::Object(serde_json::Map::new())))
+    }
+
+    /// `null`.
+    pub fn null() -> Payload {
+        Payload(Repr::Json(Value::Null))
+    }
+
+    /// Whether the payload holds a typed value of type `T` (no conversion needed).
+    pub fn is<T: 'static>(&self) -> bool {
+        match &self.0 {
+            Repr::Json(_) => TypeId::of::<T>() == TypeId::of::<Value>(),
+            Repr::Typed(v) => (**v).type_id() == TypeId::of::<T>(),
+        }
+    }
+
+    /// Whether the payload is JSON.
+    pub fn is_json(&self) -> bool {
+        matches!(self.0, Repr::Json(_))
+    }
+
+    /// Borrows the JSON value, if the payload is JSON.
+    pub fn as_json(&self) -> Option<&Value> {
+        match &self.0 {
+            Repr::Json(v) => Some(v),
+            Repr::Typed(_) => None,
+        }
+    }
+
+    /// The payload as JSON (serializing a typed value).
+    ///
+    /// # Errors
+    /// When the typed value's `Serialize` implementation fails.
+    pub fn to_json(&self) -> Result<Value, serde_json::Error> {
+        match &self.0 {
+            Repr::Json(v) => Ok(v.clone()),
+            Repr::Typed(v) => v.to_json(),
+        }
+    }
+
+    /// Turns the payload into JSON, moving it when it already is.
+    ///
+    /// # Errors
+    /// When the typed value's `Serialize` implementation fails.
+    pub fn into_json(self) -> Result<Value, serde_json::Error> {
+        match self.0 {
+            Repr::Json(v) => Ok(v),
+            Repr::Typed(v) => v.to_json(),
+        }
+    }
+
+    /// Turns the payload into `T`: moved when it holds a `T`, deserialized otherwise.
+    ///
+    /// # Errors
+    /// When the value does not deserialize into `T`.
+    pub fn into_typed<T: DeserializeOwned + 'static>(self) -> Result<T, serde_json::Error> {
+        match self.0 {
+            Repr::Json(v) => match cast::<Value, T>(v) {
+                Ok(same) => Ok(same),
+                Err(v) => serde_json::from_value(v),
+            },
+            Repr::Typed(v) => {
+                // A unique value of the right type moves out; a shared one (an event delivered
+                // to several handlers) is copied through JSON, so types need not be `Clone`.
+                let mut v = v;
+                if (*v).type_id() == TypeId::of::<T>() {
+                    let mut out: Option<T> = None;
+                    match v.move_into(&mut out) {
+                        None => {
+                            if let Some(value) = out {
+                                return Ok(value);
+                            }
+                            return Err(serde::de::Error::custom("payload lost while moving"));
+                        }
+                        Some(back) => v = back,
+                    }
+                }
+                let json = v.to_json()?;
+                match cast::<Value, T>(json) {
+                    Ok(same) => Ok(same),
+                    Err(json) => serde_json::from_value(json),
+                }
+            }
+        }
+    }
+
+    /// The Rust type name of a typed payload, for diagnostics.
+    pub fn type_name(&self) -> &'static str {
+        match &self.0 {
+            Repr::Json(_) => "serde_json::Value",
+            Repr::Typed(v) => v.type_name(),
+        }
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Json(v) => write!(f, "Payload({v})"),
+            Repr::Typed(v) => match v.to_json() {
+                Ok(json) => write!(f, "Payload<{}>({json})", v.type_name()),
+                Err(_) => write!(f, "Payload<{}>", v.type_name()),
+            },
+        }
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Payload {
+        Payload::json(value)
+    }
+}
+
+impl Default for Payload {
+    fn default() -> Payload {
+        Payload::empty_object()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Add {
+        a: f64,
+        b: f64,
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Other {
+        a: f64,
+        b: f64,
+    }
+
+    #[test]
+    fn same_type_moves_without_json() {
+        let p = Payload::typed(Add { a: 1.0, b: 2.0 });
+        assert!(p.is::<Add>());
+        assert_eq!(p.into_typed::<Add>().unwrap(), Add { a: 1.0, b: 2.0 });
+    }
+
+    #[test]
+    fn other_type_goes_through_json() {
+        let p = Payload::typed(Add { a: 1.0, b: 2.0 });
+        assert_eq!(p.into_typed::<Other>().unwrap(), Other { a: 1.0, b: 2.0 });
+    }
+
+    #[test]
+    fn json_in_json_out() {
+        let p = Payload::typed(json!({"a": 1}));
+        assert!(p.is_json());
+        assert_eq!(p.into_typed::<Value>().unwrap(), json!({"a": 1}));
+        let p = Payload::typed(3.5_f64);
+        assert_eq!(p.into_typed::<Value>().unwrap(), json!(3.5));
+    }
+
+    #[test]
+    fn json_deserializes_into_types() {
+        let p = Payload::json(json!({"a": 1, "b": 2}));
+        assert_eq!(p.into_typed::<Add>().unwrap(), Add { a: 1.0, b: 2.0 });
+        let p = Payload::json(json!({"a": "x"}));
+        assert!(p.into_typed::<Add>().is_err());
+    }
+
+    #[test]
+    fn a_shared_typed_value_still_converts() {
+        let p = Payload::typed(Add { a: 1.0, b: 2.0 });
+        let q = p.clone();
+        assert_eq!(p.into_typed::<Add>().unwrap(), Add { a: 1.0, b: 2.0 });
+        assert_eq!(q.into_typed::<Add>().unwrap(), Add { a: 1.0, b: 2.0 });
+    }
+}

@@ -1,0 +1,317 @@
+//! The service registry (Node's `src/registry/*`): which node offers which service, action and
+//! event, and which endpoint serves the next call.
+//!
+//! Registrations change rarely and calls read them constantly, so the catalog is an immutable
+//! snapshot behind an [`ArcSwap`]: a call loads it without locking, and a change builds a new
+//! one. Each endpoint list keeps its own round-robin counter.
+
+mod node;
+pub mod pattern;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use arc_swap::ArcSwap;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::watch;
+
+pub use node::NodeInfo;
+
+use crate::service::{
+    ActionDef, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler, ServiceInfo,
+    Visibility,
+};
+
+/// One service as registered on one node.
+#[derive(Clone)]
+pub(crate) struct ServiceEntry {
+    pub(crate) node_id: Arc<str>,
+    pub(crate) local: bool,
+    pub(crate) info: Arc<ServiceInfo>,
+    pub(crate) actions: Vec<BoundAction>,
+    pub(crate) events: Vec<BoundEvent>,
+}
+
+/// An action on one node.
+pub(crate) struct ActionEndpoint {
+    pub(crate) node_id: Arc<str>,
+    pub(crate) local: bool,
+    pub(crate) service: Arc<ServiceInfo>,
+    pub(crate) def: Arc<ActionDef>,
+    pub(crate) handler: ActionHandler,
+    pub(crate) available: Arc<AtomicBool>,
+}
+
+impl ActionEndpoint {
+    pub(crate) fn is_available(&self) -> bool {
+        self.available.load(Ordering::Relaxed)
+    }
+}
+
+/// Every endpoint of one action.
+pub(crate) struct ActionList {
+    pub(crate) name: Arc<str>,
+    pub(crate) endpoints: Vec<Arc<ActionEndpoint>>,
+    counter: AtomicUsize,
+}
+
+/// An event handler on one node.
+pub(crate) struct EventEndpoint {
+    pub(crate) node_id: Arc<str>,
+    pub(crate) local: bool,
+    pub(crate) service: Arc<ServiceInfo>,
+    pub(crate) def: Arc<EventDef>,
+    pub(crate) handler: EventHandler,
+}
+
+/// The endpoints of one `(pattern, group)` pair.
+pub(crate) struct EventList {
+    pub(crate) pattern: Arc<str>,
+    pub(crate) group: Arc<str>,
+    pub(crate) endpoints: Vec<Arc<EventEndpoint>>,
+    counter: AtomicUsize,
+}
+
+/// Round-robin over the endpoints that pass `usable`.
+fn round_robin<T>(items: &[Arc<T>], counter: &AtomicUsize, usable: impl Fn(&T) -> bool) -> Option<Arc<T>> {
+    let n = items.len();
+    let start = counter.fetch_add(1, Ordering::Relaxed);
+    (0..n)
+        .map(|i| &items[(start + i) % n])
+        .find(|e| usable(e))
+        .cloned()
+}
+
+impl ActionList {
+    /// Node's `EndpointList.next`: the `$` rule, preferLocal, then the strategy.
+    pub(crate) fn next(&self, prefer_local: bool) -> Option<Arc<ActionEndpoint>> {
+        let eps = &self.endpoints;
+        if self.name.starts_with('$') {
+            if let Some(local) = eps.iter().find(|e| e.local) {
+                return Some(local.clone());
+            }
+        }
+        if eps.len() == 1 {
+            return eps.first().filter(|e| e.is_available()).cloned();
+        }
+        if prefer_local {
+            if let Some(ep) = round_robin(eps, &self.counter, |e| e.local && e.is_available()) {
+                return Some(ep);
+            }
+        }
+        round_robin(eps, &self.counter, ActionEndpoint::is_available)
+    }
+
+    /// The endpoint on `node_id`.
+    pub(crate) fn on_node(&self, node_id: &str) -> Option<Arc<ActionEndpoint>> {
+        self.endpoints
+            .iter()
+            .find(|e| &*e.node_id == node_id)
+            .cloned()
+    }
+
+    pub(crate) fn has_available(&self) -> bool {
+        self.endpoints.iter().any(|e| e.is_available())
+    }
+}
+
+impl EventList {
+    /// One endpoint for an `emit` (preferLocal, then round-robin).
+    pub(crate) fn next(&self, prefer_local: bool) -> Option<Arc<EventEndpoint>> {
+        if self.endpoints.len() == 1 {
+            return self.endpoints.first().cloned();
+        }
+        if prefer_local {
+            if let Some(ep) = round_robin(&self.endpoints, &self.counter, |e| e.local) {
+                return Some(ep);
+            }
+        }
+        round_robin(&self.endpoints, &self.counter, |_| true)
+    }
+}
+
+/// An immutable view of the whole registry.
+pub(crate) struct Catalog {
+    pub(crate) services: Vec<ServiceEntry>,
+    pub(crate) actions: HashMap<Arc<str>, Arc<ActionList>>,
+    pub(crate) events: Vec<Arc<EventList>>,
+    /// Event name → matching lists, filled on first use.
+    event_cache: RwLock<HashMap<Box<str>, Arc<[Arc<EventList>]>>>,
+}
+
+const EVENT_CACHE_LIMIT: usize = 4096;
+
+impl Catalog {
+    fn build(services: &[ServiceEntry], availability: &HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>) -> Catalog {
+        let mut actions: HashMap<Arc<str>, Vec<Arc<ActionEndpoint>>> = HashMap::new();
+        let mut events: Vec<(Arc<str>, Arc<str>, Vec<Arc<EventEndpoint>>)> = Vec::new();
+        for svc in services {
+            for action in &svc.actions {
+                let visible = match action.def.visibility {
+                    Visibility::Private => false,
+                    Visibility::Protected => svc.local,
+                    _ => true,
+                };
+                if !visible {
+                    continue;
+                }
+                let key = (svc.node_id.clone(), action.def.name.clone());
+                let available = availability
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(AtomicBool::new(true)));
+                actions
+                    .entry(action.def.name.clone())
+                    .or_default()
+                    .push(Arc::new(ActionEndpoint {
+                        node_id: svc.node_id.clone(),
+                        local: svc.local,
+                        service: svc.info.clone(),
+                        def: action.def.clone(),
+                        handler: action.handler.clone(),
+                        available,
+                    }));
+            }
+            for event in &svc.events {
+                let endpoint = Arc::new(EventEndpoint {
+                    node_id: svc.node_id.clone(),
+                    local: svc.local,
+                    service: svc.info.clone(),
+                    def: event.def.clone(),
+                    handler: event.handler.clone(),
+                });
+                match events
+                    .iter_mut()
+                    .find(|(p, g, _)| *p == event.def.name && *g == event.group)
+                {
+                    Some((_, _, list)) => list.push(endpoint),
+                    None => events.push((event.def.name.clone(), event.group.clone(), vec![endpoint])),
+                }
+            }
+        }
+        Catalog {
+            services: services.to_vec(),
+            actions: actions
+                .into_iter()
+                .map(|(name, endpoints)| {
+                    let list = ActionList {
+                        name: name.clone(),
+                        endpoints,
+                        counter: AtomicUsize::new(0),
+                    };
+                    (name, Arc::new(list))
+                })
+                .collect(),
+            events: events
+                .into_iter()
+                .map(|(pattern, group, endpoints)| {
+                    Arc::new(EventList {
+                        pattern,
+                        group,
+                        endpoints,
+                        counter: AtomicUsize::new(0),
+                    })
+                })
+                .collect(),
+            event_cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The endpoint lists whose pattern matches `event`.
+    pub(crate) fn event_lists(&self, event: &str) -> Arc<[Arc<EventList>]> {
+        if let Some(hit) = self.event_cache.read().get(event) {
+            return hit.clone();
+        }
+        let found: Arc<[Arc<EventList>]> = self
+            .events
+            .iter()
+            .filter(|l| pattern::matches(event, &l.pattern))
+            .cloned()
+            .collect();
+        let mut cache = self.event_cache.write();
+        if cache.len() >= EVENT_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(event.into(), found.clone());
+        found
+    }
+
+    /// Whether a service with this full name is available on some node.
+    pub(crate) fn has_service(&self, full_name: &str) -> bool {
+        self.services.iter().any(|s| &*s.info.full_name == full_name)
+    }
+}
+
+/// The registry: services of every node, and the catalog built from them.
+pub(crate) struct Registry {
+    pub(crate) prefer_local: bool,
+    catalog: ArcSwap<Catalog>,
+    services: Mutex<Vec<ServiceEntry>>,
+    availability: Mutex<HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>>,
+    changed: watch::Sender<u64>,
+}
+
+impl Registry {
+    pub(crate) fn new(prefer_local: bool) -> Registry {
+        Registry {
+            prefer_local,
+            catalog: ArcSwap::from_pointee(Catalog::build(&[], &HashMap::new())),
+            services: Mutex::new(Vec::new()),
+            availability: Mutex::new(HashMap::new()),
+            changed: watch::channel(0).0,
+        }
+    }
+
+    /// The current catalog.
+    pub(crate) fn catalog(&self) -> arc_swap::Guard<Arc<Catalog>> {
+        self.catalog.load()
+    }
+
+    /// A full snapshot (for listings).
+    pub(crate) fn snapshot(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// Subscribes to registry changes (for `waitForServices`).
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Registers a service of a node.
+    pub(crate) fn register(&self, entry: ServiceEntry) {
+        let mut services = self.services.lock();
+        services.push(entry);
+        self.rebuild(&services);
+    }
+
+    /// Removes a service of a node.
+    pub(crate) fn unregister(&self, node_id: &str, full_name: &str) -> bool {
+        let mut services = self.services.lock();
+        let before = services.len();
+        services.retain(|s| !(&*s.node_id == node_id && &*s.info.full_name == full_name));
+        let removed = services.len() != before;
+        if removed {
+            self.rebuild(&services);
+        }
+        removed
+    }
+
+    fn rebuild(&self, services: &[ServiceEntry]) {
+        let availability = self.availability.lock();
+        self.catalog
+            .store(Arc::new(Catalog::build(services, &availability)));
+        self.changed.send_modify(|n| *n += 1);
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let catalog = self.catalog.load();
+        f.debug_struct("Registry")
+            .field("services", &catalog.services.len())
+            .field("actions", &catalog.actions.len())
+            .field("events", &catalog.events.len())
+            .finish()
+    }
+}

@@ -1,0 +1,176 @@
+//! Services (Node's `Service` schema, `src/service.js`).
+//!
+//! `#[service]` turns an `impl` block into a [`ServiceDef`]: a [`ServiceSpec`] listing the
+//! service's name, version, settings, metadata, dependencies, actions, events and lifecycle
+//! handlers. The broker binds a spec to an instance of the user's struct and gets a
+//! [`LocalService`](crate::service::LocalService) whose handlers are type-erased and ready for
+//! the registry. The same spec API can be used by hand, without the macro.
+
+mod handler;
+mod names;
+#[cfg(feature = "inventory")]
+mod registration;
+mod spec;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use handler::{
+    ActionHandler, BoxFuture, EventHandler, IntoActionResult, IntoEventResult,
+    IntoLifecycleResult,
+};
+pub use names::{Version, Visibility, full_service_name};
+#[cfg(feature = "inventory")]
+pub use registration::ServiceRegistration;
+pub use spec::{
+    ActionFn, ActionSpec, CreatedFn, Dependency, EventFn, EventSpec, LifecycleFn, ServiceSpec,
+};
+
+use crate::broker::ServiceBroker;
+use crate::error::Result;
+
+/// A type whose instances are Moleculer services; `#[service]` implements it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Moleculer service",
+    note = "put `#[moleculer::service]` on an `impl {Self}` block"
+)]
+pub trait ServiceDef: Send + Sync + Sized + 'static {
+    /// The service's definition.
+    fn spec() -> ServiceSpec<Self>;
+}
+
+/// What the broker knows of one service (local or, later, remote).
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    /// The name (`"math"`).
+    pub name: String,
+    /// The version, if any.
+    pub version: Option<Version>,
+    /// The full name (`"v2.math"`).
+    pub full_name: Arc<str>,
+    /// The settings as the service sees them (secure ones included).
+    pub settings: Map<String, Value>,
+    /// The metadata.
+    pub metadata: Map<String, Value>,
+    /// The services this one waits for before it starts.
+    pub dependencies: Vec<Dependency>,
+}
+
+impl ServiceInfo {
+    /// The settings as published to other nodes: without `$secureSettings` keys.
+    pub fn public_settings(&self) -> Map<String, Value> {
+        let secure: Vec<&str> = self
+            .settings
+            .get("$secureSettings")
+            .and_then(Value::as_array)
+            .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        self.settings
+            .iter()
+            .filter(|(k, _)| k.as_str() != "$secureSettings" && !secure.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// The published definition of an action (what INFO and `$node.actions` show).
+#[derive(Debug, Clone)]
+pub struct ActionDef {
+    /// The full action name (`"v2.math.add"`).
+    pub name: Arc<str>,
+    /// The name inside the service (`"add"`).
+    pub raw_name: String,
+    /// Who may call it.
+    pub visibility: Visibility,
+    /// The params schema in fastest-validator dialect.
+    pub params: Option<Value>,
+    /// The action's timeout in ms, if set.
+    pub timeout: Option<u64>,
+    /// Any further published keys.
+    pub extra: Map<String, Value>,
+}
+
+impl ActionDef {
+    /// The JSON form Node publishes for an action.
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        if let Some(params) = &self.params {
+            obj.insert("params".into(), params.clone());
+        }
+        if let Some(timeout) = self.timeout {
+            obj.insert("timeout".into(), Value::from(timeout));
+        }
+        if self.visibility != Visibility::Published {
+            obj.insert("visibility".into(), Value::from(self.visibility.as_str()));
+        }
+        for (k, v) in &self.extra {
+            obj.insert(k.clone(), v.clone());
+        }
+        obj.insert("rawName".into(), Value::from(self.raw_name.clone()));
+        obj.insert("name".into(), Value::from(&*self.name));
+        Value::Object(obj)
+    }
+}
+
+/// The published definition of an event handler.
+#[derive(Debug, Clone)]
+pub struct EventDef {
+    /// The pattern the handler subscribes to (`"user.*"`).
+    pub name: Arc<str>,
+    /// The group, if set explicitly; otherwise the service name is used.
+    pub group: Option<String>,
+    /// The payload schema in fastest-validator dialect.
+    pub params: Option<Value>,
+}
+
+impl EventDef {
+    /// The JSON form Node publishes for an event.
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        if let Some(params) = &self.params {
+            obj.insert("params".into(), params.clone());
+        }
+        if let Some(group) = &self.group {
+            obj.insert("group".into(), Value::from(group.clone()));
+        }
+        obj.insert("name".into(), Value::from(&*self.name));
+        Value::Object(obj)
+    }
+}
+
+/// A bound action: its definition and its handler.
+#[derive(Clone)]
+pub(crate) struct BoundAction {
+    pub(crate) def: Arc<ActionDef>,
+    pub(crate) handler: ActionHandler,
+}
+
+/// A bound event handler.
+#[derive(Clone)]
+pub(crate) struct BoundEvent {
+    pub(crate) def: Arc<EventDef>,
+    pub(crate) group: Arc<str>,
+    pub(crate) handler: EventHandler,
+}
+
+type StartFn = Box<dyn Fn(ServiceBroker) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+
+/// A service bound to its instance, ready for the registry.
+pub(crate) struct LocalService {
+    pub(crate) info: Arc<ServiceInfo>,
+    pub(crate) actions: Vec<BoundAction>,
+    pub(crate) events: Vec<BoundEvent>,
+    pub(crate) started: Option<StartFn>,
+    pub(crate) stopped: Option<StartFn>,
+}
+
+impl std::fmt::Debug for LocalService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalService")
+            .field("name", &self.info.full_name)
+            .field("actions", &self.actions.len())
+            .field("events", &self.events.len())
+            .finish()
+    }
+}

@@ -1,0 +1,442 @@
+//! The definition of a service, as `#[service]` generates it (or as written by hand).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{
+    ActionDef, ActionHandler, BoundAction, BoundEvent, BoxFuture, EventDef, EventHandler,
+    LocalService, ServiceInfo, Version, Visibility, full_service_name,
+};
+use crate::broker::ServiceBroker;
+use crate::context::{Context, ContextInner, EventContext};
+use crate::error::{Error, Result};
+use crate::payload::Payload;
+use crate::validation::{Params, ParamsCheck};
+
+/// A service this one waits for: a full name such as `"v2.users"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    /// The full service name.
+    pub full_name: String,
+}
+
+impl From<&str> for Dependency {
+    fn from(s: &str) -> Dependency {
+        Dependency {
+            full_name: s.to_owned(),
+        }
+    }
+}
+
+/// A method of `S` handling an action with params `P`.
+pub type ActionFn<S, P> = fn(Arc<S>, Context<P>) -> BoxFuture<'static, Result<Payload>>;
+/// A method of `S` handling an event with payload `P`.
+pub type EventFn<S, P> = fn(Arc<S>, EventContext<P>) -> BoxFuture<'static, Result<()>>;
+/// A `started` or `stopped` method of `S`.
+pub type LifecycleFn<S> = fn(Arc<S>, ServiceBroker) -> BoxFuture<'static, Result<()>>;
+/// A `created` method of `S`.
+pub type CreatedFn<S> = fn(&S, &ServiceBroker) -> Result<()>;
+
+type BindAction<S> = Box<dyn FnOnce(Arc<S>) -> Result<(ActionHandler, Option<Value>)> + Send>;
+type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<(EventHandler, Option<Value>)> + Send>;
+
+/// One action of a service.
+pub struct ActionSpec<S> {
+    raw_name: String,
+    visibility: Visibility,
+    timeout: Option<u64>,
+    extra: Map<String, Value>,
+    bind: BindAction<S>,
+}
+
+impl<S: Send + Sync + 'static> ActionSpec<S> {
+    fn with_check<P>(
+        raw_name: &str,
+        handler: ActionFn<S, P>,
+        check: impl FnOnce() -> Result<ParamsCheck<P>> + Send + 'static,
+    ) -> ActionSpec<S>
+    where
+        P: DeserializeOwned + Send + 'static,
+    {
+        ActionSpec {
+            raw_name: raw_name.to_owned(),
+            visibility: Visibility::Published,
+            timeout: None,
+            extra: Map::new(),
+            bind: Box::new(move |svc| {
+                let check = check()?;
+                let published = check.published().cloned();
+                let handler: ActionHandler = Arc::new(move |ctx: Context<Payload>| {
+                    let Context { params, inner } = ctx;
+                    match check.apply(params) {
+                        Ok(params) => handler(svc.clone(), Context::from_parts(params, inner)),
+                        Err(issues) => {
+                            let err = validation_error(issues, &inner, "action");
+                            Box::pin(std::future::ready(Err(err)))
+                        }
+                    }
+                });
+                Ok((handler, published))
+            }),
+        }
+    }
+
+    /// An action whose params only need to deserialize into `P`.
+    pub fn new<P>(raw_name: &str, handler: ActionFn<S, P>) -> ActionSpec<S>
+    where
+        P: DeserializeOwned + Send + 'static,
+    {
+        ActionSpec::with_check(raw_name, handler, || Ok(ParamsCheck::none()))
+    }
+
+    /// An action with a params type, validated and published from its JSON Schema.
+    pub fn validated<P: Params>(raw_name: &str, handler: ActionFn<S, P>) -> ActionSpec<S> {
+        ActionSpec::with_check(raw_name, handler, ParamsCheck::typed)
+    }
+
+    /// An action with a fastest-validator params schema (JSON text).
+    pub fn with_schema<P>(raw_name: &str, schema: &str, handler: ActionFn<S, P>) -> ActionSpec<S>
+    where
+        P: DeserializeOwned + Send + 'static,
+    {
+        let schema = parse_schema(raw_name, schema);
+        ActionSpec::with_check(raw_name, handler, move || ParamsCheck::schema(schema?))
+    }
+
+    /// Sets the visibility.
+    pub fn visibility(mut self, visibility: Visibility) -> ActionSpec<S> {
+        self.visibility = visibility;
+        self
+    }
+
+    /// Sets the action's timeout in milliseconds.
+    pub fn timeout(mut self, ms: u64) -> ActionSpec<S> {
+        self.timeout = Some(ms);
+        self
+    }
+
+    /// Adds a published key (for example `rest`, `cache`, or a custom one).
+    pub fn extra(mut self, key: &str, value: Value) -> ActionSpec<S> {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+}
+
+impl<S> fmt::Debug for ActionSpec<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionSpec")
+            .field("raw_name", &self.raw_name)
+            .field("visibility", &self.visibility)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// One event handler of a service.
+pub struct EventSpec<S> {
+    name: String,
+    group: Option<String>,
+    bind: BindEvent<S>,
+}
+
+impl<S: Send + Sync + 'static> EventSpec<S> {
+    fn with_check<P>(
+        name: &str,
+        handler: EventFn<S, P>,
+        check: impl FnOnce() -> Result<ParamsCheck<P>> + Send + 'static,
+    ) -> EventSpec<S>
+    where
+        P: DeserializeOwned + Send + 'static,
+    {
+        EventSpec {
+            name: name.to_owned(),
+            group: None,
+            bind: Box::new(move |svc| {
+                let check = check()?;
+                let published = check.published().cloned();
+                let handler: EventHandler = Arc::new(move |ctx: EventContext<Payload>| {
+                    let EventContext { params, inner } = ctx;
+                    match check.apply(params) {
+                        Ok(params) => {
+                            handler(svc.clone(), EventContext::from_parts(params, inner))
+                        }
+                        Err(issues) => {
+                            let err = validation_error(issues, &inner, "event");
+                            Box::pin(std::future::ready(Err(err)))
+                        }
+                    }
+                });
+                Ok((handler, published))
+            }),
+        }
+    }
+
+    /// An event handler whose payload only needs to deserialize into `P`.
+    pub fn new<P>(name: &str, handler: EventFn<S, P>) -> EventSpec<S>
+    where
+        P: DeserializeOwned + Send + 'static,
+    {
+        EventSpec::with_check(name, handler, || Ok(ParamsCheck::none()))
+    }
+
+    /// An event handler with a validated payload type.
+    pub fn validated<P: Params>(name: &str, handler: EventFn<S, P>) -> EventSpec<S> {
+        EventSpec::with_check(name, handler, ParamsCheck::typed)
+    }
+
+    /// An event handler with a fastest-validator payload schema (JSON text).
+    pub fn with_schema<P>(name: &str, schema: &str, handler: EventFn<S, P>) -> EventSpec<S>
+    where
+        P: DeserializeOwned + Send + 'static,
+    {
+        let schema = parse_schema(name, schema);
+        EventSpec::with_check(name, handler, move || ParamsCheck::schema(schema?))
+    }
+
+    /// Sets the group (default: the service name).
+    pub fn group(mut self, group: &str) -> EventSpec<S> {
+        self.group = Some(group.to_owned());
+        self
+    }
+}
+
+impl<S> fmt::Debug for EventSpec<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSpec")
+            .field("name", &self.name)
+            .field("group", &self.group)
+            .finish()
+    }
+}
+
+fn parse_schema(owner: &str, schema: &str) -> Result<Value> {
+    serde_json::from_str(schema).map_err(|e| {
+        Error::service_schema(format!("invalid params schema of `{owner}`: {e}"), None)
+    })
+}
+
+/// Node adds the caller's `nodeID` and the `action` (or `event`) to each validation error.
+fn validation_error(mut issues: Vec<Value>, inner: &ContextInner, what: &str) -> Error {
+    for issue in &mut issues {
+        if let Value::Object(obj) = issue {
+            obj.insert("nodeID".into(), Value::from(&*inner.node_id));
+            if let Some(target) = &inner.target {
+                obj.insert(what.into(), Value::from(&**target));
+            }
+        }
+    }
+    Error::validation(issues)
+}
+
+/// The whole definition of a service of type `S`.
+pub struct ServiceSpec<S> {
+    name: String,
+    version: Option<Version>,
+    settings: Map<String, Value>,
+    metadata: Map<String, Value>,
+    dependencies: Vec<Dependency>,
+    actions: Vec<ActionSpec<S>>,
+    events: Vec<EventSpec<S>>,
+    created: Vec<CreatedFn<S>>,
+    started: Vec<LifecycleFn<S>>,
+    stopped: Vec<LifecycleFn<S>>,
+}
+
+impl<S: Send + Sync + 'static> ServiceSpec<S> {
+    /// A service named `name`.
+    pub fn new(name: &str) -> ServiceSpec<S> {
+        ServiceSpec {
+            name: name.to_owned(),
+            version: None,
+            settings: Map::new(),
+            metadata: Map::new(),
+            dependencies: Vec::new(),
+            actions: Vec::new(),
+            events: Vec::new(),
+            created: Vec::new(),
+            started: Vec::new(),
+            stopped: Vec::new(),
+        }
+    }
+
+    /// The service name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The full name (`v2.math`, or the name with `$noVersionPrefix`).
+    pub fn full_name(&self) -> String {
+        if flag(&self.settings, "$noVersionPrefix") {
+            self.name.clone()
+        } else {
+            full_service_name(&self.name, self.version.as_ref())
+        }
+    }
+
+    /// Sets the version.
+    pub fn version(mut self, version: impl Into<Version>) -> ServiceSpec<S> {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Sets the settings (a JSON object; other values are ignored).
+    pub fn settings(mut self, settings: Value) -> ServiceSpec<S> {
+        if let Value::Object(map) = settings {
+            self.settings = map;
+        }
+        self
+    }
+
+    /// Sets the metadata (a JSON object; other values are ignored).
+    pub fn metadata(mut self, metadata: Value) -> ServiceSpec<S> {
+        if let Value::Object(map) = metadata {
+            self.metadata = map;
+        }
+        self
+    }
+
+    /// Adds a dependency (a full service name such as `"v2.users"`).
+    pub fn dependency(mut self, full_name: &str) -> ServiceSpec<S> {
+        self.dependencies.push(Dependency::from(full_name));
+        self
+    }
+
+    /// Adds an action.
+    pub fn action(mut self, action: ActionSpec<S>) -> ServiceSpec<S> {
+        self.actions.push(action);
+        self
+    }
+
+    /// Adds an event handler.
+    pub fn event(mut self, event: EventSpec<S>) -> ServiceSpec<S> {
+        self.events.push(event);
+        self
+    }
+
+    /// Adds a `created` handler (synchronous, runs when the service is added).
+    pub fn created(mut self, f: CreatedFn<S>) -> ServiceSpec<S> {
+        self.created.push(f);
+        self
+    }
+
+    /// Adds a `started` handler.
+    pub fn started(mut self, f: LifecycleFn<S>) -> ServiceSpec<S> {
+        self.started.push(f);
+        self
+    }
+
+    /// Adds a `stopped` handler.
+    pub fn stopped(mut self, f: LifecycleFn<S>) -> ServiceSpec<S> {
+        self.stopped.push(f);
+        self
+    }
+
+    /// Binds the definition to an instance: checks names, builds the handlers and runs
+    /// `created`.
+    pub(crate) fn bind(self, instance: S, broker: &ServiceBroker) -> Result<LocalService> {
+        if self.name.is_empty() {
+            return Err(Error::service_schema("service name can't be empty", None));
+        }
+        let svc = Arc::new(instance);
+        let full_name: Arc<str> = Arc::from(self.full_name());
+        let no_prefix = flag(&self.settings, "$noServiceNamePrefix");
+        let info = Arc::new(ServiceInfo {
+            name: self.name.clone(),
+            version: self.version,
+            full_name: full_name.clone(),
+            settings: self.settings,
+            metadata: self.metadata,
+            dependencies: self.dependencies,
+        });
+        let mut actions = Vec::with_capacity(self.actions.len());
+        for spec in self.actions {
+            let name: Arc<str> = if no_prefix {
+                Arc::from(spec.raw_name.as_str())
+            } else {
+                Arc::from(format!("{full_name}.{}", spec.raw_name))
+            };
+            if actions.iter().any(|a: &BoundAction| a.def.name == name) {
+                return Err(Error::service_schema(
+                    format!("duplicate action `{name}` in service `{full_name}`"),
+                    None,
+                ));
+            }
+            let (handler, params) = (spec.bind)(svc.clone())?;
+            let def = ActionDef {
+                name,
+                raw_name: spec.raw_name,
+                visibility: spec.visibility,
+                params,
+                timeout: spec.timeout,
+                extra: spec.extra,
+            };
+            actions.push(BoundAction {
+                def: Arc::new(def),
+                handler,
+            });
+        }
+        let mut events = Vec::with_capacity(self.events.len());
+        for spec in self.events {
+            let (handler, params) = (spec.bind)(svc.clone())?;
+            let group: Arc<str> = Arc::from(spec.group.as_deref().unwrap_or(&info.name));
+            events.push(BoundEvent {
+                def: Arc::new(EventDef {
+                    name: Arc::from(spec.name),
+                    group: spec.group,
+                    params,
+                }),
+                group,
+                handler,
+            });
+        }
+        for created in &self.created {
+            created(&svc, broker)?;
+        }
+        Ok(LocalService {
+            info,
+            actions,
+            events,
+            started: lifecycle(&svc, self.started),
+            stopped: lifecycle(&svc, self.stopped),
+        })
+    }
+}
+
+fn flag(settings: &Map<String, Value>, key: &str) -> bool {
+    settings.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// Runs several lifecycle handlers one after the other, as Node runs a handler array.
+fn lifecycle<S: Send + Sync + 'static>(
+    svc: &Arc<S>,
+    handlers: Vec<LifecycleFn<S>>,
+) -> Option<super::StartFn> {
+    if handlers.is_empty() {
+        return None;
+    }
+    let svc = svc.clone();
+    Some(Box::new(move |broker: ServiceBroker| {
+        let svc = svc.clone();
+        let handlers = handlers.clone();
+        Box::pin(async move {
+            for handler in handlers {
+                handler(svc.clone(), broker.clone()).await?;
+            }
+            Ok(())
+        })
+    }))
+}
+
+impl<S> fmt::Debug for ServiceSpec<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceSpec")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("actions", &self.actions)
+            .field("events", &self.events)
+            .finish()
+    }
+}

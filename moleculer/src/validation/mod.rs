@@ -1,0 +1,126 @@
+//! Params validation (Node's `Validator` middleware with fastest-validator).
+//!
+//! An action's params are checked on the node that runs the handler, before it runs, in one of
+//! two ways:
+//! - a params **type** (`#[action(params = AddParams)]`): `serde` + [`validator::Validate`];
+//!   its JSON Schema (from `schemars`) is turned into the fastest-validator dialect, which is
+//!   what the node publishes and what checks JSON params, so errors have Node's shape;
+//! - an inline fastest-validator **schema** (`params = { name: "string|min:2" }`), checked by the
+//!   macro at compile time and compiled once at registration.
+//!
+//! Either way a failure is a `ValidationError` (422, `VALIDATION_ERROR`) whose `data` is the
+//! array of fastest-validator error objects.
+
+#[path = "/tmp/stubs/fastest.rs"]
+mod fastest;
+#[path = "/tmp/stubs/json_schema.rs"]
+mod json_schema;
+#[path = "/tmp/stubs/rules.rs"]
+#[allow(dead_code)]
+mod rules;
+mod typed;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use fastest::{FastestValidator, ValidationIssue};
+pub use json_schema::to_fastest;
+pub use typed::{Params, validator_errors_to_fastest};
+
+use crate::error::{Error, Result};
+use crate::payload::Payload;
+
+/// How an action checks its params; built once when the action is registered.
+pub(crate) struct ParamsCheck<P> {
+    /// The fastest-validator schema for JSON params, and the one the node publishes.
+    schema: Option<(FastestValidator, Value)>,
+    /// The typed check (`validator::Validate`), when the params are a type.
+    typed: Option<fn(&P) -> Vec<Value>>,
+}
+
+impl<P> std::fmt::Debug for ParamsCheck<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParamsCheck")
+            .field("schema", &self.schema.as_ref().map(|(_, s)| s))
+            .field("typed", &self.typed.is_some())
+            .finish()
+    }
+}
+
+impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
+    /// No validation: params only need to deserialize.
+    pub(crate) fn none() -> ParamsCheck<P> {
+        ParamsCheck {
+            schema: None,
+            typed: None,
+        }
+    }
+
+    /// A fastest-validator schema.
+    pub(crate) fn schema(schema: Value) -> Result<ParamsCheck<P>> {
+        let validator = FastestValidator::compile(&schema)
+            .map_err(|e| Error::service_schema(format!("invalid params schema: {e}"), None))?;
+        Ok(ParamsCheck {
+            schema: Some((validator, schema)),
+            typed: None,
+        })
+    }
+
+    /// A params type.
+    pub(crate) fn typed() -> Result<ParamsCheck<P>>
+    where
+        P: Params,
+    {
+        let schema = to_fastest(&P::params_json_schema());
+        let validator = FastestValidator::compile(&schema).map_err(|e| {
+            Error::service_schema(
+                format!(
+                    "params type `{}` has no fastest-validator form: {e}",
+                    std::any::type_name::<P>()
+                ),
+                None,
+            )
+        })?;
+        Ok(ParamsCheck {
+            schema: Some((validator, schema)),
+            typed: Some(P::check),
+        })
+    }
+
+    /// The published schema (fastest-validator dialect).
+    pub(crate) fn published(&self) -> Option<&Value> {
+        self.schema.as_ref().map(|(_, s)| s)
+    }
+
+    /// Turns the payload into `P`, validating it. A `P` passed by a local caller is moved and
+    /// only the typed check runs; anything else goes through JSON and the schema.
+    pub(crate) fn apply(&self, payload: Payload) -> std::result::Result<P, Vec<Value>> {
+        let params = if payload.is::<P>() && !payload.is_json() {
+            payload.into_typed::<P>().map_err(deserialize_issue)?
+        } else {
+            let mut json = payload.into_json().map_err(deserialize_issue)?;
+            if let Some((validator, _)) = &self.schema {
+                validator
+                    .validate(&mut json)
+                    .map_err(|issues| issues.iter().map(ValidationIssue::to_json).collect::<Vec<_>>())?;
+            }
+            Payload::json(json).into_typed::<P>().map_err(deserialize_issue)?
+        };
+        if let Some(check) = self.typed {
+            let issues = check(&params);
+            if !issues.is_empty() {
+                return Err(issues);
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// A params value that does not deserialize into the handler's type.
+fn deserialize_issue(err: serde_json::Error) -> Vec<Value> {
+    vec![serde_json::json!({
+        "type": "deserialize",
+        "message": format!("The params could not be read: {err}."),
+        "field": "",
+    })]
+}
