@@ -1,3 +1,12 @@
 //! Integration tests: one binary, one module per area.
 
 mod basics;
+mod context;
+mod errors;
+mod events;
+mod hygiene;
+mod internal;
+mod lifecycle;
+mod naming;
+mod options;
+mod registration;

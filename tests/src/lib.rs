@@ -1,1 +1,44 @@
-//! test harness
+//! Shared helpers for the integration tests.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Records JSON values in order, from any task.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<Value>>>);
+
+impl Recorder {
+    /// Adds one record.
+    pub fn push(&self, value: Value) {
+        self.0.lock().expect("recorder lock").push(value);
+    }
+
+    /// Takes everything recorded so far.
+    pub fn take(&self) -> Vec<Value> {
+        std::mem::take(&mut *self.0.lock().expect("recorder lock"))
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("recorder lock").len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until at least `n` records arrived, or `limit` passed; returns whether they did.
+    pub async fn wait_for(&self, n: usize, limit: Duration) -> bool {
+        let start = std::time::Instant::now();
+        while self.len() < n {
+            if start.elapsed() > limit {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+}

@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::payload::Payload;
 use crate::registry::Catalog;
-use crate::service::{ActionSpec, BoxFuture, ServiceDef, ServiceSpec};
+use crate::service::{ActionSpec, BoxFuture, ServiceDef, ServiceSpec, Visibility};
 
 /// The `$node` service.
 #[derive(Debug, Default)]
@@ -123,6 +123,7 @@ fn services(broker: &ServiceBroker, flags: &Flags) -> Value {
             let defs: Map<String, Value> = svc
                 .actions
                 .iter()
+                .filter(|a| a.def.visibility != Visibility::Private)
                 .map(|a| (a.def.name.to_string(), a.def.to_json()))
                 .collect();
             item["actions"] = Value::Object(defs);

@@ -120,23 +120,28 @@ impl ServiceBroker {
         }
         let slots: Vec<_> = self.inner.services.lock().clone();
         let mut first_error = None;
+        let mut stopped = Vec::new();
         for slot in slots.iter().rev() {
             if !std::mem::take(&mut *slot.started.lock()) {
                 continue;
             }
             let info = &slot.service.info;
-            self.inner
-                .registry
-                .unregister(&self.inner.node_id, &info.full_name);
-            if let Some(stopped) = &slot.service.stopped {
-                if let Err(err) = stopped(self.clone()).await {
+            if let Some(stop) = &slot.service.stopped {
+                if let Err(err) = stop(self.clone()).await {
                     tracing::error!(service = %info.full_name, error = %err, "service stop failed");
                     first_error.get_or_insert(err);
                 }
             }
             tracing::info!(service = %info.full_name, "service stopped");
+            stopped.push(info.full_name.clone());
         }
+        // Handlers of `$broker.stopped` still run; the services leave the registry after it.
         self.broadcast_local("$broker.stopped", json!({})).await?;
+        for full_name in stopped {
+            self.inner
+                .registry
+                .unregister(&self.inner.node_id, &full_name);
+        }
         *self.inner.state.lock() = BrokerState::Stopped;
         tracing::info!(node_id = %self.inner.node_id, "ServiceBroker stopped");
         first_error.map_or(Ok(()), Err)

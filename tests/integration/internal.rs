@@ -1,0 +1,114 @@
+//! The `$node` internal service.
+
+use moleculer::prelude::*;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Greeter;
+
+#[service(name = "greeter", version = 2, metadata(scalable = true))]
+impl Greeter {
+    #[action(params = { name: "string" }, rest = "GET /hello", timeout = 3000)]
+    async fn hello(&self, ctx: Context) -> Result<Value> {
+        Ok(ctx.params)
+    }
+
+    #[event(name = "user.*", group = "other")]
+    async fn user(&self, _ctx: EventContext) {}
+}
+
+async fn broker() -> ServiceBroker {
+    let b = ServiceBroker::builder()
+        .node_id("node-1")
+        .service(Greeter)
+        .build()
+        .unwrap();
+    b.start().await.unwrap();
+    b
+}
+
+#[tokio::test]
+async fn node_list() {
+    let b = broker().await;
+    let list: Value = b.call("$node.list", json!({})).await.unwrap();
+    let node = &list[0];
+    assert_eq!(node["id"], "node-1");
+    assert_eq!(node["local"], true);
+    assert_eq!(node["available"], true);
+    assert_eq!(node["client"]["type"], "rust");
+    assert_eq!(node["config"], json!({}));
+    assert!(node["instanceID"].as_str().unwrap().len() == 36);
+    for key in ["lastHeartbeatTime", "metadata", "ipList", "hostname", "udpAddress", "cpu", "cpuSeq", "seq", "offlineSince"] {
+        assert!(node.get(key).is_some(), "missing {key}");
+    }
+    assert!(node.get("services").is_none());
+    let list: Value = b.call("$node.list", json!({"withServices": "true"})).await.unwrap();
+    assert!(list[0]["services"].as_array().unwrap().iter().any(|s| s["fullName"] == "v2.greeter"));
+}
+
+#[tokio::test]
+async fn node_services() {
+    let b = broker().await;
+    let all: Value = b.call("$node.services", json!({})).await.unwrap();
+    let names: Vec<&str> = all.as_array().unwrap().iter().map(|s| s["fullName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["$node", "v2.greeter"]);
+    let svc: Value = b
+        .call("$node.services", json!({"skipInternal": true, "withActions": true, "withEvents": true}))
+        .await
+        .unwrap();
+    let g = &svc[0];
+    assert_eq!(g["name"], "greeter");
+    assert_eq!(g["version"], 2);
+    assert_eq!(g["metadata"], json!({"scalable": true}));
+    assert_eq!(g["nodes"], json!(["node-1"]));
+    assert_eq!(
+        g["actions"]["v2.greeter.hello"],
+        json!({"params": {"name": "string"}, "timeout": 3000, "rest": "GET /hello", "rawName": "hello", "name": "v2.greeter.hello"})
+    );
+    assert_eq!(g["events"]["user.*"], json!({"group": "other", "name": "user.*"}));
+    let ungrouped: Value = b.call("$node.services", json!({"skipInternal": true, "grouping": false})).await.unwrap();
+    assert_eq!(ungrouped[0]["nodeID"], "node-1");
+}
+
+#[tokio::test]
+async fn node_actions_and_events() {
+    let b = broker().await;
+    let actions: Value = b.call("$node.actions", json!({"withEndpoints": true})).await.unwrap();
+    let hello = actions.as_array().unwrap().iter().find(|a| a["name"] == "v2.greeter.hello").unwrap();
+    assert_eq!(hello["count"], 1);
+    assert_eq!(hello["hasLocal"], true);
+    assert_eq!(hello["available"], true);
+    assert_eq!(hello["endpoints"], json!([{"nodeID": "node-1", "state": true, "available": true}]));
+    let list = actions.as_array().unwrap();
+    assert!(list.iter().any(|a| a["name"] == "$node.health"));
+    let no_internal: Value = b.call("$node.actions", json!({"skipInternal": true})).await.unwrap();
+    assert_eq!(no_internal.as_array().unwrap().len(), 1);
+    let events: Value = b.call("$node.events", json!({})).await.unwrap();
+    assert_eq!(events[0]["name"], "user.*");
+    assert_eq!(events[0]["group"], "other");
+    assert_eq!(events[0]["count"], 1);
+}
+
+#[tokio::test]
+async fn node_health_and_options() {
+    let b = broker().await;
+    let health: Value = b.call("$node.health", json!({})).await.unwrap();
+    for key in ["cpu", "mem", "os", "process", "client", "net", "time"] {
+        assert!(health.get(key).is_some(), "missing {key}");
+    }
+    assert!(health["cpu"]["cores"].as_u64().unwrap() >= 1);
+    assert!(health["mem"]["total"].as_u64().unwrap() > 0);
+    assert_eq!(health["process"]["pid"], std::process::id());
+    let options: Value = b.call("$node.options", json!({})).await.unwrap();
+    assert_eq!(options["nodeID"], "node-1");
+    assert_eq!(options["heartbeatInterval"], 10.0);
+    assert_eq!(options["registry"]["preferLocal"], true);
+}
+
+#[tokio::test]
+async fn bad_flags_are_a_validation_error() {
+    let b = broker().await;
+    let err = b.call::<Value, _>("$node.list", json!({"withServices": "maybe"})).await.unwrap_err();
+    assert_eq!(err.code(), 422);
+    assert_eq!(err.data().unwrap()[0]["field"], "withServices");
+}
