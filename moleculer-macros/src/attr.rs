@@ -100,7 +100,11 @@ fn params_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ParamsArg> {
     }
 }
 
-fn parse_with(tokens: TokenStream, cx: &Ctxt, mut each: impl FnMut(&ParseNestedMeta<'_>, &str) -> syn::Result<()>) {
+fn parse_with(
+    tokens: TokenStream,
+    cx: &Ctxt,
+    mut each: impl FnMut(&ParseNestedMeta<'_>, &str) -> syn::Result<()>,
+) {
     let parser = syn::meta::parser(|meta| {
         let key = key_of(&meta);
         each(&meta, &key)
@@ -141,7 +145,11 @@ pub(crate) fn parse_service_args(tokens: TokenStream, cx: &Ctxt) -> ServiceArgs 
                 let input = meta.value()?;
                 args.register = Some(if input.peek(syn::LitBool) {
                     let lit: syn::LitBool = input.parse()?;
-                    if lit.value { Register::Default } else { Register::Off }
+                    if lit.value {
+                        Register::Default
+                    } else {
+                        Register::Off
+                    }
                 } else {
                     let lit: LitStr = input.parse()?;
                     Register::Constructor(lit.parse()?)
@@ -168,7 +176,10 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
             "params" => args.params = Some(params_value(meta)?),
             "visibility" => {
                 let lit: LitStr = meta.value()?.parse()?;
-                if !matches!(lit.value().as_str(), "published" | "public" | "protected" | "private") {
+                if !matches!(
+                    lit.value().as_str(),
+                    "published" | "public" | "protected" | "private"
+                ) {
                     return Err(syn::Error::new(
                         lit.span(),
                         "unknown visibility (expected one of: published, public, protected, private)",

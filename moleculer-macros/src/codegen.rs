@@ -55,7 +55,9 @@ impl ServiceGenerator<'_> {
         if let Some(version) = &self.args.version {
             calls.push(match version {
                 VersionArg::Number(n) => quote!(.version(#m::Version::Number(#n))),
-                VersionArg::String(s) => quote!(.version(#m::Version::String(::std::string::String::from(#s)))),
+                VersionArg::String(s) => {
+                    quote!(.version(#m::Version::String(::std::string::String::from(#s))))
+                }
             });
         }
         if let Some(settings) = &self.args.settings {
@@ -79,7 +81,13 @@ impl ServiceGenerator<'_> {
         let m = self.private();
         match &h.kind {
             Kind::Action(args) => {
-                let spec = self.callable(h, args.params.as_ref(), quote!(ActionSpec), quote!(Context), quote!(IntoActionResult::into_action_result));
+                let spec = self.callable(
+                    h,
+                    args.params.as_ref(),
+                    quote!(ActionSpec),
+                    quote!(Context),
+                    quote!(IntoActionResult::into_action_result),
+                );
                 let mut extra = Vec::new();
                 if let Some(v) = &args.visibility {
                     let variant = syn::Ident::new(&capitalize(&v.value()), v.span());
@@ -95,13 +103,23 @@ impl ServiceGenerator<'_> {
                 quote!(.action(#spec #(#extra)*))
             }
             Kind::Event(args) => {
-                let spec = self.callable(h, args.params.as_ref(), quote!(EventSpec), quote!(EventContext), quote!(IntoEventResult::into_event_result));
+                let spec = self.callable(
+                    h,
+                    args.params.as_ref(),
+                    quote!(EventSpec),
+                    quote!(EventContext),
+                    quote!(IntoEventResult::into_event_result),
+                );
                 let group = args.group.as_ref().map(|g| quote!(.group(#g)));
                 quote!(.event(#spec #group))
             }
             Kind::Created => {
                 let ident = &h.ident;
-                let call = if h.takes_broker { quote!(__svc.#ident(__broker)) } else { quote!(__svc.#ident()) };
+                let call = if h.takes_broker {
+                    quote!(__svc.#ident(__broker))
+                } else {
+                    quote!(__svc.#ident())
+                };
                 quote_spanned! {h.span=>
                     .created(|__svc: &Self, __broker: &#m::ServiceBroker| {
                         let _ = __broker;
@@ -111,8 +129,16 @@ impl ServiceGenerator<'_> {
             }
             Kind::Started | Kind::Stopped => {
                 let ident = &h.ident;
-                let method = if matches!(h.kind, Kind::Started) { quote!(started) } else { quote!(stopped) };
-                let call = if h.takes_broker { quote!(__svc.#ident(&__broker)) } else { quote!(__svc.#ident()) };
+                let method = if matches!(h.kind, Kind::Started) {
+                    quote!(started)
+                } else {
+                    quote!(stopped)
+                };
+                let call = if h.takes_broker {
+                    quote!(__svc.#ident(&__broker))
+                } else {
+                    quote!(__svc.#ident())
+                };
                 quote_spanned! {h.span=>
                     .#method(|__svc: ::std::sync::Arc<Self>, __broker: #m::ServiceBroker| {
                         #m::boxed(async move {
@@ -142,7 +168,11 @@ impl ServiceGenerator<'_> {
             (_, Some(t)) => quote!(#t),
             _ => quote!(#m::serde_json::Value),
         };
-        let call = if h.ctx_ty.is_some() { quote!(__svc.#ident(__ctx)) } else { quote!({ let _ = __ctx; __svc.#ident() }) };
+        let call = if h.ctx_ty.is_some() {
+            quote!(__svc.#ident(__ctx))
+        } else {
+            quote!({ let _ = __ctx; __svc.#ident() })
+        };
         let closure = quote_spanned! {h.span=>
             |__svc: ::std::sync::Arc<Self>, __ctx: #m::#ctx<#params_ty>| {
                 #m::boxed(async move { #m::#convert(#call.await) })

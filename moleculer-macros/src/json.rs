@@ -112,13 +112,19 @@ fn parse_number(input: ParseStream<'_>) -> syn::Result<Json> {
     let (text, span) = if input.peek(LitInt) {
         let lit: LitInt = input.parse()?;
         if !lit.suffix().is_empty() {
-            return Err(syn::Error::new(lit.span(), "numbers here take no type suffix"));
+            return Err(syn::Error::new(
+                lit.span(),
+                "numbers here take no type suffix",
+            ));
         }
         (format!("{sign}{}", lit.base10_digits()), lit.span())
     } else {
         let lit: LitFloat = input.parse()?;
         if !lit.suffix().is_empty() {
-            return Err(syn::Error::new(lit.span(), "numbers here take no type suffix"));
+            return Err(syn::Error::new(
+                lit.span(),
+                "numbers here take no type suffix",
+            ));
         }
         (format!("{sign}{}", lit.base10_digits()), lit.span())
     };
@@ -228,18 +234,20 @@ impl Json {
             return self.span;
         };
         match &self.value {
-            JsonValue::Object(fields) => fields
-                .iter()
-                .find(|(k, _, _)| k == first)
-                .map_or(self.span, |(_, key_span, v)| {
-                    if rest.is_empty() && !matches!(v.value, JsonValue::Object(_)) {
-                        v.span
-                    } else if rest.is_empty() {
-                        *key_span
-                    } else {
-                        v.span_at(rest)
-                    }
-                }),
+            JsonValue::Object(fields) => {
+                fields
+                    .iter()
+                    .find(|(k, _, _)| k == first)
+                    .map_or(self.span, |(_, key_span, v)| {
+                        if rest.is_empty() && !matches!(v.value, JsonValue::Object(_)) {
+                            v.span
+                        } else if rest.is_empty() {
+                            *key_span
+                        } else {
+                            v.span_at(rest)
+                        }
+                    })
+            }
             JsonValue::Array(items) => first
                 .parse::<usize>()
                 .ok()
@@ -300,7 +308,8 @@ mod tests {
 
     #[test]
     fn dollar_keys_may_be_unquoted() {
-        let json: Json = syn::parse_str(r#"{ $$strict: "remove", $noVersionPrefix: true }"#).unwrap();
+        let json: Json =
+            syn::parse_str(r#"{ $$strict: "remove", $noVersionPrefix: true }"#).unwrap();
         assert_eq!(
             json.to_json_text(),
             r#"{"$$strict":"remove","$noVersionPrefix":true}"#

@@ -45,9 +45,13 @@ pub(crate) struct Handler {
 impl Handler {
     /// The params type `P` of `Context<P>`, if written.
     pub(crate) fn ctx_params(&self) -> Option<&Type> {
-        let Some(Type::Path(path)) = &self.ctx_ty else { return None };
+        let Some(Type::Path(path)) = &self.ctx_ty else {
+            return None;
+        };
         let last = path.path.segments.last()?;
-        let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
         args.args.iter().find_map(|a| match a {
             GenericArgument::Type(t) => Some(t),
             _ => None,
@@ -66,7 +70,9 @@ fn helper_name(attr: &Attribute) -> Option<&'static str> {
 pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
     let mut handlers = Vec::new();
     for impl_item in &mut item.items {
-        let ImplItem::Fn(method) = impl_item else { continue };
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
         let mut kinds = Vec::new();
         method.attrs.retain(|attr| match helper_name(attr) {
             Some(name) => {
@@ -78,7 +84,9 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
         if kinds.len() > 1 {
             cx.error(kinds[1].1.span(), "a method can have only one of `#[action]`, `#[event]`, `#[created]`, `#[started]`, `#[stopped]`");
         }
-        let Some((name, attr)) = kinds.into_iter().next() else { continue };
+        let Some((name, attr)) = kinds.into_iter().next() else {
+            continue;
+        };
         let args = attr_args(&attr);
         let kind = match name {
             "action" => Kind::Action(parse_action_args(args, cx)),
@@ -119,7 +127,10 @@ fn check_method(method: &ImplItemFn, kind: Kind, cx: &Ctxt) -> Option<Handler> {
         _ => {}
     }
     if !sig.generics.params.is_empty() {
-        cx.error(sig.generics.span(), format!("`{what}` methods can't be generic"));
+        cx.error(
+            sig.generics.span(),
+            format!("`{what}` methods can't be generic"),
+        );
     }
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
@@ -163,9 +174,14 @@ fn last_segment(ty: &Type) -> Option<String> {
 
 fn context_arg(rest: &[&FnArg], expected: &str, what: &str, cx: &Ctxt) -> Option<Type> {
     for extra in rest.iter().skip(1) {
-        cx.error(extra.span(), format!("`{what}` methods take at most one argument: `ctx: {expected}<P>`"));
+        cx.error(
+            extra.span(),
+            format!("`{what}` methods take at most one argument: `ctx: {expected}<P>`"),
+        );
     }
-    let FnArg::Typed(arg) = rest.first()? else { return None };
+    let FnArg::Typed(arg) = rest.first()? else {
+        return None;
+    };
     if last_segment(&arg.ty).as_deref() != Some(expected) {
         cx.error(
             arg.ty.span(),
@@ -178,12 +194,20 @@ fn context_arg(rest: &[&FnArg], expected: &str, what: &str, cx: &Ctxt) -> Option
 
 fn broker_arg(rest: &[&FnArg], what: &str, cx: &Ctxt) -> bool {
     for extra in rest.iter().skip(1) {
-        cx.error(extra.span(), format!("`{what}` methods take at most one argument: `&ServiceBroker`"));
+        cx.error(
+            extra.span(),
+            format!("`{what}` methods take at most one argument: `&ServiceBroker`"),
+        );
     }
-    let Some(FnArg::Typed(arg)) = rest.first() else { return false };
+    let Some(FnArg::Typed(arg)) = rest.first() else {
+        return false;
+    };
     let ok = matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_none() && last_segment(&r.elem).as_deref() == Some("ServiceBroker"));
     if !ok {
-        cx.error(arg.ty.span(), format!("the argument of `{what}` methods must be `&ServiceBroker`"));
+        cx.error(
+            arg.ty.span(),
+            format!("the argument of `{what}` methods must be `&ServiceBroker`"),
+        );
     }
     ok
 }
@@ -191,7 +215,10 @@ fn broker_arg(rest: &[&FnArg], what: &str, cx: &Ctxt) -> bool {
 fn check_names(kind: &Kind, name: &str, cx: &Ctxt) {
     match kind {
         Kind::Action(args) => {
-            let span = args.name.as_ref().map_or_else(Span::call_site, |n| n.span());
+            let span = args
+                .name
+                .as_ref()
+                .map_or_else(Span::call_site, |n| n.span());
             if name.is_empty() || name.contains(char::is_whitespace) {
                 cx.error(span, "action names can't be empty or contain white space");
             }
@@ -200,14 +227,17 @@ fn check_names(kind: &Kind, name: &str, cx: &Ctxt) {
             }
         }
         Kind::Event(args) => {
-            let span = args.name.as_ref().map_or_else(Span::call_site, |n| n.span());
+            let span = args
+                .name
+                .as_ref()
+                .map_or_else(Span::call_site, |n| n.span());
             if name.is_empty() || name.contains(char::is_whitespace) || name.contains("***") {
                 cx.error(span, format!("`{name}` is not a valid event pattern: use names with `.`, `*` (one segment), `**` (any) and `?` (one character)"));
             }
-            if let Some(group) = &args.group {
-                if group.value().is_empty() {
-                    cx.error(group.span(), "event groups can't be empty");
-                }
+            if let Some(group) = &args.group
+                && group.value().is_empty()
+            {
+                cx.error(group.span(), "event groups can't be empty");
             }
             if let Some(ParamsArg::Schema(schema)) = &args.params {
                 check_schema(schema, cx);
@@ -220,11 +250,17 @@ fn check_names(kind: &Kind, name: &str, cx: &Ctxt) {
 /// Checks an inline params schema with the fastest-validator rules the runtime uses.
 fn check_schema(schema: &crate::json::Json, cx: &Ctxt) {
     if schema.as_object().is_none() {
-        cx.error(schema.span, "a params schema is an object: `{ field: \"rule\", ... }`");
+        cx.error(
+            schema.span,
+            "a params schema is an object: `{ field: \"rule\", ... }`",
+        );
         return;
     }
     for issue in rules::check_schema(&schema.to_schema_value()) {
-        cx.error(schema.span_at(&issue.path), format!("invalid params schema: {}", issue.message));
+        cx.error(
+            schema.span_at(&issue.path),
+            format!("invalid params schema: {}", issue.message),
+        );
     }
 }
 
@@ -238,7 +274,10 @@ fn check_duplicates(handlers: &[Handler], cx: &Ctxt) {
             .find(|o| matches!(o.kind, Kind::Action(_)) && o.name == h.name);
         if let Some(first) = first {
             let mut err = syn::Error::new(h.span, format!("duplicate action name `{}`", h.name));
-            err.combine(syn::Error::new(first.span, format!("action `{}` first defined here", h.name)));
+            err.combine(syn::Error::new(
+                first.span,
+                format!("action `{}` first defined here", h.name),
+            ));
             cx.push(err);
         }
     }

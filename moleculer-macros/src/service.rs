@@ -34,20 +34,27 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         (Some(name), _) => name.value(),
         (None, Some((name, _))) => name,
         (None, None) => {
-            cx.error(Span::call_site(), "name the service: `#[service(name = \"...\")]`");
+            cx.error(
+                Span::call_site(),
+                "name the service: `#[service(name = \"...\")]`",
+            );
             String::new()
         }
     };
     if name.is_empty() || name.contains(char::is_whitespace) {
-        let span = args.name.as_ref().map_or_else(Span::call_site, |n| n.span());
+        let span = args
+            .name
+            .as_ref()
+            .map_or_else(Span::call_site, |n| n.span());
         cx.error(span, "service names can't be empty or contain white space");
     }
-    if let Some(version) = &args.version {
-        if let crate::attr::VersionArg::Number(n) = version {
-            if n.base10_parse::<i64>().is_err() {
-                cx.error(crate::attr::version_span(version), "versions are integers or strings");
-            }
-        }
+    if let Some(version @ crate::attr::VersionArg::Number(n)) = &args.version
+        && n.base10_parse::<i64>().is_err()
+    {
+        cx.error(
+            crate::attr::version_span(version),
+            "versions are integers or strings",
+        );
     }
     if cx.has_errors() {
         let errors = cx.into_compile_errors();
@@ -69,9 +76,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// `#[action]` or `#[event]` outside a `#[service]` impl block.
 pub(crate) fn orphan(which: &str, item: TokenStream) -> TokenStream {
-    let message = format!(
-        "`#[{which}]` only works on methods of an `impl` block marked `#[service]`"
-    );
+    let message =
+        format!("`#[{which}]` only works on methods of an `impl` block marked `#[service]`");
     let err = syn::Error::new(Span::call_site(), message).to_compile_error();
     quote!(#item #err)
 }

@@ -114,7 +114,10 @@ impl ErrorKind {
 /// [`Error::validation`], [`Error::client`], ...), or convert your own error type with
 /// `impl From<MyError> for moleculer::Error`.
 #[derive(Clone, PartialEq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq)]
+struct Inner {
     kind: ErrorKind,
     name: Cow<'static, str>,
     message: String,
@@ -128,7 +131,7 @@ pub struct Error {
 
 impl Error {
     fn of(kind: ErrorKind, message: impl Into<String>, code: u16, retryable: bool) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             name: Cow::Borrowed(kind.class_name()),
             message: message.into(),
@@ -138,11 +141,11 @@ impl Error {
             retryable,
             node_id: None,
             stack: None,
-        }
+        }))
     }
 
     fn typed(mut self, error_type: &'static str) -> Error {
-        self.error_type = Some(Cow::Borrowed(error_type));
+        self.0.error_type = Some(Cow::Borrowed(error_type));
         self
     }
 
@@ -275,8 +278,8 @@ impl Error {
 
     /// `ServiceSchemaError`: a service definition is invalid.
     pub fn service_schema(message: impl Into<String>, data: Option<Value>) -> Error {
-        let err = Error::of(ErrorKind::ServiceSchema, message, 500, false)
-            .typed("SERVICE_SCHEMA_ERROR");
+        let err =
+            Error::of(ErrorKind::ServiceSchema, message, 500, false).typed("SERVICE_SCHEMA_ERROR");
         match data {
             Some(data) => err.with_data(data),
             None => err,
@@ -285,8 +288,8 @@ impl Error {
 
     /// `BrokerOptionsError`: a broker option is invalid.
     pub fn broker_options(message: impl Into<String>, data: Option<Value>) -> Error {
-        let err = Error::of(ErrorKind::BrokerOptions, message, 500, false)
-            .typed("BROKER_OPTIONS_ERROR");
+        let err =
+            Error::of(ErrorKind::BrokerOptions, message, 500, false).typed("BROKER_OPTIONS_ERROR");
         match data {
             Some(data) => err.with_data(data),
             None => err,
@@ -340,31 +343,31 @@ impl Error {
 
     /// Sets the Moleculer `type` string (e.g. `"BAD_REQUEST"`).
     pub fn with_type(mut self, error_type: impl Into<String>) -> Error {
-        self.error_type = Some(Cow::Owned(error_type.into()));
+        self.0.error_type = Some(Cow::Owned(error_type.into()));
         self
     }
 
     /// Sets the error's `data`.
     pub fn with_data(mut self, data: Value) -> Error {
-        self.data = Some(data);
+        self.0.data = Some(data);
         self
     }
 
     /// Sets the numeric `code`.
     pub fn with_code(mut self, code: u16) -> Error {
-        self.code = code;
+        self.0.code = code;
         self
     }
 
     /// Overrides `retryable`.
     pub fn with_retryable(mut self, retryable: bool) -> Error {
-        self.retryable = retryable;
+        self.0.retryable = retryable;
         self
     }
 
     /// Sets the node where the error happened (kept when it is forwarded through other nodes).
     pub fn with_node_id(mut self, node_id: impl Into<String>) -> Error {
-        self.node_id = Some(node_id.into());
+        self.0.node_id = Some(node_id.into());
         self
     }
 
@@ -372,76 +375,77 @@ impl Error {
     /// one of Node's.
     pub fn with_name(mut self, name: impl Into<String>) -> Error {
         let name = name.into();
-        self.kind = ErrorKind::from_class_name(&name);
-        self.name = Cow::Owned(name);
+        self.0.kind = ErrorKind::from_class_name(&name);
+        self.0.name = Cow::Owned(name);
         self
     }
 
     /// The error class.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The class name sent on the wire (`"ServiceNotFoundError"`, or a custom name).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The human message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The numeric code (HTTP-like: 404, 422, 500, ...).
     pub fn code(&self) -> u16 {
-        self.code
+        self.0.code
     }
 
     /// The Moleculer `type` string, e.g. `"SERVICE_NOT_FOUND"`.
     pub fn error_type(&self) -> Option<&str> {
-        self.error_type.as_deref()
+        self.0.error_type.as_deref()
     }
 
     /// The error's `data`.
     pub fn data(&self) -> Option<&Value> {
-        self.data.as_ref()
+        self.0.data.as_ref()
     }
 
     /// Whether the retry policy may retry the call that failed with this error.
     pub fn is_retryable(&self) -> bool {
-        self.retryable
+        self.0.retryable
     }
 
     /// The node where the error happened, if known.
     pub fn node_id(&self) -> Option<&str> {
-        self.node_id.as_deref()
+        self.0.node_id.as_deref()
     }
 
     /// The remote stack trace, for errors that came over the wire.
     pub fn stack(&self) -> Option<&str> {
-        self.stack.as_deref()
+        self.0.stack.as_deref()
     }
 
     /// The wire form: `{name, message, nodeID, code, type, retryable, stack, data}`.
     pub fn to_wire(&self) -> Value {
         let mut obj = Map::new();
-        obj.insert("name".into(), Value::String(self.name.to_string()));
-        obj.insert("message".into(), Value::String(self.message.clone()));
+        obj.insert("name".into(), Value::String(self.0.name.to_string()));
+        obj.insert("message".into(), Value::String(self.0.message.clone()));
         obj.insert(
             "nodeID".into(),
-            self.node_id.clone().map_or(Value::Null, Value::String),
+            self.0.node_id.clone().map_or(Value::Null, Value::String),
         );
-        obj.insert("code".into(), Value::from(self.code));
-        if let Some(t) = &self.error_type {
+        obj.insert("code".into(), Value::from(self.0.code));
+        if let Some(t) = &self.0.error_type {
             obj.insert("type".into(), Value::String(t.to_string()));
         }
-        obj.insert("retryable".into(), Value::Bool(self.retryable));
+        obj.insert("retryable".into(), Value::Bool(self.0.retryable));
         let stack = self
+            .0
             .stack
             .clone()
-            .unwrap_or_else(|| format!("{}: {}", self.name, self.message));
+            .unwrap_or_else(|| format!("{}: {}", self.0.name, self.0.message));
         obj.insert("stack".into(), Value::String(stack));
-        if let Some(data) = &self.data {
+        if let Some(data) = &self.0.data {
             obj.insert("data".into(), data.clone());
         }
         Value::Object(obj)
@@ -465,7 +469,7 @@ impl Error {
             .and_then(Value::as_f64)
             .filter(|c| (0.0..=65535.0).contains(c))
             .map_or(500, |c| c as u16);
-        Error {
+        Error(Box::new(Inner {
             kind,
             name: Cow::Owned(name),
             message: text("message").unwrap_or_default(),
@@ -478,24 +482,24 @@ impl Error {
                 .unwrap_or(false),
             node_id: text("nodeID").or_else(|| sender.map(str::to_owned)),
             stack: text("stack"),
-        }
+        }))
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("name", &self.name)
-            .field("message", &self.message)
-            .field("code", &self.code);
-        if let Some(t) = &self.error_type {
+        d.field("name", &self.0.name)
+            .field("message", &self.0.message)
+            .field("code", &self.0.code);
+        if let Some(t) = &self.0.error_type {
             d.field("type", t);
         }
-        if let Some(data) = &self.data {
+        if let Some(data) = &self.0.data {
             d.field("data", data);
         }
-        d.field("retryable", &self.retryable);
-        if let Some(node) = &self.node_id {
+        d.field("retryable", &self.0.retryable);
+        if let Some(node) = &self.0.node_id {
             d.field("node_id", node);
         }
         d.finish()
@@ -504,11 +508,11 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name, self.message)?;
-        if let Some(t) = &self.error_type {
-            write!(f, " ({}, {t})", self.code)?;
+        write!(f, "{}: {}", self.0.name, self.0.message)?;
+        if let Some(t) = &self.0.error_type {
+            write!(f, " ({}, {t})", self.0.code)?;
         } else {
-            write!(f, " ({})", self.code)?;
+            write!(f, " ({})", self.0.code)?;
         }
         Ok(())
     }
@@ -579,10 +583,16 @@ mod tests {
     #[test]
     fn constructors_follow_node_codes_and_types() {
         let e = Error::request_timeout("math.add", "n1");
-        assert_eq!((e.code(), e.error_type(), e.is_retryable()), (504, Some("REQUEST_TIMEOUT"), true));
+        assert_eq!(
+            (e.code(), e.error_type(), e.is_retryable()),
+            (504, Some("REQUEST_TIMEOUT"), true)
+        );
         let e = Error::queue_is_full("a", "n", 3, 3);
         assert_eq!((e.code(), e.error_type()), (429, Some("QUEUE_FULL")));
         let e = Error::max_call_level("n", 5);
-        assert_eq!(e.message(), "Request level is reached the limit (5) on 'n' node.");
+        assert_eq!(
+            e.message(),
+            "Request level is reached the limit (5) on 'n' node."
+        );
     }
 }

@@ -12,7 +12,12 @@ struct AddParams {
 #[derive(Default)]
 struct Math;
 
-#[service(name = "math", version = 2, settings(precision = 2), metadata(team = "core"))]
+#[service(
+    name = "math",
+    version = 2,
+    settings(precision = 2),
+    metadata(team = "core")
+)]
 impl Math {
     #[action(params = AddParams)]
     async fn add(&self, ctx: Context<AddParams>) -> Result<f64> {
@@ -21,24 +26,46 @@ impl Math {
 
     #[action(name = "hello", params = { name: "string|min:2", age: "number|optional" }, visibility = "public", timeout = 3000)]
     async fn greet(&self, ctx: Context) -> Result<String> {
-        Ok(format!("Hello {}", ctx.params["name"].as_str().unwrap_or_default()))
+        Ok(format!(
+            "Hello {}",
+            ctx.params["name"].as_str().unwrap_or_default()
+        ))
     }
 }
 
 #[tokio::test]
 async fn typed_and_json_calls() {
-    let broker = ServiceBroker::builder().node_id("t1").service(Math).build().unwrap();
+    let broker = ServiceBroker::builder()
+        .node_id("t1")
+        .service(Math)
+        .build()
+        .unwrap();
     broker.start().await.unwrap();
-    let sum: f64 = broker.call("v2.math.add", AddParams { a: 1.0, b: 2.0 }).await.unwrap();
+    let sum: f64 = broker
+        .call("v2.math.add", AddParams { a: 1.0, b: 2.0 })
+        .await
+        .unwrap();
     assert_eq!(sum, 3.0);
-    let sum: Value = broker.call("v2.math.add", json!({"a": 5, "b": 2})).await.unwrap();
+    let sum: Value = broker
+        .call("v2.math.add", json!({"a": 5, "b": 2}))
+        .await
+        .unwrap();
     assert_eq!(sum, json!(7.0));
-    let hi: String = broker.call("v2.math.hello", json!({"name": "John"})).await.unwrap();
+    let hi: String = broker
+        .call("v2.math.hello", json!({"name": "John"}))
+        .await
+        .unwrap();
     assert_eq!(hi, "Hello John");
-    let err = broker.call::<Value, _>("v2.math.add", json!({"a": 5e10, "b": 2})).await.unwrap_err();
+    let err = broker
+        .call::<Value, _>("v2.math.add", json!({"a": 5e10, "b": 2}))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), 422);
     println!("{err:?}");
-    let err = broker.call::<Value, _>("v2.math.nope", json!({})).await.unwrap_err();
+    let err = broker
+        .call::<Value, _>("v2.math.nope", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.error_type(), Some("SERVICE_NOT_FOUND"));
     broker.stop().await.unwrap();
 }

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use moleculer::prelude::*;
 use moleculer::ErrorKind;
+use moleculer::prelude::*;
 use serde_json::{Value, json};
 
 #[derive(Default)]
@@ -76,20 +76,36 @@ async fn broker(max_call_level: u32) -> ServiceBroker {
 async fn sub_calls_carry_the_context() {
     let b = broker(0).await;
     let out: Value = b
-        .call_with("outer.run", json!({}), CallOptions::new().meta(json!({"user": "john"})).headers(json!({"h": 1})))
+        .call_with(
+            "outer.run",
+            json!({}),
+            CallOptions::new()
+                .meta(json!({"user": "john"}))
+                .headers(json!({"h": 1})),
+        )
         .await
         .unwrap();
     let me = &out["self"];
     let inner = &out["inner"];
     assert_eq!(me["level"], 1);
-    assert_eq!(me["id"], me["requestID"], "a root context's request id is its own id");
+    assert_eq!(
+        me["id"], me["requestID"],
+        "a root context's request id is its own id"
+    );
     assert_eq!(inner["level"], 2);
-    assert_eq!(inner["caller"], "outer", "caller is the calling service's full name");
+    assert_eq!(
+        inner["caller"], "outer",
+        "caller is the calling service's full name"
+    );
     assert_eq!(inner["parentID"], me["id"]);
     assert_eq!(inner["requestID"], me["requestID"]);
     assert_eq!(inner["meta"]["user"], "john", "meta flows down");
     assert_eq!(inner["meta"]["fromOuter"], 1);
-    assert_eq!(inner["headers"], json!({}), "headers do not flow to sub-calls");
+    assert_eq!(
+        inner["headers"],
+        json!({}),
+        "headers do not flow to sub-calls"
+    );
     assert_eq!(out["mergedBack"], "yes", "meta flows back up");
     b.stop().await.unwrap();
 }
@@ -98,7 +114,11 @@ async fn sub_calls_carry_the_context() {
 async fn request_id_and_caller_options() {
     let b = broker(0).await;
     let out: Value = b
-        .call_with("inner.info", json!({}), CallOptions::new().request_id("req-1").caller("api"))
+        .call_with(
+            "inner.info",
+            json!({}),
+            CallOptions::new().request_id("req-1").caller("api"),
+        )
         .await
         .unwrap();
     assert_eq!(out["requestID"], "req-1");
@@ -111,14 +131,22 @@ async fn distributed_timeout_shrinks_and_skips() {
     let b = broker(0).await;
     // 100 ms budget: the inner call sees what is left.
     let out: Value = b
-        .call_with("outer.slow_chain", json!({}), CallOptions::new().timeout_ms(200))
+        .call_with(
+            "outer.slow_chain",
+            json!({}),
+            CallOptions::new().timeout_ms(200),
+        )
         .await
         .unwrap();
     let remaining = out["remaining"].as_u64().unwrap();
     assert!(remaining < 200 && remaining > 0, "remaining {remaining}");
     // The budget runs out while the outer handler sleeps: the outer call times out.
     let err = b
-        .call_with::<Value, _>("outer.slow_chain", json!({}), CallOptions::new().timeout_ms(20))
+        .call_with::<Value, _>(
+            "outer.slow_chain",
+            json!({}),
+            CallOptions::new().timeout_ms(20),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RequestTimeout);
@@ -131,7 +159,10 @@ async fn max_call_level_is_enforced() {
     let b = broker(3).await;
     let level: u32 = b.call("outer.deep", json!({"n": 2})).await.unwrap();
     assert_eq!(level, 3);
-    let err = b.call::<u32, _>("outer.deep", json!({"n": 3})).await.unwrap_err();
+    let err = b
+        .call::<u32, _>("outer.deep", json!({"n": 3}))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MaxCallLevel);
     assert_eq!(err.error_type(), Some("MAX_CALL_LEVEL"));
     assert_eq!(err.data().unwrap()["level"], 3);

@@ -1,7 +1,7 @@
 //! Events: emit balanced per group, broadcast, broadcastLocal, wildcards, groups, `$` events.
 
-use moleculer::prelude::*;
 use moleculer::EventType;
+use moleculer::prelude::*;
 use moleculer_tests::Recorder;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -38,7 +38,9 @@ struct Mailer {
 impl Mailer {
     #[event(name = "user.created", group = "mail")]
     async fn created(&self, ctx: EventContext) {
-        self.seen.push(json!({"tag": "mailer", "event": ctx.event_name(), "type": ctx.event_type().as_str()}));
+        self.seen.push(
+            json!({"tag": "mailer", "event": ctx.event_name(), "type": ctx.event_type().as_str()}),
+        );
     }
 
     #[event(name = "order.**", params = { id: "number" })]
@@ -64,7 +66,10 @@ async fn setup() -> (ServiceBroker, Recorder) {
     let seen = Recorder::default();
     let b = ServiceBroker::builder()
         .node_id("ev")
-        .service(Listener { tag: "l", seen: seen.clone() })
+        .service(Listener {
+            tag: "l",
+            seen: seen.clone(),
+        })
         .service(Mailer { seen: seen.clone() })
         .service(Mailer2 { seen: seen.clone() })
         .build()
@@ -74,7 +79,10 @@ async fn setup() -> (ServiceBroker, Recorder) {
 }
 
 fn tags(records: &[Value]) -> Vec<String> {
-    let mut t: Vec<String> = records.iter().map(|r| r["tag"].as_str().unwrap_or("").to_owned()).collect();
+    let mut t: Vec<String> = records
+        .iter()
+        .map(|r| r["tag"].as_str().unwrap_or("").to_owned())
+        .collect();
     t.sort();
     t
 }
@@ -82,7 +90,14 @@ fn tags(records: &[Value]) -> Vec<String> {
 #[tokio::test]
 async fn emit_reaches_one_handler_per_group() {
     let (b, seen) = setup().await;
-    b.emit("user.created", User { name: "John".into() }).await.unwrap();
+    b.emit(
+        "user.created",
+        User {
+            name: "John".into(),
+        },
+    )
+    .await
+    .unwrap();
     let records = seen.take();
     // Group `listener` gets it once; group `mail` has two handlers and one of them gets it.
     assert_eq!(records.len(), 2, "{records:?}");
@@ -90,11 +105,21 @@ async fn emit_reaches_one_handler_per_group() {
     assert!(t.contains(&"l".to_owned()));
     assert!(t.contains(&"mailer".to_owned()) ^ t.contains(&"mailer2".to_owned()));
     let l = records.iter().find(|r| r["tag"] == "l").unwrap();
-    assert_eq!(l["event"], "user.created", "the concrete name, not the pattern");
+    assert_eq!(
+        l["event"], "user.created",
+        "the concrete name, not the pattern"
+    );
     assert_eq!(l["type"], "emit");
     assert_eq!(l["name"], "John");
     // Balanced: the next emit goes to the other mailer.
-    b.emit("user.created", User { name: "Jane".into() }).await.unwrap();
+    b.emit(
+        "user.created",
+        User {
+            name: "Jane".into(),
+        },
+    )
+    .await
+    .unwrap();
     let second = tags(&seen.take());
     assert!(t.contains(&"mailer".to_owned()) == second.contains(&"mailer2".to_owned()));
 }
@@ -102,28 +127,48 @@ async fn emit_reaches_one_handler_per_group() {
 #[tokio::test]
 async fn broadcast_reaches_every_handler() {
     let (b, seen) = setup().await;
-    b.broadcast("user.created", json!({"name": "x"})).await.unwrap();
+    b.broadcast("user.created", json!({"name": "x"}))
+        .await
+        .unwrap();
     let records = seen.take();
     assert_eq!(tags(&records), ["l", "mailer", "mailer2"]);
-    assert!(records.iter().filter(|r| r["tag"] == "l").all(|r| r["type"] == "broadcast"));
-    b.broadcast_local("user.created", json!({"name": "x"})).await.unwrap();
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["tag"] == "l")
+            .all(|r| r["type"] == "broadcast")
+    );
+    b.broadcast_local("user.created", json!({"name": "x"}))
+        .await
+        .unwrap();
     let records = seen.take();
     assert_eq!(tags(&records), ["l", "mailer", "mailer2"]);
-    assert_eq!(records.iter().find(|r| r["tag"] == "l").unwrap()["type"], "broadcastLocal");
+    assert_eq!(
+        records.iter().find(|r| r["tag"] == "l").unwrap()["type"],
+        "broadcastLocal"
+    );
 }
 
 #[tokio::test]
 async fn groups_filter_the_receivers() {
     let (b, seen) = setup().await;
-    b.emit_with("user.created", json!({"name": "x"}), EmitOptions::new().groups(["mail"]))
-        .await
-        .unwrap();
+    b.emit_with(
+        "user.created",
+        json!({"name": "x"}),
+        EmitOptions::new().groups(["mail"]),
+    )
+    .await
+    .unwrap();
     let records = seen.take();
     assert_eq!(records.len(), 1);
     assert_ne!(records[0]["tag"], "l");
-    b.broadcast_with("user.created", json!({"name": "x"}), EmitOptions::new().groups(["listener"]))
-        .await
-        .unwrap();
+    b.broadcast_with(
+        "user.created",
+        json!({"name": "x"}),
+        EmitOptions::new().groups(["listener"]),
+    )
+    .await
+    .unwrap();
     let records = seen.take();
     assert_eq!(tags(&records), ["l"]);
     assert_eq!(records[0]["groups"], json!(["listener"]));
@@ -134,7 +179,9 @@ async fn wildcards_and_unmatched_events() {
     let (b, seen) = setup().await;
     b.emit("user.deleted", json!({"name": "x"})).await.unwrap();
     assert_eq!(tags(&seen.take()), ["l"]);
-    b.emit("user.deleted.now", json!({"name": "x"})).await.unwrap();
+    b.emit("user.deleted.now", json!({"name": "x"}))
+        .await
+        .unwrap();
     assert!(seen.take().is_empty(), "`*` does not cross dots");
     b.emit("order.paid.eu", json!({"id": 1})).await.unwrap();
     assert_eq!(tags(&seen.take()), ["order"], "`**` does");
@@ -151,17 +198,27 @@ async fn wildcards_and_unmatched_events() {
 async fn invalid_event_payloads_are_dropped_and_reported() {
     let (b, seen) = setup().await;
     // Not awaited by anyone: logged, and not delivered.
-    b.emit("order.x", json!({"id": "not a number"})).await.unwrap();
+    b.emit("order.x", json!({"id": "not a number"}))
+        .await
+        .unwrap();
     assert!(seen.take().is_empty());
     let err = b
-        .emit_with("order.x", json!({"id": "nope"}), EmitOptions::new().throw_error(true))
+        .emit_with(
+            "order.x",
+            json!({"id": "nope"}),
+            EmitOptions::new().throw_error(true),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), 422);
     assert_eq!(err.data().unwrap()[0]["field"], "id");
     assert_eq!(err.data().unwrap()[0]["event"], "order.**");
     let err = b
-        .emit_with("user.created", json!({"name": ""}), EmitOptions::new().throw_error(true).groups(["listener"]))
+        .emit_with(
+            "user.created",
+            json!({"name": ""}),
+            EmitOptions::new().throw_error(true).groups(["listener"]),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.data().unwrap()[0]["type"], "stringMin");
@@ -201,7 +258,8 @@ async fn internal_events_are_delivered() {
     impl Watcher {
         #[event(name = "$services.changed")]
         async fn changed(&self, ctx: EventContext) {
-            self.seen.push(json!({"e": ctx.event_name(), "p": ctx.params}));
+            self.seen
+                .push(json!({"e": ctx.event_name(), "p": ctx.params}));
         }
         #[event(name = "$broker.*")]
         async fn broker(&self, ctx: EventContext) {
@@ -209,7 +267,10 @@ async fn internal_events_are_delivered() {
         }
     }
     let seen = Recorder::default();
-    let b = ServiceBroker::builder().service(Watcher { seen: seen.clone() }).build().unwrap();
+    let b = ServiceBroker::builder()
+        .service(Watcher { seen: seen.clone() })
+        .build()
+        .unwrap();
     b.start().await.unwrap();
     b.stop().await.unwrap();
     let events: Vec<Value> = seen.take().into_iter().map(|r| r["e"].clone()).collect();

@@ -33,9 +33,15 @@ mod no_prelude {
 
 #[tokio::test]
 async fn macros_do_not_need_the_prelude() {
-    let broker = moleculer::ServiceBroker::builder().service(no_prelude::Plain).build().unwrap();
+    let broker = moleculer::ServiceBroker::builder()
+        .service(no_prelude::Plain)
+        .build()
+        .unwrap();
     broker.start().await.unwrap();
-    let v: f64 = broker.call("v1.hygiene.double", serde_json::json!({"n": 2})).await.unwrap();
+    let v: f64 = broker
+        .call("v1.hygiene.double", serde_json::json!({"n": 2}))
+        .await
+        .unwrap();
     assert_eq!(v, 4.0);
 }
 
@@ -57,8 +63,14 @@ mod renamed {
 
 #[tokio::test]
 async fn crate_path_can_be_renamed() {
-    let broker = moleculer::ServiceBroker::builder().service(renamed::Renamed).build().unwrap();
+    let broker = moleculer::ServiceBroker::builder()
+        .service(renamed::Renamed)
+        .build()
+        .unwrap();
     broker.start().await.unwrap();
-    let v: String = broker.call("renamed.hi", serde_json::json!({})).await.unwrap();
+    let v: String = broker
+        .call("renamed.hi", serde_json::json!({}))
+        .await
+        .unwrap();
     assert_eq!(v, "hi");
 }

@@ -38,22 +38,49 @@ async fn node_list() {
     assert_eq!(node["client"]["type"], "rust");
     assert_eq!(node["config"], json!({}));
     assert!(node["instanceID"].as_str().unwrap().len() == 36);
-    for key in ["lastHeartbeatTime", "metadata", "ipList", "hostname", "udpAddress", "cpu", "cpuSeq", "seq", "offlineSince"] {
+    for key in [
+        "lastHeartbeatTime",
+        "metadata",
+        "ipList",
+        "hostname",
+        "udpAddress",
+        "cpu",
+        "cpuSeq",
+        "seq",
+        "offlineSince",
+    ] {
         assert!(node.get(key).is_some(), "missing {key}");
     }
     assert!(node.get("services").is_none());
-    let list: Value = b.call("$node.list", json!({"withServices": "true"})).await.unwrap();
-    assert!(list[0]["services"].as_array().unwrap().iter().any(|s| s["fullName"] == "v2.greeter"));
+    let list: Value = b
+        .call("$node.list", json!({"withServices": "true"}))
+        .await
+        .unwrap();
+    assert!(
+        list[0]["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["fullName"] == "v2.greeter")
+    );
 }
 
 #[tokio::test]
 async fn node_services() {
     let b = broker().await;
     let all: Value = b.call("$node.services", json!({})).await.unwrap();
-    let names: Vec<&str> = all.as_array().unwrap().iter().map(|s| s["fullName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["fullName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["$node", "v2.greeter"]);
     let svc: Value = b
-        .call("$node.services", json!({"skipInternal": true, "withActions": true, "withEvents": true}))
+        .call(
+            "$node.services",
+            json!({"skipInternal": true, "withActions": true, "withEvents": true}),
+        )
         .await
         .unwrap();
     let g = &svc[0];
@@ -65,23 +92,46 @@ async fn node_services() {
         g["actions"]["v2.greeter.hello"],
         json!({"params": {"name": "string"}, "timeout": 3000, "rest": "GET /hello", "rawName": "hello", "name": "v2.greeter.hello"})
     );
-    assert_eq!(g["events"]["user.*"], json!({"group": "other", "name": "user.*"}));
-    let ungrouped: Value = b.call("$node.services", json!({"skipInternal": true, "grouping": false})).await.unwrap();
+    assert_eq!(
+        g["events"]["user.*"],
+        json!({"group": "other", "name": "user.*"})
+    );
+    let ungrouped: Value = b
+        .call(
+            "$node.services",
+            json!({"skipInternal": true, "grouping": false}),
+        )
+        .await
+        .unwrap();
     assert_eq!(ungrouped[0]["nodeID"], "node-1");
 }
 
 #[tokio::test]
 async fn node_actions_and_events() {
     let b = broker().await;
-    let actions: Value = b.call("$node.actions", json!({"withEndpoints": true})).await.unwrap();
-    let hello = actions.as_array().unwrap().iter().find(|a| a["name"] == "v2.greeter.hello").unwrap();
+    let actions: Value = b
+        .call("$node.actions", json!({"withEndpoints": true}))
+        .await
+        .unwrap();
+    let hello = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "v2.greeter.hello")
+        .unwrap();
     assert_eq!(hello["count"], 1);
     assert_eq!(hello["hasLocal"], true);
     assert_eq!(hello["available"], true);
-    assert_eq!(hello["endpoints"], json!([{"nodeID": "node-1", "state": true, "available": true}]));
+    assert_eq!(
+        hello["endpoints"],
+        json!([{"nodeID": "node-1", "state": true, "available": true}])
+    );
     let list = actions.as_array().unwrap();
     assert!(list.iter().any(|a| a["name"] == "$node.health"));
-    let no_internal: Value = b.call("$node.actions", json!({"skipInternal": true})).await.unwrap();
+    let no_internal: Value = b
+        .call("$node.actions", json!({"skipInternal": true}))
+        .await
+        .unwrap();
     assert_eq!(no_internal.as_array().unwrap().len(), 1);
     let events: Value = b.call("$node.events", json!({})).await.unwrap();
     assert_eq!(events[0]["name"], "user.*");
@@ -108,7 +158,10 @@ async fn node_health_and_options() {
 #[tokio::test]
 async fn bad_flags_are_a_validation_error() {
     let b = broker().await;
-    let err = b.call::<Value, _>("$node.list", json!({"withServices": "maybe"})).await.unwrap_err();
+    let err = b
+        .call::<Value, _>("$node.list", json!({"withServices": "maybe"}))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), 422);
     assert_eq!(err.data().unwrap()[0]["field"], "withServices");
 }

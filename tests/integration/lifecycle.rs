@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use moleculer::prelude::*;
 use moleculer::ErrorKind;
+use moleculer::prelude::*;
 use moleculer_tests::Recorder;
 use serde_json::json;
 
@@ -16,7 +16,11 @@ struct Step {
 impl Step {
     #[created]
     fn created(&self, broker: &ServiceBroker) {
-        self.log.push(json!(format!("created {} on {}", self.name, broker.node_id())));
+        self.log.push(json!(format!(
+            "created {} on {}",
+            self.name,
+            broker.node_id()
+        )));
     }
 
     #[started]
@@ -64,7 +68,10 @@ async fn services_start_in_dependency_order_and_stop_in_reverse() {
     let broker = ServiceBroker::builder()
         .node_id("life")
         .service(Dependent { log: log.clone() })
-        .service(Step { name: "a", log: log.clone() })
+        .service(Step {
+            name: "a",
+            log: log.clone(),
+        })
         .build()
         .unwrap();
     assert_eq!(log.take(), [json!("created a on life")]);
@@ -83,7 +90,10 @@ async fn a_missing_dependency_times_out() {
     let err = broker.start().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.error_type(), Some("WAITFOR_SERVICES"));
-    assert_eq!(err.data().unwrap()["statuses"], json!([{"name": "ghost", "available": false}]));
+    assert_eq!(
+        err.data().unwrap()["statuses"],
+        json!([{"name": "ghost", "available": false}])
+    );
 }
 
 #[tokio::test]
@@ -93,10 +103,19 @@ async fn wait_for_services_sees_late_services() {
     broker.start().await.unwrap();
     let waiter = {
         let broker = broker.clone();
-        tokio::spawn(async move { broker.wait_for_services(&["a"], Some(Duration::from_secs(2))).await })
+        tokio::spawn(async move {
+            broker
+                .wait_for_services(&["a"], Some(Duration::from_secs(2)))
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(20)).await;
-    broker.add_service(Step { name: "a", log: log.clone() }).unwrap();
+    broker
+        .add_service(Step {
+            name: "a",
+            log: log.clone(),
+        })
+        .unwrap();
     waiter.await.unwrap().unwrap();
     let pong: String = broker.call("a.ping", json!({})).await.unwrap();
     assert_eq!(pong, "a");

@@ -1,7 +1,7 @@
 //! Versions, full names, `$noVersionPrefix`, `$noServiceNamePrefix`, visibility, settings.
 
-use moleculer::prelude::*;
 use moleculer::ErrorKind;
+use moleculer::prelude::*;
 use serde_json::{Value, json};
 
 #[derive(Default)]
@@ -57,7 +57,12 @@ impl Vis {
 }
 
 async fn broker() -> ServiceBroker {
-    let b = ServiceBroker::builder().service(Staged).service(Flat).service(Vis).build().unwrap();
+    let b = ServiceBroker::builder()
+        .service(Staged)
+        .service(Flat)
+        .service(Vis)
+        .build()
+        .unwrap();
     b.start().await.unwrap();
     b
 }
@@ -65,9 +70,17 @@ async fn broker() -> ServiceBroker {
 #[tokio::test]
 async fn string_versions_and_prefix_settings() {
     let b = broker().await;
-    assert_eq!(b.call::<String, _>("staging.math.add", json!({})).await.unwrap(), "staging");
+    assert_eq!(
+        b.call::<String, _>("staging.math.add", json!({}))
+            .await
+            .unwrap(),
+        "staging"
+    );
     assert_eq!(b.call::<u8, _>("flat.top", json!({})).await.unwrap(), 1);
-    let err = b.call::<u8, _>("v3.flat.flat.top", json!({})).await.unwrap_err();
+    let err = b
+        .call::<u8, _>("v3.flat.flat.top", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServiceNotFound);
 }
 
@@ -75,22 +88,47 @@ async fn string_versions_and_prefix_settings() {
 async fn visibility_rules() {
     let b = broker().await;
     assert_eq!(b.call::<u8, _>("vis.public", json!({})).await.unwrap(), 1);
-    assert_eq!(b.call::<u8, _>("vis.protected", json!({})).await.unwrap(), 2, "protected is callable on the same node");
+    assert_eq!(
+        b.call::<u8, _>("vis.protected", json!({})).await.unwrap(),
+        2,
+        "protected is callable on the same node"
+    );
     let err = b.call::<u8, _>("vis.private", json!({})).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServiceNotFound);
-    assert_eq!(b.call::<u8, _>("vis.calls_private", json!({})).await.unwrap(), 3);
+    assert_eq!(
+        b.call::<u8, _>("vis.calls_private", json!({}))
+            .await
+            .unwrap(),
+        3
+    );
 }
 
 #[tokio::test]
 async fn secure_settings_are_not_published() {
     let b = broker().await;
-    let services: Value = b.call("$node.services", json!({"skipInternal": true, "withActions": true})).await.unwrap();
-    let vis = services.as_array().unwrap().iter().find(|s| s["name"] == "vis").unwrap();
+    let services: Value = b
+        .call(
+            "$node.services",
+            json!({"skipInternal": true, "withActions": true}),
+        )
+        .await
+        .unwrap();
+    let vis = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "vis")
+        .unwrap();
     assert_eq!(vis["settings"], json!({"url": "db://"}));
     let actions = vis["actions"].as_object().unwrap();
     assert_eq!(actions["vis.public"]["visibility"], "public");
     assert_eq!(actions["vis.protected"]["visibility"], "protected");
-    let staged = services.as_array().unwrap().iter().find(|s| s["name"] == "math").unwrap();
+    let staged = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "math")
+        .unwrap();
     assert_eq!(staged["version"], "staging");
     assert_eq!(staged["fullName"], "staging.math");
 }

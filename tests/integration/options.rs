@@ -1,7 +1,7 @@
 //! Broker options from files and the environment.
 
-use moleculer::prelude::*;
 use moleculer::BrokerOptions;
+use moleculer::prelude::*;
 use serde_json::json;
 
 #[test]

@@ -47,9 +47,24 @@ fn registrations_are_collected_and_sorted() {
 
 #[tokio::test]
 async fn with_registered_services_loads_them() {
-    let broker = ServiceBroker::builder().with_registered_services().build().unwrap();
+    let broker = ServiceBroker::builder()
+        .with_registered_services()
+        .build()
+        .unwrap();
     broker.start().await.unwrap();
-    assert_eq!(broker.call::<String, _>("v1.collected.hi", json!({})).await.unwrap(), "hi");
-    assert_eq!(broker.call::<String, _>("ctor.what", json!({})).await.unwrap(), "built");
+    assert_eq!(
+        broker
+            .call::<String, _>("v1.collected.hi", json!({}))
+            .await
+            .unwrap(),
+        "hi"
+    );
+    assert_eq!(
+        broker
+            .call::<String, _>("ctor.what", json!({}))
+            .await
+            .unwrap(),
+        "built"
+    );
     broker.stop().await.unwrap();
 }

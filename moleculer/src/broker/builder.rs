@@ -92,8 +92,9 @@ impl BrokerBuilder {
 
     /// Adds a service.
     pub fn service<S: ServiceDef>(mut self, service: S) -> BrokerBuilder {
-        self.services
-            .push(Box::new(move |broker: &ServiceBroker| broker.add_service(service)));
+        self.services.push(Box::new(move |broker: &ServiceBroker| {
+            broker.add_service(service)
+        }));
         self
     }
 

@@ -210,7 +210,10 @@ fn effective_timeout(
 }
 
 /// Converts a call's result payload into the caller's type.
-pub(crate) fn into_result<R: DeserializeOwned + 'static>(payload: Payload, action: &str) -> Result<R> {
+pub(crate) fn into_result<R: DeserializeOwned + 'static>(
+    payload: Payload,
+    action: &str,
+) -> Result<R> {
     let type_name = payload.type_name();
     payload.into_typed::<R>().map_err(|e| {
         Error::server(format!(

@@ -26,7 +26,11 @@ impl ServiceBroker {
     ///
     /// # Errors
     /// Only with [`EmitOptions::throw_error`]: the first failing local handler's error.
-    pub async fn emit<P: Serialize + Send + Sync + 'static>(&self, event: &str, payload: P) -> Result<()> {
+    pub async fn emit<P: Serialize + Send + Sync + 'static>(
+        &self,
+        event: &str,
+        payload: P,
+    ) -> Result<()> {
         self.emit_with(event, payload, EmitOptions::new()).await
     }
 
@@ -48,8 +52,13 @@ impl ServiceBroker {
     ///
     /// # Errors
     /// Only with [`EmitOptions::throw_error`].
-    pub async fn broadcast<P: Serialize + Send + Sync + 'static>(&self, event: &str, payload: P) -> Result<()> {
-        self.broadcast_with(event, payload, EmitOptions::new()).await
+    pub async fn broadcast<P: Serialize + Send + Sync + 'static>(
+        &self,
+        event: &str,
+        payload: P,
+    ) -> Result<()> {
+        self.broadcast_with(event, payload, EmitOptions::new())
+            .await
     }
 
     /// Broadcasts an event with options.
@@ -62,8 +71,13 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.dispatch(event, Payload::typed(payload), options, EventType::Broadcast)
-            .await
+        self.dispatch(
+            event,
+            Payload::typed(payload),
+            options,
+            EventType::Broadcast,
+        )
+        .await
     }
 
     /// Broadcasts an event to the local handlers only.
@@ -89,8 +103,13 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.dispatch(event, Payload::typed(payload), options, EventType::BroadcastLocal)
-            .await
+        self.dispatch(
+            event,
+            Payload::typed(payload),
+            options,
+            EventType::BroadcastLocal,
+        )
+        .await
     }
 
     /// Whether some handler listens to `event`.
@@ -128,7 +147,15 @@ impl ServiceBroker {
         let meta = merged_meta(parent, options.meta);
         let headers = options.headers.unwrap_or_default();
         let calls = targets.into_iter().map(|endpoint| {
-            let ctx = self.event_context(&endpoint, &event_name, kind, &options.groups, parent, &meta, &headers);
+            let ctx = self.event_context(
+                &endpoint,
+                &event_name,
+                kind,
+                &options.groups,
+                parent,
+                &meta,
+                &headers,
+            );
             let handler = endpoint.handler.clone();
             let payload = payload.clone();
             async move {

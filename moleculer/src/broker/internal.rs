@@ -50,23 +50,50 @@ fn action(name: &str, keys: &[&str], handler: Handler) -> ActionSpec<NodeService
 impl ServiceDef for NodeService {
     fn spec() -> ServiceSpec<NodeService> {
         ServiceSpec::new("$node")
-            .action(action("list", &["withServices", "onlyAvailable"], |_, ctx| {
-                Box::pin(async move { Ok(Payload::json(list(ctx.broker(), &ctx.params))) })
-            }))
+            .action(action(
+                "list",
+                &["withServices", "onlyAvailable"],
+                |_, ctx| {
+                    Box::pin(async move { Ok(Payload::json(list(ctx.broker(), &ctx.params))) })
+                },
+            ))
             .action(action(
                 "services",
-                &["onlyLocal", "skipInternal", "withActions", "withEvents", "onlyAvailable", "grouping"],
-                |_, ctx| Box::pin(async move { Ok(Payload::json(services(ctx.broker(), &ctx.params))) }),
+                &[
+                    "onlyLocal",
+                    "skipInternal",
+                    "withActions",
+                    "withEvents",
+                    "onlyAvailable",
+                    "grouping",
+                ],
+                |_, ctx| {
+                    Box::pin(async move { Ok(Payload::json(services(ctx.broker(), &ctx.params))) })
+                },
             ))
             .action(action(
                 "actions",
-                &["onlyLocal", "skipInternal", "withEndpoints", "onlyAvailable"],
-                |_, ctx| Box::pin(async move { Ok(Payload::json(actions(ctx.broker(), &ctx.params))) }),
+                &[
+                    "onlyLocal",
+                    "skipInternal",
+                    "withEndpoints",
+                    "onlyAvailable",
+                ],
+                |_, ctx| {
+                    Box::pin(async move { Ok(Payload::json(actions(ctx.broker(), &ctx.params))) })
+                },
             ))
             .action(action(
                 "events",
-                &["onlyLocal", "skipInternal", "withEndpoints", "onlyAvailable"],
-                |_, ctx| Box::pin(async move { Ok(Payload::json(events(ctx.broker(), &ctx.params))) }),
+                &[
+                    "onlyLocal",
+                    "skipInternal",
+                    "withEndpoints",
+                    "onlyAvailable",
+                ],
+                |_, ctx| {
+                    Box::pin(async move { Ok(Payload::json(events(ctx.broker(), &ctx.params))) })
+                },
             ))
             .action(action("health", &[], |_, ctx| {
                 Box::pin(async move { Ok(Payload::json(health(ctx.broker()))) })
@@ -82,7 +109,14 @@ fn list(broker: &ServiceBroker, flags: &Flags) -> Value {
     let mut item = node.to_json(broker.uptime_secs());
     item["seq"] = Value::from(broker.inner.seq.load(std::sync::atomic::Ordering::Relaxed));
     if flags.with_services {
-        item["services"] = services(broker, &Flags { only_local: true, grouping: Some(false), ..Flags::default() });
+        item["services"] = services(
+            broker,
+            &Flags {
+                only_local: true,
+                grouping: Some(false),
+                ..Flags::default()
+            },
+        );
     }
     Value::Array(vec![item])
 }
@@ -97,13 +131,11 @@ fn services(broker: &ServiceBroker, flags: &Flags) -> Value {
         if (flags.only_local && !svc.local) || (flags.skip_internal && info.name.starts_with('$')) {
             continue;
         }
-        if grouping {
-            if let Some(&i) = index.get(&*info.full_name) {
-                if let Some(nodes) = out[i]["nodes"].as_array_mut() {
-                    nodes.push(Value::from(&*svc.node_id));
-                }
-                continue;
+        if grouping && let Some(&i) = index.get(&*info.full_name) {
+            if let Some(nodes) = out[i]["nodes"].as_array_mut() {
+                nodes.push(Value::from(&*svc.node_id));
             }
+            continue;
         }
         let mut item = json!({
             "name": info.name,
@@ -159,7 +191,9 @@ fn actions(broker: &ServiceBroker, flags: &Flags) -> Value {
     let catalog = broker.inner.registry.snapshot();
     let mut out = Vec::new();
     for name in ordered_actions(&catalog) {
-        let Some(list) = catalog.actions.get(&name) else { continue };
+        let Some(list) = catalog.actions.get(&name) else {
+            continue;
+        };
         let has_local = list.endpoints.iter().any(|e| e.local);
         let available = list.has_available();
         if (flags.only_local && !has_local)
@@ -168,7 +202,9 @@ fn actions(broker: &ServiceBroker, flags: &Flags) -> Value {
         {
             continue;
         }
-        let Some(first) = list.endpoints.first() else { continue };
+        let Some(first) = list.endpoints.first() else {
+            continue;
+        };
         let mut item = json!({
             "name": &*name,
             "count": list.endpoints.len(),
@@ -193,10 +229,14 @@ fn events(broker: &ServiceBroker, flags: &Flags) -> Value {
     let mut out = Vec::new();
     for list in &catalog.events {
         let has_local = list.endpoints.iter().any(|e| e.local);
-        if (flags.only_local && !has_local) || (flags.skip_internal && list.pattern.starts_with('$')) {
+        if (flags.only_local && !has_local)
+            || (flags.skip_internal && list.pattern.starts_with('$'))
+        {
             continue;
         }
-        let Some(first) = list.endpoints.first() else { continue };
+        let Some(first) = list.endpoints.first() else {
+            continue;
+        };
         let mut item = json!({
             "name": &*list.pattern,
             "group": &*list.group,
@@ -272,10 +312,18 @@ pub(crate) fn ip_list() -> Vec<String> {
     for (_, data) in &networks {
         for ip in data.ip_networks() {
             if let std::net::IpAddr::V4(v4) = ip.addr {
-                let list = if v4.is_loopback() { &mut internal } else { &mut external };
+                let list = if v4.is_loopback() {
+                    &mut internal
+                } else {
+                    &mut external
+                };
                 list.push(v4.to_string());
             }
         }
     }
-    if external.is_empty() { internal } else { external }
+    if external.is_empty() {
+        internal
+    } else {
+        external
+    }
 }

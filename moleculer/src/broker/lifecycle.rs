@@ -78,12 +78,19 @@ impl ServiceBroker {
         let service = &slot.service;
         let info = &service.info;
         if !info.dependencies.is_empty() {
-            let names: Vec<&str> = info.dependencies.iter().map(|d| d.full_name.as_str()).collect();
+            let names: Vec<&str> = info
+                .dependencies
+                .iter()
+                .map(|d| d.full_name.as_str())
+                .collect();
             let timeout = setting_ms(&info.settings, "$dependencyTimeout")
                 .unwrap_or(self.inner.options.dependency_timeout);
             tracing::info!(service = %info.full_name, ?names, "waiting for dependencies");
-            self.wait_for_services(&names, (timeout > 0).then(|| Duration::from_millis(timeout)))
-                .await?;
+            self.wait_for_services(
+                &names,
+                (timeout > 0).then(|| Duration::from_millis(timeout)),
+            )
+            .await?;
         }
         if let Some(started) = &service.started {
             started(self.clone()).await?;
@@ -126,11 +133,11 @@ impl ServiceBroker {
                 continue;
             }
             let info = &slot.service.info;
-            if let Some(stop) = &slot.service.stopped {
-                if let Err(err) = stop(self.clone()).await {
-                    tracing::error!(service = %info.full_name, error = %err, "service stop failed");
-                    first_error.get_or_insert(err);
-                }
+            if let Some(stop) = &slot.service.stopped
+                && let Err(err) = stop(self.clone()).await
+            {
+                tracing::error!(service = %info.full_name, error = %err, "service stop failed");
+                first_error.get_or_insert(err);
             }
             tracing::info!(service = %info.full_name, "service stopped");
             stopped.push(info.full_name.clone());
@@ -208,7 +215,10 @@ impl ServiceBroker {
 }
 
 fn setting_ms(settings: &serde_json::Map<String, Value>, key: &str) -> Option<u64> {
-    settings.get(key).and_then(Value::as_f64).map(|v| v.max(0.0) as u64)
+    settings
+        .get(key)
+        .and_then(Value::as_f64)
+        .map(|v| v.max(0.0) as u64)
 }
 
 async fn shutdown_signal() {

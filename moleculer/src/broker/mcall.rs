@@ -74,12 +74,17 @@ impl MultiCall {
     /// `MoleculerServerError` `INVALID_PARAMETERS` for any other shape.
     pub fn from_json(def: &Value) -> Result<MultiCall> {
         let one = |v: &Value| -> Result<CallDef> {
-            let action = v.get("action").and_then(Value::as_str).ok_or_else(invalid)?;
+            let action = v
+                .get("action")
+                .and_then(Value::as_str)
+                .ok_or_else(invalid)?;
             let params = v.get("params").cloned().unwrap_or(Value::Null);
             Ok(CallDef::new(action, params))
         };
         match def {
-            Value::Array(items) => Ok(MultiCall::list(items.iter().map(one).collect::<Result<Vec<_>>>()?)),
+            Value::Array(items) => Ok(MultiCall::list(
+                items.iter().map(one).collect::<Result<Vec<_>>>()?,
+            )),
             Value::Object(map) => Ok(MultiCall::map(
                 map.iter()
                     .map(|(k, v)| Ok((k.clone(), one(v)?)))
@@ -132,7 +137,9 @@ impl ServiceBroker {
                 let (keys, defs): (Vec<_>, Vec<_>) = map.into_iter().unzip();
                 let results = join_all(defs.into_iter().map(run)).await;
                 let values = outcomes(results, settled)?;
-                Ok(Value::Object(keys.into_iter().zip(values).collect::<Map<_, _>>()))
+                Ok(Value::Object(
+                    keys.into_iter().zip(values).collect::<Map<_, _>>(),
+                ))
             }
         }
     }

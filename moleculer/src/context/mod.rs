@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub use id::ContextId;
-pub use options::{CallOptions, EmitOptions, FallbackResponse};
+pub use options::{CallOptions, EmitOptions, FallbackFn, FallbackResponse};
 
 use crate::broker::ServiceBroker;
 use crate::error::Result;
@@ -150,7 +150,10 @@ macro_rules! common_context_api {
 
             /// Replaces the params, keeping the rest of the context.
             pub fn with_params<Q>(self, params: Q) -> $ty<Q> {
-                $ty { params, inner: self.inner }
+                $ty {
+                    params,
+                    inner: self.inner,
+                }
             }
 
             /// The context id.
@@ -298,7 +301,10 @@ macro_rules! common_context_api {
                     parent: Some(self.inner.clone()),
                     ..EmitOptions::default()
                 };
-                self.inner.broker.broadcast_with(event, payload, options).await
+                self.inner
+                    .broker
+                    .broadcast_with(event, payload, options)
+                    .await
             }
         }
 

@@ -11,13 +11,16 @@ use super::{ContextId, ContextInner};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 
+/// A function computing a fallback response from a call's error.
+pub type FallbackFn = Arc<dyn Fn(&Error) -> Result<Payload> + Send + Sync>;
+
 /// What a call returns instead of failing: Node's `fallbackResponse`.
 #[derive(Clone)]
 pub enum FallbackResponse {
     /// Return this value.
     Value(Payload),
     /// Compute a value (or another error) from the error.
-    Fn(Arc<dyn Fn(&Error) -> Result<Payload> + Send + Sync>),
+    Fn(FallbackFn),
 }
 
 impl fmt::Debug for FallbackResponse {

@@ -74,7 +74,11 @@ pub(crate) struct EventList {
 }
 
 /// Round-robin over the endpoints that pass `usable`.
-fn round_robin<T>(items: &[Arc<T>], counter: &AtomicUsize, usable: impl Fn(&T) -> bool) -> Option<Arc<T>> {
+fn round_robin<T>(
+    items: &[Arc<T>],
+    counter: &AtomicUsize,
+    usable: impl Fn(&T) -> bool,
+) -> Option<Arc<T>> {
     let n = items.len();
     let start = counter.fetch_add(1, Ordering::Relaxed);
     (0..n)
@@ -87,18 +91,18 @@ impl ActionList {
     /// Node's `EndpointList.next`: the `$` rule, preferLocal, then the strategy.
     pub(crate) fn next(&self, prefer_local: bool) -> Option<Arc<ActionEndpoint>> {
         let eps = &self.endpoints;
-        if self.name.starts_with('$') {
-            if let Some(local) = eps.iter().find(|e| e.local) {
-                return Some(local.clone());
-            }
+        if self.name.starts_with('$')
+            && let Some(local) = eps.iter().find(|e| e.local)
+        {
+            return Some(local.clone());
         }
         if eps.len() == 1 {
             return eps.first().filter(|e| e.is_available()).cloned();
         }
-        if prefer_local {
-            if let Some(ep) = round_robin(eps, &self.counter, |e| e.local && e.is_available()) {
-                return Some(ep);
-            }
+        if prefer_local
+            && let Some(ep) = round_robin(eps, &self.counter, |e| e.local && e.is_available())
+        {
+            return Some(ep);
         }
         round_robin(eps, &self.counter, ActionEndpoint::is_available)
     }
@@ -122,14 +126,19 @@ impl EventList {
         if self.endpoints.len() == 1 {
             return self.endpoints.first().cloned();
         }
-        if prefer_local {
-            if let Some(ep) = round_robin(&self.endpoints, &self.counter, |e| e.local) {
-                return Some(ep);
-            }
+        if prefer_local && let Some(ep) = round_robin(&self.endpoints, &self.counter, |e| e.local) {
+            return Some(ep);
         }
         round_robin(&self.endpoints, &self.counter, |_| true)
     }
 }
+
+/// Event lists by `(pattern, group)`, while a catalog is built.
+type EventGroups = Vec<(Arc<str>, Arc<str>, Vec<Arc<EventEndpoint>>)>;
+/// Event name → the lists whose pattern matches it.
+type EventCache = RwLock<HashMap<Box<str>, Arc<[Arc<EventList>]>>>;
+/// Endpoint availability by `(nodeID, action)`, kept across catalog rebuilds.
+type Availability = HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>;
 
 /// An immutable view of the whole registry.
 pub(crate) struct Catalog {
@@ -137,15 +146,15 @@ pub(crate) struct Catalog {
     pub(crate) actions: HashMap<Arc<str>, Arc<ActionList>>,
     pub(crate) events: Vec<Arc<EventList>>,
     /// Event name → matching lists, filled on first use.
-    event_cache: RwLock<HashMap<Box<str>, Arc<[Arc<EventList>]>>>,
+    event_cache: EventCache,
 }
 
 const EVENT_CACHE_LIMIT: usize = 4096;
 
 impl Catalog {
-    fn build(services: &[ServiceEntry], availability: &HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>) -> Catalog {
+    fn build(services: &[ServiceEntry], availability: &Availability) -> Catalog {
         let mut actions: HashMap<Arc<str>, Vec<Arc<ActionEndpoint>>> = HashMap::new();
-        let mut events: Vec<(Arc<str>, Arc<str>, Vec<Arc<EventEndpoint>>)> = Vec::new();
+        let mut events: EventGroups = Vec::new();
         for svc in services {
             for action in &svc.actions {
                 let visible = match action.def.visibility {
@@ -186,7 +195,9 @@ impl Catalog {
                     .find(|(p, g, _)| *p == event.def.name && *g == event.group)
                 {
                     Some((_, _, list)) => list.push(endpoint),
-                    None => events.push((event.def.name.clone(), event.group.clone(), vec![endpoint])),
+                    None => {
+                        events.push((event.def.name.clone(), event.group.clone(), vec![endpoint]))
+                    }
                 }
             }
         }
@@ -239,7 +250,9 @@ impl Catalog {
 
     /// Whether a service with this full name is available on some node.
     pub(crate) fn has_service(&self, full_name: &str) -> bool {
-        self.services.iter().any(|s| &*s.info.full_name == full_name)
+        self.services
+            .iter()
+            .any(|s| &*s.info.full_name == full_name)
     }
 }
 
@@ -248,7 +261,7 @@ pub(crate) struct Registry {
     pub(crate) prefer_local: bool,
     catalog: ArcSwap<Catalog>,
     services: Mutex<Vec<ServiceEntry>>,
-    availability: Mutex<HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>>,
+    availability: Mutex<Availability>,
     changed: watch::Sender<u64>,
 }
 

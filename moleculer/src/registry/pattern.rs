@@ -17,12 +17,12 @@ pub fn matches(name: &str, pattern: &str) -> bool {
         if !prefix.contains(['*', '?']) {
             return name.starts_with(prefix);
         }
-    } else if let Some(prefix) = pattern.strip_suffix('*') {
-        if !prefix.contains(['*', '?']) {
-            return name
-                .strip_prefix(prefix)
-                .is_some_and(|rest| !rest.contains('.'));
-        }
+    } else if let Some(prefix) = pattern.strip_suffix('*')
+        && !prefix.contains(['*', '?'])
+    {
+        return name
+            .strip_prefix(prefix)
+            .is_some_and(|rest| !rest.contains('.'));
     }
     glob(name.as_bytes(), pattern.as_bytes())
 }

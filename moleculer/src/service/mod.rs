@@ -17,8 +17,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 pub use handler::{
-    ActionHandler, BoxFuture, EventHandler, IntoActionResult, IntoEventResult,
-    IntoLifecycleResult,
+    ActionHandler, BoxFuture, EventHandler, IntoActionResult, IntoEventResult, IntoLifecycleResult,
 };
 pub use names::{Version, Visibility, full_service_name};
 #[cfg(feature = "inventory")]

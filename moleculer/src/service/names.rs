@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn full_names_follow_node() {
-        assert_eq!(full_service_name("math", Some(&Version::Number(1))), "v1.math");
+        assert_eq!(
+            full_service_name("math", Some(&Version::Number(1))),
+            "v1.math"
+        );
         assert_eq!(
             full_service_name("math", Some(&Version::from("staging"))),
             "staging.math"

@@ -160,9 +160,7 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
                 let handler: EventHandler = Arc::new(move |ctx: EventContext<Payload>| {
                     let EventContext { params, inner } = ctx;
                     match check.apply(params) {
-                        Ok(params) => {
-                            handler(svc.clone(), EventContext::from_parts(params, inner))
-                        }
+                        Ok(params) => handler(svc.clone(), EventContext::from_parts(params, inner)),
                         Err(issues) => {
                             let err = validation_error(issues, &inner, "event");
                             Box::pin(std::future::ready(Err(err)))

@@ -100,11 +100,16 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
         } else {
             let mut json = payload.into_json().map_err(deserialize_issue)?;
             if let Some((validator, _)) = &self.schema {
-                validator
-                    .validate(&mut json)
-                    .map_err(|issues| issues.iter().map(ValidationIssue::to_json).collect::<Vec<_>>())?;
+                validator.validate(&mut json).map_err(|issues| {
+                    issues
+                        .iter()
+                        .map(ValidationIssue::to_json)
+                        .collect::<Vec<_>>()
+                })?;
             }
-            Payload::json(json).into_typed::<P>().map_err(deserialize_issue)?
+            Payload::json(json)
+                .into_typed::<P>()
+                .map_err(deserialize_issue)?
         };
         if let Some(check) = self.typed {
             let issues = check(&params);

@@ -72,12 +72,18 @@ fn convert(error: &validator::ValidationError, field: &str) -> Value {
                 (Some(m), Some(v)) if v < m => (
                     "numberMin",
                     min.clone(),
-                    format!("The '{field}' field must be greater than or equal to {}.", js(&min)),
+                    format!(
+                        "The '{field}' field must be greater than or equal to {}.",
+                        js(&min)
+                    ),
                 ),
                 _ => (
                     "numberMax",
                     max.clone(),
-                    format!("The '{field}' field must be less than or equal to {}.", js(&max)),
+                    format!(
+                        "The '{field}' field must be less than or equal to {}.",
+                        js(&max)
+                    ),
                 ),
             }
         }
@@ -87,17 +93,28 @@ fn convert(error: &validator::ValidationError, field: &str) -> Value {
             None,
             format!("The '{field}' field must be a valid e-mail."),
         ),
-        "url" => ("url", None, format!("The '{field}' field must be a valid URL.")),
+        "url" => (
+            "url",
+            None,
+            format!("The '{field}' field must be a valid URL."),
+        ),
         "regex" => (
             "stringPattern",
             None,
             format!("The '{field}' field fails to match the required pattern."),
         ),
-        "required" => ("required", None, format!("The '{field}' field is required.")),
+        "required" => (
+            "required",
+            None,
+            format!("The '{field}' field is required."),
+        ),
         "contains" => (
             "stringContains",
             param("needle"),
-            format!("The '{field}' field must contain the '{}' text.", js(&param("needle"))),
+            format!(
+                "The '{field}' field must contain the '{}' text.",
+                js(&param("needle"))
+            ),
         ),
         other => {
             let message = error
@@ -127,12 +144,18 @@ fn length_error(
         Some(Value::Array(a)) => a.len() as f64,
         _ => 0.0,
     };
-    let below_min = min.as_ref().and_then(Value::as_f64).is_some_and(|m| len < m);
+    let below_min = min
+        .as_ref()
+        .and_then(Value::as_f64)
+        .is_some_and(|m| len < m);
     match (is_array, equal.is_some(), below_min) {
         (false, true, _) => (
             "stringLength",
             equal.clone(),
-            format!("The '{field}' field length must be {} characters long.", js(&equal)),
+            format!(
+                "The '{field}' field length must be {} characters long.",
+                js(&equal)
+            ),
         ),
         (false, false, true) => (
             "stringMin",
@@ -158,7 +181,10 @@ fn length_error(
         (true, false, true) => (
             "arrayMin",
             min.clone(),
-            format!("The '{field}' field must contain at least {} items.", js(&min)),
+            format!(
+                "The '{field}' field must contain at least {} items.",
+                js(&min)
+            ),
         ),
         (true, false, false) => (
             "arrayMax",

@@ -1,0 +1,343 @@
+//! Local `broker.call` and `emit` throughput, the Rust side of `bench/local.js`.
+//!
+//! Run it with `cargo run --release -p moleculer-examples --example bench_local`, or through
+//! `bash bench/run.sh`, which runs it beside Node Moleculer and prints a table. See
+//! `BENCHMARKS.md`.
+//!
+//! One broker, no transporter, no logger subscriber, the default pipeline. A `math` service:
+//! - `math.add`: typed params `AddParams` (serde + `validator` range rule + JSON Schema);
+//! - `math.plain`: no params, returns a constant;
+//! - an event handler for `bench.event`.
+//!
+//! Cases (each: a warm-up, then a fixed-duration measured run):
+//! - `plain_c1`: sequential `broker.call::<f64, _>("math.plain", Value::Null)` (no params);
+//! - `validated_c1`: sequential `broker.call::<f64, _>("math.add", AddParams { .. })`: the
+//!   handler gets the caller's value moved, only the `validator` rules run, no JSON;
+//! - `validated_json_c1`: sequential `broker.call::<f64, _>("math.add", json!({..}))`: the
+//!   params go through the fastest-validator schema and are deserialized into `AddParams`;
+//! - `validated_c100`: 100 tasks on a multi-thread runtime with 2 workers, each calling
+//!   `math.add` with typed params in a loop and yielding to the scheduler after every call (so
+//!   that all 100 loops interleave, as 100 `await` loops do in Node);
+//! - `validated_c100_ct`: the same 100 tasks on a current-thread runtime (one core, like Node);
+//! - `emit_c1`: sequential `broker.emit("bench.event", AddParams { .. })` to one local handler.
+//!
+//! Prints one JSON line per case: `{"impl":"rust","case":"...","ops":N,"secs":S,"per_sec":R}`.
+//!
+//! Configuration (environment or `--key=value` arguments):
+//! - `BENCH_SECS` / `--secs=5`: measured seconds per case;
+//! - `BENCH_WARMUP` / `--warmup=1`: warm-up seconds per case;
+//! - `BENCH_CASES` / `--cases=a,b`: a comma-separated subset of the cases;
+//! - `BENCH_ITERS` / `--iters=N`: run exactly N operations per case instead (no warm-up;
+//!   for profilers such as `valgrind --tool=callgrind`).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use moleculer::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Debug, Serialize, Deserialize, Validate, JsonSchema)]
+struct AddParams {
+    #[validate(range(min = -1e9, max = 1e9))]
+    a: f64,
+    b: f64,
+}
+
+struct Math {
+    received: Arc<AtomicU64>,
+}
+
+#[service(name = "math", register = false)]
+impl Math {
+    #[action(params = AddParams)]
+    async fn add(&self, ctx: Context<AddParams>) -> Result<f64> {
+        Ok(ctx.params.a + ctx.params.b)
+    }
+
+    #[action]
+    async fn plain(&self) -> Result<f64> {
+        Ok(3.0)
+    }
+
+    #[event(name = "bench.event")]
+    async fn on_event(&self, ctx: EventContext<AddParams>) {
+        self.received
+            .fetch_add(ctx.params.b as u64, Ordering::Relaxed);
+    }
+}
+
+const CASES: [&str; 6] = [
+    "plain_c1",
+    "validated_c1",
+    "validated_json_c1",
+    "validated_c100",
+    "validated_c100_ct",
+    "emit_c1",
+];
+
+/// Calls between two looks at the clock.
+const BLOCK: u64 = 1024;
+/// Calls between two looks at the clock, per task, in the c=100 cases.
+const TASK_BLOCK: u64 = 64;
+const CONCURRENCY: usize = 100;
+
+struct Config {
+    secs: f64,
+    warmup: f64,
+    iters: Option<u64>,
+    cases: Vec<String>,
+}
+
+fn arg(name: &str, env: &str) -> Option<String> {
+    let flag = format!("--{name}=");
+    std::env::args()
+        .find_map(|a| a.strip_prefix(&flag).map(str::to_owned))
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
+}
+
+fn config() -> Config {
+    let num = |name, env, default: f64| {
+        arg(name, env).map_or(default, |v| {
+            v.parse().unwrap_or_else(|_| panic!("bad {env}: {v}"))
+        })
+    };
+    let cases: Vec<String> = arg("cases", "BENCH_CASES")
+        .map(|c| {
+            c.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_else(|| CASES.iter().map(|s| (*s).to_owned()).collect());
+    for c in &cases {
+        assert!(
+            CASES.contains(&c.as_str()),
+            "unknown case '{c}'; known: {}",
+            CASES.join(", ")
+        );
+    }
+    Config {
+        secs: num("secs", "BENCH_SECS", 5.0),
+        warmup: num("warmup", "BENCH_WARMUP", 1.0),
+        iters: arg("iters", "BENCH_ITERS").map(|v| v.parse().expect("bad BENCH_ITERS")),
+        cases,
+    }
+}
+
+/// How long a measured run lasts: a duration, or a number of operations.
+#[derive(Clone, Copy)]
+enum Run {
+    For(Duration),
+    Ops(u64),
+}
+
+async fn new_broker(received: Arc<AtomicU64>) -> ServiceBroker {
+    let broker = ServiceBroker::builder()
+        .node_id("bench-node")
+        .service(Math { received })
+        .build()
+        .expect("broker");
+    broker.start().await.expect("start");
+    // Sanity checks: both paths work and validation is on.
+    let sum: f64 = broker
+        .call("math.add", AddParams { a: 1.0, b: 2.0 })
+        .await
+        .expect("typed call");
+    assert_eq!(sum, 3.0);
+    let sum: f64 = broker
+        .call("math.add", json!({"a": 1, "b": 2}))
+        .await
+        .expect("json call");
+    assert_eq!(sum, 3.0);
+    let err = broker
+        .call::<f64, _>("math.add", json!({"a": "x", "b": 2}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 422, "JSON params are validated");
+    let err = broker
+        .call::<f64, _>("math.add", AddParams { a: 5e10, b: 2.0 })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 422, "typed params are validated");
+    broker
+}
+
+/// One sequential operation, `i` being its index.
+async fn op(broker: &ServiceBroker, case: &str, i: u64) -> f64 {
+    let a = (i & 0xFFFF) as f64;
+    match case {
+        "plain_c1" => broker
+            .call::<f64, _>("math.plain", Value::Null)
+            .await
+            .expect("plain"),
+        "validated_c1" => broker
+            .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
+            .await
+            .expect("add"),
+        "validated_json_c1" => broker
+            .call::<f64, _>("math.add", json!({"a": a, "b": 2.0}))
+            .await
+            .expect("add json"),
+        "emit_c1" => {
+            broker
+                .emit("bench.event", AddParams { a, b: 1.0 })
+                .await
+                .expect("emit");
+            1.0
+        }
+        other => unreachable!("{other} is not sequential"),
+    }
+}
+
+/// Runs one sequential case; returns (ops, seconds).
+async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u64, f64) {
+    // Dispatching on the case name once, outside the loop, so the loop is the call only.
+    macro_rules! timed {
+        ($call:expr) => {{
+            let start = Instant::now();
+            let mut ops = 0u64;
+            let mut acc = 0.0f64;
+            match run {
+                Run::Ops(n) => {
+                    for i in 0..n {
+                        acc += $call(i).await;
+                    }
+                    ops = n;
+                }
+                Run::For(d) => loop {
+                    for j in 0..BLOCK {
+                        acc += $call(ops + j).await;
+                    }
+                    ops += BLOCK;
+                    if start.elapsed() >= d {
+                        break;
+                    }
+                },
+            }
+            black_box(acc);
+            (ops, start.elapsed().as_secs_f64())
+        }};
+    }
+    match case {
+        "plain_c1" => timed!(|i| op(broker, "plain_c1", i)),
+        "validated_c1" => timed!(|i: u64| {
+            let a = (i & 0xFFFF) as f64;
+            async move {
+                broker
+                    .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
+                    .await
+                    .expect("add")
+            }
+        }),
+        "validated_json_c1" => timed!(|i| op(broker, "validated_json_c1", i)),
+        "emit_c1" => timed!(|i| op(broker, "emit_c1", i)),
+        other => unreachable!("{other} is not sequential"),
+    }
+}
+
+/// Runs `CONCURRENCY` tasks calling `math.add` in a loop, yielding after every call.
+async fn concurrent(broker: &ServiceBroker, run: Run) -> (u64, f64) {
+    let start = Instant::now();
+    let per_task = match run {
+        Run::Ops(n) => Some(n.div_ceil(CONCURRENCY as u64)),
+        Run::For(_) => None,
+    };
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|t| {
+            let broker = broker.clone();
+            tokio::spawn(async move {
+                let mut ops = 0u64;
+                let mut acc = 0.0f64;
+                loop {
+                    for j in 0..TASK_BLOCK {
+                        let a = ((ops + j + t as u64) & 0xFFFF) as f64;
+                        acc += broker
+                            .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
+                            .await
+                            .expect("add");
+                        tokio::task::yield_now().await;
+                    }
+                    ops += TASK_BLOCK;
+                    let done = match (run, per_task) {
+                        (_, Some(n)) => ops >= n,
+                        (Run::For(d), None) => start.elapsed() >= d,
+                        (Run::Ops(_), None) => unreachable!(),
+                    };
+                    if done {
+                        break;
+                    }
+                }
+                black_box(acc);
+                ops
+            })
+        })
+        .collect();
+    let mut ops = 0;
+    for task in tasks {
+        ops += task.await.expect("task");
+    }
+    (ops, start.elapsed().as_secs_f64())
+}
+
+fn runtime(case: &str) -> tokio::runtime::Runtime {
+    if case == "validated_c100" {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .expect("runtime")
+}
+
+fn main() {
+    let cfg = config();
+    for case in &cfg.cases {
+        let case: &'static str = CASES
+            .iter()
+            .find(|c| **c == case.as_str())
+            .expect("known case");
+        let rt = runtime(case);
+        let received = Arc::new(AtomicU64::new(0));
+        let (ops, secs) = rt.block_on(async {
+            let broker = new_broker(received.clone()).await;
+            let measure = |run| {
+                let broker = broker.clone();
+                async move {
+                    if case.starts_with("validated_c100") {
+                        concurrent(&broker, run).await
+                    } else {
+                        sequential(&broker, case, run).await
+                    }
+                }
+            };
+            let result = match cfg.iters {
+                Some(n) => measure(Run::Ops(n)).await,
+                None => {
+                    if cfg.warmup > 0.0 {
+                        measure(Run::For(Duration::from_secs_f64(cfg.warmup))).await;
+                    }
+                    measure(Run::For(Duration::from_secs_f64(cfg.secs))).await
+                }
+            };
+            broker.stop().await.expect("stop");
+            result
+        });
+        if case == "emit_c1" {
+            assert!(
+                received.load(Ordering::Relaxed) >= ops,
+                "the event handler ran for every emit"
+            );
+        }
+        println!(
+            "{{\"impl\":\"rust\",\"case\":\"{case}\",\"ops\":{ops},\"secs\":{secs:.3},\"per_sec\":{}}}",
+            (ops as f64 / secs).round() as u64
+        );
+    }
+}
