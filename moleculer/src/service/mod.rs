@@ -3,7 +3,7 @@
 //! `#[service]` turns an `impl` block into a [`ServiceDef`]: a [`ServiceSpec`] listing the
 //! service's name, version, settings, metadata, dependencies, actions, events and lifecycle
 //! handlers. The broker binds a spec to an instance of the user's struct and gets a
-//! [`LocalService`](crate::service::LocalService) whose handlers are type-erased and ready for
+//! bound service whose handlers are type-erased and ready for
 //! the registry. The same spec API can be used by hand, without the macro.
 
 mod handler;
