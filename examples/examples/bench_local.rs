@@ -165,33 +165,6 @@ async fn new_broker(received: Arc<AtomicU64>) -> ServiceBroker {
     broker
 }
 
-/// One sequential operation, `i` being its index.
-async fn op(broker: &ServiceBroker, case: &str, i: u64) -> f64 {
-    let a = (i & 0xFFFF) as f64;
-    match case {
-        "plain_c1" => broker
-            .call::<f64, _>("math.plain", Value::Null)
-            .await
-            .expect("plain"),
-        "validated_c1" => broker
-            .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
-            .await
-            .expect("add"),
-        "validated_json_c1" => broker
-            .call::<f64, _>("math.add", json!({"a": a, "b": 2.0}))
-            .await
-            .expect("add json"),
-        "emit_c1" => {
-            broker
-                .emit("bench.event", AddParams { a, b: 1.0 })
-                .await
-                .expect("emit");
-            1.0
-        }
-        other => unreachable!("{other} is not sequential"),
-    }
-}
-
 /// Runs one sequential case; returns (ops, seconds).
 async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u64, f64) {
     // Dispatching on the case name once, outside the loop, so the loop is the call only.
@@ -222,18 +195,34 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
         }};
     }
     match case {
-        "plain_c1" => timed!(|i| op(broker, "plain_c1", i)),
-        "validated_c1" => timed!(|i: u64| {
-            let a = (i & 0xFFFF) as f64;
-            async move {
-                broker
-                    .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
-                    .await
-                    .expect("add")
-            }
+        "plain_c1" => timed!(|_i: u64| async move {
+            broker
+                .call::<f64, _>("math.plain", Value::Null)
+                .await
+                .expect("plain")
         }),
-        "validated_json_c1" => timed!(|i| op(broker, "validated_json_c1", i)),
-        "emit_c1" => timed!(|i| op(broker, "emit_c1", i)),
+        "validated_c1" => timed!(|i: u64| async move {
+            let a = (i & 0xFFFF) as f64;
+            broker
+                .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
+                .await
+                .expect("add")
+        }),
+        "validated_json_c1" => timed!(|i: u64| async move {
+            let a = (i & 0xFFFF) as f64;
+            broker
+                .call::<f64, _>("math.add", json!({"a": a, "b": 2.0}))
+                .await
+                .expect("add json")
+        }),
+        "emit_c1" => timed!(|i: u64| async move {
+            let a = (i & 0xFFFF) as f64;
+            broker
+                .emit("bench.event", AddParams { a, b: 1.0 })
+                .await
+                .expect("emit");
+            1.0
+        }),
         other => unreachable!("{other} is not sequential"),
     }
 }

@@ -3,6 +3,16 @@
 use moleculer::prelude::*;
 use serde_json::{Value, json};
 
+#[derive(serde::Deserialize, Validate, JsonSchema)]
+#[allow(dead_code)]
+struct AddParams {
+    #[validate(range(min = -1000.0, max = 1000.0))]
+    a: f64,
+    b: i32,
+    #[validate(length(min = 2))]
+    label: Option<String>,
+}
+
 #[derive(Default)]
 struct Greeter;
 
@@ -11,6 +21,11 @@ impl Greeter {
     #[action(params = { name: "string" }, rest = "GET /hello", timeout = 3000)]
     async fn hello(&self, ctx: Context) -> Result<Value> {
         Ok(ctx.params)
+    }
+
+    #[action(params = AddParams)]
+    async fn add(&self, ctx: Context<AddParams>) -> Result<f64> {
+        Ok(ctx.params.a + f64::from(ctx.params.b))
     }
 
     #[event(name = "user.*", group = "other")]
@@ -32,6 +47,7 @@ async fn node_list() {
     let b = broker().await;
     let list: Value = b.call("$node.list", json!({})).await.unwrap();
     let node = &list[0];
+    assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(node["id"], "node-1");
     assert_eq!(node["local"], true);
     assert_eq!(node["available"], true);
@@ -96,6 +112,15 @@ async fn node_services() {
         g["events"]["user.*"],
         json!({"group": "other", "name": "user.*"})
     );
+    // Typed params are published in the fastest-validator dialect, as Node nodes publish them.
+    assert_eq!(
+        g["actions"]["v2.greeter.add"]["params"],
+        json!({
+            "a": {"type": "number", "min": -1000, "max": 1000},
+            "b": {"type": "number", "integer": true},
+            "label": {"type": "string", "min": 2, "optional": true, "nullable": true},
+        })
+    );
     let ungrouped: Value = b
         .call(
             "$node.services",
@@ -132,7 +157,7 @@ async fn node_actions_and_events() {
         .call("$node.actions", json!({"skipInternal": true}))
         .await
         .unwrap();
-    assert_eq!(no_internal.as_array().unwrap().len(), 1);
+    assert_eq!(no_internal.as_array().unwrap().len(), 2);
     let events: Value = b.call("$node.events", json!({})).await.unwrap();
     assert_eq!(events[0]["name"], "user.*");
     assert_eq!(events[0]["group"], "other");

@@ -10,3 +10,4 @@ mod lifecycle;
 mod naming;
 mod options;
 mod registration;
+mod run;

@@ -16,6 +16,16 @@ fn defaults_follow_node() {
     assert!(o.internal_services);
 }
 
+#[test]
+fn the_default_node_id_is_hostname_pid() {
+    let broker = ServiceBroker::builder().build().unwrap();
+    let id = broker.node_id();
+    let suffix = format!("-{}", std::process::id());
+    assert!(id.ends_with(&suffix), "{id}");
+    assert!(id.len() > suffix.len());
+    assert_eq!(id, id.to_lowercase());
+}
+
 #[tokio::test]
 async fn a_config_file_drives_the_broker() {
     let dir = std::env::temp_dir().join(format!("mol-cfg-{}", std::process::id()));

@@ -164,19 +164,7 @@ impl BrokerBuilder {
 #[cfg(feature = "inventory")]
 fn add_registered(broker: &ServiceBroker) -> Result<()> {
     let all = crate::service::ServiceRegistration::all();
-    for pair in all.windows(2) {
-        if pair[0].full_name() == pair[1].full_name() {
-            return Err(Error::service_schema(
-                format!(
-                    "two registered services are named `{}` (in `{}` and `{}`)",
-                    pair[0].full_name(),
-                    pair[0].module_path,
-                    pair[1].module_path
-                ),
-                None,
-            ));
-        }
-    }
+    check_unique(&all)?;
     for registration in all {
         match registration.add_to(broker) {
             Some(result) => result?,
@@ -189,6 +177,25 @@ fn add_registered(broker: &ServiceBroker) -> Result<()> {
     Ok(())
 }
 
+/// Two collected services with one full name would shadow each other: refuse them.
+#[cfg(feature = "inventory")]
+fn check_unique(sorted: &[&crate::service::ServiceRegistration]) -> Result<()> {
+    for pair in sorted.windows(2) {
+        if pair[0].full_name() == pair[1].full_name() {
+            return Err(Error::service_schema(
+                format!(
+                    "two registered services are named `{}` (in `{}` and `{}`)",
+                    pair[0].full_name(),
+                    pair[0].module_path,
+                    pair[1].module_path
+                ),
+                Some(json!({ "name": pair[0].full_name() })),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl std::fmt::Debug for BrokerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BrokerBuilder")
@@ -196,5 +203,30 @@ impl std::fmt::Debug for BrokerBuilder {
             .field("services", &self.services.len())
             .field("registered", &self.registered)
             .finish()
+    }
+}
+
+#[cfg(all(test, feature = "inventory"))]
+mod tests {
+    use super::*;
+    use crate::service::ServiceRegistration;
+
+    fn math() -> String {
+        "v2.math".to_owned()
+    }
+
+    fn none(_: &ServiceBroker) -> Option<Result<()>> {
+        None
+    }
+
+    #[test]
+    fn duplicate_registrations_are_refused() {
+        let a = ServiceRegistration::new("math", "crate_a", math, none);
+        let b = ServiceRegistration::new("math", "crate_b", math, none);
+        let err = check_unique(&[&a, &b]).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::ServiceSchema);
+        assert!(err.message().contains("`v2.math`"), "{}", err.message());
+        assert!(err.message().contains("crate_a") && err.message().contains("crate_b"));
+        assert!(check_unique(&[&a]).is_ok());
     }
 }
