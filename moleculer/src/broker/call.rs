@@ -79,8 +79,7 @@ impl ServiceBroker {
             _ => params,
         };
         let timeout = ctx.timeout.map(|(t, _)| t);
-        let handler = endpoint.handler.clone();
-        let running = handler(Context::from_parts(params, ctx.clone()));
+        let running = (endpoint.handler)(Context::from_parts(params, ctx.clone()));
         let result = match timeout {
             Some(t) => match tokio::time::timeout(t, running).await {
                 Ok(result) => result,
