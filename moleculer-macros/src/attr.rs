@@ -93,7 +93,11 @@ fn json_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Json> {
 
 fn params_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ParamsArg> {
     let input = meta.value()?;
-    if input.peek(syn::token::Brace) {
+    // A literal or a `[...]` that is not a type is a schema written as something other than an
+    // object; parse it as one, so the schema check reports that instead of a type parse error.
+    let not_a_type = input.peek(syn::Lit)
+        || (input.peek(syn::token::Bracket) && input.fork().parse::<syn::Type>().is_err());
+    if input.peek(syn::token::Brace) || not_a_type {
         Ok(ParamsArg::Schema(input.parse()?))
     } else {
         Ok(ParamsArg::Type(input.parse()?))
@@ -126,7 +130,10 @@ pub(crate) fn parse_service_args(tokens: TokenStream, cx: &Ctxt) -> ServiceArgs 
                 args.version = Some(if input.peek(LitStr) {
                     VersionArg::String(input.parse()?)
                 } else {
-                    VersionArg::Number(input.parse()?)
+                    let span = input.span();
+                    VersionArg::Number(input.parse().map_err(|_| {
+                        syn::Error::new(span, "versions are integers or strings: `version = 2` or `version = \"staging\"`")
+                    })?)
                 });
             }
             "settings" => args.settings = Some(json_value(meta)?),
@@ -188,8 +195,14 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 args.visibility = Some(lit);
             }
             "timeout" => {
-                let lit: LitInt = meta.value()?.parse()?;
-                lit.base10_parse::<u64>()?;
+                const EXPECTED: &str =
+                    "`timeout` is a whole number of milliseconds: `timeout = 3000`";
+                let input = meta.value()?;
+                let span = input.span();
+                let lit: LitInt = input.parse().map_err(|_| syn::Error::new(span, EXPECTED))?;
+                if lit.base10_parse::<u64>().is_err() {
+                    return Err(syn::Error::new_spanned(&lit, EXPECTED));
+                }
                 args.timeout = Some(lit);
             }
             "rest" => args.rest = Some(meta.value()?.parse()?),

@@ -5,8 +5,8 @@
 //! the runtime crate. Every path is absolute (`::moleculer::__private`, `::core`, `::std`), so
 //! a user's `type Result = ...` or `#![no_implicit_prelude]` can't break it.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemImpl, Type};
 
@@ -120,10 +120,15 @@ impl ServiceGenerator<'_> {
                 } else {
                     quote!(__svc.#ident())
                 };
+                let convert = convert_result(
+                    h,
+                    quote!(#m::IntoLifecycleResult::into_lifecycle_result),
+                    call,
+                );
                 quote_spanned! {h.span=>
                     .created(|__svc: &Self, __broker: &#m::ServiceBroker| {
                         let _ = __broker;
-                        #m::IntoLifecycleResult::into_lifecycle_result(#call)
+                        #convert
                     })
                 }
             }
@@ -139,11 +144,16 @@ impl ServiceGenerator<'_> {
                 } else {
                     quote!(__svc.#ident())
                 };
+                let convert = convert_result(
+                    h,
+                    quote!(#m::IntoLifecycleResult::into_lifecycle_result),
+                    quote!(#call.await),
+                );
                 quote_spanned! {h.span=>
                     .#method(|__svc: ::std::sync::Arc<Self>, __broker: #m::ServiceBroker| {
                         #m::boxed(async move {
                             let _ = &__broker;
-                            #m::IntoLifecycleResult::into_lifecycle_result(#call.await)
+                            #convert
                         })
                     })
                 }
@@ -168,14 +178,18 @@ impl ServiceGenerator<'_> {
             (_, Some(t)) => quote!(#t),
             _ => quote!(#m::serde_json::Value),
         };
-        let call = if h.ctx_ty.is_some() {
-            quote!(__svc.#ident(__ctx))
-        } else {
-            quote!({ let _ = __ctx; __svc.#ident() })
+        let call = match &h.ctx_ty {
+            Some(ctx_ty) => {
+                // A params type that differs from `ctx`'s is reported at `ctx`'s type.
+                let arg = located_at(quote!(__ctx), ctx_ty);
+                quote!(__svc.#ident(#arg))
+            }
+            None => quote!({ let _ = __ctx; __svc.#ident() }),
         };
+        let convert = convert_result(h, quote!(#m::#convert), quote!(#call.await));
         let closure = quote_spanned! {h.span=>
             |__svc: ::std::sync::Arc<Self>, __ctx: #m::#ctx<#params_ty>| {
-                #m::boxed(async move { #m::#convert(#call.await) })
+                #m::boxed(async move { #convert })
             }
         };
         match params {
@@ -224,6 +238,56 @@ impl ServiceGenerator<'_> {
             }
         }
     }
+}
+
+/// `path(value)`, converting the method's result, placed at the method's return type (or its
+/// name), so an unsupported result type is reported there and not at `#[service]`.
+fn convert_result(h: &Handler, path: TokenStream, value: TokenStream) -> TokenStream {
+    let target: &dyn ToTokens = match &h.ret_ty {
+        Some(ty) => ty,
+        None => &h.ident,
+    };
+    let (start, end) = ends(target);
+    // The path is ours: move all of it. The value holds the user's tokens: move its ends only.
+    let path = path
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| locate(token, if i == 0 { start } else { end }));
+    let value = Group::new(Delimiter::Parenthesis, located_at(value, target));
+    let args = locate(TokenTree::Group(value), end);
+    path.chain(std::iter::once(args)).collect()
+}
+
+/// `tokens` with their first token placed at `target`'s first token and their last at its
+/// last, keeping their own hygiene: rustc then underlines all of `target` when the expression
+/// does not type-check. Tokens in between keep their spans.
+fn located_at(tokens: TokenStream, target: &(impl ToTokens + ?Sized)) -> TokenStream {
+    let (start, end) = ends(target);
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let last = tokens.len().saturating_sub(1);
+    tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| match i {
+            0 => locate(token, start),
+            i if i == last => locate(token, end),
+            _ => token,
+        })
+        .collect()
+}
+
+/// The spans of `target`'s first and last tokens.
+fn ends(target: &(impl ToTokens + ?Sized)) -> (Span, Span) {
+    let mut tokens = target.to_token_stream().into_iter();
+    let start = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let end = tokens.last().map_or(start, |t| t.span());
+    (start, end)
+}
+
+/// `token` shown at `at`, resolved as before.
+fn locate(mut token: TokenTree, at: Span) -> TokenTree {
+    token.set_span(token.span().located_at(at));
+    token
 }
 
 fn capitalize(s: &str) -> String {

@@ -40,6 +40,8 @@ pub(crate) struct Handler {
     /// The published name (action raw name or event pattern).
     pub(crate) name: String,
     pub(crate) span: Span,
+    /// The return type, if written (type errors about the result point at it).
+    pub(crate) ret_ty: Option<Type>,
 }
 
 impl Handler {
@@ -82,7 +84,7 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
             None => true,
         });
         if kinds.len() > 1 {
-            cx.error(kinds[1].1.span(), "a method can have only one of `#[action]`, `#[event]`, `#[created]`, `#[started]`, `#[stopped]`");
+            cx.push(syn::Error::new_spanned(&kinds[1].1, "a method can have only one of `#[action]`, `#[event]`, `#[created]`, `#[started]`, `#[stopped]`"));
         }
         let Some((name, attr)) = kinds.into_iter().next() else {
             continue;
@@ -93,7 +95,10 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
             "event" => Kind::Event(parse_event_args(args, cx)),
             other => {
                 if !args.is_empty() {
-                    cx.error(attr.span(), format!("`#[{other}]` takes no arguments"));
+                    cx.push(syn::Error::new_spanned(
+                        &attr,
+                        format!("`#[{other}]` takes no arguments"),
+                    ));
                 }
                 match other {
                     "created" => Kind::Created,
@@ -127,19 +132,19 @@ fn check_method(method: &ImplItemFn, kind: Kind, cx: &Ctxt) -> Option<Handler> {
         _ => {}
     }
     if !sig.generics.params.is_empty() {
-        cx.error(
-            sig.generics.span(),
+        cx.push(syn::Error::new_spanned(
+            &sig.generics,
             format!("`{what}` methods can't be generic"),
-        );
+        ));
     }
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
         Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() => {}
-        Some(FnArg::Receiver(r)) if r.mutability.is_some() && r.reference.is_some() => cx.error(
-            r.span(),
+        Some(FnArg::Receiver(r)) if r.mutability.is_some() && r.reference.is_some() => cx.push(syn::Error::new_spanned(
+            r,
             format!("`{what}` methods take `&self`, not `&mut self`: calls run concurrently, so keep mutable state behind a lock or an atomic"),
-        ),
-        Some(FnArg::Receiver(r)) => cx.error(r.span(), format!("`{what}` methods take `&self`")),
+        )),
+        Some(FnArg::Receiver(r)) => cx.push(syn::Error::new_spanned(r, format!("`{what}` methods take `&self`"))),
         _ => cx.error(sig.ident.span(), format!("`{what}` methods take `&self` as their first argument")),
     }
     let rest: Vec<&FnArg> = inputs.collect();
@@ -162,6 +167,10 @@ fn check_method(method: &ImplItemFn, kind: Kind, cx: &Ctxt) -> Option<Handler> {
         takes_broker,
         name,
         span: sig.ident.span(),
+        ret_ty: match &sig.output {
+            syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+            syn::ReturnType::Default => None,
+        },
     })
 }
 
@@ -174,40 +183,55 @@ fn last_segment(ty: &Type) -> Option<String> {
 
 fn context_arg(rest: &[&FnArg], expected: &str, what: &str, cx: &Ctxt) -> Option<Type> {
     for extra in rest.iter().skip(1) {
-        cx.error(
-            extra.span(),
+        cx.push(syn::Error::new_spanned(
+            extra,
             format!("`{what}` methods take at most one argument: `ctx: {expected}<P>`"),
-        );
+        ));
     }
     let FnArg::Typed(arg) = rest.first()? else {
         return None;
     };
     if last_segment(&arg.ty).as_deref() != Some(expected) {
-        cx.error(
-            arg.ty.span(),
-            format!("the argument of `{what}` methods must be `{expected}` or `{expected}<P>`, found `{}`", arg.ty.to_token_stream()),
-        );
+        cx.push(syn::Error::new_spanned(
+            &arg.ty,
+            format!("the argument of `{what}` methods must be `{expected}` or `{expected}<P>`, found `{}`", type_text(&arg.ty)),
+        ));
         return None;
     }
     Some((*arg.ty).clone())
 }
 
+/// A type as the user would write it (`serde_json::Value`, not `serde_json :: Value`).
+fn type_text(ty: &Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace("& ", "&")
+}
+
 fn broker_arg(rest: &[&FnArg], what: &str, cx: &Ctxt) -> bool {
     for extra in rest.iter().skip(1) {
-        cx.error(
-            extra.span(),
+        cx.push(syn::Error::new_spanned(
+            extra,
             format!("`{what}` methods take at most one argument: `&ServiceBroker`"),
-        );
+        ));
     }
     let Some(FnArg::Typed(arg)) = rest.first() else {
         return false;
     };
     let ok = matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_none() && last_segment(&r.elem).as_deref() == Some("ServiceBroker"));
     if !ok {
-        cx.error(
-            arg.ty.span(),
-            format!("the argument of `{what}` methods must be `&ServiceBroker`"),
-        );
+        cx.push(syn::Error::new_spanned(
+            &arg.ty,
+            format!(
+                "the argument of `{what}` methods must be `&ServiceBroker`, found `{}`",
+                type_text(&arg.ty)
+            ),
+        ));
     }
     ok
 }
@@ -264,6 +288,14 @@ fn check_schema(schema: &crate::json::Json, cx: &Ctxt) {
     }
 }
 
+/// Where an action's name is written: its `name = "..."`, or else the method's name.
+fn name_span(h: &Handler) -> Span {
+    match &h.kind {
+        Kind::Action(args) => args.name.as_ref().map_or(h.span, |n| n.span()),
+        _ => h.span,
+    }
+}
+
 fn check_duplicates(handlers: &[Handler], cx: &Ctxt) {
     for (i, h) in handlers.iter().enumerate() {
         if !matches!(h.kind, Kind::Action(_)) {
@@ -273,9 +305,10 @@ fn check_duplicates(handlers: &[Handler], cx: &Ctxt) {
             .iter()
             .find(|o| matches!(o.kind, Kind::Action(_)) && o.name == h.name);
         if let Some(first) = first {
-            let mut err = syn::Error::new(h.span, format!("duplicate action name `{}`", h.name));
+            let mut err =
+                syn::Error::new(name_span(h), format!("duplicate action name `{}`", h.name));
             err.combine(syn::Error::new(
-                first.span,
+                name_span(first),
                 format!("action `{}` first defined here", h.name),
             ));
             cx.push(err);

@@ -1,0 +1,14 @@
+use moleculer::prelude::*;
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math")]
+impl Math {
+    #[action(params = { name: "string|" })]
+    async fn hello(&self, _ctx: Context) -> Result<String> {
+        Ok(String::new())
+    }
+}
+
+fn main() {}

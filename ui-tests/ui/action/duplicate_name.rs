@@ -1,0 +1,19 @@
+use moleculer::prelude::*;
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math")]
+impl Math {
+    #[action]
+    async fn add(&self, _ctx: Context) -> Result<f64> {
+        Ok(1.0)
+    }
+
+    #[action(name = "add")]
+    async fn sum(&self, _ctx: Context) -> Result<f64> {
+        Ok(2.0)
+    }
+}
+
+fn main() {}

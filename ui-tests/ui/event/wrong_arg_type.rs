@@ -1,0 +1,12 @@
+use moleculer::prelude::*;
+
+#[derive(Default)]
+struct Mailer;
+
+#[service(name = "mailer")]
+impl Mailer {
+    #[event(name = "user.*")]
+    async fn on_user(&self, _ctx: Context) {}
+}
+
+fn main() {}

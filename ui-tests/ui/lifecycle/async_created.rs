@@ -1,0 +1,12 @@
+use moleculer::prelude::*;
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math")]
+impl Math {
+    #[created]
+    async fn created(&self) {}
+}
+
+fn main() {}

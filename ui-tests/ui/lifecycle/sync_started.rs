@@ -1,0 +1,14 @@
+use moleculer::prelude::*;
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math")]
+impl Math {
+    #[started]
+    fn started(&self, _broker: &ServiceBroker) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

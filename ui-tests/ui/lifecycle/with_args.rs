@@ -1,0 +1,12 @@
+use moleculer::prelude::*;
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math")]
+impl Math {
+    #[stopped(timeout = 100)]
+    async fn stopped(&self) {}
+}
+
+fn main() {}
