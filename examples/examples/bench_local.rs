@@ -28,7 +28,9 @@
 //! - `BENCH_WARMUP` / `--warmup=1`: warm-up seconds per case;
 //! - `BENCH_CASES` / `--cases=a,b`: a comma-separated subset of the cases;
 //! - `BENCH_ITERS` / `--iters=N`: run exactly N operations per case instead (no warm-up;
-//!   for profilers such as `valgrind --tool=callgrind`).
+//!   for profilers such as `valgrind --tool=callgrind`);
+//! - `BENCH_WORKERS` / `--workers=2`: worker threads of the multi-thread runtime
+//!   (`validated_c100`).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -85,6 +87,7 @@ const TASK_BLOCK: u64 = 64;
 const CONCURRENCY: usize = 100;
 
 struct Config {
+    workers: usize,
     secs: f64,
     warmup: f64,
     iters: Option<u64>,
@@ -120,6 +123,7 @@ fn config() -> Config {
         );
     }
     Config {
+        workers: num("workers", "BENCH_WORKERS", 2.0) as usize,
         secs: num("secs", "BENCH_SECS", 5.0),
         warmup: num("warmup", "BENCH_WARMUP", 1.0),
         iters: arg("iters", "BENCH_ITERS").map(|v| v.parse().expect("bad BENCH_ITERS")),
@@ -271,10 +275,10 @@ async fn concurrent(broker: &ServiceBroker, run: Run) -> (u64, f64) {
     (ops, start.elapsed().as_secs_f64())
 }
 
-fn runtime(case: &str) -> tokio::runtime::Runtime {
+fn runtime(case: &str, workers: usize) -> tokio::runtime::Runtime {
     if case == "validated_c100" {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(workers.max(1))
             .enable_all()
             .build()
     } else {
@@ -292,7 +296,7 @@ fn main() {
             .iter()
             .find(|c| **c == case.as_str())
             .expect("known case");
-        let rt = runtime(case);
+        let rt = runtime(case, cfg.workers);
         let received = Arc::new(AtomicU64::new(0));
         let (ops, secs) = rt.block_on(async {
             let broker = new_broker(received.clone()).await;

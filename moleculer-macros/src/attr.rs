@@ -200,7 +200,7 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 let input = meta.value()?;
                 let span = input.span();
                 let lit: LitInt = input.parse().map_err(|_| syn::Error::new(span, EXPECTED))?;
-                if lit.base10_parse::<u64>().is_err() {
+                if lit.base10_parse::<u64>().is_err() || !lit.suffix().is_empty() {
                     return Err(syn::Error::new_spanned(&lit, EXPECTED));
                 }
                 args.timeout = Some(lit);

@@ -228,8 +228,8 @@ impl Json {
     }
 
     /// The span of the node at `path` (object keys and array indexes), or of the deepest
-    /// node on the way.
-    pub(crate) fn span_at(&self, path: &[String]) -> Span {
+    /// node on the way; with `key`, the span of the last object key instead of its value.
+    pub(crate) fn span_at(&self, path: &[String], key: bool) -> Span {
         let Some((first, rest)) = path.split_first() else {
             return self.span;
         };
@@ -238,21 +238,17 @@ impl Json {
                 fields
                     .iter()
                     .find(|(k, _, _)| k == first)
-                    .map_or(self.span, |(_, key_span, v)| {
-                        if rest.is_empty() && !matches!(v.value, JsonValue::Object(_)) {
-                            v.span
-                        } else if rest.is_empty() {
-                            *key_span
-                        } else {
-                            v.span_at(rest)
-                        }
+                    .map_or(self.span, |(_, key_span, v)| match (rest.is_empty(), key) {
+                        (true, true) => *key_span,
+                        (true, false) => v.span,
+                        (false, _) => v.span_at(rest, key),
                     })
             }
             JsonValue::Array(items) => first
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| items.get(i))
-                .map_or(self.span, |v| v.span_at(rest)),
+                .map_or(self.span, |v| v.span_at(rest, key)),
             _ => self.span,
         }
     }

@@ -8,7 +8,7 @@ mod codegen;
 mod ctxt;
 mod json;
 mod parse;
-#[path = "/tmp/stubs/rules.rs"]
+#[path = "../../moleculer/src/validation/rules.rs"]
 mod rules;
 mod service;
 

@@ -282,7 +282,7 @@ fn check_schema(schema: &crate::json::Json, cx: &Ctxt) {
     }
     for issue in rules::check_schema(&schema.to_schema_value()) {
         cx.error(
-            schema.span_at(&issue.path),
+            schema.span_at(&issue.path, issue.message.starts_with("unknown option")),
             format!("invalid params schema: {}", issue.message),
         );
     }

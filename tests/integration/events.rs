@@ -21,7 +21,7 @@ struct Listener {
 
 #[service(name = "listener", register = false)]
 impl Listener {
-    #[event(name = "user.*")]
+    #[event(name = "user.*", params = User)]
     async fn on_user(&self, ctx: EventContext<User>) {
         self.seen.push(json!({
             "tag": self.tag, "event": ctx.event_name(), "name": ctx.params.name,

@@ -118,7 +118,7 @@ async fn node_services() {
         json!({
             "a": {"type": "number", "min": -1000, "max": 1000},
             "b": {"type": "number", "integer": true},
-            "label": {"type": "string", "min": 2, "optional": true, "nullable": true},
+            "label": {"type": "string", "min": 2, "optional": true},
         })
     );
     let ungrouped: Value = b

@@ -11,12 +11,8 @@
 //! Either way a failure is a `ValidationError` (422, `VALIDATION_ERROR`) whose `data` is the
 //! array of fastest-validator error objects.
 
-#[path = "/tmp/stubs/fastest.rs"]
 mod fastest;
-#[path = "/tmp/stubs/json_schema.rs"]
 mod json_schema;
-#[path = "/tmp/stubs/rules.rs"]
-#[allow(dead_code)]
 mod rules;
 mod typed;
 
@@ -24,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use fastest::{FastestValidator, ValidationIssue};
-pub use json_schema::to_fastest;
+pub use json_schema::{is_object_root, to_fastest};
 pub use typed::{Params, validator_errors_to_fastest};
 
 use crate::error::{Error, Result};
