@@ -52,6 +52,25 @@ impl<T: Serialize + Send + Sync + 'static> ErasedValue for T {
     }
 }
 
+/// Typed params lent by a local caller: the handler takes the value out (no allocation) when
+/// the types match, or turns it into a payload otherwise.
+pub trait ParamSlot: Send {
+    /// The slot (an `Option<T>`) as `Any`, to downcast.
+    fn as_any(&mut self) -> &mut dyn Any;
+    /// Takes the value as a payload.
+    fn take_payload(&mut self) -> Payload;
+}
+
+impl<T: Serialize + Send + Sync + 'static> ParamSlot for Option<T> {
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn take_payload(&mut self) -> Payload {
+        self.take()
+            .map_or_else(Payload::empty_object, Payload::typed)
+    }
+}
+
 /// Moves `value` into `U` when `T` and `U` are the same type, without allocating.
 fn cast<T: 'static, U: 'static>(value: T) -> Result<U, T> {
     let mut slot = Some(value);
@@ -75,6 +94,28 @@ impl Payload {
 
     /// A typed payload. A `serde_json::Value` is stored as JSON.
     pub fn typed<T: Serialize + Send + Sync + 'static>(value: T) -> Payload {
+        // Numbers, booleans and `()` are stored as JSON: no allocation, and they convert back
+        // without loss (a non-finite f64 becomes `null`, as with `serde_json`).
+        let value = match cast::<T, f64>(value) {
+            Ok(n) => return Payload(Repr::Json(Value::from(n))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, i64>(value) {
+            Ok(n) => return Payload(Repr::Json(Value::from(n))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, u64>(value) {
+            Ok(n) => return Payload(Repr::Json(Value::from(n))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, bool>(value) {
+            Ok(b) => return Payload(Repr::Json(Value::Bool(b))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, ()>(value) {
+            Ok(()) => return Payload(Repr::Json(Value::Null)),
+            Err(v) => v,
+        };
         match cast::<T, Value>(value) {
             Ok(json) => Payload(Repr::Json(json)),
             Err(value) => match cast::<T, Payload>(value) {

@@ -36,7 +36,27 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
-        self.call_with(action, params, CallOptions::new()).await
+        // No options: no parent to merge into, no fallback; only the started call is kept
+        // across the await, not a `CallOptions`.
+        let started = if std::any::TypeId::of::<P>() == std::any::TypeId::of::<Value>() {
+            self.begin_call(
+                action,
+                Payload::typed(params),
+                None,
+                &mut CallOptions::new(),
+            )?
+        } else {
+            // Typed params are lent to the handler, which moves them out: no allocation.
+            let mut slot = Some(params);
+            self.begin_call(
+                action,
+                Payload::null(),
+                Some(&mut slot),
+                &mut CallOptions::new(),
+            )?
+        };
+        let result = started.run(action).await?;
+        into_result(result, action)
     }
 
     /// Calls an action with options.
@@ -72,25 +92,15 @@ impl ServiceBroker {
         params: Payload,
         mut options: CallOptions,
     ) -> Result<Payload> {
-        let endpoint = self.select_endpoint(action, options.node_id.as_deref())?;
-        let ctx = self.new_call_context(&endpoint, &mut options)?;
-        let params = match params.as_json() {
-            Some(Value::Null) => Payload::empty_object(),
-            _ => params,
+        let fallback = options.fallback_response.take();
+        let result = match self.begin_call(action, params, None, &mut options) {
+            Ok(started) => {
+                drop(options);
+                started.run(action).await
+            }
+            Err(err) => Err(err),
         };
-        let timeout = ctx.timeout.map(|(t, _)| t);
-        let running = (endpoint.handler)(Context::from_parts(params, ctx.clone()));
-        let result = match timeout {
-            Some(t) => match tokio::time::timeout(t, running).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::request_timeout(action, &endpoint.node_id)),
-            },
-            None => running.await,
-        };
-        if let Some(parent) = &options.parent {
-            parent.merge_meta_from(&ctx);
-        }
-        match (result, options.fallback_response) {
+        match (result, fallback) {
             (Ok(value), _) => Ok(value),
             (Err(err), Some(FallbackResponse::Value(v))) => {
                 tracing::debug!(action, error = %err, "call failed, using the fallback response");
@@ -99,6 +109,31 @@ impl ServiceBroker {
             (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
             (Err(err), None) => Err(err),
         }
+    }
+
+    /// The synchronous part of a call: endpoint, context, params check, handler future.
+    fn begin_call(
+        &self,
+        action: &str,
+        params: Payload,
+        slot: Option<&mut dyn crate::payload::ParamSlot>,
+        options: &mut CallOptions,
+    ) -> Result<Started> {
+        let endpoint = self.select_endpoint(action, options.node_id.as_deref())?;
+        let ctx = self.new_call_context(&endpoint, options)?;
+        let params = match params.as_json() {
+            Some(Value::Null) if slot.is_none() => Payload::empty_object(),
+            _ => params,
+        };
+        let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
+        // Only a sub-call needs the context back (to merge its meta into the parent's).
+        let merge = options.parent.take().map(|parent| (parent, ctx.clone()));
+        let running = (endpoint.handler)(Context::from_parts(params, ctx), slot);
+        Ok(Started {
+            running,
+            timeout,
+            merge,
+        })
     }
 
     /// Picks the endpoint of `action`, on `node_id` if given.
@@ -167,14 +202,36 @@ impl ServiceBroker {
             target: Some(endpoint.def.name.clone()),
             service: Some(endpoint.service.full_name.clone()),
             meta: Mutex::new(meta),
-            headers: options.headers.take().unwrap_or_default(),
-            response_headers: Mutex::new(Map::new()),
-            locals: Mutex::new(None),
+            headers: options.headers.take().map(Box::new),
+            scratch: Mutex::new(None),
             tracing: parent.and_then(|p| p.tracing),
             // Recorded so that sub-calls get the remaining time (distributed timeout).
             timeout: timeout.map(|t| (t, Instant::now())),
             event: None,
         }))
+    }
+}
+
+/// A call whose handler future is ready to run.
+struct Started {
+    running: crate::service::BoxFuture<'static, Result<Payload>>,
+    timeout: Option<(Duration, Arc<str>)>,
+    merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+}
+
+impl Started {
+    async fn run(self, action: &str) -> Result<Payload> {
+        let result = match self.timeout {
+            Some((t, node_id)) => match tokio::time::timeout(t, self.running).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::request_timeout(action, &node_id)),
+            },
+            None => self.running.await,
+        };
+        if let Some((parent, ctx)) = &self.merge {
+            parent.merge_meta_from(ctx);
+        }
+        result
     }
 }
 

@@ -146,7 +146,7 @@ impl ServiceBroker {
         let parent = options.parent.as_deref();
         let meta = merged_meta(parent, options.meta);
         let headers = options.headers.unwrap_or_default();
-        let calls = targets.into_iter().map(|endpoint| {
+        let run = |endpoint: Arc<EventEndpoint>, payload: Payload| {
             let ctx = self.event_context(
                 &endpoint,
                 &event_name,
@@ -156,10 +156,9 @@ impl ServiceBroker {
                 &meta,
                 &headers,
             );
-            let handler = endpoint.handler.clone();
-            let payload = payload.clone();
+            let running = (endpoint.handler)(EventContext::from_parts(payload, ctx));
             async move {
-                let result = handler(EventContext::from_parts(payload, ctx)).await;
+                let result = running.await;
                 if let Err(err) = &result {
                     tracing::error!(
                         event = %endpoint.def.name,
@@ -170,7 +169,25 @@ impl ServiceBroker {
                 }
                 result
             }
-        });
+        };
+        // The last target gets the payload itself, so a typed payload with one receiver is
+        // moved, not copied through JSON; one target needs no `join_all`.
+        let mut targets = targets;
+        let Some(last) = targets.pop() else {
+            return Ok(());
+        };
+        if targets.is_empty() {
+            let result = run(last, payload).await;
+            if options.throw_error {
+                result?;
+            }
+            return Ok(());
+        }
+        let mut calls: Vec<_> = targets
+            .into_iter()
+            .map(|e| run(e, payload.clone()))
+            .collect();
+        calls.push(run(last, payload));
         let results = join_all(calls).await;
         if options.throw_error {
             results.into_iter().collect::<Result<Vec<()>>>()?;
@@ -227,16 +244,15 @@ impl ServiceBroker {
             target: Some(endpoint.def.name.clone()),
             service: Some(endpoint.service.full_name.clone()),
             meta: Mutex::new(meta.clone()),
-            headers: headers.clone(),
-            response_headers: Mutex::new(Map::new()),
-            locals: Mutex::new(None),
+            headers: (!headers.is_empty()).then(|| Box::new(headers.clone())),
+            scratch: Mutex::new(None),
             tracing: parent.and_then(|p| p.tracing),
             timeout: None,
-            event: Some(EventInfo {
+            event: Some(Box::new(EventInfo {
                 name: event.clone(),
                 event_type: kind,
                 groups: groups.clone(),
-            }),
+            })),
         })
     }
 }

@@ -73,13 +73,25 @@ pub(crate) struct ContextInner {
     /// The full name of the service whose handler runs: the `caller` of its sub-calls.
     pub(crate) service: Option<Arc<str>>,
     pub(crate) meta: Mutex<Map<String, Value>>,
-    pub(crate) headers: Map<String, Value>,
-    pub(crate) response_headers: Mutex<Map<String, Value>>,
-    pub(crate) locals: Mutex<Option<Locals>>,
+    pub(crate) headers: Option<Box<Map<String, Value>>>,
+    /// Response headers and locals: rarely used, allocated on first use.
+    pub(crate) scratch: Mutex<Option<Box<Scratch>>>,
     pub(crate) tracing: Option<bool>,
     /// The effective timeout and when it started counting (distributed timeout).
     pub(crate) timeout: Option<(Duration, Instant)>,
-    pub(crate) event: Option<EventInfo>,
+    pub(crate) event: Option<Box<EventInfo>>,
+}
+
+/// Rarely used per-request state.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) response_headers: Map<String, Value>,
+    pub(crate) locals: Locals,
+}
+
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
 }
 
 impl ContextInner {
@@ -203,24 +215,29 @@ macro_rules! common_context_api {
 
             /// The request headers (protocol v5); they do not travel to sub-calls.
             pub fn headers(&self) -> &Map<String, Value> {
-                &self.inner.headers
+                match self.inner.headers.as_deref() {
+                    Some(h) => h,
+                    None => empty_map(),
+                }
             }
 
             /// Stores a value in the request's locals (per request, never sent anywhere).
             pub fn set_local<T: Send + Sync + 'static>(&self, value: T) {
                 self.inner
-                    .locals
+                    .scratch
                     .lock()
-                    .get_or_insert_with(HashMap::new)
+                    .get_or_insert_with(Box::default)
+                    .locals
                     .insert(TypeId::of::<T>(), Box::new(value));
             }
 
             /// Reads a value from the request's locals.
             pub fn local<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
                 self.inner
-                    .locals
+                    .scratch
                     .lock()
                     .as_ref()?
+                    .locals
                     .get(&TypeId::of::<T>())?
                     .downcast_ref::<T>()
                     .cloned()
@@ -336,14 +353,21 @@ impl<P> Context<P> {
     /// Sets a response header (protocol v5 `RES.headers`).
     pub fn set_response_header(&self, key: impl Into<String>, value: impl Into<Value>) {
         self.inner
-            .response_headers
+            .scratch
             .lock()
+            .get_or_insert_with(Box::default)
+            .response_headers
             .insert(key.into(), value.into());
     }
 
     /// The response headers set so far.
     pub fn response_headers(&self) -> Map<String, Value> {
-        self.inner.response_headers.lock().clone()
+        self.inner
+            .scratch
+            .lock()
+            .as_ref()
+            .map(|s| s.response_headers.clone())
+            .unwrap_or_default()
     }
 
     /// Time left of the distributed timeout, if one runs.

@@ -143,7 +143,7 @@ type Availability = HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>;
 /// An immutable view of the whole registry.
 pub(crate) struct Catalog {
     pub(crate) services: Vec<ServiceEntry>,
-    pub(crate) actions: HashMap<Arc<str>, Arc<ActionList>>,
+    pub(crate) actions: HashMap<Arc<str>, Arc<ActionList>, foldhash::fast::RandomState>,
     pub(crate) events: Vec<Arc<EventList>>,
     /// Event name → matching lists, filled on first use.
     event_cache: EventCache,

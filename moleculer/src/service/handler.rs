@@ -20,8 +20,14 @@ use crate::payload::Payload;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// An action handler as the registry stores it.
-pub type ActionHandler =
-    Arc<dyn Fn(Context<Payload>) -> BoxFuture<'static, Result<Payload>> + Send + Sync>;
+pub type ActionHandler = Arc<
+    dyn Fn(
+            Context<Payload>,
+            Option<&mut dyn crate::payload::ParamSlot>,
+        ) -> BoxFuture<'static, Result<Payload>>
+        + Send
+        + Sync,
+>;
 
 /// An event handler as the registry stores it.
 pub type EventHandler =

@@ -69,16 +69,30 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
             bind: Box::new(move |svc| {
                 let check = check()?;
                 let published = check.published().cloned();
-                let handler: ActionHandler = Arc::new(move |ctx: Context<Payload>| {
-                    let Context { params, inner } = ctx;
-                    match check.apply(params) {
-                        Ok(params) => handler(svc.clone(), Context::from_parts(params, inner)),
-                        Err(issues) => {
-                            let err = validation_error(issues, &inner, "action");
-                            Box::pin(std::future::ready(Err(err)))
+                let handler: ActionHandler = Arc::new(
+                    move |ctx: Context<Payload>,
+                          slot: Option<&mut dyn crate::payload::ParamSlot>| {
+                        let Context { params, inner } = ctx;
+                        let applied = match slot {
+                            Some(slot) => match slot
+                                .as_any()
+                                .downcast_mut::<Option<P>>()
+                                .and_then(Option::take)
+                            {
+                                Some(p) => check.apply_typed(p),
+                                None => check.apply(slot.take_payload()),
+                            },
+                            None => check.apply(params),
+                        };
+                        match applied {
+                            Ok(params) => handler(svc.clone(), Context::from_parts(params, inner)),
+                            Err(issues) => {
+                                let err = validation_error(issues, &inner, "action");
+                                Box::pin(std::future::ready(Err(err)))
+                            }
                         }
-                    }
-                });
+                    },
+                );
                 Ok((handler, published))
             }),
         }

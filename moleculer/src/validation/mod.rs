@@ -88,6 +88,17 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
         self.schema.as_ref().map(|(_, s)| s)
     }
 
+    /// Validates params the caller passed as a `P` (moved, no JSON).
+    pub(crate) fn apply_typed(&self, params: P) -> std::result::Result<P, Vec<Value>> {
+        if let Some(check) = self.typed {
+            let issues = check(&params);
+            if !issues.is_empty() {
+                return Err(issues);
+            }
+        }
+        Ok(params)
+    }
+
     /// Turns the payload into `P`, validating it. A `P` passed by a local caller is moved and
     /// only the typed check runs; anything else goes through JSON and the schema.
     pub(crate) fn apply(&self, payload: Payload) -> std::result::Result<P, Vec<Value>> {
