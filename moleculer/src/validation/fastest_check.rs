@@ -332,19 +332,22 @@ fn store(map: &mut Map<String, Value>, name: &str, slot: Option<Value>) {
 }
 
 /// `parent.name`, or `parent['name']` when `name` is not a plain identifier.
-fn prop_field(parent: &str, name: &str) -> String {
+fn prop_field<'n>(parent: &str, name: &'n str) -> std::borrow::Cow<'n, str> {
     if parent.is_empty() {
-        return name.to_owned();
+        // Top-level fields (the common case) need no new string.
+        return std::borrow::Cow::Borrowed(name);
     }
     let mut chars = name.chars();
     let first = chars
         .next()
         .is_some_and(|c| c == '_' || c == '$' || c.is_ascii_alphabetic());
-    if first && chars.all(|c| c == '_' || c == '$' || c.is_ascii_alphanumeric()) {
-        format!("{parent}.{name}")
-    } else {
-        format!("{parent}['{name}']")
-    }
+    std::borrow::Cow::Owned(
+        if first && chars.all(|c| c == '_' || c == '$' || c.is_ascii_alphanumeric()) {
+            format!("{parent}.{name}")
+        } else {
+            format!("{parent}['{name}']")
+        },
+    )
 }
 
 /// Checks each key and value; the object is rebuilt with the (possibly sanitized) keys.
