@@ -50,7 +50,9 @@ pub mod logging;
 pub mod options;
 pub mod payload;
 pub mod registry;
+pub mod serializer;
 pub mod service;
+pub mod transit;
 pub mod validation;
 
 #[doc(hidden)]

@@ -9,5 +9,6 @@ mod internal;
 mod lifecycle;
 mod naming;
 mod options;
+mod protocol;
 mod registration;
 mod run;

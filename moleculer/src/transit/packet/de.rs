@@ -1,0 +1,281 @@
+//! Liberal decoding: the envelope (`ver`, `sender`) split off the body in one pass, and field
+//! helpers that treat absent, `null` and `undefined` alike.
+//!
+//! Everything here works with any self-describing serde format (JSON now, MsgPack and CBOR
+//! later), so other serializers decode through the same body types.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{CowStrDeserializer, MapAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::{Deserialize, de::Error as _};
+use serde_json::Value;
+
+use super::{Disconnect, Discover, Envelope, Packet, PacketType};
+
+/// Decodes one packet of type `ty` from any serde deserializer.
+pub(crate) fn deserialize_envelope<'de, D: Deserializer<'de>>(
+    ty: PacketType,
+    d: D,
+) -> Result<Envelope, D::Error> {
+    fn wrap<T>(w: Wire<T>, f: impl FnOnce(T) -> Packet) -> Envelope {
+        Envelope {
+            ver: w.ver,
+            sender: w.sender,
+            packet: f(w.body),
+        }
+    }
+    Ok(match ty {
+        PacketType::Event => wrap(Wire::deserialize(d)?, Packet::Event),
+        PacketType::Request => wrap(Wire::deserialize(d)?, Packet::Request),
+        PacketType::Response => wrap(Wire::deserialize(d)?, Packet::Response),
+        PacketType::Discover => wrap(Wire::<Empty>::deserialize(d)?, |_| {
+            Packet::Discover(Discover)
+        }),
+        PacketType::Info => wrap(Wire::deserialize(d)?, Packet::Info),
+        PacketType::Disconnect => wrap(Wire::<Empty>::deserialize(d)?, |_| {
+            Packet::Disconnect(Disconnect)
+        }),
+        PacketType::Heartbeat => wrap(Wire::deserialize(d)?, Packet::Heartbeat),
+        PacketType::Ping => wrap(Wire::deserialize(d)?, Packet::Ping),
+        PacketType::Pong => wrap(Wire::deserialize(d)?, Packet::Pong),
+        PacketType::GossipHello => wrap(Wire::deserialize(d)?, Packet::GossipHello),
+        PacketType::GossipReq => wrap(Wire::deserialize(d)?, Packet::GossipReq),
+        PacketType::GossipRes => wrap(Wire::deserialize(d)?, Packet::GossipRes),
+    })
+}
+
+/// A body without fields (DISCOVER, DISCONNECT): any map is accepted.
+#[derive(Deserialize)]
+struct Empty {}
+
+/// One packet: the body `T` plus the transporter's `ver` and `sender`, read in a single pass.
+struct Wire<T> {
+    ver: String,
+    sender: String,
+    body: T,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Wire<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(WireVisitor(PhantomData))
+    }
+}
+
+struct WireVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for WireVisitor<T> {
+    type Value = Wire<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a packet object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Wire<T>, A::Error> {
+        let mut ver = None;
+        let mut sender = None;
+        let body = T::deserialize(MapAccessDeserializer::new(EnvelopeFilter {
+            inner: map,
+            ver: &mut ver,
+            sender: &mut sender,
+        }))?;
+        Ok(Wire {
+            ver: ver.flatten().unwrap_or_default(),
+            sender: sender.ok_or_else(|| A::Error::missing_field("sender"))?,
+            body,
+        })
+    }
+}
+
+/// Hands every entry to the body's own visitor, except `ver` and `sender`, which it keeps.
+struct EnvelopeFilter<'a, A> {
+    inner: A,
+    ver: &'a mut Option<Option<String>>,
+    sender: &'a mut Option<String>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for EnvelopeFilter<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        loop {
+            let Some(Key(key)) = self.inner.next_key::<Key<'de>>()? else {
+                return Ok(None);
+            };
+            match &*key {
+                "ver" => *self.ver = Some(self.inner.next_value::<Option<String>>()?),
+                "sender" => *self.sender = Some(self.inner.next_value::<String>()?),
+                _ => {
+                    let key: CowStrDeserializer<'de, A::Error> = key.into_deserializer();
+                    return seed.deserialize(key).map(Some);
+                }
+            }
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// A map key, borrowed from the input when the format allows it.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field helpers, used with `#[serde(default, deserialize_with = "…")]`.
+
+/// `null` (or absent, with `#[serde(default)]`) becomes `T::default()`.
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Keeps an explicit `null` as `Some(Value::Null)`; only an absent field is `None`.
+pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// A number (integer or fractional) or `null`.
+pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    struct F64Visitor;
+    impl<'de> Visitor<'de> for F64Visitor {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number or null")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(F64Visitor)
+}
+
+/// A number or `null`, `0` when absent or `null`.
+pub(crate) fn f64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(opt_f64(d)?.unwrap_or(0.0))
+}
+
+/// An integer of type `T`, or `null`. Floats with no fractional part are accepted (msgpack5
+/// writes large integers such as `Date.now()` as float64).
+pub(crate) fn opt_int<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i128>,
+{
+    struct IntVisitor<T>(PhantomData<T>);
+    impl<T: TryFrom<i128>> IntVisitor<T> {
+        fn fit<E: de::Error>(v: i128) -> Result<Option<T>, E> {
+            T::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format_args!("integer {v} out of range")))
+        }
+    }
+    impl<'de, T: TryFrom<i128>> Visitor<'de> for IntVisitor<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer or null")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Self::fit(i128::from(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Self::fit(i128::from(v))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // 2^64: beyond it no target type fits anyway.
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 18_446_744_073_709_551_616.0 {
+                Self::fit(v as i128)
+            } else {
+                Err(E::invalid_type(de::Unexpected::Float(v), &self))
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(IntVisitor(PhantomData))
+}
+
+/// An integer, `T::default()` when absent or `null`.
+pub(crate) fn int_or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i128> + Default,
+{
+    Ok(opt_int(d)?.unwrap_or_default())
+}
+
+/// The call level: `1` (a root call) when absent or `null`.
+pub(crate) fn level<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    Ok(opt_int(d)?.unwrap_or(1))
+}
+
+/// `1`, the default `level`.
+pub(crate) fn one() -> u32 {
+    1
+}
+
+/// `1`: a missing INFO `seq` counts as 1 (Node's `processNodeInfo`).
+pub(crate) fn seq_one() -> u64 {
+    1
+}
+
+/// INFO `seq`: `1` when `null`.
+pub(crate) fn info_seq<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Ok(opt_int(d)?.unwrap_or(1))
+}
