@@ -53,6 +53,7 @@ pub mod registry;
 pub mod serializer;
 pub mod service;
 pub mod transit;
+pub mod transporter;
 pub mod validation;
 
 #[doc(hidden)]

@@ -12,3 +12,4 @@ mod options;
 mod protocol;
 mod registration;
 mod run;
+mod transporter;

@@ -196,21 +196,63 @@ impl ServiceBroker {
     }
 
     /// Starts the broker, waits for Ctrl-C or SIGTERM, then stops it gracefully; a second
-    /// signal ends the process at once.
+    /// signal ends the process at once. The signal handlers are installed before the broker
+    /// starts, so a signal that arrives while services start is not lost.
     ///
     /// # Errors
     /// A failed start or stop.
     pub async fn run(&self) -> Result<()> {
+        let mut signals = ShutdownSignals::install();
         self.start().await?;
-        shutdown_signal().await;
+        signals.next().await;
         tracing::info!("shutdown signal received, stopping (press Ctrl-C again to force)");
         tokio::select! {
             result = self.stop() => result,
-            () = shutdown_signal() => {
+            () = signals.next() => {
                 tracing::warn!("second signal received, exiting without a graceful stop");
                 std::process::exit(130);
             }
         }
+    }
+}
+
+/// SIGINT and SIGTERM listeners, registered when created.
+struct ShutdownSignals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignals {
+    fn install() -> ShutdownSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(int), Ok(term)) => Some((int, term)),
+                _ => {
+                    tracing::warn!("could not install signal handlers; falling back to Ctrl-C");
+                    None
+                }
+            };
+            ShutdownSignals { streams }
+        }
+        #[cfg(not(unix))]
+        ShutdownSignals {}
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        if let Some((int, term)) = &mut self.streams {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -219,26 +261,4 @@ fn setting_ms(settings: &serde_json::Map<String, Value>, key: &str) -> Option<u6
         .get(key)
         .and_then(Value::as_f64)
         .map(|v| v.max(0.0) as u64)
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -1,0 +1,136 @@
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use super::*;
+use crate::error::ErrorKind;
+
+async fn connected(bus: &FakeBus) -> (FakeTransporter, UnboundedReceiver<Incoming>) {
+    let transporter = FakeTransporter::new(bus.clone());
+    let (tx, rx) = unbounded_channel();
+    transporter.connect(tx).await.unwrap();
+    (transporter, rx)
+}
+
+fn drain(rx: &mut UnboundedReceiver<Incoming>) -> Vec<Incoming> {
+    let mut out = Vec::new();
+    while let Ok(msg) = rx.try_recv() {
+        out.push(msg);
+    }
+    out
+}
+
+#[tokio::test]
+async fn two_transporters_exchange_messages() {
+    let bus = FakeBus::new();
+    let (a, mut rx_a) = connected(&bus).await;
+    let (b, mut rx_b) = connected(&bus).await;
+    a.subscribe("MOL.REQ.a").await.unwrap();
+    b.subscribe("MOL.RES.b").await.unwrap();
+    b.publish("MOL.REQ.a", b"req".to_vec()).await.unwrap();
+    a.publish("MOL.RES.b", b"res".to_vec()).await.unwrap();
+    a.publish("MOL.NOBODY", b"x".to_vec()).await.unwrap();
+    let got_a = drain(&mut rx_a);
+    let got_b = drain(&mut rx_b);
+    assert_eq!(got_a.len(), 1);
+    assert_eq!(
+        (got_a[0].topic.as_str(), got_a[0].payload.as_slice()),
+        ("MOL.REQ.a", &b"req"[..])
+    );
+    assert_eq!(got_b.len(), 1);
+    assert_eq!(got_b[0].payload, b"res");
+}
+
+#[tokio::test]
+async fn queue_group_delivers_each_message_once() {
+    let bus = FakeBus::new();
+    let (a, mut rx_a) = connected(&bus).await;
+    let (b, mut rx_b) = connected(&bus).await;
+    let (c, mut rx_c) = connected(&bus).await;
+    a.subscribe_balanced("MOL.REQB.math.add", "math.add")
+        .await
+        .unwrap();
+    b.subscribe_balanced("MOL.REQB.math.add", "math.add")
+        .await
+        .unwrap();
+    // Another group on the same topic gets its own copy.
+    c.subscribe_balanced("MOL.REQB.math.add", "other")
+        .await
+        .unwrap();
+    for i in 0..10u8 {
+        c.publish("MOL.REQB.math.add", vec![i]).await.unwrap();
+    }
+    let (got_a, got_b, got_c) = (drain(&mut rx_a), drain(&mut rx_b), drain(&mut rx_c));
+    assert_eq!(got_a.len() + got_b.len(), 10);
+    assert_eq!((got_a.len(), got_b.len()), (5, 5), "round-robin");
+    let mut all: Vec<u8> = got_a.iter().chain(&got_b).map(|m| m.payload[0]).collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..10).collect::<Vec<_>>());
+    assert_eq!(got_c.len(), 10);
+}
+
+#[tokio::test]
+async fn unsubscribe_stops_delivery() {
+    let bus = FakeBus::new();
+    let (a, mut rx_a) = connected(&bus).await;
+    a.subscribe("MOL.INFO").await.unwrap();
+    a.subscribe_balanced("MOL.INFO", "g").await.unwrap();
+    a.publish("MOL.INFO", b"1".to_vec()).await.unwrap();
+    assert_eq!(drain(&mut rx_a).len(), 2);
+    a.unsubscribe("MOL.INFO").await.unwrap();
+    assert_eq!(bus.subscriber_count("MOL.INFO"), 0);
+    a.publish("MOL.INFO", b"2".to_vec()).await.unwrap();
+    assert!(drain(&mut rx_a).is_empty());
+}
+
+#[tokio::test]
+async fn disconnect_removes_all_subscriptions() {
+    let bus = FakeBus::new();
+    let (a, _rx_a) = connected(&bus).await;
+    let (b, mut rx_b) = connected(&bus).await;
+    a.subscribe("MOL.INFO").await.unwrap();
+    a.subscribe_balanced("MOL.REQB.x", "x").await.unwrap();
+    b.subscribe("MOL.INFO").await.unwrap();
+    a.disconnect().await.unwrap();
+    assert_eq!(bus.subscriber_count("MOL.INFO"), 1);
+    assert_eq!(bus.subscriber_count("MOL.REQB.x"), 0);
+    let err = a.publish("MOL.INFO", Vec::new()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokerDisconnected);
+    assert_eq!(
+        a.subscribe("MOL.X").await.unwrap_err().kind(),
+        ErrorKind::BrokerDisconnected
+    );
+    b.publish("MOL.INFO", b"hi".to_vec()).await.unwrap();
+    assert_eq!(drain(&mut rx_b).len(), 1);
+    a.disconnect().await.unwrap();
+}
+
+#[tokio::test]
+async fn buses_are_isolated() {
+    let (bus1, bus2) = (FakeBus::new(), FakeBus::new());
+    let (a, _rx_a) = connected(&bus1).await;
+    let (b, mut rx_b) = connected(&bus2).await;
+    b.subscribe("MOL.INFO").await.unwrap();
+    a.publish("MOL.INFO", b"x".to_vec()).await.unwrap();
+    assert!(drain(&mut rx_b).is_empty());
+}
+
+#[tokio::test]
+async fn dead_receivers_are_removed() {
+    let bus = FakeBus::new();
+    let (a, rx_a) = connected(&bus).await;
+    let (b, mut rx_b) = connected(&bus).await;
+    a.subscribe("T").await.unwrap();
+    a.subscribe_balanced("Q", "g").await.unwrap();
+    b.subscribe_balanced("Q", "g").await.unwrap();
+    drop(rx_a);
+    for _ in 0..4 {
+        b.publish("T", Vec::new()).await.unwrap();
+        b.publish("Q", Vec::new()).await.unwrap();
+    }
+    assert_eq!(bus.subscriber_count("T"), 0);
+    assert_eq!(bus.subscriber_count("Q"), 1);
+    assert_eq!(
+        drain(&mut rx_b).len(),
+        4,
+        "the live member gets every message"
+    );
+}

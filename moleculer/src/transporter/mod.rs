@@ -1,0 +1,80 @@
+//! Transporters: how packets travel between nodes (reference §2).
+//!
+//! A [`Transporter`] moves raw serializer bytes on topics (built by
+//! [`Topics`](crate::transit::Topics)); it knows nothing about packets. Every message of
+//! every subscription goes into the one channel given to [`Transporter::connect`].
+//!
+//! * [`FakeTransporter`] on a [`FakeBus`]: Node's `Fake`, an in-process bus, so several
+//!   brokers in one process form a cluster.
+//! * `NatsTransporter` (feature `nats`): Node's `NATS`, on the async-nats client.
+//!
+//! ```
+//! use moleculer::transporter::{FakeBus, FakeTransporter, Transporter};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let bus = FakeBus::new();
+//! let (a, b) = (FakeTransporter::new(bus.clone()), FakeTransporter::new(bus));
+//! let (tx_a, _rx_a) = tokio::sync::mpsc::unbounded_channel();
+//! let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel();
+//! a.connect(tx_a).await?;
+//! b.connect(tx_b).await?;
+//! b.subscribe("MOL.INFO").await?;
+//! a.publish("MOL.INFO", b"{}".to_vec()).await?;
+//! let msg = rx_b.recv().await.unwrap();
+//! assert_eq!((msg.topic.as_str(), msg.payload.as_slice()), ("MOL.INFO", &b"{}"[..]));
+//! # Ok::<(), moleculer::Error>(())
+//! # }).unwrap();
+//! ```
+
+mod factory;
+mod fake;
+#[cfg(feature = "nats")]
+mod nats;
+
+pub use factory::from_option;
+pub use fake::{FakeBus, FakeTransporter};
+#[cfg(feature = "nats")]
+pub use nats::{NatsOptions, NatsTransporter};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::error::Result;
+use crate::service::BoxFuture;
+
+/// A message received from the transporter: the topic and the raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// The topic it was published to (`MOL.REQ.node-1`).
+    pub topic: String,
+    /// The serializer bytes, as published.
+    pub payload: Vec<u8>,
+}
+
+/// Moves raw bytes on topics between nodes (Node's `src/transporters/base.js`).
+///
+/// Object safe: the broker holds a `Box<dyn Transporter>`.
+pub trait Transporter: Send + Sync + std::fmt::Debug + 'static {
+    /// The Node name of the transporter (`"NATS"`, `"Fake"`).
+    fn name(&self) -> &'static str;
+
+    /// Connects; every message of every later subscription is sent into `incoming`.
+    fn connect(&self, incoming: UnboundedSender<Incoming>) -> BoxFuture<'_, Result<()>>;
+
+    /// Disconnects and drops every subscription. Disconnecting twice is not an error.
+    fn disconnect(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Subscribes to `topic` (exact name).
+    fn subscribe(&self, topic: &str) -> BoxFuture<'_, Result<()>>;
+
+    /// Queue-group subscription (disableBalancer): one member of `group` gets each message.
+    fn subscribe_balanced(&self, topic: &str, group: &str) -> BoxFuture<'_, Result<()>>;
+
+    /// Drops every subscription (plain and balanced) of this transporter to `topic`.
+    fn unsubscribe(&self, topic: &str) -> BoxFuture<'_, Result<()>>;
+
+    /// Publishes `payload` to `topic`. Fails with `BrokerDisconnectedError` when not connected.
+    fn publish(&self, topic: &str, payload: Vec<u8>) -> BoxFuture<'_, Result<()>>;
+
+    /// Whether the transporter can balance REQB/EVENTB itself (NATS, Fake: true).
+    fn has_built_in_balancer(&self) -> bool;
+}

@@ -1,0 +1,304 @@
+//! Node's `NATS` transporter (reference §2.3) on the async-nats client.
+//!
+//! Each subscription is forwarded into the `incoming` channel by its own task. Balanced
+//! subscriptions are NATS queue subscriptions (queue = the group), so NATS picks one member.
+//! After a lost connection async-nats reconnects forever and **resubscribes every live
+//! subscription itself**, so the subscriptions (and their forwarding tasks) survive a
+//! server restart without any work here.
+
+mod options;
+
+use std::fmt;
+
+use async_nats::connection::State;
+use async_nats::{Client, ConnectOptions, Event};
+use futures_util::StreamExt;
+use parking_lot::Mutex;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use options::NatsOptions;
+
+use super::{Incoming, Transporter};
+use crate::error::{Error, Result};
+use crate::service::BoxFuture;
+
+/// The NATS transporter; it balances `REQB`/`EVENTB` itself with queue groups.
+pub struct NatsTransporter {
+    options: NatsOptions,
+    state: Mutex<Option<Connected>>,
+}
+
+struct Connected {
+    client: Client,
+    incoming: UnboundedSender<Incoming>,
+    subscriptions: Vec<Subscription>,
+}
+
+/// A forwarding task; dropping or firing `stop` makes it unsubscribe and end.
+struct Subscription {
+    topic: String,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl NatsTransporter {
+    /// A transporter that connects with `options` on [`connect`](Transporter::connect).
+    pub fn new(options: NatsOptions) -> NatsTransporter {
+        NatsTransporter {
+            options,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// The options it connects with.
+    pub fn options(&self) -> &NatsOptions {
+        &self.options
+    }
+
+    fn client(&self) -> Result<(Client, UnboundedSender<Incoming>)> {
+        let state = self.state.lock();
+        let connected = state.as_ref().ok_or_else(Error::broker_disconnected)?;
+        Ok((connected.client.clone(), connected.incoming.clone()))
+    }
+
+    fn servers(&self) -> Vec<String> {
+        let servers: Vec<String> = self
+            .options
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if servers.is_empty() {
+            vec![NatsOptions::DEFAULT_URL.to_owned()]
+        } else {
+            servers
+        }
+    }
+
+    async fn open(&self) -> Result<Client> {
+        let servers = self.servers();
+        loop {
+            let name = self
+                .options
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("moleculer-rs-{}", std::process::id()));
+            let attempt = ConnectOptions::new()
+                .name(name)
+                .max_reconnects(None)
+                .event_callback(|event| async move { log_event(&event) })
+                .connect(servers.clone())
+                .await;
+            match attempt {
+                Ok(client) => {
+                    tracing::info!(url = %self.options.url, "NATS client is connected");
+                    return Ok(client);
+                }
+                Err(err) if self.options.reconnect => {
+                    tracing::warn!(
+                        url = %self.options.url,
+                        error = %err,
+                        "could not connect to NATS, retrying in {:?}",
+                        self.options.retry_interval
+                    );
+                    tokio::time::sleep(self.options.retry_interval).await;
+                }
+                Err(err) => {
+                    return Err(Error::broker_disconnected().with_data(serde_json::json!({
+                        "url": self.options.url,
+                        "error": err.to_string(),
+                    })));
+                }
+            }
+        }
+    }
+
+    async fn add(&self, topic: &str, group: Option<&str>) -> Result<()> {
+        let (client, incoming) = self.client()?;
+        let subscriber = match group {
+            Some(group) => {
+                client
+                    .queue_subscribe(topic.to_owned(), group.to_owned())
+                    .await
+            }
+            None => client.subscribe(topic.to_owned()).await,
+        }
+        .map_err(|err| client_error("subscribe", topic, err))?;
+        // Make the subscription effective on the server before returning.
+        client
+            .flush()
+            .await
+            .map_err(|err| client_error("flush", topic, err))?;
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(forward(subscriber, stopped, incoming));
+        let subscription = Subscription {
+            topic: topic.to_owned(),
+            stop,
+            task,
+        };
+        match self.state.lock().as_mut() {
+            Some(connected) => connected.subscriptions.push(subscription),
+            // Disconnected meanwhile: dropping `stop` ends the task.
+            None => return Err(Error::broker_disconnected()),
+        }
+        Ok(())
+    }
+
+    async fn remove(&self, topic: &str) -> Result<()> {
+        let (client, removed) = {
+            let mut state = self.state.lock();
+            let Some(connected) = state.as_mut() else {
+                return Ok(());
+            };
+            let (removed, kept) = std::mem::take(&mut connected.subscriptions)
+                .into_iter()
+                .partition(|s| s.topic == topic);
+            connected.subscriptions = kept;
+            (connected.client.clone(), removed)
+        };
+        let removed: Vec<Subscription> = removed;
+        for subscription in removed {
+            // The task may already be gone (stream ended); then there is nothing to stop.
+            let _ = subscription.stop.send(());
+            if let Err(err) = subscription.task.await {
+                tracing::debug!(error = %err, topic, "NATS forwarding task failed");
+            }
+        }
+        client
+            .flush()
+            .await
+            .map_err(|err| client_error("flush", topic, err))
+    }
+}
+
+/// Forwards one subscription's messages until stopped, the stream ends or `incoming` closes.
+async fn forward(
+    mut subscriber: async_nats::Subscriber,
+    mut stop: oneshot::Receiver<()>,
+    incoming: UnboundedSender<Incoming>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            message = subscriber.next() => {
+                let Some(message) = message else { return };
+                let incoming_message = Incoming {
+                    topic: message.subject.to_string(),
+                    payload: message.payload.to_vec(),
+                };
+                if incoming.send(incoming_message).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    if let Err(err) = subscriber.unsubscribe().await {
+        tracing::debug!(error = %err, "NATS unsubscribe failed");
+    }
+}
+
+fn log_event(event: &Event) {
+    match event {
+        Event::Connected => tracing::info!("NATS client is reconnected"),
+        Event::Disconnected => tracing::warn!("NATS client is disconnected"),
+        Event::ServerError(_) | Event::ClientError(_) | Event::SlowConsumer(_) => {
+            tracing::error!(%event, "NATS error");
+        }
+        other => tracing::debug!(event = %other, "NATS event"),
+    }
+}
+
+fn client_error(what: &str, topic: &str, err: impl fmt::Display) -> Error {
+    Error::server(format!("NATS {what} on `{topic}` failed: {err}")).with_type("NATS_ERROR")
+}
+
+impl fmt::Debug for NatsTransporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock();
+        f.debug_struct("NatsTransporter")
+            .field("options", &self.options)
+            .field("connected", &state.is_some())
+            .field(
+                "subscriptions",
+                &state.as_ref().map_or(0, |c| c.subscriptions.len()),
+            )
+            .finish()
+    }
+}
+
+impl Transporter for NatsTransporter {
+    fn name(&self) -> &'static str {
+        "NATS"
+    }
+
+    fn connect(&self, incoming: UnboundedSender<Incoming>) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let client = self.open().await?;
+            let previous = self.state.lock().replace(Connected {
+                client,
+                incoming,
+                subscriptions: Vec::new(),
+            });
+            if let Some(previous) = previous {
+                // Connecting twice replaces the old connection; its tasks end with it.
+                if let Err(err) = previous.client.drain().await {
+                    tracing::debug!(error = %err, "draining the previous NATS connection failed");
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn disconnect(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let Some(connected) = self.state.lock().take() else {
+                return Ok(());
+            };
+            // Drain delivers what is in flight, then closes the subscriptions and the
+            // connection; the forwarding tasks end when their streams do.
+            connected
+                .client
+                .drain()
+                .await
+                .map_err(|err| client_error("drain", "*", err))
+        })
+    }
+
+    fn subscribe(&self, topic: &str) -> BoxFuture<'_, Result<()>> {
+        let topic = topic.to_owned();
+        Box::pin(async move { self.add(&topic, None).await })
+    }
+
+    fn subscribe_balanced(&self, topic: &str, group: &str) -> BoxFuture<'_, Result<()>> {
+        let (topic, group) = (topic.to_owned(), group.to_owned());
+        Box::pin(async move { self.add(&topic, Some(&group)).await })
+    }
+
+    fn unsubscribe(&self, topic: &str) -> BoxFuture<'_, Result<()>> {
+        let topic = topic.to_owned();
+        Box::pin(async move { self.remove(&topic).await })
+    }
+
+    fn publish(&self, topic: &str, payload: Vec<u8>) -> BoxFuture<'_, Result<()>> {
+        let topic = topic.to_owned();
+        Box::pin(async move {
+            let (client, _) = self.client()?;
+            if client.connection_state() == State::Disconnected {
+                return Err(Error::broker_disconnected());
+            }
+            // No flush per message: async-nats batches writes and flushes them itself.
+            client
+                .publish(topic.clone(), bytes::Bytes::from(payload))
+                .await
+                .map_err(|err| client_error("publish", &topic, err))
+        })
+    }
+
+    fn has_built_in_balancer(&self) -> bool {
+        true
+    }
+}
