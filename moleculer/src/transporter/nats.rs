@@ -129,10 +129,7 @@ impl NatsTransporter {
         }
         .map_err(|err| client_error("subscribe", topic, err))?;
         // Make the subscription effective on the server before returning.
-        client
-            .flush()
-            .await
-            .map_err(|err| client_error("flush", topic, err))?;
+        sync(&client, topic).await?;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(forward(subscriber, stopped, incoming));
         let subscription = Subscription {
@@ -168,12 +165,43 @@ impl NatsTransporter {
                 tracing::debug!(error = %err, topic, "NATS forwarding task failed");
             }
         }
-        client
-            .flush()
-            .await
-            .map_err(|err| client_error("flush", topic, err))
+        sync(&client, topic).await
     }
 }
+
+/// Waits until the server has processed everything this client sent before (Node's
+/// `client.flush()`): async-nats' `flush` only writes the socket, so a message published
+/// by another connection right after could still miss a fresh subscription. A message to a
+/// private inbox comes back only after the server has handled the earlier SUB/UNSUB.
+/// While the server is unreachable this gives up after a few seconds with a warning: the
+/// subscriptions are then sent on reconnect.
+async fn sync(client: &Client, topic: &str) -> Result<()> {
+    let inbox = client.new_inbox();
+    let mut probe = client
+        .subscribe(inbox.clone())
+        .await
+        .map_err(|err| client_error("subscribe", &inbox, err))?;
+    client
+        .publish(inbox.clone(), bytes::Bytes::new())
+        .await
+        .map_err(|err| client_error("publish", &inbox, err))?;
+    if tokio::time::timeout(SYNC_TIMEOUT, probe.next())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            topic,
+            "NATS server did not confirm the subscription change in time"
+        );
+    }
+    if let Err(err) = probe.unsubscribe().await {
+        tracing::debug!(error = %err, "NATS unsubscribe failed");
+    }
+    Ok(())
+}
+
+/// How long [`sync`] waits for the server.
+const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Forwards one subscription's messages until stopped, the stream ends or `incoming` closes.
 async fn forward(
