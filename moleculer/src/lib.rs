@@ -40,6 +40,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `inventory` | yes | `ServiceBroker::builder().with_registered_services()` collects every `#[service]` at link time |
+//! | `nats` | yes | the NATS transporter (async-nats) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
