@@ -222,19 +222,22 @@ impl ServiceGenerator<'_> {
                 (&#m::Probe::<#self_ty>::new()).register(broker)
             },
         };
+        // `registration!` expands to nothing when the runtime's `inventory` feature is off.
         quote! {
-            fn __moleculer_register(
-                broker: &#m::ServiceBroker,
-            ) -> ::core::option::Option<#m::Result<()>> {
-                #register_fn
-            }
-            #m::inventory::submit! {
-                #m::ServiceRegistration::new(
-                    #name,
-                    ::core::module_path!(),
-                    #m::full_name_of::<#self_ty>,
-                    __moleculer_register,
-                )
+            #m::registration! {
+                fn __moleculer_register(
+                    broker: &#m::ServiceBroker,
+                ) -> ::core::option::Option<#m::Result<()>> {
+                    #register_fn
+                }
+                #m::inventory::submit! {
+                    #m::ServiceRegistration::new(
+                        #name,
+                        ::core::module_path!(),
+                        #m::full_name_of::<#self_ty>,
+                        __moleculer_register,
+                    )
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Items the macros' generated code names. Not public API: it changes with the macros.
 
+#[cfg(feature = "inventory")]
 pub use inventory;
 pub use serde_json;
 
@@ -7,10 +8,30 @@ pub use crate::broker::ServiceBroker;
 pub use crate::context::{Context, EventContext};
 pub use crate::error::{Error, Result};
 pub use crate::payload::Payload;
+#[cfg(feature = "inventory")]
+pub use crate::service::ServiceRegistration;
 pub use crate::service::{
     ActionSpec, BoxFuture, EventSpec, IntoActionResult, IntoEventResult, IntoLifecycleResult,
-    ServiceDef, ServiceRegistration, ServiceSpec, Version, Visibility,
+    ServiceDef, ServiceSpec, Version, Visibility,
 };
+
+/// Emits a service's link-time registration, or nothing without the `inventory` feature.
+#[cfg(feature = "inventory")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __moleculer_registration {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Emits a service's link-time registration, or nothing without the `inventory` feature.
+#[cfg(not(feature = "inventory"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __moleculer_registration {
+    ($($item:tt)*) => {};
+}
+
+pub use crate::__moleculer_registration as registration;
 
 /// Boxes a future the way handlers are stored.
 pub fn boxed<'a, F>(future: F) -> BoxFuture<'a, F::Output>

@@ -1,0 +1,193 @@
+"use strict";
+/*
+ * A real Node.js Moleculer peer for the Rust interop tests.
+ *
+ * Configuration (environment):
+ *   MOL_VERSION  14 (moleculer 0.14, protocol v4) or 15 (moleculer 0.15, protocol v5); default 15
+ *   NODE_ID      the node ID; default "node-<pid>"
+ *   NAMESPACE    the namespace; default ""
+ *   TRANSPORTER  default "nats://127.0.0.1:4222"
+ *   SERVICES     comma list of demo services to host: math, echo, recorder
+ *
+ * Protocol: stdout carries one JSON object per line, nothing else (logs go to stderr).
+ *   {"ready":true,"nodeID":...,"version":"0.15.2","protocol":"5"} once started.
+ * stdin takes one JSON command per line, each with an "id" echoed back as "reply":
+ *   {"id":1,"cmd":"call","action":"math.add","params":{...},"opts":{...}}
+ *   {"id":2,"cmd":"emit"|"broadcast","event":"x","payload":{...},"opts":{"groups":[...]}}
+ *   {"id":3,"cmd":"nodes"}                                      -> $node.list
+ *   {"id":4,"cmd":"waitForServices","services":[...],"timeout":5000}
+ *   {"id":5,"cmd":"stop"}                                       -> graceful stop, exit 0
+ * Replies: {"reply":<id>,"ok":true,"data":...} or {"reply":<id>,"ok":false,"error":{...}}.
+ * The process stops when stdin closes, so a crashed test leaves no orphan behind.
+ */
+
+const readline = require("readline");
+
+const version = process.env.MOL_VERSION === "14" ? "14" : "15";
+const { ServiceBroker, Errors } = require(`moleculer-${version}`);
+
+// Moleculer's console logger writes info/debug through console.log: keep stdout clean.
+console.log = console.info = console.debug = console.error;
+
+const out = obj => process.stdout.write(JSON.stringify(obj) + "\n");
+
+const serializeError = err => ({
+	name: err && err.name,
+	message: err && err.message,
+	code: err && err.code,
+	type: err && err.type,
+	data: err && err.data
+});
+
+const demoServices = {
+	math: {
+		name: "math",
+		actions: {
+			add: {
+				params: { a: "number", b: "number" },
+				handler(ctx) {
+					return ctx.params.a + ctx.params.b;
+				}
+			},
+			fail(ctx) {
+				throw new Errors.MoleculerClientError("Failed on purpose", 422, "MATH_FAILED", {
+					params: ctx.params
+				});
+			}
+		}
+	},
+	echo: {
+		name: "echo",
+		actions: {
+			echo(ctx) {
+				const res = {
+					params: ctx.params,
+					meta: ctx.meta,
+					ctx: {
+						level: ctx.level,
+						caller: ctx.caller,
+						requestID: ctx.requestID,
+						parentID: ctx.parentID,
+						nodeID: ctx.nodeID
+					}
+				};
+				if (version === "15") res.headers = ctx.headers;
+				return res;
+			}
+		}
+	},
+	recorder: {
+		name: "recorder",
+		created() {
+			this.received = [];
+		},
+		events: {
+			"**": {
+				group: "recorder",
+				handler(ctx) {
+					// Local internal events ($services.changed, $node.connected, ...) are noise here.
+					if (ctx.eventName.startsWith("$")) return;
+					this.received.push({
+						event: ctx.eventName,
+						payload: ctx.params,
+						meta: ctx.meta,
+						nodeID: ctx.nodeID,
+						eventType: ctx.eventType,
+						groups: ctx.eventGroups,
+						level: ctx.level,
+						caller: ctx.caller
+					});
+				}
+			}
+		},
+		actions: {
+			list() {
+				return this.received;
+			},
+			clear() {
+				this.received = [];
+				return true;
+			}
+		}
+	}
+};
+
+const broker = new ServiceBroker({
+	nodeID: process.env.NODE_ID || `node-${process.pid}`,
+	namespace: process.env.NAMESPACE || "",
+	transporter: process.env.TRANSPORTER || "nats://127.0.0.1:4222",
+	logger: { type: "Console", options: { level: "warn", colors: false } }
+});
+
+for (const name of (process.env.SERVICES || "").split(",").map(s => s.trim()).filter(Boolean)) {
+	if (!demoServices[name]) {
+		out({ fatal: `unknown demo service '${name}'` });
+		process.exit(2);
+	}
+	broker.createService(demoServices[name]);
+}
+
+let stopping = false;
+function stop(code) {
+	if (stopping) return;
+	stopping = true;
+	// Never hang: force the exit if the graceful stop stalls.
+	setTimeout(() => process.exit(code), 5000).unref();
+	broker.stop().then(
+		() => process.exit(code),
+		() => process.exit(1)
+	);
+}
+
+const commands = {
+	call: c => broker.call(c.action, c.params, c.opts || {}),
+	emit: c => broker.emit(c.event, c.payload, c.opts || {}),
+	broadcast: c => broker.broadcast(c.event, c.payload, c.opts || {}),
+	nodes: c => broker.call("$node.list", c.params || {}),
+	waitForServices: c => broker.waitForServices(c.services, c.timeout || 10000)
+};
+
+async function handle(line) {
+	if (!line.trim()) return;
+	let cmd;
+	try {
+		cmd = JSON.parse(line);
+	} catch (err) {
+		return out({ reply: null, ok: false, error: serializeError(err) });
+	}
+	if (cmd.cmd === "stop") {
+		out({ reply: cmd.id, ok: true, data: null });
+		return stop(0);
+	}
+	const run = commands[cmd.cmd];
+	if (!run) {
+		return out({ reply: cmd.id, ok: false, error: { name: "Error", message: `unknown cmd '${cmd.cmd}'` } });
+	}
+	try {
+		const data = await run(cmd);
+		out({ reply: cmd.id, ok: true, data: data === undefined ? null : data });
+	} catch (err) {
+		out({ reply: cmd.id, ok: false, error: serializeError(err) });
+	}
+}
+
+// Listen to stdin at once, so closing it stops the peer even while it is still starting.
+const started = broker.start();
+const rl = readline.createInterface({ input: process.stdin });
+rl.on("line", line => started.then(() => handle(line)));
+rl.on("close", () => stop(0));
+
+started.then(
+	() =>
+		out({
+			ready: true,
+			nodeID: broker.nodeID,
+			namespace: broker.namespace,
+			version: ServiceBroker.MOLECULER_VERSION,
+			protocol: ServiceBroker.PROTOCOL_VERSION
+		}),
+	err => {
+		out({ fatal: err.message });
+		process.exit(1);
+	}
+);
