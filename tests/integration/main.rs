@@ -8,6 +8,7 @@ mod hygiene;
 mod internal;
 mod lifecycle;
 mod naming;
+mod node_harness;
 mod options;
 mod protocol;
 mod registration;

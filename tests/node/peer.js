@@ -15,7 +15,7 @@
  *   {"id":1,"cmd":"call","action":"math.add","params":{...},"opts":{...}}
  *   {"id":2,"cmd":"emit"|"broadcast","event":"x","payload":{...},"opts":{"groups":[...]}}
  *   {"id":3,"cmd":"nodes"}                                      -> $node.list
- *   {"id":4,"cmd":"waitForServices","services":[...],"timeout":5000}
+ *   {"id":4,"cmd":"waitForServices","services":[...],"timeout":5000,"interval":50}
  *   {"id":5,"cmd":"stop"}                                       -> graceful stop, exit 0
  * Replies: {"reply":<id>,"ok":true,"data":...} or {"reply":<id>,"ok":false,"error":{...}}.
  * The process stops when stdin closes, so a crashed test leaves no orphan behind.
@@ -144,7 +144,7 @@ const commands = {
 	emit: c => broker.emit(c.event, c.payload, c.opts || {}),
 	broadcast: c => broker.broadcast(c.event, c.payload, c.opts || {}),
 	nodes: c => broker.call("$node.list", c.params || {}),
-	waitForServices: c => broker.waitForServices(c.services, c.timeout || 10000)
+	waitForServices: c => broker.waitForServices(c.services, c.timeout || 10000, c.interval || 50)
 };
 
 async function handle(line) {

@@ -1,5 +1,7 @@
 //! Shared helpers for the integration tests.
 
+pub mod node;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
