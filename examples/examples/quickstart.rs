@@ -83,7 +83,8 @@ impl Audit {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    moleculer::logging::init();
+    // The demo prints its own output; `LOGLEVEL=info` shows the broker's log too.
+    moleculer::logging::init_with("warn");
     let broker = ServiceBroker::builder()
         .node_id("quickstart")
         .service(Math)

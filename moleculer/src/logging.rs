@@ -7,10 +7,15 @@
 /// else `LOGLEVEL` (Moleculer Runner's variable: `fatal`, `error`, `warn`, `info`, `debug`,
 /// `trace`), else `info`. Does nothing if a subscriber is already set.
 pub fn init() {
+    init_with("info");
+}
+
+/// Like [`init`], with another level when neither `RUST_LOG` nor `LOGLEVEL` is set.
+pub fn init_with(default_level: &str) {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .or_else(|| std::env::var("LOGLEVEL").ok().map(|l| level_directive(&l)))
-        .unwrap_or_else(|| "info".to_owned());
+        .unwrap_or_else(|| level_directive(default_level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
