@@ -135,6 +135,14 @@ impl Payload {
         Payload(Repr::Json(Value::Null))
     }
 
+    /// `{}` in place of `null`: Node turns missing params into an empty object.
+    pub fn or_empty_object(self) -> Payload {
+        match self.0 {
+            Repr::Json(Value::Null) => Payload::empty_object(),
+            repr => Payload(repr),
+        }
+    }
+
     /// Whether the payload holds a typed value of type `T` (no conversion needed).
     pub fn is<T: 'static>(&self) -> bool {
         match &self.0 {

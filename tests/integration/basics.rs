@@ -69,3 +69,42 @@ async fn typed_and_json_calls() {
     assert_eq!(err.error_type(), Some("SERVICE_NOT_FOUND"));
     broker.stop().await.unwrap();
 }
+
+#[derive(Default)]
+struct Echo;
+
+#[service(name = "echo")]
+impl Echo {
+    #[action]
+    async fn params(&self, ctx: Context) -> Result<Value> {
+        Ok(ctx.params)
+    }
+
+    #[action]
+    async fn nested(&self, ctx: Context) -> Result<f64> {
+        // A typed sub-call: takes the same lending path as a root call.
+        ctx.call("v2.math.add", AddParams { a: 2.0, b: 3.0 }).await
+    }
+}
+
+#[tokio::test]
+async fn missing_params_become_an_empty_object() {
+    let broker = ServiceBroker::builder()
+        .service(Echo)
+        .service(Math)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    // Node: `params === undefined` becomes `{}`, whichever way the call is made.
+    let p: Value = broker.call("echo.params", ()).await.unwrap();
+    assert_eq!(p, json!({}));
+    let p: Value = broker.call("echo.params", Value::Null).await.unwrap();
+    assert_eq!(p, json!({}));
+    let p: Value = broker
+        .call_with("echo.params", (), CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(p, json!({}));
+    let sum: f64 = broker.call("echo.nested", ()).await.unwrap();
+    assert_eq!(sum, 5.0);
+}

@@ -36,26 +36,10 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
-        // No options: no parent to merge into, no fallback; only the started call is kept
-        // across the await, not a `CallOptions`.
-        let started = if std::any::TypeId::of::<P>() == std::any::TypeId::of::<Value>() {
-            self.begin_call(
-                action,
-                Payload::typed(params),
-                None,
-                &mut CallOptions::new(),
-            )?
-        } else {
-            // Typed params are lent to the handler, which moves them out: no allocation.
-            let mut slot = Some(params);
-            self.begin_call(
-                action,
-                Payload::null(),
-                Some(&mut slot),
-                &mut CallOptions::new(),
-            )?
-        };
-        let result = started.run(action).await?;
+        // The options are built and consumed by the synchronous start, so the call's future
+        // holds no `CallOptions` across the await; without options there is no fallback.
+        let (started, _) = self.start_typed(action, params, CallOptions::new());
+        let result = started?.run(action).await?;
         into_result(result, action)
     }
 
@@ -68,10 +52,27 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
-        let result = self
-            .call_payload(action, Payload::typed(params), options)
-            .await?;
+        let (started, fallback) = self.start_typed(action, params, options);
+        let result = finish(action, started, fallback).await?;
         into_result(result, action)
+    }
+
+    /// Starts a call with typed params: JSON goes in as a payload; any other type is lent to
+    /// the handler, which moves it out when it is the handler's params type (no allocation).
+    fn start_typed<P: Serialize + Send + Sync + 'static>(
+        &self,
+        action: &str,
+        params: P,
+        mut options: CallOptions,
+    ) -> (Result<Started>, Option<FallbackResponse>) {
+        let fallback = options.fallback_response.take();
+        let started = if std::any::TypeId::of::<P>() == std::any::TypeId::of::<Value>() {
+            self.begin_call(action, Payload::typed(params), None, &mut options)
+        } else {
+            let mut slot = Some(params);
+            self.begin_call(action, Payload::null(), Some(&mut slot), &mut options)
+        };
+        (started, fallback)
     }
 
     /// Calls an action with JSON params and returns the JSON result.
@@ -93,22 +94,9 @@ impl ServiceBroker {
         mut options: CallOptions,
     ) -> Result<Payload> {
         let fallback = options.fallback_response.take();
-        let result = match self.begin_call(action, params, None, &mut options) {
-            Ok(started) => {
-                drop(options);
-                started.run(action).await
-            }
-            Err(err) => Err(err),
-        };
-        match (result, fallback) {
-            (Ok(value), _) => Ok(value),
-            (Err(err), Some(FallbackResponse::Value(v))) => {
-                tracing::debug!(action, error = %err, "call failed, using the fallback response");
-                Ok(v)
-            }
-            (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
-            (Err(err), None) => Err(err),
-        }
+        let started = self.begin_call(action, params, None, &mut options);
+        drop(options);
+        finish(action, started, fallback).await
     }
 
     /// The synchronous part of a call: endpoint, context, params check, handler future.
@@ -121,10 +109,6 @@ impl ServiceBroker {
     ) -> Result<Started> {
         let endpoint = self.select_endpoint(action, options.node_id.as_deref())?;
         let ctx = self.new_call_context(&endpoint, options)?;
-        let params = match params.as_json() {
-            Some(Value::Null) if slot.is_none() => Payload::empty_object(),
-            _ => params,
-        };
         let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
         // Only a sub-call needs the context back (to merge its meta into the parent's).
         let merge = options.parent.take().map(|parent| (parent, ctx.clone()));
@@ -209,6 +193,27 @@ impl ServiceBroker {
             timeout: timeout.map(|t| (t, Instant::now())),
             event: None,
         }))
+    }
+}
+
+/// Runs a started call, then applies the `fallbackResponse` to a failure.
+async fn finish(
+    action: &str,
+    started: Result<Started>,
+    fallback: Option<FallbackResponse>,
+) -> Result<Payload> {
+    let result = match started {
+        Ok(started) => started.run(action).await,
+        Err(err) => Err(err),
+    };
+    match (result, fallback) {
+        (Ok(value), _) => Ok(value),
+        (Err(err), Some(FallbackResponse::Value(v))) => {
+            tracing::debug!(action, error = %err, "call failed, using the fallback response");
+            Ok(v)
+        }
+        (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
+        (Err(err), None) => Err(err),
     }
 }
 

@@ -80,9 +80,9 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
                                 .and_then(Option::take)
                             {
                                 Some(p) => check.apply_typed(p),
-                                None => check.apply(slot.take_payload()),
+                                None => check.apply(slot.take_payload().or_empty_object()),
                             },
-                            None => check.apply(params),
+                            None => check.apply(params.or_empty_object()),
                         };
                         match applied {
                             Ok(params) => handler(svc.clone(), Context::from_parts(params, inner)),
