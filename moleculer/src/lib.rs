@@ -45,6 +45,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod broker;
+mod cluster;
 pub mod context;
 pub mod error;
 pub mod logging;

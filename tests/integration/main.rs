@@ -1,11 +1,13 @@
 //! Integration tests: one binary, one module per area.
 
 mod basics;
+mod cluster;
 mod context;
 mod errors;
 mod events;
 mod hygiene;
 mod internal;
+mod interop;
 mod lifecycle;
 mod naming;
 mod node_harness;

@@ -7,7 +7,7 @@
  *   NODE_ID      the node ID; default "node-<pid>"
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
- *   SERVICES     comma list of demo services to host: math, echo, recorder
+ *   SERVICES     comma list of demo services to host: math, echo, recorder, relay
  *
  * Protocol: stdout carries one JSON object per line, nothing else (logs go to stderr).
  *   {"ready":true,"nodeID":...,"version":"0.15.2","protocol":"5"} once started.
@@ -73,6 +73,33 @@ const demoServices = {
 				};
 				if (version === "15") res.headers = ctx.headers;
 				return res;
+			},
+			slow: {
+				params: { ms: "number" },
+				handler(ctx) {
+					return new Promise(resolve => setTimeout(() => resolve(true), ctx.params.ms));
+				}
+			}
+		}
+	},
+	relay: {
+		name: "relay",
+		actions: {
+			// Calls another action as a sub-call: the hop in the middle of a nested call.
+			async call(ctx) {
+				ctx.meta.relayed = true;
+				const result = await ctx.call(ctx.params.action, ctx.params.params || {});
+				return {
+					result,
+					hop: {
+						level: ctx.level,
+						caller: ctx.caller,
+						requestID: ctx.requestID,
+						parentID: ctx.parentID,
+						nodeID: ctx.nodeID,
+						id: ctx.id
+					}
+				};
 			}
 		}
 	},

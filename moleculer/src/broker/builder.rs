@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::options::{BrokerOptions, default_node_id};
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
+use crate::transporter::Transporter;
 
 type AddFn = Box<dyn FnOnce(&ServiceBroker) -> Result<()> + Send>;
 
@@ -22,6 +23,7 @@ pub struct BrokerBuilder {
     options: Result<BrokerOptions>,
     services: Vec<AddFn>,
     registered: bool,
+    transporter: Option<Box<dyn Transporter>>,
 }
 
 impl BrokerBuilder {
@@ -30,6 +32,7 @@ impl BrokerBuilder {
             options: Ok(BrokerOptions::default()),
             services: Vec::new(),
             registered: false,
+            transporter: None,
         }
     }
 
@@ -90,6 +93,32 @@ impl BrokerBuilder {
         self.map(|o| o.max_call_level = level)
     }
 
+    /// Connects the node to others through this transporter, whatever the `transporter`
+    /// option says (for example a [`FakeTransporter`](crate::transporter::FakeTransporter)
+    /// on a private bus in tests).
+    pub fn transporter(mut self, transporter: impl Transporter) -> BrokerBuilder {
+        self.transporter = Some(Box::new(transporter));
+        self
+    }
+
+    /// Sets the `transporter` option from its string form: a name (`"NATS"`, `"Fake"`) or a
+    /// URL (`"nats://127.0.0.1:4222"`).
+    pub fn transporter_url(mut self, value: &str) -> BrokerBuilder {
+        use crate::options::json::FromJson;
+        let value = serde_json::Value::String(value.to_owned());
+        match crate::options::TransporterOption::from_json(&value, "transporter") {
+            Ok(opt) => self = self.map(|o| o.transporter = Some(opt)),
+            Err(err) => self.options = Err(Error::from(err)),
+        }
+        self
+    }
+
+    /// Sets the wire protocol version: `V4` to join Moleculer 0.14 nodes, `V5` (default) for
+    /// 0.15.
+    pub fn protocol_version(self, version: crate::options::ProtocolVersion) -> BrokerBuilder {
+        self.map(|o| o.transit.protocol_version = version)
+    }
+
     /// Adds a service.
     pub fn service<S: ServiceDef>(mut self, service: S) -> BrokerBuilder {
         self.services.push(Box::new(move |broker: &ServiceBroker| {
@@ -134,8 +163,16 @@ impl BrokerBuilder {
             seq: 1,
             cpu: None,
         };
+        let cluster = crate::cluster::Cluster::from_options(
+            &options,
+            self.transporter,
+            node_id.clone(),
+            instance_id.clone(),
+        )?
+        .map(Arc::new);
         let broker = ServiceBroker {
             inner: Arc::new(BrokerInner {
+                cluster,
                 registry: Registry::new(options.registry.prefer_local),
                 node_id,
                 instance_id,
@@ -202,6 +239,7 @@ impl std::fmt::Debug for BrokerBuilder {
             .field("options", &self.options)
             .field("services", &self.services.len())
             .field("registered", &self.registered)
+            .field("transporter", &self.transporter)
             .finish()
     }
 }

@@ -112,7 +112,18 @@ impl ServiceBroker {
         let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
         // Only a sub-call needs the context back (to merge its meta into the parent's).
         let merge = options.parent.take().map(|parent| (parent, ctx.clone()));
-        let running = (endpoint.handler)(Context::from_parts(params, ctx), slot);
+        let running = match &self.inner.cluster {
+            // disableBalancer: the transporter picks the node, even for a local action.
+            Some(cluster) if cluster.balanced && options.node_id.is_none() => {
+                let params = match slot {
+                    Some(slot) => slot.take_payload(),
+                    None => params,
+                };
+                let cluster = cluster.clone();
+                Box::pin(async move { cluster.request(None, &ctx, params).await })
+            }
+            _ => (endpoint.handler)(Context::from_parts(params, ctx), slot),
+        };
         Ok(Started {
             running,
             timeout,

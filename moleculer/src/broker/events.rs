@@ -20,6 +20,7 @@ use crate::context::{ContextId, ContextInner, EmitOptions, EventContext, EventIn
 use crate::error::Result;
 use crate::payload::Payload;
 use crate::registry::EventEndpoint;
+use crate::transit::Event;
 
 impl ServiceBroker {
     /// Emits an event: one handler per group receives it (balanced).
@@ -138,14 +139,48 @@ impl ServiceBroker {
         options: EmitOptions,
         kind: EventType,
     ) -> Result<()> {
+        if let Some(cluster) = &self.inner.cluster
+            && cluster.balanced
+            && kind != EventType::BroadcastLocal
+        {
+            return self
+                .dispatch_balanced(cluster, event, &payload, options, kind)
+                .await;
+        }
         let targets = self.event_targets(event, options.groups.as_deref(), kind);
         if targets.is_empty() {
             return Ok(());
         }
-        let event_name: Arc<str> = Arc::from(event);
+        let (mut targets, remote): (Vec<_>, Vec<_>) = targets.into_iter().partition(|e| e.local);
         let parent = options.parent.as_deref();
         let meta = merged_meta(parent, options.meta);
         let headers = options.headers.unwrap_or_default();
+        if let Some(cluster) = &self.inner.cluster
+            && !remote.is_empty()
+        {
+            let groups = options.groups.as_deref();
+            let sends = remote_sends(&remote, kind, groups);
+            match payload.to_json() {
+                Ok(data) => {
+                    for (node, groups) in sends {
+                        let packet = event_packet(
+                            event,
+                            data.clone(),
+                            groups,
+                            kind,
+                            parent,
+                            &meta,
+                            &headers,
+                        );
+                        cluster.send_event(packet, Some(&node)).await;
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(event, error = %err, "event payload does not serialize; not sent to other nodes")
+                }
+            }
+        }
+        let event_name: Arc<str> = Arc::from(event);
         let run = |endpoint: Arc<EventEndpoint>, payload: Payload| {
             let ctx = self.event_context(
                 &endpoint,
@@ -156,23 +191,10 @@ impl ServiceBroker {
                 &meta,
                 &headers,
             );
-            let running = (endpoint.handler)(EventContext::from_parts(payload, ctx));
-            async move {
-                let result = running.await;
-                if let Err(err) = &result {
-                    tracing::error!(
-                        event = %endpoint.def.name,
-                        service = %endpoint.service.full_name,
-                        error = %err,
-                        "event handler failed"
-                    );
-                }
-                result
-            }
+            run_handler(endpoint, ctx, payload)
         };
         // The last target gets the payload itself, so a typed payload with one receiver is
         // moved, not copied through JSON; one target needs no `join_all`.
-        let mut targets = targets;
         let Some(last) = targets.pop() else {
             return Ok(());
         };
@@ -193,6 +215,118 @@ impl ServiceBroker {
             results.into_iter().collect::<Result<Vec<()>>>()?;
         }
         Ok(())
+    }
+
+    /// `disableBalancer` (reference §1.9): an emit goes once per group to the group's queue
+    /// (`EVENTB.<group>.<event>`), a broadcast once to every listening node, this one
+    /// included; nothing runs locally without the transporter.
+    async fn dispatch_balanced(
+        &self,
+        cluster: &crate::cluster::Cluster,
+        event: &str,
+        payload: &Payload,
+        options: EmitOptions,
+        kind: EventType,
+    ) -> Result<()> {
+        let data = payload.to_json().map_err(|err| {
+            crate::Error::server(format!("event payload does not serialize: {err}"))
+        })?;
+        let parent = options.parent.as_deref();
+        let meta = merged_meta(parent, options.meta);
+        let headers = options.headers.unwrap_or_default();
+        let targets = self.event_targets(event, options.groups.as_deref(), EventType::Broadcast);
+        if kind == EventType::Emit {
+            let mut groups: Vec<String> = match options.groups {
+                Some(groups) => groups,
+                None => targets.iter().map(|e| e.group().to_owned()).collect(),
+            };
+            groups.dedup();
+            let mut seen = Vec::new();
+            for group in groups {
+                if seen.contains(&group) {
+                    continue;
+                }
+                seen.push(group.clone());
+                let packet = event_packet(
+                    event,
+                    data.clone(),
+                    Some(vec![group]),
+                    kind,
+                    parent,
+                    &meta,
+                    &headers,
+                );
+                cluster.send_event(packet, None).await;
+            }
+        } else {
+            for (node, groups) in remote_sends(&targets, kind, options.groups.as_deref()) {
+                let packet =
+                    event_packet(event, data.clone(), groups, kind, parent, &meta, &headers);
+                cluster.send_event(packet, Some(&node)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// An event that another node sent here: Node's `emitLocalServices`. For each local list
+    /// whose pattern matches and whose group is among the packet's groups (every list when it
+    /// names none), one local handler runs for an emit, all of them for a broadcast.
+    pub(crate) async fn deliver_remote_event(&self, sender: &str, event: Event) {
+        let kind = if event.broadcast {
+            EventType::Broadcast
+        } else {
+            EventType::Emit
+        };
+        let groups = event.groups.as_deref().filter(|g| !g.is_empty());
+        let mut targets = Vec::new();
+        for list in self
+            .inner
+            .registry
+            .catalog()
+            .event_lists(&event.event)
+            .iter()
+        {
+            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group)) {
+                continue;
+            }
+            match kind {
+                EventType::Broadcast => {
+                    targets.extend(list.endpoints.iter().filter(|e| e.local).cloned());
+                }
+                _ => targets.extend(list.next_local()),
+            }
+        }
+        if targets.is_empty() {
+            return;
+        }
+        let name: Arc<str> = Arc::from(event.event.as_str());
+        let node_id: Arc<str> = Arc::from(sender);
+        let payload = Payload::json(event.data.clone());
+        let calls = targets.into_iter().map(|endpoint| {
+            let ctx = Arc::new(ContextInner {
+                broker: self.clone(),
+                id: ContextId::from_string(event.id.as_str()),
+                request_id: event.request_id.as_deref().map(ContextId::from_string),
+                parent_id: event.parent_id.as_deref().map(ContextId::from_string),
+                level: event.level,
+                caller: event.caller.as_deref().map(Arc::from),
+                node_id: node_id.clone(),
+                target: Some(endpoint.def.name.clone()),
+                service: Some(endpoint.service.full_name.clone()),
+                meta: Mutex::new(event.meta.clone()),
+                headers: (!event.headers.is_empty()).then(|| Box::new(event.headers.clone())),
+                scratch: Mutex::new(None),
+                tracing: event.tracing,
+                timeout: None,
+                event: Some(Box::new(EventInfo {
+                    name: name.clone(),
+                    event_type: kind,
+                    groups: event.groups.clone(),
+                })),
+            });
+            run_handler(endpoint, ctx, payload.clone())
+        });
+        join_all(calls).await;
     }
 
     /// The endpoints that receive one event.
@@ -217,8 +351,6 @@ impl ServiceBroker {
                 }
             }
         }
-        // Remote delivery arrives with the transit layer; locally every target runs here.
-        targets.retain(|e| e.local);
         targets
     }
 
@@ -254,5 +386,84 @@ impl ServiceBroker {
                 groups: groups.clone(),
             })),
         })
+    }
+}
+
+/// Runs one local handler and logs its failure.
+async fn run_handler(
+    endpoint: Arc<EventEndpoint>,
+    ctx: Arc<ContextInner>,
+    payload: Payload,
+) -> Result<()> {
+    let Some(handler) = &endpoint.handler else {
+        return Ok(());
+    };
+    let result = handler(EventContext::from_parts(payload, ctx)).await;
+    if let Err(err) = &result {
+        tracing::error!(
+            event = %endpoint.def.name,
+            service = %endpoint.service.full_name,
+            error = %err,
+            "event handler failed"
+        );
+    }
+    result
+}
+
+/// The `EVENT` packets for remote endpoints, one per node (Node's `sendEvent` grouping): an
+/// emit names the groups picked on that node; a broadcast names the caller's groups, if any.
+fn remote_sends(
+    remote: &[Arc<EventEndpoint>],
+    kind: EventType,
+    groups: Option<&[String]>,
+) -> Vec<(Arc<str>, Option<Vec<String>>)> {
+    let mut sends: Vec<(Arc<str>, Option<Vec<String>>)> = Vec::new();
+    for endpoint in remote {
+        let slot = match sends.iter().position(|(n, _)| *n == endpoint.node_id) {
+            Some(i) => i,
+            None => {
+                let initial = match kind {
+                    EventType::Emit => Some(Vec::new()),
+                    _ => groups.map(<[String]>::to_vec),
+                };
+                sends.push((endpoint.node_id.clone(), initial));
+                sends.len() - 1
+            }
+        };
+        if kind == EventType::Emit
+            && let Some(list) = &mut sends[slot].1
+            && !list.iter().any(|g| g == endpoint.group())
+        {
+            list.push(endpoint.group().to_owned());
+        }
+    }
+    sends
+}
+
+/// The `EVENT` packet of an emit or broadcast, with the context fields Node sends.
+fn event_packet(
+    event: &str,
+    data: Value,
+    groups: Option<Vec<String>>,
+    kind: EventType,
+    parent: Option<&ContextInner>,
+    meta: &Map<String, Value>,
+    headers: &Map<String, Value>,
+) -> Event {
+    let id = ContextId::generate().to_string();
+    Event {
+        request_id: Some(parent.map_or_else(|| id.clone(), |p| p.request_id().to_string())),
+        id,
+        event: event.to_owned(),
+        data,
+        groups,
+        broadcast: kind == EventType::Broadcast,
+        meta: meta.clone(),
+        headers: headers.clone(),
+        level: parent.map_or(1, |p| p.level + 1),
+        tracing: parent.and_then(|p| p.tracing),
+        parent_id: parent.map(|p| p.id.to_string()),
+        caller: parent.and_then(|p| p.service.as_deref().map(str::to_owned)),
+        need_ack: None,
     }
 }

@@ -106,19 +106,30 @@ impl ServiceDef for NodeService {
 
 fn list(broker: &ServiceBroker, flags: &Flags) -> Value {
     let node = &broker.inner.local_node;
-    let mut item = node.to_json(broker.uptime_secs());
-    item["seq"] = Value::from(broker.inner.seq.load(std::sync::atomic::Ordering::Relaxed));
-    if flags.with_services {
-        item["services"] = services(
-            broker,
-            &Flags {
-                only_local: true,
-                grouping: Some(false),
-                ..Flags::default()
-            },
-        );
+    let mut local = node.to_json(broker.uptime_secs());
+    local["seq"] = Value::from(broker.inner.seq.load(std::sync::atomic::Ordering::Relaxed));
+    let mut items = vec![(node.id.clone(), local)];
+    for remote in broker.inner.registry.nodes.list() {
+        if flags.only_available && !remote.info.available {
+            continue;
+        }
+        items.push((
+            remote.info.id.clone(),
+            remote.info.to_json(remote.last_heartbeat),
+        ));
     }
-    Value::Array(vec![item])
+    if flags.with_services {
+        let catalog = broker.inner.registry.snapshot();
+        for (id, item) in &mut items {
+            item["services"] = catalog
+                .services
+                .iter()
+                .filter(|svc| &*svc.node_id == id.as_str())
+                .map(crate::registry::ServiceEntry::to_info_json)
+                .collect();
+        }
+    }
+    Value::Array(items.into_iter().map(|(_, item)| item).collect())
 }
 
 fn services(broker: &ServiceBroker, flags: &Flags) -> Value {

@@ -56,10 +56,27 @@ impl ServiceBroker {
             }
             *state = BrokerState::Starting;
         }
+        if let Some(cluster) = &self.inner.cluster
+            && let Err(err) = cluster.connect(self).await
+        {
+            tracing::error!(error = %err, "broker start failed: no connection to the cluster");
+            cluster.disconnect(false).await;
+            *self.inner.state.lock() = BrokerState::Created;
+            return Err(err);
+        }
         let slots: Vec<_> = self.inner.services.lock().clone();
         let results = join_all(slots.iter().map(|slot| self.start_service(slot))).await;
-        if let Some(err) = results.into_iter().find_map(Result::err) {
+        let mut failure = results.into_iter().find_map(Result::err);
+        if failure.is_none()
+            && let Some(cluster) = &self.inner.cluster
+        {
+            failure = cluster.ready(self).await.err();
+        }
+        if let Some(err) = failure {
             tracing::error!(error = %err, "broker start failed");
+            if let Some(cluster) = &self.inner.cluster {
+                cluster.disconnect(false).await;
+            }
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
@@ -107,6 +124,9 @@ impl ServiceBroker {
             .seq
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(service = %info.full_name, "service started");
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.local_services_changed(self);
+        }
         self.broadcast_local("$services.changed", json!({ "localService": true }))
             .await?;
         Ok(())
@@ -125,6 +145,9 @@ impl ServiceBroker {
             }
             *state = BrokerState::Stopping;
         }
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.begin_stop(self).await;
+        }
         let slots: Vec<_> = self.inner.services.lock().clone();
         let mut first_error = None;
         let mut stopped = Vec::new();
@@ -141,6 +164,11 @@ impl ServiceBroker {
             }
             tracing::info!(service = %info.full_name, "service stopped");
             stopped.push(info.full_name.clone());
+        }
+        if let Some(cluster) = &self.inner.cluster {
+            self.broadcast_local("$transporter.disconnected", json!({ "graceFul": true }))
+                .await?;
+            cluster.disconnect(true).await;
         }
         // Handlers of `$broker.stopped` still run; the services leave the registry after it.
         self.broadcast_local("$broker.stopped", json!({})).await?;

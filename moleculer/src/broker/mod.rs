@@ -51,6 +51,8 @@ pub(crate) struct BrokerInner {
     pub(crate) started_at: Instant,
     pub(crate) seq: AtomicU64,
     pub(crate) local_node: NodeInfo,
+    /// The link to the other nodes; `None` without a transporter.
+    pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.
@@ -117,6 +119,11 @@ impl ServiceBroker {
     /// Seconds since the broker was created (Node's `lastHeartbeatTime` clock).
     pub(crate) fn uptime_secs(&self) -> u64 {
         self.inner.started_at.elapsed().as_secs()
+    }
+
+    /// The name of the transporter connecting this node to others, if any.
+    pub fn transporter_name(&self) -> Option<&'static str> {
+        self.inner.cluster.as_ref().map(|c| c.transporter.name())
     }
 }
 

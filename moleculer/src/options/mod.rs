@@ -11,7 +11,7 @@ mod env;
 mod error;
 mod fault;
 mod feature;
-mod json;
+pub(crate) mod json;
 mod load;
 mod log_level;
 mod plugin;

@@ -6,6 +6,7 @@
 //! one. Each endpoint list keeps its own round-robin counter.
 
 mod node;
+mod nodes;
 pub mod pattern;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::watch;
 
 pub use node::NodeInfo;
+pub(crate) use nodes::{HeartbeatOutcome, InfoOutcome, NodeCatalog};
 
 use crate::service::{
     ActionDef, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler, ServiceInfo,
@@ -31,6 +33,38 @@ pub(crate) struct ServiceEntry {
     pub(crate) info: Arc<ServiceInfo>,
     pub(crate) actions: Vec<BoundAction>,
     pub(crate) events: Vec<BoundEvent>,
+}
+
+impl ServiceEntry {
+    /// The service as INFO publishes it (Node's `getLocalNodeServices` item): `{name,
+    /// version?, fullName, settings, metadata, actions: {name: def}, events: {name: def}}`,
+    /// without private actions and secure settings.
+    pub(crate) fn to_info_json(&self) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let info = &self.info;
+        let mut item = Map::new();
+        item.insert("name".into(), Value::from(info.name.clone()));
+        if let Some(version) = &info.version {
+            item.insert("version".into(), version.to_json());
+        }
+        item.insert("fullName".into(), Value::from(&*info.full_name));
+        item.insert("settings".into(), Value::Object(info.public_settings()));
+        item.insert("metadata".into(), Value::Object(info.metadata.clone()));
+        let actions: Map<String, Value> = self
+            .actions
+            .iter()
+            .filter(|a| a.def.visibility != Visibility::Private)
+            .map(|a| (a.def.name.to_string(), a.def.to_json()))
+            .collect();
+        item.insert("actions".into(), Value::Object(actions));
+        let events: Map<String, Value> = self
+            .events
+            .iter()
+            .map(|e| (e.def.name.to_string(), e.def.to_json()))
+            .collect();
+        item.insert("events".into(), Value::Object(events));
+        Value::Object(item)
+    }
 }
 
 /// An action on one node.
@@ -56,13 +90,20 @@ pub(crate) struct ActionList {
     counter: AtomicUsize,
 }
 
-/// An event handler on one node.
+/// An event handler on one node; remote ones have no handler (the event travels as a packet).
 pub(crate) struct EventEndpoint {
     pub(crate) node_id: Arc<str>,
     pub(crate) local: bool,
     pub(crate) service: Arc<ServiceInfo>,
     pub(crate) def: Arc<EventDef>,
-    pub(crate) handler: EventHandler,
+    pub(crate) handler: Option<EventHandler>,
+}
+
+impl EventEndpoint {
+    /// The group this handler belongs to.
+    pub(crate) fn group(&self) -> &str {
+        self.def.group.as_deref().unwrap_or(&self.service.name)
+    }
 }
 
 /// The endpoints of one `(pattern, group)` pair.
@@ -107,6 +148,11 @@ impl ActionList {
         round_robin(eps, &self.counter, ActionEndpoint::is_available)
     }
 
+    /// The local endpoint, if this node offers the action.
+    pub(crate) fn local_endpoint(&self) -> Option<&Arc<ActionEndpoint>> {
+        self.endpoints.iter().find(|e| e.local)
+    }
+
     /// The endpoint on `node_id`.
     pub(crate) fn on_node(&self, node_id: &str) -> Option<Arc<ActionEndpoint>> {
         self.endpoints
@@ -130,6 +176,11 @@ impl EventList {
             return Some(ep);
         }
         round_robin(&self.endpoints, &self.counter, |_| true)
+    }
+
+    /// One local endpoint (an event that arrived from another node).
+    pub(crate) fn next_local(&self) -> Option<Arc<EventEndpoint>> {
+        round_robin(&self.endpoints, &self.counter, |e| e.local)
     }
 }
 
@@ -259,6 +310,8 @@ impl Catalog {
 /// The registry: services of every node, and the catalog built from them.
 pub(crate) struct Registry {
     pub(crate) prefer_local: bool,
+    /// The remote nodes.
+    pub(crate) nodes: NodeCatalog,
     catalog: ArcSwap<Catalog>,
     services: Mutex<Vec<ServiceEntry>>,
     availability: Mutex<Availability>,
@@ -269,6 +322,7 @@ impl Registry {
     pub(crate) fn new(prefer_local: bool) -> Registry {
         Registry {
             prefer_local,
+            nodes: NodeCatalog::default(),
             catalog: ArcSwap::from_pointee(Catalog::build(&[], &HashMap::new())),
             services: Mutex::new(Vec::new()),
             availability: Mutex::new(HashMap::new()),
@@ -303,6 +357,26 @@ impl Registry {
         let mut services = self.services.lock();
         let before = services.len();
         services.retain(|s| !(&*s.node_id == node_id && &*s.info.full_name == full_name));
+        let removed = services.len() != before;
+        if removed {
+            self.rebuild(&services);
+        }
+        removed
+    }
+
+    /// Replaces every service of a remote node (its INFO arrived).
+    pub(crate) fn replace_node_services(&self, node_id: &str, entries: Vec<ServiceEntry>) {
+        let mut services = self.services.lock();
+        services.retain(|s| &*s.node_id != node_id);
+        services.extend(entries);
+        self.rebuild(&services);
+    }
+
+    /// Removes every service of a remote node; whether it had any.
+    pub(crate) fn remove_node_services(&self, node_id: &str) -> bool {
+        let mut services = self.services.lock();
+        let before = services.len();
+        services.retain(|s| &*s.node_id != node_id);
         let removed = services.len() != before;
         if removed {
             self.rebuild(&services);

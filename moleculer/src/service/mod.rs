@@ -145,12 +145,12 @@ pub(crate) struct BoundAction {
     pub(crate) handler: ActionHandler,
 }
 
-/// A bound event handler.
+/// A bound event handler; a remote node's has no handler (its events travel as packets).
 #[derive(Clone)]
 pub(crate) struct BoundEvent {
     pub(crate) def: Arc<EventDef>,
     pub(crate) group: Arc<str>,
-    pub(crate) handler: EventHandler,
+    pub(crate) handler: Option<EventHandler>,
 }
 
 type StartFn = Box<dyn Fn(ServiceBroker) -> BoxFuture<'static, Result<()>> + Send + Sync>;

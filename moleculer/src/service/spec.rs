@@ -401,7 +401,7 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
                     params,
                 }),
                 group,
-                handler,
+                handler: Some(handler),
             });
         }
         for created in &self.created {

@@ -117,15 +117,17 @@ impl NatsTransporter {
         }
     }
 
+    /// Subscribes to `topic`; a balanced event topic ending in a `**` pattern becomes a NATS
+    /// `>` wildcard, as Node's transporter does.
     async fn add(&self, topic: &str, group: Option<&str>) -> Result<()> {
         let (client, incoming) = self.client()?;
+        let subject = match topic.find("**") {
+            Some(at) if group.is_some() => format!("{}>", &topic[..at]),
+            _ => topic.to_owned(),
+        };
         let subscriber = match group {
-            Some(group) => {
-                client
-                    .queue_subscribe(topic.to_owned(), group.to_owned())
-                    .await
-            }
-            None => client.subscribe(topic.to_owned()).await,
+            Some(group) => client.queue_subscribe(subject, group.to_owned()).await,
+            None => client.subscribe(subject).await,
         }
         .map_err(|err| client_error("subscribe", topic, err))?;
         // Make the subscription effective on the server before returning.

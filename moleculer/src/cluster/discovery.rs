@@ -1,0 +1,336 @@
+//! Discovery (Node's Local discoverer, `src/registry/discoverers/local.js` and `base.js`):
+//! INFO in and out, DISCOVER, HEARTBEAT, offline detection and DISCONNECT.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::{Cluster, remote};
+use crate::broker::{BrokerInner, ServiceBroker};
+use crate::options::BrokerOptions;
+use crate::registry::{HeartbeatOutcome, InfoOutcome, ServiceEntry};
+use crate::transit::{ClientInfo, Discover, Heartbeat, Info, Packet};
+
+/// How often offline nodes are looked at for removal (Node: 60 s).
+const OFFLINE_CHECK_EVERY: Duration = Duration::from_secs(60);
+
+/// The heartbeat timers' settings: the broker's `heartbeatInterval`/`heartbeatTimeout`,
+/// overridden by `registry.discoverer.options`.
+#[derive(Debug, Clone)]
+pub(crate) struct HeartbeatSettings {
+    interval: Duration,
+    timeout_secs: f64,
+    checks: bool,
+    remove_offline: bool,
+    clean_after: Duration,
+}
+
+impl HeartbeatSettings {
+    pub(crate) fn from_options(options: &BrokerOptions) -> HeartbeatSettings {
+        let extra = options.registry.discoverer.options();
+        let num = |key: &str, default: f64| {
+            extra
+                .and_then(|o| o.get(key))
+                .and_then(Value::as_f64)
+                .unwrap_or(default)
+        };
+        let flag = |key: &str| {
+            extra
+                .and_then(|o| o.get(key))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        HeartbeatSettings {
+            interval: Duration::from_secs_f64(
+                num("heartbeatInterval", options.heartbeat_interval).max(0.05),
+            ),
+            timeout_secs: num("heartbeatTimeout", options.heartbeat_timeout).max(0.1),
+            checks: !flag("disableHeartbeatChecks"),
+            remove_offline: !flag("disableOfflineNodeRemoving"),
+            clean_after: Duration::from_secs_f64(num("cleanOfflineNodesTimeout", 600.0).max(0.0)),
+        }
+    }
+}
+
+/// The local node's INFO: every published local service, or none while stopping.
+pub(crate) fn local_info(broker: &ServiceBroker, stopping: bool) -> Info {
+    let inner = &broker.inner;
+    let seq = if stopping {
+        inner.seq.fetch_add(1, Ordering::Relaxed) + 1
+    } else {
+        inner.seq.load(Ordering::Relaxed)
+    };
+    let services = if stopping {
+        Vec::new()
+    } else {
+        local_services_json(broker)
+    };
+    let node = &inner.local_node;
+    Info {
+        services,
+        ip_list: node.ip_list.clone(),
+        hostname: node.hostname.clone(),
+        client: ClientInfo::rust(),
+        config: Value::Object(Map::new()),
+        instance_id: node.instance_id.clone(),
+        metadata: Value::Object(node.metadata.clone()),
+        seq,
+        port: None,
+    }
+}
+
+/// The local services as Node's `getLocalNodeServices` shapes them for INFO.
+fn local_services_json(broker: &ServiceBroker) -> Vec<Value> {
+    let catalog = broker.inner.registry.snapshot();
+    catalog
+        .services
+        .iter()
+        .filter(|s| s.local)
+        .map(ServiceEntry::to_info_json)
+        .collect()
+}
+
+impl Cluster {
+    /// Broadcasts the local INFO.
+    pub(crate) async fn broadcast_info(&self, broker: &ServiceBroker) {
+        let info = local_info(broker, false);
+        self.send_logged(&Packet::Info(info), None).await;
+        if self.balanced {
+            self.resubscribe_balanced(broker).await;
+        }
+    }
+
+    /// A local service started or stopped: broadcast INFO once changes settle (Node's
+    /// `serviceChangedDebounceTime`). Before the node is ready, the INFO of `ready` covers it.
+    pub(crate) fn local_services_changed(self: &Arc<Self>, broker: &ServiceBroker) {
+        if !self.is_ready() {
+            return;
+        }
+        let generation = self.info_generation.fetch_add(1, Ordering::AcqRel) + 1;
+        let (cluster, broker) = (self.clone(), broker.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(cluster.info_debounce).await;
+            if cluster.is_ready() && cluster.info_generation.load(Ordering::Acquire) == generation {
+                cluster.broadcast_info(&broker).await;
+            }
+        });
+    }
+}
+
+/// An INFO from another node: update the node and (re)register its services.
+pub(crate) fn info_received(
+    broker: &ServiceBroker,
+    cluster: &Arc<Cluster>,
+    sender: String,
+    info: Info,
+) {
+    let registry = &broker.inner.registry;
+    let (outcome, changed) = registry
+        .nodes
+        .process_info(&sender, &info, broker.uptime_secs());
+    if changed {
+        let entries = remote::service_entries(cluster, &sender, &info.services);
+        registry.replace_node_services(&sender, entries);
+    }
+    let node = registry
+        .nodes
+        .get(&sender)
+        .map(|n| n.info.to_json(n.last_heartbeat));
+    let broker = broker.clone();
+    tokio::spawn(async move {
+        let node = node.unwrap_or(Value::Null);
+        let (event, payload) = match outcome {
+            InfoOutcome::Connected { reconnected } => {
+                tracing::info!(node_id = %sender, reconnected, "node connected");
+                (
+                    "$node.connected",
+                    json!({ "node": node, "reconnected": reconnected }),
+                )
+            }
+            InfoOutcome::Updated => ("$node.updated", json!({ "node": node })),
+        };
+        emit_local(&broker, event, payload).await;
+        if changed {
+            emit_local(
+                &broker,
+                "$services.changed",
+                json!({ "localService": false }),
+            )
+            .await;
+        }
+    });
+}
+
+/// A DISCOVER: answer with our INFO, to the sender only.
+pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, sender: String) {
+    if !cluster.is_ready() {
+        return;
+    }
+    let (broker, cluster) = (broker.clone(), cluster.clone());
+    tokio::spawn(async move {
+        let info = local_info(&broker, false);
+        cluster
+            .send_logged(&Packet::Info(info), Some(&sender))
+            .await;
+    });
+}
+
+/// A HEARTBEAT: note it, or ask an unknown or offline sender for its INFO.
+pub(crate) fn heartbeat_received(
+    broker: &ServiceBroker,
+    cluster: &Arc<Cluster>,
+    sender: String,
+    heartbeat: Heartbeat,
+) {
+    let outcome =
+        broker
+            .inner
+            .registry
+            .nodes
+            .heartbeat(&sender, heartbeat.cpu, broker.uptime_secs());
+    if outcome == HeartbeatOutcome::Discover {
+        let cluster = cluster.clone();
+        tokio::spawn(async move {
+            cluster
+                .send_logged(&Packet::Discover(Discover), Some(&sender))
+                .await;
+        });
+    }
+}
+
+/// A node left (DISCONNECT) or stopped sending heartbeats (`unexpected`): drop its
+/// services, fail the calls waiting on it, tell the local services.
+pub(crate) fn node_disconnected(
+    broker: &ServiceBroker,
+    cluster: &Arc<Cluster>,
+    node_id: &str,
+    unexpected: bool,
+) {
+    let registry = &broker.inner.registry;
+    let Some(node) = registry.nodes.disconnect(node_id) else {
+        return;
+    };
+    let removed = registry.remove_node_services(node_id);
+    cluster.pending.reject_node(node_id);
+    if unexpected {
+        tracing::warn!(
+            node_id,
+            "node disconnected unexpectedly (heartbeat timeout)"
+        );
+    } else {
+        tracing::info!(node_id, "node disconnected");
+    }
+    let node = node.to_json(broker.uptime_secs());
+    let broker = broker.clone();
+    tokio::spawn(async move {
+        emit_local(
+            &broker,
+            "$node.disconnected",
+            json!({ "node": node, "unexpected": unexpected }),
+        )
+        .await;
+        if removed {
+            emit_local(
+                &broker,
+                "$services.changed",
+                json!({ "localService": false }),
+            )
+            .await;
+        }
+    });
+}
+
+async fn emit_local(broker: &ServiceBroker, event: &str, payload: Value) {
+    if let Err(err) = broker.broadcast_local(event, payload).await {
+        tracing::warn!(event, error = %err, "local event handler failed");
+    }
+}
+
+/// The heartbeat sender, the remote-node check and the offline-node cleanup, on one task.
+pub(crate) fn spawn_timers(
+    broker: Weak<BrokerInner>,
+    cluster: Arc<Cluster>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let settings = cluster.heartbeat.clone();
+        let mut cpu = CpuMeter::new();
+        let check_every = Duration::from_secs_f64(settings.timeout_secs);
+        let mut next_beat = tokio::time::Instant::now() + jitter(settings.interval);
+        let mut next_check = tokio::time::Instant::now() + check_every;
+        let mut next_clean = tokio::time::Instant::now() + OFFLINE_CHECK_EVERY;
+        loop {
+            let wake = next_beat.min(next_check).min(next_clean);
+            tokio::time::sleep_until(wake).await;
+            let Some(inner) = broker.upgrade() else {
+                return;
+            };
+            let broker = ServiceBroker { inner };
+            let now = tokio::time::Instant::now();
+            if now >= next_beat {
+                next_beat = now + jitter(settings.interval);
+                let heartbeat = Heartbeat { cpu: cpu.sample() };
+                if cluster.is_ready() {
+                    cluster
+                        .send_logged(&Packet::Heartbeat(heartbeat), None)
+                        .await;
+                }
+            }
+            if now >= next_check {
+                next_check = now + check_every;
+                if settings.checks {
+                    let timeout = settings.timeout_secs.ceil() as u64;
+                    for node_id in broker
+                        .inner
+                        .registry
+                        .nodes
+                        .timed_out(broker.uptime_secs(), timeout)
+                    {
+                        node_disconnected(&broker, &cluster, &node_id, true);
+                    }
+                }
+            }
+            if now >= next_clean {
+                next_clean = now + OFFLINE_CHECK_EVERY;
+                if settings.remove_offline {
+                    for node_id in broker
+                        .inner
+                        .registry
+                        .nodes
+                        .remove_offline(settings.clean_after)
+                    {
+                        tracing::info!(node_id, "offline node removed from the registry");
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `interval ± 500 ms` (never below a tenth of the interval), as Node spreads heartbeats.
+fn jitter(interval: Duration) -> Duration {
+    let offset = fastrand::i64(-500..=500);
+    let ms = interval.as_millis() as i64 + offset;
+    Duration::from_millis(ms.max(interval.as_millis() as i64 / 10).max(1) as u64)
+}
+
+/// The machine's CPU usage between two samples, rounded to a whole percent as Node sends it.
+struct CpuMeter {
+    system: sysinfo::System,
+}
+
+impl CpuMeter {
+    fn new() -> CpuMeter {
+        let mut system = sysinfo::System::new();
+        system.refresh_cpu_usage();
+        CpuMeter { system }
+    }
+
+    fn sample(&mut self) -> f64 {
+        self.system.refresh_cpu_usage();
+        f64::from(self.system.global_cpu_usage())
+            .round()
+            .clamp(0.0, 100.0)
+    }
+}

@@ -1,0 +1,30 @@
+//! Events across nodes (Node's `transit.js` `sendEvent` and `eventHandler`).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::Cluster;
+use crate::broker::ServiceBroker;
+use crate::transit::{Event, Packet};
+
+/// An `EVENT` from `sender`: run the matching local handlers on their own task. Dropped while
+/// the broker stops.
+pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, event: Event) {
+    if cluster.stopping.load(Ordering::Acquire) {
+        tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
+        return;
+    }
+    tokio::spawn(async move { broker.deliver_remote_event(&sender, event).await });
+}
+
+impl Cluster {
+    /// Sends an event to one node (`EVENT.<node>`), or with the built-in balancer to the
+    /// queue of its first group (`EVENTB.<group>.<event>`).
+    pub(crate) async fn send_event(&self, event: Event, node_id: Option<&str>) {
+        let packet = Packet::Event(event);
+        let topic = self.topics.for_packet(&packet, node_id);
+        if let Err(err) = self.publish(&packet, &topic).await {
+            tracing::warn!(topic, error = %err, "could not send an event");
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The transit layer (Node's `src/transit.js` and the Local discoverer): it connects the
+//! broker to the other nodes through a [`Transporter`].
+//!
+//! * Outgoing: remote action endpoints send `REQ` and wait in the pending table for the `RES`
+//!   ([`requests`]); events for remote nodes go out as one `EVENT` per node ([`events`]).
+//! * Incoming: one task reads every message of the transporter, decodes it, checks the
+//!   protocol version and hands it on: `REQ` and `EVENT` run on their own tasks, `RES`
+//!   completes a pending call, the discovery packets update the registry ([`discovery`]).
+//! * Discovery: `DISCOVER`/`INFO` on connect, a debounced `INFO` when local services change,
+//!   `HEARTBEAT` with the CPU usage, offline detection, `DISCONNECT` on stop.
+
+mod balanced;
+mod discovery;
+mod events;
+mod ping;
+mod remote;
+mod requests;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::task::JoinHandle;
+
+pub(crate) use ping::PingTable;
+pub(crate) use requests::Pending;
+
+use crate::broker::{BrokerInner, ServiceBroker};
+use crate::error::{Error, Result};
+use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
+use crate::serializer::{JsonSerializer, Serializer};
+use crate::transit::{Discover, Envelope, Packet, Topics};
+use crate::transporter::{Incoming, Transporter};
+
+/// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
+const DISCOVER_WAIT: Duration = Duration::from_millis(500);
+/// Delay between two connection attempts.
+const RECONNECT_DELAY: Duration = Duration::from_secs(5);
+
+/// The broker's link to the other nodes.
+pub(crate) struct Cluster {
+    pub(crate) transporter: Box<dyn Transporter>,
+    serializer: Arc<dyn Serializer>,
+    pub(crate) topics: Topics,
+    pub(crate) version: ProtocolVersion,
+    disable_version_check: bool,
+    disable_reconnect: bool,
+    pub(crate) node_id: Arc<str>,
+    instance_id: String,
+    /// `disableBalancer` with a transporter that balances: requests go to `REQB.<action>`.
+    pub(crate) balanced: bool,
+    pub(crate) pending: Pending,
+    pub(crate) pings: PingTable,
+    /// Services are started and INFO may be sent.
+    ready: AtomicBool,
+    /// The broker is stopping: requests are refused, events dropped.
+    pub(crate) stopping: AtomicBool,
+    /// Bumped by every local service change; a debounced INFO goes out when it settles.
+    info_generation: AtomicU64,
+    /// Another process runs with this nodeID.
+    conflict: Mutex<Option<Error>>,
+    /// The balanced topics subscribed to, with their queue group.
+    balanced_topics: Mutex<std::collections::BTreeMap<String, String>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    heartbeat: discovery::HeartbeatSettings,
+    info_debounce: Duration,
+    stop_delay: Duration,
+}
+
+impl Cluster {
+    /// The cluster link `options` ask for, or `None` without a transporter.
+    pub(crate) fn from_options(
+        options: &BrokerOptions,
+        transporter: Option<Box<dyn Transporter>>,
+        node_id: Arc<str>,
+        instance_id: String,
+    ) -> Result<Option<Cluster>> {
+        let transporter = match (transporter, &options.transporter) {
+            (Some(t), _) => t,
+            (None, Some(opt)) => crate::transporter::from_option(opt)?,
+            (None, None) => return Ok(None),
+        };
+        let serializer = serializer_from(options)?;
+        let balanced = options.disable_balancer && transporter.has_built_in_balancer();
+        if options.disable_balancer && !balanced {
+            tracing::warn!(
+                transporter = transporter.name(),
+                "the transporter has no built-in balancer: `disableBalancer` is ignored"
+            );
+        }
+        Ok(Some(Cluster {
+            transporter,
+            serializer,
+            topics: Topics::new(&options.namespace),
+            version: options.transit.protocol_version,
+            disable_version_check: options.transit.disable_version_check,
+            disable_reconnect: options.transit.disable_reconnect,
+            node_id,
+            instance_id,
+            balanced,
+            pending: Pending::new(options.transit.max_queue_size),
+            pings: PingTable::default(),
+            ready: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            info_generation: AtomicU64::new(0),
+            conflict: Mutex::new(None),
+            balanced_topics: Mutex::new(std::collections::BTreeMap::new()),
+            tasks: Mutex::new(Vec::new()),
+            heartbeat: discovery::HeartbeatSettings::from_options(options),
+            info_debounce: Duration::from_millis(options.transit.service_changed_debounce_time),
+            stop_delay: Duration::from_millis(options.registry.stop_delay),
+        }))
+    }
+
+    /// Serializes and publishes `packet` to `topic`.
+    pub(crate) async fn publish(&self, packet: &Packet, topic: &str) -> Result<()> {
+        let bytes = self
+            .serializer
+            .serialize(packet, self.version, &self.node_id)?;
+        self.transporter.publish(topic, bytes).await
+    }
+
+    /// Publishes `packet` to its type's topic of `node_id`, or to the broadcast topic.
+    pub(crate) async fn send(&self, packet: &Packet, node_id: Option<&str>) -> Result<()> {
+        let topic = self.topics.topic(packet.packet_type(), node_id);
+        self.publish(packet, &topic).await
+    }
+
+    /// Publishes and logs a failure: for packets nobody waits on (INFO, HEARTBEAT, PONG…).
+    pub(crate) async fn send_logged(&self, packet: &Packet, node_id: Option<&str>) {
+        if let Err(err) = self.send(packet, node_id).await {
+            tracing::warn!(packet = %packet.packet_type(), error = %err, "could not send a packet");
+        }
+    }
+
+    /// Connects (retrying every 5 s unless `disableReconnect`), subscribes, starts the reader
+    /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
+    pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
+        self.stopping.store(false, Ordering::Release);
+        let (tx, rx) = unbounded_channel();
+        loop {
+            match self.transporter.connect(tx.clone()).await {
+                Ok(()) => break,
+                Err(err) if !self.disable_reconnect => {
+                    tracing::warn!(
+                        transporter = self.transporter.name(),
+                        error = %err,
+                        "connection failed, retrying in 5 s"
+                    );
+                    tokio::time::sleep(RECONNECT_DELAY).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        for (_, topic) in self.topics.subscriptions(&self.node_id) {
+            self.transporter.subscribe(&topic).await?;
+        }
+        let reader = tokio::spawn(receive(Arc::downgrade(&broker.inner), self.clone(), rx));
+        let timers = discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone());
+        self.tasks.lock().extend([reader, timers]);
+        tracing::info!(
+            transporter = self.transporter.name(),
+            protocol = self.version.as_str(),
+            "transporter connected"
+        );
+        self.send(&Packet::Discover(Discover), None).await?;
+        tokio::time::sleep(DISCOVER_WAIT).await;
+        self.check_conflict()?;
+        broker
+            .broadcast_local(
+                "$transporter.connected",
+                serde_json::json!({ "wasReconnect": false }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The local services have started: publish them (INFO broadcast) and the balanced
+    /// subscriptions.
+    pub(crate) async fn ready(&self, broker: &ServiceBroker) -> Result<()> {
+        self.check_conflict()?;
+        self.ready.store(true, Ordering::Release);
+        self.broadcast_info(broker).await;
+        Ok(())
+    }
+
+    /// Whether INFO may be sent.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Another process took our nodeID: refuse to go on.
+    fn check_conflict(&self) -> Result<()> {
+        match &*self.conflict.lock() {
+            Some(err) => Err(err.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// First stop step: publish an empty service list, wait `registry.stopDelay`, then refuse
+    /// incoming requests.
+    pub(crate) async fn begin_stop(&self, broker: &ServiceBroker) {
+        if self.is_ready() {
+            let info = discovery::local_info(broker, true);
+            self.send_logged(&Packet::Info(info), None).await;
+            tokio::time::sleep(self.stop_delay).await;
+        }
+        self.ready.store(false, Ordering::Release);
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.
+    pub(crate) async fn disconnect(&self, graceful: bool) {
+        if graceful {
+            self.send_logged(&Packet::Disconnect(crate::transit::Disconnect), None)
+                .await;
+        }
+        if let Err(err) = self.transporter.disconnect().await {
+            tracing::warn!(error = %err, "transporter disconnect failed");
+        }
+        for task in self.tasks.lock().drain(..) {
+            task.abort();
+        }
+        self.balanced_topics.lock().clear();
+        self.pending.reject_all(&self.node_id);
+        self.pings.clear();
+    }
+
+    /// Decodes one message and hands it on.
+    fn handle(self: &Arc<Self>, broker: &ServiceBroker, msg: Incoming) {
+        let Some(topic) = self.topics.parse(&msg.topic) else {
+            tracing::debug!(topic = %msg.topic, "message on an unknown topic dropped");
+            return;
+        };
+        let envelope = match self.serializer.deserialize(topic.packet_type, &msg.payload) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                tracing::warn!(topic = %msg.topic, error = %err, "invalid packet dropped");
+                return;
+            }
+        };
+        if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
+            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
+            return;
+        }
+        let own = envelope.sender == *self.node_id;
+        let Envelope { sender, packet, .. } = envelope;
+        match packet {
+            // Balanced queues can deliver our own requests and events back to us.
+            Packet::Request(req) => requests::serve(broker.clone(), self.clone(), sender, req),
+            Packet::Response(res) => self.pending.resolve(sender, res),
+            Packet::Event(event) => events::deliver(broker.clone(), self.clone(), sender, event),
+            Packet::Info(info) if own => {
+                if info.instance_id != self.instance_id {
+                    self.node_id_conflict(&info.instance_id);
+                }
+            }
+            _ if own => {}
+            Packet::Info(info) => discovery::info_received(broker, self, sender, info),
+            Packet::Discover(_) => discovery::discover_received(broker, self, sender),
+            Packet::Heartbeat(hb) => discovery::heartbeat_received(broker, self, sender, hb),
+            Packet::Disconnect(_) => discovery::node_disconnected(broker, self, &sender, false),
+            Packet::Ping(ping) => ping::ping_received(broker, self, sender, ping),
+            Packet::Pong(pong) => ping::pong_received(broker, self, sender, pong),
+            Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
+                tracing::debug!(packet = %topic.packet_type, "gossip packet ignored");
+            }
+        }
+    }
+
+    /// Another process announced itself with our nodeID: Node exits; a library must not, so
+    /// the node leaves the cluster (without `DISCONNECT`, which would drop the other one).
+    fn node_id_conflict(self: &Arc<Self>, other_instance: &str) {
+        let err = Error::broker_options(
+            format!(
+                "another node runs with the nodeID `{}` (instanceID `{other_instance}`); \
+                 every node needs a unique nodeID. This node leaves the cluster.",
+                self.node_id
+            ),
+            Some(serde_json::json!({ "nodeID": &*self.node_id, "instanceID": other_instance })),
+        )
+        .with_type("NODE_ID_CONFLICT");
+        tracing::error!(error = %err, "nodeID conflict");
+        *self.conflict.lock() = Some(err);
+        self.ready.store(false, Ordering::Release);
+        let cluster = self.clone();
+        tokio::spawn(async move { cluster.disconnect(false).await });
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("transporter", &self.transporter.name())
+            .field("serializer", &self.serializer.name())
+            .field("protocol", &self.version)
+            .field("balanced", &self.balanced)
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+/// The serializer `options.serializer` names (JSON is the only one built so far).
+fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
+    match options.serializer.as_ref().map(|o| o.kind()) {
+        None | Some(SerializerKind::Json) => Ok(Arc::new(JsonSerializer)),
+        Some(kind) => Err(Error::broker_options(
+            format!("the {kind} serializer is not available yet (available: JSON)"),
+            Some(serde_json::json!({ "type": kind.name() })),
+        )),
+    }
+}
+
+/// Reads the transporter's messages until it disconnects or the broker is gone.
+async fn receive(
+    broker: Weak<BrokerInner>,
+    cluster: Arc<Cluster>,
+    mut incoming: UnboundedReceiver<Incoming>,
+) {
+    while let Some(msg) = incoming.recv().await {
+        let Some(inner) = broker.upgrade() else {
+            break;
+        };
+        cluster.handle(&ServiceBroker { inner }, msg);
+    }
+}

@@ -1,0 +1,297 @@
+//! Requests across nodes (Node's `transit.js` `_sendRequest`, `responseHandler` and
+//! `requestHandler`): the pending table on the caller's side, the local handler run on the
+//! callee's side.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::Cluster;
+use crate::broker::ServiceBroker;
+use crate::context::{Context, ContextId, ContextInner};
+use crate::error::{Error, Result};
+use crate::payload::Payload;
+use crate::transit::{Packet, PacketType, Request, Response};
+
+/// What a pending call receives: the responder's nodeID and its answer.
+type Answer = Result<(String, Response)>;
+
+/// One call waiting for its `RES`.
+struct Waiter {
+    /// The node asked; `None` for a balanced (`REQB`) request.
+    node_id: Option<Arc<str>>,
+    action: Arc<str>,
+    answer: oneshot::Sender<Answer>,
+}
+
+/// Calls waiting for a response, by context id.
+pub(crate) struct Pending {
+    waiting: Mutex<HashMap<String, Waiter, foldhash::fast::RandomState>>,
+    limit: usize,
+}
+
+impl Pending {
+    pub(crate) fn new(limit: usize) -> Pending {
+        Pending {
+            waiting: Mutex::new(HashMap::default()),
+            limit,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.waiting.lock().len()
+    }
+
+    /// Adds a waiter; `QueueIsFullError` beyond `transit.maxQueueSize`.
+    fn insert(
+        &self,
+        id: String,
+        node_id: Option<&str>,
+        action: &Arc<str>,
+        local_node: &str,
+    ) -> Result<oneshot::Receiver<Answer>> {
+        let (tx, rx) = oneshot::channel();
+        let mut waiting = self.waiting.lock();
+        if self.limit > 0 && waiting.len() >= self.limit {
+            return Err(Error::queue_is_full(
+                action,
+                local_node,
+                waiting.len(),
+                self.limit,
+            ));
+        }
+        waiting.insert(
+            id,
+            Waiter {
+                node_id: node_id.map(Arc::from),
+                action: action.clone(),
+                answer: tx,
+            },
+        );
+        Ok(rx)
+    }
+
+    fn remove(&self, id: &str) {
+        self.waiting.lock().remove(id);
+    }
+
+    /// A `RES` arrived: hand it to its caller; an orphan (its call timed out) is dropped.
+    pub(crate) fn resolve(&self, sender: String, response: Response) {
+        let waiter = self.waiting.lock().remove(&response.id);
+        match waiter {
+            Some(waiter) => {
+                let _ = waiter.answer.send(Ok((sender, response)));
+            }
+            None => tracing::debug!(id = %response.id, sender, "orphan response dropped"),
+        }
+    }
+
+    /// The node left: fail every call waiting on it with `RequestRejectedError`.
+    pub(crate) fn reject_node(&self, node_id: &str) {
+        let rejected: Vec<Waiter> = {
+            let mut waiting = self.waiting.lock();
+            let ids: Vec<String> = waiting
+                .iter()
+                .filter(|(_, w)| w.node_id.as_deref() == Some(node_id))
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.iter().filter_map(|id| waiting.remove(id)).collect()
+        };
+        for waiter in rejected {
+            let _ = waiter
+                .answer
+                .send(Err(Error::request_rejected(&waiter.action, node_id)));
+        }
+    }
+
+    /// The local node disconnects: fail every waiting call.
+    pub(crate) fn reject_all(&self, local_node: &str) {
+        let all: Vec<Waiter> = self.waiting.lock().drain().map(|(_, w)| w).collect();
+        for waiter in all {
+            let node = waiter.node_id.as_deref().unwrap_or(local_node);
+            let _ = waiter
+                .answer
+                .send(Err(Error::request_rejected(&waiter.action, node)));
+        }
+    }
+}
+
+/// Removes a call's waiter when the call ends early (timeout, dropped future).
+struct WaiterGuard<'a> {
+    pending: &'a Pending,
+    id: &'a str,
+}
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        self.pending.remove(self.id);
+    }
+}
+
+impl Cluster {
+    /// Sends the request of `ctx` to `node_id` (or to the balanced `REQB` topic) and waits
+    /// for the response; its meta merges into the context's meta.
+    pub(crate) async fn request(
+        &self,
+        node_id: Option<&str>,
+        ctx: &Arc<ContextInner>,
+        params: Payload,
+    ) -> Result<Payload> {
+        let action = ctx.target.clone().unwrap_or_else(|| Arc::from(""));
+        let params = params.or_empty_object().into_json().map_err(|err| {
+            Error::server(format!("the params of '{action}' do not serialize: {err}"))
+        })?;
+        let id = ctx.id.to_string();
+        let answer = self
+            .pending
+            .insert(id.clone(), node_id, &action, &self.node_id)?;
+        let _guard = WaiterGuard {
+            pending: &self.pending,
+            id: &id,
+        };
+        let request = request_packet(id.clone(), &action, ctx, params);
+        let topic = match node_id {
+            Some(node) => self.topics.topic(PacketType::Request, Some(node)),
+            None => self.topics.balanced_request(&action),
+        };
+        self.publish(&Packet::Request(request), &topic).await?;
+        let (sender, response) = answer
+            .await
+            .map_err(|_| Error::request_rejected(&action, node_id.unwrap_or(&self.node_id)))??;
+        if !response.meta.is_empty() {
+            ctx.meta.lock().extend(response.meta);
+        }
+        if !response.headers.is_empty() {
+            let mut scratch = ctx.scratch.lock();
+            let scratch = scratch.get_or_insert_with(Box::default);
+            scratch.response_headers.extend(response.headers);
+        }
+        if response.success {
+            Ok(Payload::json(response.data.unwrap_or(Value::Null)))
+        } else {
+            Err(Error::from_wire(
+                response.error.as_ref().unwrap_or(&Value::Null),
+                Some(&sender),
+            ))
+        }
+    }
+}
+
+/// The `REQ` of a context, with the fields Node sends.
+fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Value) -> Request {
+    Request {
+        request_id: Some(ctx.request_id().to_string()),
+        id,
+        action: action.to_owned(),
+        params,
+        meta: ctx.meta.lock().clone(),
+        headers: ctx.headers.as_deref().cloned().unwrap_or_default(),
+        timeout: ctx
+            .timeout
+            .map_or(0.0, |(timeout, _)| timeout.as_secs_f64() * 1000.0),
+        level: ctx.level,
+        tracing: ctx.tracing,
+        parent_id: ctx.parent_id.as_ref().map(ToString::to_string),
+        caller: ctx.caller.as_deref().map(str::to_owned),
+        stream: false,
+        seq: None,
+    }
+}
+
+/// A `REQ` from `sender`: run the local action on its own task and answer with `RES`.
+pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, req: Request) {
+    tokio::spawn(async move {
+        let id = req.id.clone();
+        let (result, ctx) = run_local(&broker, &cluster, &sender, req).await;
+        let mut response = match result.and_then(|payload| {
+            payload
+                .into_json()
+                .map_err(|err| Error::server(format!("the response does not serialize: {err}")))
+        }) {
+            Ok(data) => Response::success(id, Some(data)),
+            Err(err) => {
+                let err = if err.node_id().is_none() {
+                    err.with_node_id(&*cluster.node_id)
+                } else {
+                    err
+                };
+                Response::failure(id, err.to_wire())
+            }
+        };
+        if let Some(ctx) = ctx {
+            response.meta = ctx.meta.lock().clone();
+            if let Some(scratch) = ctx.scratch.lock().as_ref() {
+                response.headers = scratch.response_headers.clone();
+            }
+        }
+        cluster
+            .send_logged(&Packet::Response(response), Some(&sender))
+            .await;
+    });
+}
+
+/// Runs the local endpoint of a remote request with the context rebuilt from the packet.
+async fn run_local(
+    broker: &ServiceBroker,
+    cluster: &Cluster,
+    sender: &str,
+    req: Request,
+) -> (Result<Payload>, Option<Arc<ContextInner>>) {
+    let own = &*cluster.node_id;
+    if cluster.stopping.load(std::sync::atomic::Ordering::Acquire) {
+        return (
+            Err(Error::service_not_available(&req.action, Some(own))),
+            None,
+        );
+    }
+    let endpoint = {
+        let catalog = broker.inner.registry.catalog();
+        match catalog.actions.get(req.action.as_str()) {
+            None => Err(Error::service_not_found(&req.action, Some(own))),
+            Some(list) => match list.local_endpoint() {
+                None => Err(Error::service_not_found(&req.action, Some(own))),
+                Some(ep) if !ep.is_available() => {
+                    Err(Error::service_not_available(&req.action, Some(own)))
+                }
+                Some(ep) => Ok(ep.clone()),
+            },
+        }
+    };
+    let endpoint = match endpoint {
+        Ok(endpoint) => endpoint,
+        Err(err) => return (Err(err), None),
+    };
+    let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
+    let ctx = Arc::new(ContextInner {
+        broker: broker.clone(),
+        id: ContextId::from_string(req.id),
+        request_id: req.request_id.map(ContextId::from_string),
+        parent_id: req.parent_id.map(ContextId::from_string),
+        level: req.level,
+        caller: req.caller.map(Arc::from),
+        node_id: Arc::from(sender),
+        target: Some(endpoint.def.name.clone()),
+        service: Some(endpoint.service.full_name.clone()),
+        meta: Mutex::new(req.meta),
+        headers: (!req.headers.is_empty()).then(|| Box::new(req.headers)),
+        scratch: Mutex::new(None),
+        tracing: req.tracing,
+        timeout: timeout.map(|t| (t, Instant::now())),
+        event: None,
+    });
+    let running = (endpoint.handler)(
+        Context::from_parts(Payload::json(req.params), ctx.clone()),
+        None,
+    );
+    let result = match timeout {
+        Some(t) => tokio::time::timeout(t, running)
+            .await
+            .unwrap_or_else(|_| Err(Error::request_timeout(&endpoint.def.name, own))),
+        None => running.await,
+    };
+    (result, Some(ctx))
+}

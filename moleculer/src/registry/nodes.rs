@@ -1,0 +1,224 @@
+//! Remote nodes (Node's `src/registry/node-catalog.js` and `node.js`): what each node said in
+//! its last INFO, when it last sent a heartbeat, and whether it is online.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde_json::{Map, Value};
+
+use super::NodeInfo;
+use crate::transit::Info;
+
+/// One remote node.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteNode {
+    pub(crate) info: NodeInfo,
+    /// The local broker's uptime (whole seconds) at the last heartbeat or INFO.
+    pub(crate) last_heartbeat: u64,
+    pub(crate) offline_since: Option<Instant>,
+}
+
+/// What an INFO changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InfoOutcome {
+    /// A node not seen before (`reconnected: false`) or one back online (`true`).
+    Connected { reconnected: bool },
+    /// A known, online node sent a new INFO.
+    Updated,
+}
+
+/// What a heartbeat tells about its sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeartbeatOutcome {
+    /// Known and online: its CPU and heartbeat time were updated.
+    Alive,
+    /// Unknown or offline: ask it for its INFO.
+    Discover,
+}
+
+/// The remote nodes, by nodeID.
+#[derive(Debug, Default)]
+pub(crate) struct NodeCatalog {
+    nodes: Mutex<HashMap<String, RemoteNode>>,
+}
+
+impl NodeCatalog {
+    /// Applies an INFO from `sender`; returns what changed and whether its services must be
+    /// registered again (the seq grew, the node came back, or another process took the
+    /// nodeID), as Node's `processNodeInfo` decides.
+    pub(crate) fn process_info(&self, sender: &str, info: &Info, now: u64) -> (InfoOutcome, bool) {
+        let mut nodes = self.nodes.lock();
+        let fresh = NodeInfo {
+            id: sender.to_owned(),
+            instance_id: info.instance_id.clone(),
+            available: true,
+            local: false,
+            client: serde_json::to_value(&info.client).unwrap_or(Value::Null),
+            metadata: match &info.metadata {
+                Value::Object(map) => map.clone(),
+                _ => Map::new(),
+            },
+            ip_list: info.ip_list.clone(),
+            hostname: info.hostname.clone(),
+            seq: info.seq,
+            cpu: None,
+        };
+        match nodes.get_mut(sender) {
+            None => {
+                nodes.insert(
+                    sender.to_owned(),
+                    RemoteNode {
+                        info: fresh,
+                        last_heartbeat: now,
+                        offline_since: None,
+                    },
+                );
+                (InfoOutcome::Connected { reconnected: false }, true)
+            }
+            Some(node) => {
+                let reconnected = !node.info.available;
+                let changed = reconnected
+                    || info.seq > node.info.seq
+                    || info.instance_id != node.info.instance_id;
+                let cpu = node.info.cpu;
+                node.info = NodeInfo { cpu, ..fresh };
+                node.last_heartbeat = now;
+                node.offline_since = None;
+                let outcome = if reconnected {
+                    InfoOutcome::Connected { reconnected: true }
+                } else {
+                    InfoOutcome::Updated
+                };
+                (outcome, changed)
+            }
+        }
+    }
+
+    /// Records a heartbeat.
+    pub(crate) fn heartbeat(&self, sender: &str, cpu: f64, now: u64) -> HeartbeatOutcome {
+        match self.nodes.lock().get_mut(sender) {
+            Some(node) if node.info.available => {
+                node.info.cpu = Some(cpu);
+                node.last_heartbeat = now;
+                HeartbeatOutcome::Alive
+            }
+            _ => HeartbeatOutcome::Discover,
+        }
+    }
+
+    /// Marks a node offline; `None` if it was unknown or already offline. A node marked
+    /// offline gets its seq bumped, as Node does, so its next INFO registers it again.
+    pub(crate) fn disconnect(&self, node_id: &str) -> Option<NodeInfo> {
+        let mut nodes = self.nodes.lock();
+        let node = nodes.get_mut(node_id).filter(|n| n.info.available)?;
+        node.info.available = false;
+        node.info.seq += 1;
+        node.offline_since = Some(Instant::now());
+        Some(node.info.clone())
+    }
+
+    /// The online nodes whose last heartbeat is older than `timeout` seconds.
+    pub(crate) fn timed_out(&self, now: u64, timeout: u64) -> Vec<String> {
+        self.nodes
+            .lock()
+            .values()
+            .filter(|n| n.info.available && now.saturating_sub(n.last_heartbeat) > timeout)
+            .map(|n| n.info.id.clone())
+            .collect()
+    }
+
+    /// Forgets the nodes offline for longer than `after`.
+    pub(crate) fn remove_offline(&self, after: Duration) -> Vec<String> {
+        let mut removed = Vec::new();
+        self.nodes.lock().retain(|id, n| {
+            let stale = n.offline_since.is_some_and(|t| t.elapsed() > after);
+            if stale {
+                removed.push(id.clone());
+            }
+            !stale
+        });
+        removed
+    }
+
+    /// One node.
+    pub(crate) fn get(&self, node_id: &str) -> Option<RemoteNode> {
+        self.nodes.lock().get(node_id).cloned()
+    }
+
+    /// Every node, sorted by nodeID.
+    pub(crate) fn list(&self) -> Vec<RemoteNode> {
+        let mut all: Vec<RemoteNode> = self.nodes.lock().values().cloned().collect();
+        all.sort_by(|a, b| a.info.id.cmp(&b.info.id));
+        all
+    }
+
+    /// The IDs of the online nodes.
+    pub(crate) fn available_ids(&self) -> Vec<String> {
+        self.nodes
+            .lock()
+            .values()
+            .filter(|n| n.info.available)
+            .map(|n| n.info.id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(seq: u64, instance: &str) -> Info {
+        Info {
+            seq,
+            instance_id: instance.to_owned(),
+            hostname: "h".to_owned(),
+            ..Info::default()
+        }
+    }
+
+    #[test]
+    fn info_seq_and_instance_decide_re_registration() {
+        let nodes = NodeCatalog::default();
+        assert_eq!(
+            nodes.process_info("a", &info(2, "i1"), 0),
+            (InfoOutcome::Connected { reconnected: false }, true)
+        );
+        assert_eq!(
+            nodes.process_info("a", &info(2, "i1"), 1),
+            (InfoOutcome::Updated, false)
+        );
+        assert_eq!(
+            nodes.process_info("a", &info(3, "i1"), 1),
+            (InfoOutcome::Updated, true)
+        );
+        assert_eq!(
+            nodes.process_info("a", &info(1, "i2"), 1),
+            (InfoOutcome::Updated, true)
+        );
+        assert!(nodes.disconnect("a").is_some());
+        assert!(nodes.disconnect("a").is_none(), "already offline");
+        assert_eq!(nodes.get("a").map(|n| n.info.seq), Some(2));
+        assert_eq!(
+            nodes.process_info("a", &info(1, "i2"), 2),
+            (InfoOutcome::Connected { reconnected: true }, true)
+        );
+    }
+
+    #[test]
+    fn heartbeats_and_timeouts() {
+        let nodes = NodeCatalog::default();
+        assert_eq!(nodes.heartbeat("a", 5.0, 0), HeartbeatOutcome::Discover);
+        nodes.process_info("a", &info(1, "i"), 0);
+        assert_eq!(nodes.heartbeat("a", 42.0, 10), HeartbeatOutcome::Alive);
+        assert_eq!(nodes.get("a").and_then(|n| n.info.cpu), Some(42.0));
+        assert!(nodes.timed_out(40, 30).is_empty());
+        assert_eq!(nodes.timed_out(41, 30), ["a"]);
+        nodes.disconnect("a");
+        assert_eq!(nodes.heartbeat("a", 1.0, 50), HeartbeatOutcome::Discover);
+        assert!(nodes.timed_out(100, 30).is_empty());
+        assert!(nodes.remove_offline(Duration::from_secs(60)).is_empty());
+        assert_eq!(nodes.remove_offline(Duration::ZERO), ["a"]);
+        assert!(nodes.list().is_empty());
+    }
+}

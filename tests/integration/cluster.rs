@@ -1,0 +1,418 @@
+//! Several Rust brokers on one in-memory bus (Moleculer's Fake transporter): discovery,
+//! remote calls, events, disconnects, ping and the disabled balancer.
+
+use std::time::Duration;
+
+use moleculer::prelude::*;
+use moleculer::transporter::{FakeBus, FakeTransporter};
+use moleculer::{ErrorKind, ServiceBroker};
+use moleculer_tests::Recorder;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math", version = 2, register = false)]
+impl Math {
+    #[action(params = { a: "number", b: "number" })]
+    async fn add(&self, ctx: Context) -> Result<f64> {
+        ctx.set_meta("handledBy", ctx.broker().node_id().to_owned());
+        Ok(ctx.params["a"].as_f64().unwrap_or(0.0) + ctx.params["b"].as_f64().unwrap_or(0.0))
+    }
+
+    #[action]
+    async fn whoami(&self, ctx: Context) -> Result<Value> {
+        Ok(json!({
+            "node": ctx.broker().node_id(),
+            "caller": ctx.caller(),
+            "callerNode": ctx.node_id(),
+            "level": ctx.level(),
+            "requestID": ctx.request_id().to_string(),
+            "parentID": ctx.parent_id().map(ToString::to_string),
+            "meta": *ctx.meta(),
+            "headers": ctx.headers(),
+        }))
+    }
+
+    #[action]
+    async fn fail(&self, _ctx: Context) -> Result<Value> {
+        Err(Error::client("no way")
+            .with_code(422)
+            .with_type("NO_WAY")
+            .with_data(json!({"x": 1})))
+    }
+
+    #[action]
+    async fn slow(&self, _ctx: Context) -> Result<bool> {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        Ok(true)
+    }
+}
+
+/// Calls `v2.math.whoami` on another node: a nested call across nodes.
+#[derive(Default)]
+struct Gateway;
+
+#[service(name = "gateway", register = false)]
+impl Gateway {
+    #[action]
+    async fn relay(&self, ctx: Context) -> Result<Value> {
+        ctx.set_meta("relayed", true);
+        ctx.call("v2.math.whoami", json!({})).await
+    }
+}
+
+struct Listener {
+    seen: Recorder,
+}
+
+#[service(name = "listener", register = false)]
+impl Listener {
+    #[event(name = "order.*")]
+    async fn order(&self, ctx: EventContext) {
+        self.seen.push(json!({
+            "node": ctx.broker().node_id(),
+            "event": ctx.event_name(),
+            "from": ctx.node_id(),
+            "type": ctx.event_type().as_str(),
+            "groups": ctx.event_groups(),
+            "payload": ctx.params,
+            "meta": *ctx.meta(),
+        }));
+    }
+}
+
+fn node(bus: &FakeBus, id: &str) -> moleculer::BrokerBuilder {
+    ServiceBroker::builder()
+        .node_id(id)
+        .transporter(FakeTransporter::new(bus.clone()))
+}
+
+async fn wait_for(broker: &ServiceBroker, services: &[&str]) {
+    broker
+        .wait_for_services(services, Some(Duration::from_secs(5)))
+        .await
+        .expect("services discovered");
+}
+
+#[tokio::test]
+async fn remote_calls_carry_context_meta_and_errors() {
+    let bus = FakeBus::new();
+    let a = node(&bus, "a").service(Gateway).build().unwrap();
+    let b = node(&bus, "b").service(Math).build().unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    wait_for(&a, &["v2.math"]).await;
+    wait_for(&b, &["gateway"]).await;
+
+    // A plain remote call; meta set by the callee comes back.
+    let opts = CallOptions::new()
+        .meta(json!({"user": "ann"}))
+        .headers(json!({"trace": "t1"}));
+    let who: Value = a
+        .call_with("v2.math.whoami", json!({}), opts)
+        .await
+        .unwrap();
+    assert_eq!(who["node"], "b");
+    assert_eq!(who["callerNode"], "a");
+    assert_eq!(who["level"], 1);
+    assert_eq!(who["meta"], json!({"user": "ann"}));
+    assert_eq!(who["headers"], json!({"trace": "t1"}));
+
+    let sum: f64 = a
+        .call("v2.math.add", json!({"a": 1, "b": 2.5}))
+        .await
+        .unwrap();
+    assert_eq!(sum, 3.5);
+
+    // Validation runs on the callee and its error crosses the wire.
+    let err = a
+        .call::<Value, _>("v2.math.add", json!({"a": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err:?}");
+    assert_eq!(err.node_id(), Some("b"));
+
+    // A custom error keeps its fields.
+    let err = a
+        .call::<Value, _>("v2.math.fail", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.name(), err.code(), err.error_type()),
+        ("MoleculerClientError", 422, Some("NO_WAY"))
+    );
+    assert_eq!(err.data(), Some(&json!({"x": 1})));
+    assert_eq!(err.node_id(), Some("b"));
+
+    // A nested call: b -> a (gateway.relay) -> b (v2.math.whoami).
+    let relayed: Value = b.call("gateway.relay", json!({})).await.unwrap();
+    assert_eq!(relayed["node"], "b");
+    assert_eq!(relayed["callerNode"], "a");
+    assert_eq!(relayed["caller"], "gateway");
+    assert_eq!(relayed["level"], 2);
+    assert_eq!(relayed["meta"], json!({"relayed": true}));
+
+    // A timeout: the callee is too slow; a late response is dropped.
+    let err = a
+        .call_with::<Value, _>(
+            "v2.math.slow",
+            json!({}),
+            CallOptions::new().timeout_ms(100),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RequestTimeout, "{err:?}");
+
+    // An unknown action is reported by the caller, an action on an unknown node too.
+    let err = a
+        .call::<Value, _>("v2.math.nope", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceNotFound);
+
+    // The registry shows both nodes on each side.
+    let nodes: Value = a.call("$node.list", json!({})).await.unwrap();
+    let ids: Vec<&str> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(nodes[1]["client"]["type"], "rust");
+    assert_eq!(nodes[1]["available"], true);
+    assert_eq!(nodes[1]["local"], false);
+
+    // Ping.
+    let pong = a.ping("b", Duration::from_secs(1)).await.unwrap();
+    assert_eq!(pong["nodeID"], "b");
+    assert!(pong["elapsedTime"].as_i64().unwrap() >= 0);
+    assert!(
+        a.ping("nobody", Duration::from_millis(100))
+            .await
+            .unwrap()
+            .is_null()
+    );
+
+    // b stops: a hears DISCONNECT and forgets its services.
+    b.stop().await.unwrap();
+    let err = a
+        .call::<Value, _>("v2.math.add", json!({"a": 1, "b": 1}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceNotFound, "{err:?}");
+    let mut nodes = Value::Null;
+    for _ in 0..100 {
+        nodes = a.call("$node.list", json!({})).await.unwrap();
+        if nodes[1]["available"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(nodes[1]["available"], false, "{nodes}");
+    a.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn pending_calls_are_rejected_when_the_node_leaves() {
+    let bus = FakeBus::new();
+    let a = node(&bus, "a").build().unwrap();
+    let b = node(&bus, "b").service(Math).build().unwrap();
+    a.start().await.unwrap();
+    b.start().await.unwrap();
+    wait_for(&a, &["v2.math"]).await;
+    let slow = tokio::spawn({
+        let a = a.clone();
+        async move { a.call::<Value, _>("v2.math.slow", json!({})).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // b stops; its `slow` is cut short by the stop, so `a` gets a rejection (or the
+    // answer, if b still replied before DISCONNECT): never a hang.
+    b.stop().await.unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(2), slow)
+        .await
+        .expect("the pending call ended")
+        .unwrap();
+    match result {
+        Ok(v) => assert_eq!(v, json!(true)),
+        Err(err) => assert_eq!(err.kind(), ErrorKind::RequestRejected, "{err:?}"),
+    }
+    a.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn events_travel_per_node_with_groups() {
+    let bus = FakeBus::new();
+    let (sa, sb, sc) = (
+        Recorder::default(),
+        Recorder::default(),
+        Recorder::default(),
+    );
+    let a = node(&bus, "a")
+        .service(Listener { seen: sa.clone() })
+        .build()
+        .unwrap();
+    let b = node(&bus, "b")
+        .service(Listener { seen: sb.clone() })
+        .build()
+        .unwrap();
+    let c = node(&bus, "c")
+        .service(Listener { seen: sc.clone() })
+        .build()
+        .unwrap();
+    let (r1, r2, r3) = tokio::join!(a.start(), b.start(), c.start());
+    for started in [r1, r2, r3] {
+        started.unwrap();
+    }
+    let emitter = node(&bus, "emitter").build().unwrap();
+    emitter.start().await.unwrap();
+    // Wait until the emitter knows all three listeners.
+    for _ in 0..200 {
+        if emitter.event_groups("order.created").len() == 1 && count_listeners(&emitter).await == 3
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(count_listeners(&emitter).await, 3);
+
+    // emit: one listener of the group, balanced over the nodes.
+    for i in 0..6 {
+        emitter
+            .emit("order.created", json!({"n": i}))
+            .await
+            .unwrap();
+    }
+    let all = Recorder::default();
+    for r in [&sa, &sb, &sc] {
+        r.wait_for(2, Duration::from_secs(2)).await;
+    }
+    for (rec, node) in [(&sa, "a"), (&sb, "b"), (&sc, "c")] {
+        let got = rec.take();
+        assert_eq!(got.len(), 2, "{node}: {got:?}");
+        for g in got {
+            assert_eq!(g["node"], node);
+            assert_eq!(g["from"], "emitter");
+            assert_eq!(g["type"], "emit");
+            assert_eq!(g["groups"], json!(["listener"]));
+            all.push(g);
+        }
+    }
+
+    // broadcast: every node, groups absent; meta travels.
+    emitter
+        .broadcast_with(
+            "order.paid",
+            json!({"id": 7}),
+            EmitOptions::new().meta(json!({"m": 1})),
+        )
+        .await
+        .unwrap();
+    for (rec, node) in [(&sa, "a"), (&sb, "b"), (&sc, "c")] {
+        assert!(rec.wait_for(1, Duration::from_secs(2)).await, "{node}");
+        let got = rec.take();
+        assert_eq!(got[0]["type"], "broadcast");
+        assert_eq!(got[0]["groups"], Value::Null);
+        assert_eq!(got[0]["payload"], json!({"id": 7}));
+        assert_eq!(got[0]["meta"], json!({"m": 1}));
+    }
+
+    // A group nobody has: nothing arrives.
+    emitter
+        .emit_with(
+            "order.created",
+            json!({}),
+            EmitOptions::new().groups(["other"]),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(sa.is_empty() && sb.is_empty() && sc.is_empty());
+
+    for broker in [&a, &b, &c, &emitter] {
+        broker.stop().await.unwrap();
+    }
+}
+
+async fn count_listeners(broker: &ServiceBroker) -> usize {
+    let events: Value = broker
+        .call("$node.events", json!({"withEndpoints": true}))
+        .await
+        .unwrap();
+    events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "order.*")
+        .map(|e| e["count"].as_u64().unwrap_or(0) as usize)
+        .sum()
+}
+
+#[tokio::test]
+async fn disabled_balancer_uses_queues() {
+    let bus = FakeBus::new();
+    let opts = moleculer::BrokerOptions {
+        disable_balancer: true,
+        ..Default::default()
+    };
+    let build = |id: &str, with_math: bool| {
+        let mut o = opts.clone();
+        o.node_id = Some(id.to_owned());
+        let builder = ServiceBroker::builder()
+            .options(o)
+            .transporter(FakeTransporter::new(bus.clone()));
+        if with_math {
+            builder.service(Math)
+        } else {
+            builder
+        }
+        .build()
+        .unwrap()
+    };
+    let (a, b, c) = (build("a", false), build("b", true), build("c", true));
+    for broker in [&b, &c, &a] {
+        broker.start().await.unwrap();
+    }
+    wait_for(&a, &["v2.math"]).await;
+    let mut nodes = Vec::new();
+    for _ in 0..6 {
+        let who: Value = a.call("v2.math.whoami", json!({})).await.unwrap();
+        nodes.push(who["node"].as_str().unwrap().to_owned());
+    }
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(nodes, ["b", "c"], "the queue balances over both nodes");
+    // A call to a given node still goes to that node.
+    let who: Value = a
+        .call_with("v2.math.whoami", json!({}), CallOptions::new().node_id("c"))
+        .await
+        .unwrap();
+    assert_eq!(who["node"], "c");
+    for broker in [&a, &b, &c] {
+        broker.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_node_id_is_refused() {
+    let bus = FakeBus::new();
+    let first = node(&bus, "same").service(Math).build().unwrap();
+    first.start().await.unwrap();
+    let second = node(&bus, "same").build().unwrap();
+    // The second node announces itself; the first sees its nodeID taken and leaves.
+    second.start().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let observer = node(&bus, "observer").build().unwrap();
+    observer.start().await.unwrap();
+    // The first node must not answer anymore: its services never reach the observer.
+    let err = observer
+        .wait_for_services(&["v2.math"], Some(Duration::from_millis(700)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), Some("WAITFOR_SERVICES"));
+    for broker in [&first, &second, &observer] {
+        broker.stop().await.unwrap();
+    }
+}
