@@ -3,6 +3,11 @@
  * Reads the JSON lines printed by `local.js` and `bench_local` (stdin or files given as
  * arguments) and prints a markdown table: median and min–max per case and implementation,
  * and the ratio of the Rust median to the median of the comparable Node case.
+ *
+ * With `--nats` (bench/nats.sh), reads the lines of `nats_node.js`, `bench_nats_bare` and
+ * `bench_nats` instead (cases `c<N>` and `<variant>_c<N>`) and prints one row per concurrency
+ * and side: median and min–max req/s, the mean latency (c / throughput), and the ratios to Node
+ * Moleculer and to the bare async-nats pub/sub ceiling at the same concurrency.
  */
 "use strict";
 
@@ -18,8 +23,10 @@ const ROWS = [
 	["emit_c1", "emit_c1", "`emit` to 1 local handler, c=1"]
 ];
 
-const text = process.argv.length > 2
-	? process.argv.slice(2).map(f => fs.readFileSync(f, "utf8")).join("\n")
+const NATS = process.argv.includes("--nats");
+const files = process.argv.slice(2).filter(a => !a.startsWith("--"));
+const text = files.length
+	? files.map(f => fs.readFileSync(f, "utf8")).join("\n")
 	: fs.readFileSync(0, "utf8");
 
 const runs = {}; // impl -> case -> [per_sec]
@@ -32,6 +39,7 @@ for (const line of text.split("\n")) {
 	} catch (_) {
 		continue;
 	}
+	if (!r.impl || !r.case || typeof r.per_sec !== "number") continue;
 	((runs[r.impl] = runs[r.impl] || {})[r.case] = runs[r.impl][r.case] || []).push(r.per_sec);
 }
 
@@ -44,6 +52,11 @@ const fmt = n => Math.round(n).toLocaleString("en-US");
 const cell = xs => (xs && xs.length
 	? `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`
 	: "–");
+
+if (NATS) {
+	natsTable();
+	process.exit(0);
+}
 
 const node = runs.node || {};
 const rust = runs.rust || {};
@@ -60,3 +73,43 @@ for (const [rc, nc, label] of ROWS) {
 	console.log(`| ${label} | ${cell(nd)} | ${cell(r)} | ${ns} | ${ratio} |`);
 }
 console.log(`\n${n} run(s) per case.`);
+
+/* `--nats`: remote request/response over NATS, rows by concurrency and side. */
+function natsTable() {
+	// [impl, variant] -> label, in display order; other sides follow with a generated label.
+	const SIDES = [
+		["node", "", "Node Moleculer 0.15.2, client → server process"],
+		["rust", "", "moleculer-rs, client → server process"],
+		["bare-nats", "", "bare async-nats, `client.request` (NATS request/reply)"],
+		["bare-nats", "pubsub", "bare async-nats, publish + own reply subject, id correlation"],
+		["rust-to-node", "", "moleculer-rs client → Node server (CROSS=1)"],
+		["node-to-rust", "", "Node client → moleculer-rs server (CROSS=1)"]
+	];
+	const rows = []; // {conc, order, label, xs}
+	for (const [impl, cases] of Object.entries(runs)) {
+		for (const [name, xs] of Object.entries(cases)) {
+			const m = /^(?:(.+)_)?c([0-9]+)$/.exec(name);
+			if (!m) continue;
+			const variant = m[1] || "";
+			const conc = Number(m[2]);
+			let order = SIDES.findIndex(([i, v]) => i === impl && v === variant);
+			let label = order >= 0 ? SIDES[order][2] : `${impl}${variant ? ` ${variant}` : ""}`;
+			if (order < 0) order = SIDES.length;
+			rows.push({ conc, order, label, impl, variant, xs });
+		}
+	}
+	rows.sort((a, b) => a.conc - b.conc || a.order - b.order || a.label.localeCompare(b.label));
+	const find = (conc, impl, variant) => rows.find(r => r.conc === conc && r.impl === impl && r.variant === variant);
+	const ratio = (r, base) => (base && base !== r ? `${(median(r.xs) / median(base.xs)).toFixed(2)}x` : "–");
+
+	console.log(`| c | side | req/s, median (min–max) | mean latency µs | / Node | / bare pub/sub |`);
+	console.log(`|---:|---|---:|---:|---:|---:|`);
+	for (const r of rows) {
+		const lat = ((r.conc / median(r.xs)) * 1e6).toFixed(0);
+		const node = find(r.conc, "node", "");
+		const bare = find(r.conc, "bare-nats", "pubsub");
+		console.log(`| ${r.conc} | ${r.label} | ${cell(r.xs)} | ${lat} | ${ratio(r, node)} | ${ratio(r, bare)} |`);
+	}
+	const n = Math.max(0, ...rows.map(r => r.xs.length));
+	console.log(`\n${n} run(s) per case; mean latency = c / median throughput.`);
+}

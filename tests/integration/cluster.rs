@@ -416,3 +416,100 @@ async fn a_duplicate_node_id_is_refused() {
         broker.stop().await.unwrap();
     }
 }
+
+/// A cluster whose caller balances with `strategy`; `v2.math` runs on `n1` and `n2`.
+async fn strategy_cluster(strategy: Value) -> Vec<ServiceBroker> {
+    let bus = FakeBus::new();
+    let mut options: moleculer::BrokerOptions =
+        serde_json::from_value(json!({ "nodeID": "caller", "registry": strategy })).unwrap();
+    options.registry.prefer_local = true;
+    let caller = ServiceBroker::builder()
+        .options(options)
+        .transporter(FakeTransporter::new(bus.clone()))
+        .build()
+        .unwrap();
+    let n1 = node(&bus, "n1").service(Math).build().unwrap();
+    let n2 = node(&bus, "n2").service(Math).build().unwrap();
+    for broker in [&n1, &n2, &caller] {
+        broker.start().await.unwrap();
+    }
+    for _ in 0..200 {
+        let actions: Value = caller
+            .call("$node.actions", json!({ "skipInternal": true }))
+            .await
+            .unwrap();
+        if actions[0]["count"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    vec![caller, n1, n2]
+}
+
+async fn node_for(caller: &ServiceBroker, params: Value) -> String {
+    let who: Value = caller.call("v2.math.whoami", params).await.unwrap();
+    who["node"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn shard_strategy_matches_nodes_ring() {
+    let brokers =
+        strategy_cluster(json!({ "strategy": "Shard", "strategyOptions": { "shardKey": "user" } }))
+            .await;
+    let caller = &brokers[0];
+    // Node's ring over [n1, n2] with 10 vnodes: "John" -> n2, "user-1" -> n1.
+    for _ in 0..3 {
+        assert_eq!(node_for(caller, json!({ "user": "John" })).await, "n2");
+        assert_eq!(node_for(caller, json!({ "user": "user-1" })).await, "n1");
+    }
+    // A meta key, `#tenant`, works the same way through the object form.
+    for broker in &brokers {
+        broker.stop().await.unwrap();
+    }
+    let brokers = strategy_cluster(
+        json!({ "strategy": { "type": "Shard", "options": { "shardKey": "#tenant" } } }),
+    )
+    .await;
+    let who: Value = brokers[0]
+        .call_with(
+            "v2.math.whoami",
+            json!({}),
+            CallOptions::new().meta(json!({ "tenant": "John" })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(who["node"], "n2");
+    for broker in &brokers {
+        broker.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn random_and_round_robin_strategies_use_every_node() {
+    for strategy in ["Random", "RoundRobin", "CpuUsage", "Latency"] {
+        let brokers = strategy_cluster(json!({ "strategy": strategy })).await;
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..40 {
+            seen.insert(node_for(&brokers[0], json!({})).await);
+        }
+        // CpuUsage and Latency fall back to random without figures: both nodes are used.
+        assert_eq!(seen.len(), 2, "{strategy}: {seen:?}");
+        for broker in &brokers {
+            broker.stop().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_strategy_is_an_options_error() {
+    let options: moleculer::BrokerOptions = serde_json::from_value(
+        json!({ "registry": { "strategy": "Shard", "strategyOptions": { "vnodes": 0 } } }),
+    )
+    .unwrap();
+    let err = ServiceBroker::builder()
+        .options(options)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokerOptions, "{err:?}");
+    assert!(err.message().contains("vnodes"), "{}", err.message());
+}

@@ -173,7 +173,11 @@ impl BrokerBuilder {
         let broker = ServiceBroker {
             inner: Arc::new(BrokerInner {
                 cluster,
-                registry: Registry::new(options.registry.prefer_local),
+                registry: Registry::new(
+                    options.registry.prefer_local,
+                    default_strategy(&options)?,
+                    node_id.clone(),
+                ),
                 node_id,
                 instance_id,
                 services: Mutex::new(Vec::new()),
@@ -196,6 +200,23 @@ impl BrokerBuilder {
         }
         Ok(broker)
     }
+}
+
+/// The broker's load-balancing strategy: `registry.strategy` with `registry.strategyOptions`
+/// (or the options of its object form).
+fn default_strategy(options: &BrokerOptions) -> Result<crate::registry::Strategy> {
+    use crate::options::PluginKind;
+    let opt = &options.registry.strategy;
+    let strategy_options = opt
+        .options()
+        .filter(|o| !o.is_empty())
+        .unwrap_or(&options.registry.strategy_options);
+    crate::registry::Strategy::from_name(opt.kind().name(), strategy_options).map_err(|err| {
+        Error::broker_options(
+            format!("registry.strategy: {err}"),
+            Some(json!({ "strategy": opt.kind().name() })),
+        )
+    })
 }
 
 #[cfg(feature = "inventory")]

@@ -18,7 +18,7 @@ use super::ServiceBroker;
 use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
-use crate::registry::ActionEndpoint;
+use crate::registry::{ActionEndpoint, ActionList, SelectInput};
 
 impl ServiceBroker {
     /// Calls an action and converts its result into `R`.
@@ -103,11 +103,27 @@ impl ServiceBroker {
     fn begin_call(
         &self,
         action: &str,
-        params: Payload,
-        slot: Option<&mut dyn crate::payload::ParamSlot>,
+        mut params: Payload,
+        mut slot: Option<&mut dyn crate::payload::ParamSlot>,
         options: &mut CallOptions,
     ) -> Result<Started> {
-        let endpoint = self.select_endpoint(action, options.node_id.as_deref())?;
+        let endpoint = {
+            let catalog = self.inner.registry.catalog();
+            let Some(list) = catalog.actions.get(action) else {
+                return Err(Error::service_not_found(action, options.node_id.as_deref()));
+            };
+            if list.strategy.needs_input() && options.node_id.is_none() {
+                // Shard reads the params: they must be JSON.
+                let taken = match slot.take() {
+                    Some(slot) => slot.take_payload(),
+                    None => params,
+                };
+                params = Payload::json(taken.into_json().map_err(|err| {
+                    Error::server(format!("the params of '{action}' do not serialize: {err}"))
+                })?);
+            }
+            self.pick_endpoint(list, action, options, &params)?
+        };
         let ctx = self.new_call_context(&endpoint, options)?;
         let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
         // Only a sub-call needs the context back (to merge its meta into the parent's).
@@ -131,24 +147,32 @@ impl ServiceBroker {
         })
     }
 
-    /// Picks the endpoint of `action`, on `node_id` if given.
-    pub(crate) fn select_endpoint(
+    /// Picks the endpoint: the one on `options.node_id`, else the strategy's choice.
+    fn pick_endpoint(
         &self,
+        list: &ActionList,
         action: &str,
-        node_id: Option<&str>,
+        options: &CallOptions,
+        params: &Payload,
     ) -> Result<Arc<ActionEndpoint>> {
-        let catalog = self.inner.registry.catalog();
-        let Some(list) = catalog.actions.get(action) else {
-            return Err(Error::service_not_found(action, node_id));
-        };
-        match node_id {
-            Some(node) => list
+        let registry = &self.inner.registry;
+        if let Some(node) = options.node_id.as_deref() {
+            return list
                 .on_node(node)
-                .ok_or_else(|| Error::service_not_found(action, Some(node))),
-            None => list
-                .next(self.inner.registry.prefer_local)
-                .ok_or_else(|| Error::service_not_available(action, None)),
+                .ok_or_else(|| Error::service_not_found(action, Some(node)));
         }
+        let picked = if list.strategy.needs_input() {
+            let parent_meta = options.parent.as_ref().map(|p| p.meta.lock().clone());
+            let meta = options.meta.as_ref().or(parent_meta.as_ref());
+            let input = SelectInput {
+                params: params.as_json(),
+                meta,
+            };
+            list.next(registry.prefer_local, registry, &input)
+        } else {
+            list.next(registry.prefer_local, registry, &SelectInput::default())
+        };
+        picked.ok_or_else(|| Error::service_not_available(action, None))
     }
 
     /// Node's `Context.create` plus the guards of `ctx.call` (max call level, distributed

@@ -271,6 +271,7 @@ pub(crate) fn spawn_timers(
             if now >= next_beat {
                 next_beat = now + jitter(settings.interval);
                 let heartbeat = Heartbeat { cpu: cpu.sample() };
+                broker.inner.registry.set_local_cpu(heartbeat.cpu);
                 if cluster.is_ready() {
                     cluster
                         .send_logged(&Packet::Heartbeat(heartbeat), None)

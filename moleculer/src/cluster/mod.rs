@@ -12,6 +12,7 @@
 mod balanced;
 mod discovery;
 mod events;
+mod latency;
 mod ping;
 mod remote;
 mod requests;
@@ -160,6 +161,9 @@ impl Cluster {
         let reader = tokio::spawn(receive(Arc::downgrade(&broker.inner), self.clone(), rx));
         let timers = discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone());
         self.tasks.lock().extend([reader, timers]);
+        if let Some(pinger) = latency::spawn_pinger(broker, self) {
+            self.tasks.lock().push(pinger);
+        }
         tracing::info!(
             transporter = self.transporter.name(),
             protocol = self.version.as_str(),

@@ -8,6 +8,7 @@
 mod node;
 mod nodes;
 pub mod pattern;
+pub(crate) mod strategy;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 
 pub use node::NodeInfo;
 pub(crate) use nodes::{HeartbeatOutcome, InfoOutcome, NodeCatalog};
+pub(crate) use strategy::{Candidate, LatencyStore, NodeStats, SelectInput, Strategy};
 
 use crate::service::{
     ActionDef, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler, ServiceInfo,
@@ -83,10 +85,19 @@ impl ActionEndpoint {
     }
 }
 
+impl Candidate for ActionEndpoint {
+    fn node_id(&self) -> &str {
+        &self.node_id
+    }
+}
+
 /// Every endpoint of one action.
 pub(crate) struct ActionList {
     pub(crate) name: Arc<str>,
     pub(crate) endpoints: Vec<Arc<ActionEndpoint>>,
+    /// The load-balancing strategy: the action's own (`strategy`, `strategyOptions` in its
+    /// definition) or the registry's.
+    pub(crate) strategy: Strategy,
     counter: AtomicUsize,
 }
 
@@ -130,7 +141,12 @@ fn round_robin<T>(
 
 impl ActionList {
     /// Node's `EndpointList.next`: the `$` rule, preferLocal, then the strategy.
-    pub(crate) fn next(&self, prefer_local: bool) -> Option<Arc<ActionEndpoint>> {
+    pub(crate) fn next(
+        &self,
+        prefer_local: bool,
+        stats: &dyn NodeStats,
+        input: &SelectInput<'_>,
+    ) -> Option<Arc<ActionEndpoint>> {
         let eps = &self.endpoints;
         if self.name.starts_with('$')
             && let Some(local) = eps.iter().find(|e| e.local)
@@ -140,12 +156,30 @@ impl ActionList {
         if eps.len() == 1 {
             return eps.first().filter(|e| e.is_available()).cloned();
         }
-        if prefer_local
-            && let Some(ep) = round_robin(eps, &self.counter, |e| e.local && e.is_available())
-        {
-            return Some(ep);
+        if prefer_local && eps.iter().any(|e| e.local && e.is_available()) {
+            return self.pick(|e| e.local && e.is_available(), stats, input);
         }
-        round_robin(eps, &self.counter, ActionEndpoint::is_available)
+        self.pick(ActionEndpoint::is_available, stats, input)
+    }
+
+    /// The strategy's pick among the endpoints that pass `usable`; round-robin without
+    /// collecting them.
+    fn pick(
+        &self,
+        usable: impl Fn(&ActionEndpoint) -> bool,
+        stats: &dyn NodeStats,
+        input: &SelectInput<'_>,
+    ) -> Option<Arc<ActionEndpoint>> {
+        if self.strategy.is_round_robin() {
+            return round_robin(&self.endpoints, &self.counter, usable);
+        }
+        let candidates: Vec<&Arc<ActionEndpoint>> =
+            self.endpoints.iter().filter(|e| usable(e)).collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let index = self.strategy.select(&candidates, stats, input);
+        candidates.get(index).map(|e| (*e).clone())
     }
 
     /// The local endpoint, if this node offers the action.
@@ -203,7 +237,11 @@ pub(crate) struct Catalog {
 const EVENT_CACHE_LIMIT: usize = 4096;
 
 impl Catalog {
-    fn build(services: &[ServiceEntry], availability: &Availability) -> Catalog {
+    fn build(
+        services: &[ServiceEntry],
+        availability: &Availability,
+        default_strategy: &Strategy,
+    ) -> Catalog {
         let mut actions: HashMap<Arc<str>, Vec<Arc<ActionEndpoint>>> = HashMap::new();
         let mut events: EventGroups = Vec::new();
         for svc in services {
@@ -257,9 +295,14 @@ impl Catalog {
             actions: actions
                 .into_iter()
                 .map(|(name, endpoints)| {
+                    let strategy = endpoints
+                        .first()
+                        .and_then(|e| action_strategy(&e.def))
+                        .unwrap_or_else(|| default_strategy.fresh());
                     let list = ActionList {
                         name: name.clone(),
                         endpoints,
+                        strategy,
                         counter: AtomicUsize::new(0),
                     };
                     (name, Arc::new(list))
@@ -307,6 +350,21 @@ impl Catalog {
     }
 }
 
+/// The strategy an action's definition asks for (`strategy`, `strategyOptions`); `None` when
+/// it names none, or one that does not exist (logged).
+fn action_strategy(def: &ActionDef) -> Option<Strategy> {
+    let name = def.extra.get("strategy")?.as_str()?;
+    let options = match def.extra.get("strategyOptions") {
+        Some(serde_json::Value::Object(options)) => options.clone(),
+        _ => serde_json::Map::new(),
+    };
+    Strategy::from_name(name, &options)
+        .inspect_err(|err| {
+            tracing::warn!(action = %def.name, error = %err, "bad action strategy, using the default");
+        })
+        .ok()
+}
+
 /// The registry: services of every node, and the catalog built from them.
 pub(crate) struct Registry {
     pub(crate) prefer_local: bool,
@@ -316,14 +374,32 @@ pub(crate) struct Registry {
     services: Mutex<Vec<ServiceEntry>>,
     availability: Mutex<Availability>,
     changed: watch::Sender<u64>,
+    /// The broker's strategy (`registry.strategy`), copied fresh into every list.
+    default_strategy: Strategy,
+    /// Ping round-trips per host, kept when some list uses the `Latency` strategy.
+    pub(crate) latency: Option<LatencyStore>,
+    /// The local node's CPU usage (f64 bits; NaN before the first sample).
+    local_cpu: std::sync::atomic::AtomicU64,
+    local_node_id: Arc<str>,
 }
 
 impl Registry {
-    pub(crate) fn new(prefer_local: bool) -> Registry {
+    pub(crate) fn new(
+        prefer_local: bool,
+        default_strategy: Strategy,
+        local_node_id: Arc<str>,
+    ) -> Registry {
+        let latency = default_strategy
+            .latency_options()
+            .map(|o| LatencyStore::new(o.collect_count));
         Registry {
             prefer_local,
             nodes: NodeCatalog::default(),
-            catalog: ArcSwap::from_pointee(Catalog::build(&[], &HashMap::new())),
+            catalog: ArcSwap::from_pointee(Catalog::build(&[], &HashMap::new(), &default_strategy)),
+            default_strategy,
+            latency,
+            local_cpu: std::sync::atomic::AtomicU64::new(f64::NAN.to_bits()),
+            local_node_id,
             services: Mutex::new(Vec::new()),
             availability: Mutex::new(HashMap::new()),
             changed: watch::channel(0).0,
@@ -386,9 +462,47 @@ impl Registry {
 
     fn rebuild(&self, services: &[ServiceEntry]) {
         let availability = self.availability.lock();
-        self.catalog
-            .store(Arc::new(Catalog::build(services, &availability)));
+        self.catalog.store(Arc::new(Catalog::build(
+            services,
+            &availability,
+            &self.default_strategy,
+        )));
         self.changed.send_modify(|n| *n += 1);
+    }
+}
+
+impl Registry {
+    /// How often the Latency strategy pings, when it is the registry's strategy.
+    pub(crate) fn latency_ping_interval(&self) -> Option<std::time::Duration> {
+        self.default_strategy
+            .latency_options()
+            .map(|o| o.ping_interval)
+            .filter(|i| !i.is_zero())
+    }
+
+    /// Records the local node's CPU usage (the heartbeat samples it).
+    pub(crate) fn set_local_cpu(&self, cpu: f64) {
+        self.local_cpu.store(cpu.to_bits(), Ordering::Relaxed);
+    }
+}
+
+impl NodeStats for Registry {
+    fn cpu(&self, node_id: &str) -> Option<f64> {
+        if node_id == &*self.local_node_id {
+            let cpu = f64::from_bits(self.local_cpu.load(Ordering::Relaxed));
+            return (!cpu.is_nan()).then_some(cpu);
+        }
+        self.nodes.cpu(node_id)
+    }
+
+    fn latency_ms(&self, node_id: &str) -> Option<f64> {
+        let store = self.latency.as_ref()?;
+        let host = if node_id == &*self.local_node_id {
+            return Some(0.0);
+        } else {
+            self.nodes.hostname(node_id)?
+        };
+        store.average(&host)
     }
 }
 

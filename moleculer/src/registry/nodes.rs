@@ -153,6 +153,37 @@ impl NodeCatalog {
         all
     }
 
+    /// The CPU usage a node last reported.
+    pub(crate) fn cpu(&self, node_id: &str) -> Option<f64> {
+        self.nodes.lock().get(node_id).and_then(|n| n.info.cpu)
+    }
+
+    /// A node's host name.
+    pub(crate) fn hostname(&self, node_id: &str) -> Option<String> {
+        self.nodes
+            .lock()
+            .get(node_id)
+            .map(|n| n.info.hostname.clone())
+    }
+
+    /// One online node per host name, picked at random (the Latency strategy pings these).
+    pub(crate) fn one_per_host(&self) -> Vec<(String, String)> {
+        let mut by_host: HashMap<String, Vec<String>> = HashMap::new();
+        for node in self.nodes.lock().values().filter(|n| n.info.available) {
+            by_host
+                .entry(node.info.hostname.clone())
+                .or_default()
+                .push(node.info.id.clone());
+        }
+        by_host
+            .into_iter()
+            .map(|(host, ids)| {
+                let pick = ids[fastrand::usize(..ids.len())].clone();
+                (host, pick)
+            })
+            .collect()
+    }
+
     /// The IDs of the online nodes.
     pub(crate) fn available_ids(&self) -> Vec<String> {
         self.nodes
@@ -211,7 +242,8 @@ mod tests {
         assert_eq!(nodes.heartbeat("a", 5.0, 0), HeartbeatOutcome::Discover);
         nodes.process_info("a", &info(1, "i"), 0);
         assert_eq!(nodes.heartbeat("a", 42.0, 10), HeartbeatOutcome::Alive);
-        assert_eq!(nodes.get("a").and_then(|n| n.info.cpu), Some(42.0));
+        assert_eq!(nodes.cpu("a"), Some(42.0));
+        assert_eq!(nodes.one_per_host(), [("h".to_owned(), "a".to_owned())]);
         assert!(nodes.timed_out(40, 30).is_empty());
         assert_eq!(nodes.timed_out(41, 30), ["a"]);
         nodes.disconnect("a");
