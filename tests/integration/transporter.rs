@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use moleculer::transporter::{
-    FakeBus, FakeTransporter, Incoming, NatsOptions, NatsTransporter, Transporter,
+    FakeBus, FakeTransporter, Incoming, IncomingSink, NatsOptions, NatsTransporter, Transporter,
 };
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 async fn connect(t: &dyn Transporter) -> moleculer::Result<UnboundedReceiver<Incoming>> {
-    let (tx, rx) = unbounded_channel();
+    let (tx, rx) = IncomingSink::channel();
     t.connect(tx).await?;
     Ok(rx)
 }

@@ -14,7 +14,7 @@ pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Cluster>, sender: Stri
         tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
         return;
     }
-    tokio::spawn(async move { broker.deliver_remote_event(&sender, event).await });
+    super::run_or_spawn(async move { broker.deliver_remote_event(&sender, event).await });
 }
 
 impl Cluster {

@@ -17,12 +17,12 @@ mod ping;
 mod remote;
 mod requests;
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::task::JoinHandle;
 
 pub(crate) use ping::PingTable;
@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
 use crate::serializer::{JsonSerializer, Serializer};
 use crate::transit::{Discover, Envelope, Packet, Topics};
-use crate::transporter::{Incoming, Transporter};
+use crate::transporter::{Incoming, IncomingSink, Transporter};
 
 /// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
 const DISCOVER_WAIT: Duration = Duration::from_millis(500);
@@ -140,9 +140,9 @@ impl Cluster {
     /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
     pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
         self.stopping.store(false, Ordering::Release);
-        let (tx, rx) = unbounded_channel();
+        let sink = incoming_sink(Arc::downgrade(&broker.inner), self.clone());
         loop {
-            match self.transporter.connect(tx.clone()).await {
+            match self.transporter.connect(sink.clone()).await {
                 Ok(()) => break,
                 Err(err) if !self.disable_reconnect => {
                     tracing::warn!(
@@ -158,9 +158,8 @@ impl Cluster {
         for (_, topic) in self.topics.subscriptions(&self.node_id) {
             self.transporter.subscribe(&topic).await?;
         }
-        let reader = tokio::spawn(receive(Arc::downgrade(&broker.inner), self.clone(), rx));
         let timers = discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone());
-        self.tasks.lock().extend([reader, timers]);
+        self.tasks.lock().push(timers);
         if let Some(pinger) = latency::spawn_pinger(broker, self) {
             self.tasks.lock().push(pinger);
         }
@@ -317,16 +316,32 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
     }
 }
 
-/// Reads the transporter's messages until it disconnects or the broker is gone.
-async fn receive(
-    broker: Weak<BrokerInner>,
-    cluster: Arc<Cluster>,
-    mut incoming: UnboundedReceiver<Incoming>,
-) {
-    while let Some(msg) = incoming.recv().await {
-        let Some(inner) = broker.upgrade() else {
-            break;
-        };
-        cluster.handle(&ServiceBroker { inner }, msg);
+/// Where the transporter hands each message: decoded and dispatched on the transporter's
+/// receiving task; it does nothing once the broker is gone.
+fn incoming_sink(broker: Weak<BrokerInner>, cluster: Arc<Cluster>) -> IncomingSink {
+    IncomingSink::new(move |msg| match broker.upgrade() {
+        Some(inner) => {
+            cluster.handle(&ServiceBroker { inner }, msg);
+            true
+        }
+        None => false,
+    })
+}
+
+/// Runs `work` on the current task until it first has to wait, and only then moves it to a
+/// task of its own: a handler that answers at once costs no task switch. A panic in the
+/// first poll is logged and contained, as a spawned task would contain it.
+pub(crate) fn run_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
+    let mut work = Box::pin(work);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let polled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(&mut cx)));
+    match polled {
+        // The spawned task polls again at once, registering its real waker.
+        Ok(std::task::Poll::Pending) => {
+            tokio::spawn(work);
+        }
+        Ok(std::task::Poll::Ready(())) => {}
+        Err(_) => tracing::error!("a handler panicked"),
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use parking_lot::Mutex;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -204,7 +205,7 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Value) -
 
 /// A `REQ` from `sender`: run the local action on its own task and answer with `RES`.
 pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, req: Request) {
-    tokio::spawn(async move {
+    super::run_or_spawn(async move {
         let id = req.id.clone();
         let (result, ctx) = run_local(&broker, &cluster, &sender, req).await;
         let mut response = match result.and_then(|payload| {
@@ -283,10 +284,16 @@ async fn run_local(
         timeout: timeout.map(|t| (t, Instant::now())),
         event: None,
     });
-    let running = (endpoint.handler)(
+    // A panicking handler answers with an error instead of leaving the caller waiting.
+    let action = endpoint.def.name.clone();
+    let running = std::panic::AssertUnwindSafe((endpoint.handler)(
         Context::from_parts(Payload::json(req.params), ctx.clone()),
         None,
-    );
+    ))
+    .catch_unwind()
+    .map(move |result| {
+        result.unwrap_or_else(|_| Err(Error::server(format!("the handler of '{action}' panicked"))))
+    });
     let result = match timeout {
         Some(t) => tokio::time::timeout(t, running)
             .await

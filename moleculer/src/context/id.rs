@@ -46,17 +46,21 @@ impl fmt::Display for ContextId {
         match &self.0 {
             IdRepr::Foreign(s) => f.write_str(s),
             IdRepr::Local(n) => {
-                // Version nibble 4 and variant bits 10, as a v4 UUID has them.
+                // Version nibble 4 and variant bits 10, as a v4 UUID has them; hex digits
+                // written by hand (ids are printed for every remote call).
                 let v = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-                write!(
-                    f,
-                    "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-                    (v >> 96) as u32,
-                    (v >> 80) as u16,
-                    (v >> 64) as u16,
-                    (v >> 48) as u16,
-                    v & 0xFFFF_FFFF_FFFF
-                )
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let mut out = [b'-'; 36];
+                let mut nibble = 32;
+                for (i, byte) in out.iter_mut().enumerate() {
+                    if matches!(i, 8 | 13 | 18 | 23) {
+                        continue;
+                    }
+                    nibble -= 1;
+                    *byte = HEX[((v >> (nibble * 4)) & 0xF) as usize];
+                }
+                // Only ASCII hex digits and dashes were written.
+                f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
             }
         }
     }

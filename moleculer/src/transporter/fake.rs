@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{Incoming, Transporter};
+use super::{Incoming, IncomingSink, Transporter};
 use crate::error::{Error, Result};
 use crate::service::BoxFuture;
 
@@ -205,8 +205,18 @@ impl Transporter for FakeTransporter {
         "Fake"
     }
 
-    fn connect(&self, incoming: UnboundedSender<Incoming>) -> BoxFuture<'_, Result<()>> {
-        *self.incoming.lock() = Some(incoming);
+    fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>> {
+        // The bus queues each subscriber's messages; a task per connection hands them to the
+        // sink, so a publisher never runs the receiver's code on its own stack.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Incoming>();
+        tokio::spawn(async move {
+            while let Some(msg) = rx.recv().await {
+                if !incoming.deliver(msg) {
+                    break;
+                }
+            }
+        });
+        *self.incoming.lock() = Some(tx);
         Box::pin(async { Ok(()) })
     }
 

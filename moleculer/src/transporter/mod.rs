@@ -2,25 +2,25 @@
 //!
 //! A [`Transporter`] moves raw serializer bytes on topics (built by
 //! [`Topics`](crate::transit::Topics)); it knows nothing about packets. Every message of
-//! every subscription goes into the one channel given to [`Transporter::connect`].
+//! every subscription goes to the one [`IncomingSink`] given to [`Transporter::connect`].
 //!
 //! * [`FakeTransporter`] on a [`FakeBus`]: Node's `Fake`, an in-process bus, so several
 //!   brokers in one process form a cluster.
 //! * `NatsTransporter` (feature `nats`): Node's `NATS`, on the async-nats client.
 //!
 //! ```
-//! use moleculer::transporter::{FakeBus, FakeTransporter, Transporter};
+//! use moleculer::transporter::{FakeBus, FakeTransporter, IncomingSink, Transporter};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let bus = FakeBus::new();
 //! let (a, b) = (FakeTransporter::new(bus.clone()), FakeTransporter::new(bus));
-//! let (tx_a, _rx_a) = tokio::sync::mpsc::unbounded_channel();
-//! let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel();
+//! let (tx_a, _rx_a) = IncomingSink::channel();
+//! let (tx_b, mut rx_b) = IncomingSink::channel();
 //! a.connect(tx_a).await?;
 //! b.connect(tx_b).await?;
 //! b.subscribe("MOL.INFO").await?;
 //! a.publish("MOL.INFO", b"{}".to_vec()).await?;
-//! let msg = rx_b.recv().await.unwrap();
+//! let msg = rx_b.recv().await.unwrap(); // delivered asynchronously
 //! assert_eq!((msg.topic.as_str(), msg.payload.as_slice()), ("MOL.INFO", &b"{}"[..]));
 //! # Ok::<(), moleculer::Error>(())
 //! # }).unwrap();
@@ -36,7 +36,9 @@ pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTransporter};
 
-use tokio::sync::mpsc::UnboundedSender;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::error::Result;
 use crate::service::BoxFuture;
@@ -50,6 +52,38 @@ pub struct Incoming {
     pub payload: Vec<u8>,
 }
 
+/// Where a transporter hands every message it receives. It is called from the transporter's
+/// receiving task, once per message, and returns quickly (the broker decodes the packet and
+/// moves slow work to other tasks), so messages are not queued twice.
+#[derive(Clone)]
+pub struct IncomingSink(Arc<dyn Fn(Incoming) -> bool + Send + Sync>);
+
+impl IncomingSink {
+    /// A sink calling `deliver` for each message; `deliver` returns whether it still takes
+    /// messages (`false` once its receiver is gone).
+    pub fn new(deliver: impl Fn(Incoming) -> bool + Send + Sync + 'static) -> IncomingSink {
+        IncomingSink(Arc::new(deliver))
+    }
+
+    /// A sink that queues the messages on a channel, and the channel's receiving end.
+    pub fn channel() -> (IncomingSink, UnboundedReceiver<Incoming>) {
+        let (tx, rx) = unbounded_channel();
+        let sink = IncomingSink::new(move |msg| tx.send(msg).is_ok());
+        (sink, rx)
+    }
+
+    /// Hands one message over; `false` when the receiver is gone.
+    pub fn deliver(&self, msg: Incoming) -> bool {
+        (self.0)(msg)
+    }
+}
+
+impl std::fmt::Debug for IncomingSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IncomingSink")
+    }
+}
+
 /// Moves raw bytes on topics between nodes (Node's `src/transporters/base.js`).
 ///
 /// Object safe: the broker holds a `Box<dyn Transporter>`.
@@ -57,8 +91,8 @@ pub trait Transporter: Send + Sync + std::fmt::Debug + 'static {
     /// The Node name of the transporter (`"NATS"`, `"Fake"`).
     fn name(&self) -> &'static str;
 
-    /// Connects; every message of every later subscription is sent into `incoming`.
-    fn connect(&self, incoming: UnboundedSender<Incoming>) -> BoxFuture<'_, Result<()>>;
+    /// Connects; every message of every later subscription goes to `incoming`.
+    fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>>;
 
     /// Disconnects and drops every subscription. Disconnecting twice is not an error.
     fn disconnect(&self) -> BoxFuture<'_, Result<()>>;

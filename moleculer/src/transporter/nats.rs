@@ -14,13 +14,12 @@ use async_nats::connection::State;
 use async_nats::{Client, ConnectOptions, Event};
 use futures_util::StreamExt;
 use parking_lot::Mutex;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use options::NatsOptions;
 
-use super::{Incoming, Transporter};
+use super::{Incoming, IncomingSink, Transporter};
 use crate::error::{Error, Result};
 use crate::service::BoxFuture;
 
@@ -32,7 +31,7 @@ pub struct NatsTransporter {
 
 struct Connected {
     client: Client,
-    incoming: UnboundedSender<Incoming>,
+    incoming: IncomingSink,
     subscriptions: Vec<Subscription>,
 }
 
@@ -57,7 +56,7 @@ impl NatsTransporter {
         &self.options
     }
 
-    fn client(&self) -> Result<(Client, UnboundedSender<Incoming>)> {
+    fn client(&self) -> Result<(Client, IncomingSink)> {
         let state = self.state.lock();
         let connected = state.as_ref().ok_or_else(Error::broker_disconnected)?;
         Ok((connected.client.clone(), connected.incoming.clone()))
@@ -209,18 +208,18 @@ const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 async fn forward(
     mut subscriber: async_nats::Subscriber,
     mut stop: oneshot::Receiver<()>,
-    incoming: UnboundedSender<Incoming>,
+    incoming: IncomingSink,
 ) {
     loop {
         tokio::select! {
             _ = &mut stop => break,
             message = subscriber.next() => {
                 let Some(message) = message else { return };
-                let incoming_message = Incoming {
+                let delivered = incoming.deliver(Incoming {
                     topic: message.subject.to_string(),
                     payload: message.payload.to_vec(),
-                };
-                if incoming.send(incoming_message).is_err() {
+                });
+                if !delivered {
                     break;
                 }
             }
@@ -265,7 +264,7 @@ impl Transporter for NatsTransporter {
         "NATS"
     }
 
-    fn connect(&self, incoming: UnboundedSender<Incoming>) -> BoxFuture<'_, Result<()>> {
+    fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let client = self.open().await?;
             let previous = self.state.lock().replace(Connected {

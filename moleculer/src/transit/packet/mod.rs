@@ -271,8 +271,12 @@ pub fn encode(packet: &Packet, version: ProtocolVersion, sender: &str) -> Vec<u8
         version,
         sender,
     };
+    // Most packets fit: no regrowth while writing.
+    let mut out = Vec::with_capacity(512);
     // Cannot fail: every map key is a string and non-finite numbers are written as `null`.
-    serde_json::to_vec(&wire).unwrap_or_else(|err| unreachable!("JSON encoding failed: {err}"))
+    serde_json::to_writer(&mut out, &wire)
+        .unwrap_or_else(|err| unreachable!("JSON encoding failed: {err}"));
+    out
 }
 
 /// The error for a packet that does not decode.
