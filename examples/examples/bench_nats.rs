@@ -113,8 +113,7 @@ async fn client() -> Result<()> {
     let implementation = env_or("BENCH_IMPL", "rust");
     let (secs, warmup) = (env_secs("BENCH_SECS", 3.0)?, env_secs("BENCH_WARMUP", 0.5)?);
     for case in env_or("BENCH_CASES", "c1,c10,c100").split(',') {
-        let Some(concurrency) = case.strip_prefix('c').and_then(|n| n.parse::<usize>().ok())
-        else {
+        let Some(concurrency) = case.strip_prefix('c').and_then(|n| n.parse::<usize>().ok()) else {
             bail!("unknown case `{case}` (expected c<N>)");
         };
         run_for(&broker, concurrency, warmup).await?;
