@@ -513,3 +513,65 @@ async fn an_unknown_strategy_is_an_options_error() {
     assert_eq!(err.kind(), ErrorKind::BrokerOptions, "{err:?}");
     assert!(err.message().contains("vnodes"), "{}", err.message());
 }
+
+#[tokio::test]
+async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
+    use moleculer::options::ProtocolVersion;
+    use moleculer::transit::{Info, Packet, encode};
+    use moleculer::transporter::Transporter;
+
+    let bus = FakeBus::new();
+    let options: moleculer::BrokerOptions = serde_json::from_value(json!({
+        "nodeID": "watcher", "heartbeatInterval": 0.2, "heartbeatTimeout": 1
+    }))
+    .unwrap();
+    let watcher = ServiceBroker::builder()
+        .options(options)
+        .transporter(FakeTransporter::new(bus.clone()))
+        .build()
+        .unwrap();
+    watcher.start().await.unwrap();
+    // A forged node: it announces itself once, then never beats.
+    let ghost = FakeTransporter::new(bus.clone());
+    let (sink, _rx) = moleculer::transporter::IncomingSink::channel();
+    ghost.connect(sink).await.unwrap();
+    let info = Info {
+        instance_id: "ghost-1".into(),
+        services: vec![
+            json!({"name": "phantom", "fullName": "phantom", "settings": {},
+            "metadata": {}, "actions": {"phantom.boo": {"rawName": "boo", "name": "phantom.boo"}},
+            "events": {}}),
+        ],
+        ..Info::default()
+    };
+    ghost
+        .publish(
+            "MOL.INFO",
+            encode(&Packet::Info(info), ProtocolVersion::V5, "ghost"),
+        )
+        .await
+        .unwrap();
+    wait_for(&watcher, &["phantom"]).await;
+    let started = std::time::Instant::now();
+    let mut offline = false;
+    while started.elapsed() < Duration::from_secs(6) {
+        let nodes: Value = watcher.call("$node.list", json!({})).await.unwrap();
+        if nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "ghost" && n["available"] == false)
+        {
+            offline = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(offline, "the silent node is still online");
+    let err = watcher
+        .call::<Value, _>("phantom.boo", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceNotFound);
+    watcher.stop().await.unwrap();
+}
