@@ -57,7 +57,7 @@ pub(crate) struct GlobalArgs {
     /// Serializer (`JSON`).
     #[arg(long, env = "SERIALIZER", global = true, value_name = "NAME")]
     pub(crate) serializer: Option<String>,
-    /// This client's node ID [default: NODEID, else mol-<hostname>-<pid>].
+    /// This client's node ID [default: NODEID, else mol-HOSTNAME-PID].
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) node_id: Option<String>,
     /// Prints an aligned text table instead of JSON (nodes, services, actions, events, ping,
