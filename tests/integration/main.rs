@@ -13,6 +13,7 @@ mod naming;
 mod node_harness;
 mod options;
 mod protocol;
+mod reconnect;
 mod registration;
 mod run;
 mod transporter;

@@ -1,0 +1,152 @@
+//! NATS reconnect: two nodes on a nats-server this test starts on its own port keep their
+//! registrations and keep calling each other after the server restarts. Skipped when
+//! `nats-server` is not installed, unless `MOLECULER_REQUIRE_BROKERS=1`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use moleculer::ServiceBroker;
+use moleculer::prelude::*;
+use moleculer_tests::node::brokers_required;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Echo;
+
+#[service(name = "echo", register = false)]
+impl Echo {
+    #[action]
+    async fn echo(&self, ctx: Context) -> Result<Value> {
+        Ok(ctx.params)
+    }
+}
+
+fn nats_server_path() -> Option<String> {
+    let path = std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".to_owned());
+    Command::new(&path)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| path)
+}
+
+/// A private nats-server on `port`, killed on drop.
+struct PrivateNats(Child);
+
+impl PrivateNats {
+    fn start(bin: &str, port: u16) -> PrivateNats {
+        let child = Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateNats(child)
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn call_until_ok(broker: &ServiceBroker, limit: Duration) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let result = broker
+            .call_with::<Value, _>(
+                "echo.echo",
+                json!({ "n": 1 }),
+                CallOptions::new().timeout_ms(500),
+            )
+            .await;
+        match result {
+            Ok(v) => return v,
+            Err(err) => assert!(
+                Instant::now() < deadline,
+                "no answer after the restart: {err:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn nodes_survive_a_nats_server_restart() {
+    let Some(bin) = nats_server_path() else {
+        assert!(!brokers_required(), "nats-server is not installed");
+        println!("skipped: nats-server is not installed");
+        return;
+    };
+    let port = free_port();
+    let mut server = PrivateNats::start(&bin, port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let build = |id: &str| {
+        ServiceBroker::builder()
+            .node_id(id)
+            .namespace("reconnect")
+            .transporter_url(&url)
+    };
+    let a = build("a").build().unwrap();
+    let b = build("b").service(Echo).build().unwrap();
+    b.start().await.unwrap();
+    a.start().await.unwrap();
+    a.wait_for_services(&["echo"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(
+        call_until_ok(&a, Duration::from_secs(2)).await,
+        json!({ "n": 1 })
+    );
+
+    // The server goes away and comes back on the same port.
+    drop(server);
+    let err = a
+        .call_with::<Value, _>("echo.echo", json!({}), CallOptions::new().timeout_ms(300))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            moleculer::ErrorKind::RequestTimeout | moleculer::ErrorKind::BrokerDisconnected
+        ),
+        "{err:?}"
+    );
+    server = PrivateNats::start(&bin, port);
+
+    // The clients reconnect and resubscribe; the registries kept each other's services.
+    assert_eq!(
+        call_until_ok(&a, Duration::from_secs(15)).await,
+        json!({ "n": 1 })
+    );
+    let nodes: Value = a.call("$node.list", json!({})).await.unwrap();
+    assert!(
+        nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "b" && n["available"] == true),
+        "{nodes}"
+    );
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+    drop(server);
+}
