@@ -57,10 +57,7 @@ async fn nats_or_skip() -> bool {
 
 /// A namespace no other test run uses.
 fn namespace() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("cli-{}-{nanos}", std::process::id())
+    moleculer_tests::unique_namespace("cli")
 }
 
 /// What one `mol` run gave.

@@ -79,14 +79,7 @@ fn protocol(version: NodeVersion) -> ProtocolVersion {
 }
 
 fn namespace(version: NodeVersion, what: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!(
-        "interop-{what}-v{}-{}-{nanos}",
-        version.env_value(),
-        std::process::id()
-    )
+    moleculer_tests::unique_namespace(&format!("interop-{what}-v{}", version.env_value()))
 }
 
 fn rust_node(version: NodeVersion, ns: &str, id: &str) -> moleculer::BrokerBuilder {

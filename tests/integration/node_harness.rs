@@ -9,14 +9,7 @@ use serde_json::{Value, json};
 
 /// A namespace no other test (or test process) shares.
 fn namespace(version: NodeVersion) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!(
-        "harness-v{}-{}-{nanos}",
-        version.env_value(),
-        std::process::id()
-    )
+    moleculer_tests::unique_namespace(&format!("harness-v{}", version.env_value()))
 }
 
 async fn node_to_node(version: NodeVersion) {

@@ -7,6 +7,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// A namespace (or topic part) no other test or test process shares: `<prefix>-<pid>-<nanos>`.
+pub fn unique_namespace(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
 /// Records JSON values in order, from any task.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder(Arc<Mutex<Vec<Value>>>);

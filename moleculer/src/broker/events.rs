@@ -16,7 +16,9 @@ use serde_json::{Map, Value};
 
 use super::ServiceBroker;
 use super::call::merged_meta;
-use crate::context::{ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType};
+use crate::context::{
+    ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received,
+};
 use crate::error::Result;
 use crate::payload::Payload;
 use crate::registry::EventEndpoint;
@@ -236,17 +238,11 @@ impl ServiceBroker {
         let headers = options.headers.unwrap_or_default();
         let targets = self.event_targets(event, options.groups.as_deref(), EventType::Broadcast);
         if kind == EventType::Emit {
-            let mut groups: Vec<String> = match options.groups {
-                Some(groups) => groups,
+            let groups: std::collections::BTreeSet<String> = match options.groups {
+                Some(groups) => groups.into_iter().collect(),
                 None => targets.iter().map(|e| e.group().to_owned()).collect(),
             };
-            groups.dedup();
-            let mut seen = Vec::new();
             for group in groups {
-                if seen.contains(&group) {
-                    continue;
-                }
-                seen.push(group.clone());
                 let packet = event_packet(
                     event,
                     data.clone(),
@@ -301,30 +297,35 @@ impl ServiceBroker {
         }
         let name: Arc<str> = Arc::from(event.event.as_str());
         let node_id: Arc<str> = Arc::from(sender);
-        let payload = Payload::json(event.data.clone());
+        let payload = Payload::json(event.data);
+        let fields = Received {
+            id: event.id,
+            request_id: event.request_id,
+            parent_id: event.parent_id,
+            level: event.level,
+            caller: event.caller,
+            meta: event.meta,
+            headers: event.headers,
+            tracing: event.tracing,
+        };
         let calls = targets.into_iter().map(|endpoint| {
-            let ctx = Arc::new(ContextInner {
-                broker: self.clone(),
-                id: ContextId::from_string(event.id.as_str()),
-                request_id: event.request_id.as_deref().map(ContextId::from_string),
-                parent_id: event.parent_id.as_deref().map(ContextId::from_string),
-                level: event.level,
-                caller: event.caller.as_deref().map(Arc::from),
-                node_id: node_id.clone(),
-                target: Some(endpoint.def.name.clone()),
-                service: Some(endpoint.service.full_name.clone()),
-                meta: Mutex::new(event.meta.clone()),
-                headers: (!event.headers.is_empty()).then(|| Box::new(event.headers.clone())),
-                scratch: Mutex::new(None),
-                tracing: event.tracing,
-                timeout: None,
-                event: Some(Box::new(EventInfo {
-                    name: name.clone(),
-                    event_type: kind,
-                    groups: event.groups.clone(),
-                })),
-            });
-            run_handler(endpoint, ctx, payload.clone())
+            let info = EventInfo {
+                name: name.clone(),
+                event_type: kind,
+                groups: event.groups.clone(),
+            };
+            let ctx = ContextInner::received(
+                self.clone(),
+                node_id.clone(),
+                fields.clone(),
+                (
+                    endpoint.def.name.clone(),
+                    endpoint.service.full_name.clone(),
+                ),
+                None,
+                Some(Box::new(info)),
+            );
+            run_handler(endpoint, Arc::new(ctx), payload.clone())
         });
         join_all(calls).await;
     }

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::ServiceBroker;
 use crate::context::Context;
 use crate::error::Result;
 use crate::payload::Payload;
 use crate::registry::Catalog;
-use crate::service::{ActionSpec, BoxFuture, ServiceDef, ServiceSpec, Visibility};
+use crate::service::{ActionSpec, BoxFuture, ServiceDef, ServiceSpec};
 
 /// The `$node` service.
 #[derive(Debug, Default)]
@@ -163,21 +163,10 @@ fn services(broker: &ServiceBroker, flags: &Flags) -> Value {
             item["nodeID"] = Value::from(&*svc.node_id);
         }
         if flags.with_actions {
-            let defs: Map<String, Value> = svc
-                .actions
-                .iter()
-                .filter(|a| a.def.visibility != Visibility::Private)
-                .map(|a| (a.def.name.to_string(), a.def.to_json()))
-                .collect();
-            item["actions"] = Value::Object(defs);
+            item["actions"] = svc.actions_json();
         }
         if flags.with_events {
-            let defs: Map<String, Value> = svc
-                .events
-                .iter()
-                .map(|e| (e.def.name.to_string(), e.def.to_json()))
-                .collect();
-            item["events"] = Value::Object(defs);
+            item["events"] = svc.events_json();
         }
         index.insert(info.full_name.to_string(), out.len());
         out.push(item);

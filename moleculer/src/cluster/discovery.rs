@@ -138,29 +138,21 @@ pub(crate) fn info_received(
         .nodes
         .get(&sender)
         .map(|n| n.info.to_json(n.last_heartbeat));
-    let broker = broker.clone();
-    tokio::spawn(async move {
-        let node = node.unwrap_or(Value::Null);
-        let (event, payload) = match outcome {
-            InfoOutcome::Connected { reconnected } => {
-                tracing::info!(node_id = %sender, reconnected, "node connected");
-                (
-                    "$node.connected",
-                    json!({ "node": node, "reconnected": reconnected }),
-                )
-            }
-            InfoOutcome::Updated => ("$node.updated", json!({ "node": node })),
-        };
-        emit_local(&broker, event, payload).await;
-        if changed {
-            emit_local(
-                &broker,
-                "$services.changed",
-                json!({ "localService": false }),
+    let node = node.unwrap_or(Value::Null);
+    let mut events = vec![match outcome {
+        InfoOutcome::Connected { reconnected } => {
+            tracing::info!(node_id = %sender, reconnected, "node connected");
+            (
+                "$node.connected",
+                json!({ "node": node, "reconnected": reconnected }),
             )
-            .await;
         }
-    });
+        InfoOutcome::Updated => ("$node.updated", json!({ "node": node })),
+    }];
+    if changed {
+        events.push(("$services.changed", json!({ "localService": false })));
+    }
+    announce(broker, events);
 }
 
 /// A DISCOVER: answer with our INFO, to the sender only.
@@ -214,6 +206,12 @@ pub(crate) fn node_disconnected(
     };
     let removed = registry.remove_node_services(node_id);
     cluster.pending.reject_node(node_id);
+    // The Latency strategy forgets a host when its last node left, as Node's does.
+    if let Some(latency) = &registry.latency
+        && !registry.nodes.host_has_nodes(&node.hostname)
+    {
+        latency.remove_host(&node.hostname);
+    }
     if unexpected {
         tracing::warn!(
             node_id,
@@ -223,29 +221,27 @@ pub(crate) fn node_disconnected(
         tracing::info!(node_id, "node disconnected");
     }
     let node = node.to_json(broker.uptime_secs());
-    let broker = broker.clone();
-    tokio::spawn(async move {
-        emit_local(
-            &broker,
-            "$node.disconnected",
-            json!({ "node": node, "unexpected": unexpected }),
-        )
-        .await;
-        if removed {
-            emit_local(
-                &broker,
-                "$services.changed",
-                json!({ "localService": false }),
-            )
-            .await;
-        }
-    });
+    let mut events = vec![(
+        "$node.disconnected",
+        json!({ "node": node, "unexpected": unexpected }),
+    )];
+    if removed {
+        events.push(("$services.changed", json!({ "localService": false })));
+    }
+    announce(broker, events);
 }
 
-async fn emit_local(broker: &ServiceBroker, event: &str, payload: Value) {
-    if let Err(err) = broker.broadcast_local(event, payload).await {
-        tracing::warn!(event, error = %err, "local event handler failed");
-    }
+/// Emits local events, in order, on a task of their own (their handlers may take time; the
+/// caller is the transporter's receiving task).
+pub(crate) fn announce(broker: &ServiceBroker, events: Vec<(&'static str, Value)>) {
+    let broker = broker.clone();
+    tokio::spawn(async move {
+        for (event, payload) in events {
+            if let Err(err) = broker.broadcast_local(event, payload).await {
+                tracing::warn!(event, error = %err, "local event handler failed");
+            }
+        }
+    });
 }
 
 /// The heartbeat sender, the remote-node check and the offline-node cleanup, on one task.

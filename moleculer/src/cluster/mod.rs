@@ -265,7 +265,7 @@ impl Cluster {
             Packet::Discover(_) => discovery::discover_received(broker, self, sender),
             Packet::Heartbeat(hb) => discovery::heartbeat_received(broker, self, sender, hb),
             Packet::Disconnect(_) => discovery::node_disconnected(broker, self, &sender, false),
-            Packet::Ping(ping) => ping::ping_received(broker, self, sender, ping),
+            Packet::Ping(ping) => ping::ping_received(self, sender, ping),
             Packet::Pong(pong) => ping::pong_received(broker, self, sender, pong),
             Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
                 tracing::debug!(packet = %topic.packet_type, "gossip packet ignored");

@@ -49,12 +49,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// A PING: answer with a PONG to its sender.
-pub(crate) fn ping_received(
-    _broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
-    sender: String,
-    ping: Ping,
-) {
+pub(crate) fn ping_received(cluster: &Arc<Cluster>, sender: String, ping: Ping) {
     let cluster = cluster.clone();
     let pong = Pong {
         time: ping.time,
@@ -80,12 +75,7 @@ pub(crate) fn pong_received(
     if let Some(tx) = cluster.pings.waiting.lock().remove(&pong.id) {
         let _ = tx.send(PongAnswer { sender, pong });
     }
-    let broker = broker.clone();
-    tokio::spawn(async move {
-        if let Err(err) = broker.broadcast_local("$node.pong", payload).await {
-            tracing::warn!(error = %err, "`$node.pong` handler failed");
-        }
-    });
+    super::discovery::announce(broker, vec![("$node.pong", payload)]);
 }
 
 impl ServiceBroker {

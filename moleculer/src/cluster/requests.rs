@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use parking_lot::Mutex;
@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::Cluster;
 use crate::broker::ServiceBroker;
-use crate::context::{Context, ContextId, ContextInner};
+use crate::context::{Context, ContextInner, Received};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::transit::{Packet, PacketType, Request, Response};
@@ -185,7 +185,12 @@ impl Cluster {
 /// The `REQ` of a context, with the fields Node sends.
 fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Value) -> Request {
     Request {
-        request_id: Some(ctx.request_id().to_string()),
+        // A root call's request id is its own id: no second formatting.
+        request_id: Some(
+            ctx.request_id
+                .as_ref()
+                .map_or_else(|| id.clone(), ToString::to_string),
+        ),
         id,
         action: action.to_owned(),
         params,
@@ -223,10 +228,11 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
                 Response::failure(id, err.to_wire())
             }
         };
+        // The handler is done with its context: move its meta and headers out.
         if let Some(ctx) = ctx {
-            response.meta = ctx.meta.lock().clone();
-            if let Some(scratch) = ctx.scratch.lock().as_ref() {
-                response.headers = scratch.response_headers.clone();
+            response.meta = std::mem::take(&mut *ctx.meta.lock());
+            if let Some(scratch) = ctx.scratch.lock().as_mut() {
+                response.headers = std::mem::take(&mut scratch.response_headers);
             }
         }
         cluster
@@ -267,23 +273,27 @@ async fn run_local(
         Err(err) => return (Err(err), None),
     };
     let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
-    let ctx = Arc::new(ContextInner {
-        broker: broker.clone(),
-        id: ContextId::from_string(req.id),
-        request_id: req.request_id.map(ContextId::from_string),
-        parent_id: req.parent_id.map(ContextId::from_string),
+    let fields = Received {
+        id: req.id,
+        request_id: req.request_id,
+        parent_id: req.parent_id,
         level: req.level,
-        caller: req.caller.map(Arc::from),
-        node_id: Arc::from(sender),
-        target: Some(endpoint.def.name.clone()),
-        service: Some(endpoint.service.full_name.clone()),
-        meta: Mutex::new(req.meta),
-        headers: (!req.headers.is_empty()).then(|| Box::new(req.headers)),
-        scratch: Mutex::new(None),
+        caller: req.caller,
+        meta: req.meta,
+        headers: req.headers,
         tracing: req.tracing,
-        timeout: timeout.map(|t| (t, Instant::now())),
-        event: None,
-    });
+    };
+    let ctx = Arc::new(ContextInner::received(
+        broker.clone(),
+        Arc::from(sender),
+        fields,
+        (
+            endpoint.def.name.clone(),
+            endpoint.service.full_name.clone(),
+        ),
+        timeout,
+        None,
+    ));
     // A panicking handler answers with an error instead of leaving the caller waiting.
     let action = endpoint.def.name.clone();
     let running = std::panic::AssertUnwindSafe((endpoint.handler)(

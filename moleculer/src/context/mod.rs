@@ -122,6 +122,50 @@ impl ContextInner {
     }
 }
 
+/// The context fields that arrive with a `REQ` or an `EVENT` packet.
+#[derive(Clone)]
+pub(crate) struct Received {
+    pub(crate) id: String,
+    pub(crate) request_id: Option<String>,
+    pub(crate) parent_id: Option<String>,
+    pub(crate) level: u32,
+    pub(crate) caller: Option<String>,
+    pub(crate) meta: Map<String, Value>,
+    pub(crate) headers: Map<String, Value>,
+    pub(crate) tracing: Option<bool>,
+}
+
+impl ContextInner {
+    /// The context of a request or event that `sender` sent, for the local handler `target` of
+    /// the service `service` (Node's `Context.create` plus the packet's fields).
+    pub(crate) fn received(
+        broker: ServiceBroker,
+        sender: Arc<str>,
+        fields: Received,
+        (target, service): (Arc<str>, Arc<str>),
+        timeout: Option<Duration>,
+        event: Option<Box<EventInfo>>,
+    ) -> ContextInner {
+        ContextInner {
+            broker,
+            id: ContextId::from_string(fields.id),
+            request_id: fields.request_id.map(ContextId::from_string),
+            parent_id: fields.parent_id.map(ContextId::from_string),
+            level: fields.level,
+            caller: fields.caller.map(Arc::from),
+            node_id: sender,
+            target: Some(target),
+            service: Some(service),
+            meta: Mutex::new(fields.meta),
+            headers: (!fields.headers.is_empty()).then(|| Box::new(fields.headers)),
+            scratch: Mutex::new(None),
+            tracing: fields.tracing,
+            timeout: timeout.map(|t| (t, Instant::now())),
+            event,
+        }
+    }
+}
+
 impl fmt::Debug for ContextInner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")

@@ -52,20 +52,28 @@ impl ServiceEntry {
         item.insert("fullName".into(), Value::from(&*info.full_name));
         item.insert("settings".into(), Value::Object(info.public_settings()));
         item.insert("metadata".into(), Value::Object(info.metadata.clone()));
-        let actions: Map<String, Value> = self
-            .actions
+        item.insert("actions".into(), self.actions_json());
+        item.insert("events".into(), self.events_json());
+        Value::Object(item)
+    }
+
+    /// The published actions, keyed by name (private ones are never published).
+    pub(crate) fn actions_json(&self) -> serde_json::Value {
+        self.actions
             .iter()
             .filter(|a| a.def.visibility != Visibility::Private)
             .map(|a| (a.def.name.to_string(), a.def.to_json()))
-            .collect();
-        item.insert("actions".into(), Value::Object(actions));
-        let events: Map<String, Value> = self
-            .events
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+
+    /// The event handlers, keyed by event name.
+    pub(crate) fn events_json(&self) -> serde_json::Value {
+        self.events
             .iter()
             .map(|e| (e.def.name.to_string(), e.def.to_json()))
-            .collect();
-        item.insert("events".into(), Value::Object(events));
-        Value::Object(item)
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     }
 }
 
@@ -497,12 +505,10 @@ impl NodeStats for Registry {
 
     fn latency_ms(&self, node_id: &str) -> Option<f64> {
         let store = self.latency.as_ref()?;
-        let host = if node_id == &*self.local_node_id {
+        if node_id == &*self.local_node_id {
             return Some(0.0);
-        } else {
-            self.nodes.hostname(node_id)?
-        };
-        store.average(&host)
+        }
+        store.average(&self.nodes.hostname(node_id)?)
     }
 }
 

@@ -184,6 +184,14 @@ impl NodeCatalog {
             .collect()
     }
 
+    /// Whether some online node runs on `host`.
+    pub(crate) fn host_has_nodes(&self, host: &str) -> bool {
+        self.nodes
+            .lock()
+            .values()
+            .any(|n| n.info.available && n.info.hostname == host)
+    }
+
     /// The IDs of the online nodes.
     pub(crate) fn available_ids(&self) -> Vec<String> {
         self.nodes
@@ -246,7 +254,9 @@ mod tests {
         assert_eq!(nodes.one_per_host(), [("h".to_owned(), "a".to_owned())]);
         assert!(nodes.timed_out(40, 30).is_empty());
         assert_eq!(nodes.timed_out(41, 30), ["a"]);
+        assert!(nodes.host_has_nodes("h"));
         nodes.disconnect("a");
+        assert!(!nodes.host_has_nodes("h"));
         assert_eq!(nodes.heartbeat("a", 1.0, 50), HeartbeatOutcome::Discover);
         assert!(nodes.timed_out(100, 30).is_empty());
         assert!(nodes.remove_offline(Duration::from_secs(60)).is_empty());

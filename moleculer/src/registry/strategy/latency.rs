@@ -35,7 +35,7 @@ impl LatencyStore {
     }
 
     /// How many round-trips are kept per host.
-    #[allow(dead_code)] // not read by the registry yet
+    #[cfg(test)]
     pub(crate) fn collect_count(&self) -> usize {
         self.collect_count
     }
@@ -62,7 +62,6 @@ impl LatencyStore {
     }
 
     /// Forgets a host (its last node left); whether it was known.
-    #[allow(dead_code)] // not called by the registry yet
     pub(crate) fn remove_host(&self, host: &str) -> bool {
         self.hosts.lock().remove(host).is_some()
     }
