@@ -547,7 +547,7 @@ async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
     ghost
         .publish(
             "MOL.INFO",
-            encode(&Packet::Info(info), ProtocolVersion::V5, "ghost"),
+            encode(&Packet::Info(info), ProtocolVersion::V5, "ghost").into(),
         )
         .await
         .unwrap();

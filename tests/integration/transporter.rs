@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use moleculer::transporter::{
-    FakeBus, FakeTransporter, Incoming, IncomingSink, NatsOptions, NatsTransporter, Transporter,
+    Bytes, FakeBus, FakeTransporter, Incoming, IncomingSink, NatsOptions, NatsTransporter,
+    Transporter,
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -35,15 +36,19 @@ async fn fake_round_trip_between_two_transporters() {
     let mut rx_b = connect(&b).await.unwrap();
     a.subscribe("MOL.RES.a").await.unwrap();
     b.subscribe("MOL.REQ.b").await.unwrap();
-    a.publish("MOL.REQ.b", b"ping".to_vec()).await.unwrap();
+    a.publish("MOL.REQ.b", Bytes::from_static(b"ping"))
+        .await
+        .unwrap();
     let req = recv(&mut rx_b, Duration::from_secs(1)).await.unwrap();
     assert_eq!(
-        (req.topic.as_str(), req.payload.as_slice()),
+        (req.topic.as_str(), &req.payload[..]),
         ("MOL.REQ.b", &b"ping"[..])
     );
-    b.publish("MOL.RES.a", b"pong".to_vec()).await.unwrap();
+    b.publish("MOL.RES.a", Bytes::from_static(b"pong"))
+        .await
+        .unwrap();
     let res = recv(&mut rx_a, Duration::from_secs(1)).await.unwrap();
-    assert_eq!(res.payload, b"pong");
+    assert_eq!(res.payload, &b"pong"[..]);
     a.disconnect().await.unwrap();
     b.disconnect().await.unwrap();
 }
@@ -84,14 +89,16 @@ async fn nats_subscribe_publish_round_trip() {
     };
     let topic = unique("INFO");
     a.subscribe(&topic).await.unwrap();
-    b.publish(&topic, b"{\"hello\":1}".to_vec()).await.unwrap();
+    b.publish(&topic, Bytes::from_static(b"{\"hello\":1}"))
+        .await
+        .unwrap();
     let msg = recv(&mut rx_a, Duration::from_secs(5)).await.unwrap();
     assert_eq!(msg.topic, topic);
-    assert_eq!(msg.payload, b"{\"hello\":1}");
+    assert_eq!(msg.payload, &b"{\"hello\":1}"[..]);
     assert!(a.has_built_in_balancer());
     a.disconnect().await.unwrap();
     b.disconnect().await.unwrap();
-    assert!(b.publish(&topic, Vec::new()).await.is_err());
+    assert!(b.publish(&topic, Bytes::new()).await.is_err());
 }
 
 #[tokio::test]
@@ -110,7 +117,10 @@ async fn nats_queue_group_is_balanced() {
     b.subscribe_balanced(&topic, "math.add").await.unwrap();
     const N: u8 = 40;
     for i in 0..N {
-        publisher.publish(&topic, vec![i]).await.unwrap();
+        publisher
+            .publish(&topic, Bytes::from(vec![i]))
+            .await
+            .unwrap();
     }
     let mut seen = Vec::new();
     let (mut from_a, mut from_b) = (0, 0);
@@ -149,10 +159,10 @@ async fn nats_unsubscribe_stops_delivery() {
     };
     let topic = unique("HEARTBEAT");
     a.subscribe(&topic).await.unwrap();
-    b.publish(&topic, b"1".to_vec()).await.unwrap();
+    b.publish(&topic, Bytes::from_static(b"1")).await.unwrap();
     assert!(recv(&mut rx_a, Duration::from_secs(5)).await.is_some());
     a.unsubscribe(&topic).await.unwrap();
-    b.publish(&topic, b"2".to_vec()).await.unwrap();
+    b.publish(&topic, Bytes::from_static(b"2")).await.unwrap();
     assert!(recv(&mut rx_a, Duration::from_millis(500)).await.is_none());
     a.disconnect().await.unwrap();
     b.disconnect().await.unwrap();

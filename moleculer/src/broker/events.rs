@@ -299,9 +299,9 @@ impl ServiceBroker {
         let node_id: Arc<str> = Arc::from(sender);
         let payload = Payload::json(event.data);
         let fields = Received {
-            id: event.id,
-            request_id: event.request_id,
-            parent_id: event.parent_id,
+            id: ContextId::parse(&event.id),
+            request_id: event.request_id.as_deref().map(ContextId::parse),
+            parent_id: event.parent_id.as_deref().map(ContextId::parse),
             level: event.level,
             caller: event.caller,
             meta: event.meta,

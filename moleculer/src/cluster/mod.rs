@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
 use crate::serializer::{JsonSerializer, Serializer};
 use crate::transit::{Discover, Envelope, Packet, Topics};
-use crate::transporter::{Incoming, IncomingSink, Transporter};
+use crate::transporter::{IncomingSink, Transporter};
 
 /// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
 const DISCOVER_WAIT: Duration = Duration::from_millis(500);
@@ -120,7 +120,7 @@ impl Cluster {
         let bytes = self
             .serializer
             .serialize(packet, self.version, &self.node_id)?;
-        self.transporter.publish(topic, bytes).await
+        self.transporter.publish(topic, bytes.into()).await
     }
 
     /// Publishes `packet` to its type's topic of `node_id`, or to the broadcast topic.
@@ -232,15 +232,15 @@ impl Cluster {
     }
 
     /// Decodes one message and hands it on.
-    fn handle(self: &Arc<Self>, broker: &ServiceBroker, msg: Incoming) {
-        let Some(topic) = self.topics.parse(&msg.topic) else {
-            tracing::debug!(topic = %msg.topic, "message on an unknown topic dropped");
+    fn handle(self: &Arc<Self>, broker: &ServiceBroker, subject: &str, payload: &[u8]) {
+        let Some(topic) = self.topics.parse(subject) else {
+            tracing::debug!(topic = subject, "message on an unknown topic dropped");
             return;
         };
-        let envelope = match self.serializer.deserialize(topic.packet_type, &msg.payload) {
+        let envelope = match self.serializer.deserialize(topic.packet_type, payload) {
             Ok(envelope) => envelope,
             Err(err) => {
-                tracing::warn!(topic = %msg.topic, error = %err, "invalid packet dropped");
+                tracing::warn!(topic = subject, error = %err, "invalid packet dropped");
                 return;
             }
         };
@@ -319,9 +319,9 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
 /// Where the transporter hands each message: decoded and dispatched on the transporter's
 /// receiving task; it does nothing once the broker is gone.
 fn incoming_sink(broker: Weak<BrokerInner>, cluster: Arc<Cluster>) -> IncomingSink {
-    IncomingSink::new(move |msg| match broker.upgrade() {
+    IncomingSink::new(move |topic, payload| match broker.upgrade() {
         Some(inner) => {
-            cluster.handle(&ServiceBroker { inner }, msg);
+            cluster.handle(&ServiceBroker { inner }, topic, &payload);
             true
         }
         None => false,

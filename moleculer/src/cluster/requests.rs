@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::Cluster;
 use crate::broker::ServiceBroker;
-use crate::context::{Context, ContextInner, Received};
+use crate::context::{Context, ContextId, ContextInner, Received};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::transit::{Packet, PacketType, Request, Response};
@@ -29,9 +29,10 @@ struct Waiter {
     answer: oneshot::Sender<Answer>,
 }
 
-/// Calls waiting for a response, by context id.
+/// Calls waiting for a response, by context id (a number for the ids this node makes, so
+/// neither inserting nor looking up allocates).
 pub(crate) struct Pending {
-    waiting: Mutex<HashMap<String, Waiter, foldhash::fast::RandomState>>,
+    waiting: Mutex<HashMap<ContextId, Waiter, foldhash::fast::RandomState>>,
     limit: usize,
 }
 
@@ -50,8 +51,8 @@ impl Pending {
     /// Adds a waiter; `QueueIsFullError` beyond `transit.maxQueueSize`.
     fn insert(
         &self,
-        id: String,
-        node_id: Option<&str>,
+        id: ContextId,
+        node_id: Option<&Arc<str>>,
         action: &Arc<str>,
         local_node: &str,
     ) -> Result<oneshot::Receiver<Answer>> {
@@ -68,7 +69,7 @@ impl Pending {
         waiting.insert(
             id,
             Waiter {
-                node_id: node_id.map(Arc::from),
+                node_id: node_id.cloned(),
                 action: action.clone(),
                 answer: tx,
             },
@@ -76,13 +77,13 @@ impl Pending {
         Ok(rx)
     }
 
-    fn remove(&self, id: &str) {
+    fn remove(&self, id: &ContextId) {
         self.waiting.lock().remove(id);
     }
 
     /// A `RES` arrived: hand it to its caller; an orphan (its call timed out) is dropped.
     pub(crate) fn resolve(&self, sender: String, response: Response) {
-        let waiter = self.waiting.lock().remove(&response.id);
+        let waiter = self.waiting.lock().remove(&ContextId::parse(&response.id));
         match waiter {
             Some(waiter) => {
                 let _ = waiter.answer.send(Ok((sender, response)));
@@ -95,7 +96,7 @@ impl Pending {
     pub(crate) fn reject_node(&self, node_id: &str) {
         let rejected: Vec<Waiter> = {
             let mut waiting = self.waiting.lock();
-            let ids: Vec<String> = waiting
+            let ids: Vec<ContextId> = waiting
                 .iter()
                 .filter(|(_, w)| w.node_id.as_deref() == Some(node_id))
                 .map(|(id, _)| id.clone())
@@ -124,7 +125,7 @@ impl Pending {
 /// Removes a call's waiter when the call ends early (timeout, dropped future).
 struct WaiterGuard<'a> {
     pending: &'a Pending,
-    id: &'a str,
+    id: &'a ContextId,
 }
 
 impl Drop for WaiterGuard<'_> {
@@ -138,7 +139,7 @@ impl Cluster {
     /// for the response; its meta merges into the context's meta.
     pub(crate) async fn request(
         &self,
-        node_id: Option<&str>,
+        node_id: Option<&Arc<str>>,
         ctx: &Arc<ContextInner>,
         params: Payload,
     ) -> Result<Payload> {
@@ -146,15 +147,15 @@ impl Cluster {
         let params = params.or_empty_object().into_json().map_err(|err| {
             Error::server(format!("the params of '{action}' do not serialize: {err}"))
         })?;
-        let id = ctx.id.to_string();
         let answer = self
             .pending
-            .insert(id.clone(), node_id, &action, &self.node_id)?;
+            .insert(ctx.id.clone(), node_id, &action, &self.node_id)?;
         let _guard = WaiterGuard {
             pending: &self.pending,
-            id: &id,
+            id: &ctx.id,
         };
-        let request = request_packet(id.clone(), &action, ctx, params);
+        let request = request_packet(ctx.id.to_string(), &action, ctx, params);
+        let node_id = node_id.map(|id| &**id);
         let topic = match node_id {
             Some(node) => self.topics.topic(PacketType::Request, Some(node)),
             None => self.topics.balanced_request(&action),
@@ -211,8 +212,7 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Value) -
 /// A `REQ` from `sender`: run the local action on its own task and answer with `RES`.
 pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, req: Request) {
     super::run_or_spawn(async move {
-        let id = req.id.clone();
-        let (result, ctx) = run_local(&broker, &cluster, &sender, req).await;
+        let (result, ctx, id) = run_local(&broker, &cluster, &sender, req).await;
         let mut response = match result.and_then(|payload| {
             payload
                 .into_json()
@@ -241,18 +241,20 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
     });
 }
 
-/// Runs the local endpoint of a remote request with the context rebuilt from the packet.
+/// Runs the local endpoint of a remote request with the context rebuilt from the packet;
+/// gives back the request id for the response.
 async fn run_local(
     broker: &ServiceBroker,
     cluster: &Cluster,
     sender: &str,
     req: Request,
-) -> (Result<Payload>, Option<Arc<ContextInner>>) {
+) -> (Result<Payload>, Option<Arc<ContextInner>>, String) {
     let own = &*cluster.node_id;
     if cluster.stopping.load(std::sync::atomic::Ordering::Acquire) {
         return (
             Err(Error::service_not_available(&req.action, Some(own))),
             None,
+            req.id,
         );
     }
     let endpoint = {
@@ -270,13 +272,13 @@ async fn run_local(
     };
     let endpoint = match endpoint {
         Ok(endpoint) => endpoint,
-        Err(err) => return (Err(err), None),
+        Err(err) => return (Err(err), None, req.id),
     };
     let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
     let fields = Received {
-        id: req.id,
-        request_id: req.request_id,
-        parent_id: req.parent_id,
+        id: ContextId::parse(&req.id),
+        request_id: req.request_id.as_deref().map(ContextId::parse),
+        parent_id: req.parent_id.as_deref().map(ContextId::parse),
         level: req.level,
         caller: req.caller,
         meta: req.meta,
@@ -310,5 +312,5 @@ async fn run_local(
             .unwrap_or_else(|_| Err(Error::request_timeout(&endpoint.def.name, own))),
         None => running.await,
     };
-    (result, Some(ctx))
+    (result, Some(ctx), req.id)
 }

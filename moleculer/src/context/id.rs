@@ -32,13 +32,50 @@ impl ContextId {
             next.set((prefix, n.wrapping_add(1)));
             (prefix, n)
         });
-        ContextId(IdRepr::Local((u128::from(prefix) << 64) | u128::from(n)))
+        // Version nibble 4 and variant bits 10, as a v4 UUID has them, so that the printed
+        // form parses back to the same number.
+        let n = (u128::from(prefix) << 64) | u128::from(n);
+        let v4 = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+        ContextId(IdRepr::Local(v4))
     }
 
     /// An id received from elsewhere.
     pub fn from_string(id: impl Into<Arc<str>>) -> ContextId {
-        ContextId(IdRepr::Foreign(id.into()))
+        let id = id.into();
+        match parse_uuid(&id) {
+            Some(n) => ContextId(IdRepr::Local(n)),
+            None => ContextId(IdRepr::Foreign(id)),
+        }
     }
+
+    /// An id received from elsewhere, without allocating when it is a UUID in the lowercase
+    /// layout Node and this crate print (then it equals the id it was printed from).
+    pub fn parse(id: &str) -> ContextId {
+        match parse_uuid(id) {
+            Some(n) => ContextId(IdRepr::Local(n)),
+            None => ContextId(IdRepr::Foreign(Arc::from(id))),
+        }
+    }
+}
+
+/// The number of a lowercase `8-4-4-4-12` hex UUID; `None` for anything else, so that every
+/// id that parses prints back exactly as it came.
+fn parse_uuid(id: &str) -> Option<u128> {
+    let bytes = id.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut n: u128 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let digit = match b {
+            b'-' if matches!(i, 8 | 13 | 18 | 23) => continue,
+            b'0'..=b'9' if !matches!(i, 8 | 13 | 18 | 23) => b - b'0',
+            b'a'..=b'f' if !matches!(i, 8 | 13 | 18 | 23) => b - b'a' + 10,
+            _ => return None,
+        };
+        n = (n << 4) | u128::from(digit);
+    }
+    Some(n)
 }
 
 impl fmt::Display for ContextId {
@@ -46,9 +83,8 @@ impl fmt::Display for ContextId {
         match &self.0 {
             IdRepr::Foreign(s) => f.write_str(s),
             IdRepr::Local(n) => {
-                // Version nibble 4 and variant bits 10, as a v4 UUID has them; hex digits
-                // written by hand (ids are printed for every remote call).
-                let v = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+                // Hex digits written by hand (ids are printed for every remote call).
+                let v = *n;
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 let mut out = [b'-'; 36];
                 let mut nibble = 32;
@@ -105,6 +141,23 @@ mod tests {
 
     #[test]
     fn foreign_ids_print_as_given() {
-        assert_eq!(ContextId::from("abc").to_string(), "abc");
+        for id in [
+            "abc",
+            "0f6d1a3e-9c1b-4a57-8e2f-5b7c9d0e1f2a",
+            "0F6D1A3E-9C1B-4A57-8E2F-5B7C9D0E1F2A",
+            "0f6d1a3e-9c1b-4a57-8e2f-5b7c9d0e1f2",
+            "0f6d1a3e9c1b-4a57-8e2f-5b7c9d0e1f2a-",
+        ] {
+            assert_eq!(ContextId::from(id).to_string(), id);
+            assert_eq!(ContextId::parse(id).to_string(), id);
+        }
+    }
+
+    #[test]
+    fn printed_ids_parse_back_to_the_same_id() {
+        let id = ContextId::generate();
+        assert_eq!(ContextId::parse(&id.to_string()), id);
+        assert_eq!(ContextId::from(id.to_string()), id);
+        assert_ne!(ContextId::parse("abc"), id);
     }
 }

@@ -125,9 +125,9 @@ impl ContextInner {
 /// The context fields that arrive with a `REQ` or an `EVENT` packet.
 #[derive(Clone)]
 pub(crate) struct Received {
-    pub(crate) id: String,
-    pub(crate) request_id: Option<String>,
-    pub(crate) parent_id: Option<String>,
+    pub(crate) id: ContextId,
+    pub(crate) request_id: Option<ContextId>,
+    pub(crate) parent_id: Option<ContextId>,
     pub(crate) level: u32,
     pub(crate) caller: Option<String>,
     pub(crate) meta: Map<String, Value>,
@@ -148,9 +148,9 @@ impl ContextInner {
     ) -> ContextInner {
         ContextInner {
             broker,
-            id: ContextId::from_string(fields.id),
-            request_id: fields.request_id.map(ContextId::from_string),
-            parent_id: fields.parent_id.map(ContextId::from_string),
+            id: fields.id,
+            request_id: fields.request_id,
+            parent_id: fields.parent_id,
             level: fields.level,
             caller: fields.caller.map(Arc::from),
             node_id: sender,

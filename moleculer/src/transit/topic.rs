@@ -79,21 +79,22 @@ impl Topics {
     /// `<prefix>.<TYPE>`, or `<prefix>.<TYPE>.<nodeID>` when targeted (Node's
     /// `getTopicName`; an empty nodeID counts as none).
     pub fn topic(&self, ty: PacketType, node_id: Option<&str>) -> String {
-        let sep = self.separator;
+        let mut sep = [0; 4];
+        let sep: &str = self.separator.encode_utf8(&mut sep);
         match node_id.filter(|id| !id.is_empty()) {
-            Some(id) => format!("{}{sep}{}{sep}{id}", self.prefix, ty.as_str()),
-            None => format!("{}{sep}{}", self.prefix, ty.as_str()),
+            Some(id) => join(&[&self.prefix, sep, ty.as_str(), sep, id]),
+            None => join(&[&self.prefix, sep, ty.as_str()]),
         }
     }
 
     /// `<prefix>.REQB.<action>`.
     pub fn balanced_request(&self, action: &str) -> String {
-        format!("{}.REQB.{action}", self.prefix)
+        join(&[&self.prefix, ".REQB.", action])
     }
 
     /// `<prefix>.EVENTB.<group>.<event>`.
     pub fn balanced_event(&self, group: &str, event: &str) -> String {
-        format!("{}.EVENTB.{group}.{event}", self.prefix)
+        join(&[&self.prefix, ".EVENTB.", group, ".", event])
     }
 
     /// The topic Node publishes `packet` to (`prepublish`): targeted when `target` is
@@ -171,6 +172,15 @@ impl Topics {
             target,
         })
     }
+}
+
+/// The parts in one string, allocated once at its exact size (topics are built per packet).
+fn join(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]

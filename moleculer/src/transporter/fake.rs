@@ -1,6 +1,7 @@
 //! Node's `Fake` transporter (reference §2.10): an in-process bus shared by the brokers of
 //! one process, with its own balancer (queue groups).
 
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -119,14 +120,14 @@ impl FakeBus {
     }
 
     /// Delivers to every plain subscriber and to one member (round-robin) of each group.
-    fn publish(&self, topic: &str, payload: &[u8]) {
+    fn publish(&self, topic: &str, payload: Bytes) {
         let mut state = self.inner.lock();
         let Some(subs) = state.topics.get_mut(topic) else {
             return;
         };
         let message = || Incoming {
             topic: topic.to_owned(),
-            payload: payload.to_vec(),
+            payload: payload.clone(),
         };
         subs.plain.retain(|s| s.tx.send(message()).is_ok());
         for group in subs.groups.values_mut() {
@@ -211,7 +212,7 @@ impl Transporter for FakeTransporter {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Incoming>();
         tokio::spawn(async move {
             while let Some(msg) = rx.recv().await {
-                if !incoming.deliver(msg) {
+                if !incoming.deliver(&msg.topic, msg.payload) {
                     break;
                 }
             }
@@ -241,8 +242,8 @@ impl Transporter for FakeTransporter {
         Box::pin(async { Ok(()) })
     }
 
-    fn publish(&self, topic: &str, payload: Vec<u8>) -> BoxFuture<'_, Result<()>> {
-        let result = self.sender().map(|_| self.bus.publish(topic, &payload));
+    fn publish<'a>(&'a self, topic: &'a str, payload: Bytes) -> BoxFuture<'a, Result<()>> {
+        let result = self.sender().map(|_| self.bus.publish(topic, payload));
         Box::pin(async move { result })
     }
 

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 pub use options::NatsOptions;
 
-use super::{Incoming, IncomingSink, Transporter};
+use super::{IncomingSink, Transporter};
 use crate::error::{Error, Result};
 use crate::service::BoxFuture;
 
@@ -215,11 +215,7 @@ async fn forward(
             _ = &mut stop => break,
             message = subscriber.next() => {
                 let Some(message) = message else { return };
-                let delivered = incoming.deliver(Incoming {
-                    topic: message.subject.to_string(),
-                    payload: message.payload.to_vec(),
-                });
-                if !delivered {
+                if !incoming.deliver(&message.subject, message.payload) {
                     break;
                 }
             }
@@ -312,8 +308,7 @@ impl Transporter for NatsTransporter {
         Box::pin(async move { self.remove(&topic).await })
     }
 
-    fn publish(&self, topic: &str, payload: Vec<u8>) -> BoxFuture<'_, Result<()>> {
-        let topic = topic.to_owned();
+    fn publish<'a>(&'a self, topic: &'a str, payload: bytes::Bytes) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let (client, _) = self.client()?;
             if client.connection_state() == State::Disconnected {
@@ -321,9 +316,9 @@ impl Transporter for NatsTransporter {
             }
             // No flush per message: async-nats batches writes and flushes them itself.
             client
-                .publish(topic.clone(), bytes::Bytes::from(payload))
+                .publish(async_nats::Subject::from(topic), payload)
                 .await
-                .map_err(|err| client_error("publish", &topic, err))
+                .map_err(|err| client_error("publish", topic, err))
         })
     }
 

@@ -27,18 +27,24 @@ async fn two_transporters_exchange_messages() {
     let (b, mut rx_b) = connected(&bus).await;
     a.subscribe("MOL.REQ.a").await.unwrap();
     b.subscribe("MOL.RES.b").await.unwrap();
-    b.publish("MOL.REQ.a", b"req".to_vec()).await.unwrap();
-    a.publish("MOL.RES.b", b"res".to_vec()).await.unwrap();
-    a.publish("MOL.NOBODY", b"x".to_vec()).await.unwrap();
+    b.publish("MOL.REQ.a", Bytes::from_static(b"req"))
+        .await
+        .unwrap();
+    a.publish("MOL.RES.b", Bytes::from_static(b"res"))
+        .await
+        .unwrap();
+    a.publish("MOL.NOBODY", Bytes::from_static(b"x"))
+        .await
+        .unwrap();
     let got_a = drain(&mut rx_a).await;
     let got_b = drain(&mut rx_b).await;
     assert_eq!(got_a.len(), 1);
     assert_eq!(
-        (got_a[0].topic.as_str(), got_a[0].payload.as_slice()),
+        (got_a[0].topic.as_str(), &got_a[0].payload[..]),
         ("MOL.REQ.a", &b"req"[..])
     );
     assert_eq!(got_b.len(), 1);
-    assert_eq!(got_b[0].payload, b"res");
+    assert_eq!(got_b[0].payload, &b"res"[..]);
 }
 
 #[tokio::test]
@@ -58,7 +64,9 @@ async fn queue_group_delivers_each_message_once() {
         .await
         .unwrap();
     for i in 0..10u8 {
-        c.publish("MOL.REQB.math.add", vec![i]).await.unwrap();
+        c.publish("MOL.REQB.math.add", Bytes::from(vec![i]))
+            .await
+            .unwrap();
     }
     let (got_a, got_b, got_c) = (
         drain(&mut rx_a).await,
@@ -79,11 +87,15 @@ async fn unsubscribe_stops_delivery() {
     let (a, mut rx_a) = connected(&bus).await;
     a.subscribe("MOL.INFO").await.unwrap();
     a.subscribe_balanced("MOL.INFO", "g").await.unwrap();
-    a.publish("MOL.INFO", b"1".to_vec()).await.unwrap();
+    a.publish("MOL.INFO", Bytes::from_static(b"1"))
+        .await
+        .unwrap();
     assert_eq!(drain(&mut rx_a).await.len(), 2);
     a.unsubscribe("MOL.INFO").await.unwrap();
     assert_eq!(bus.subscriber_count("MOL.INFO"), 0);
-    a.publish("MOL.INFO", b"2".to_vec()).await.unwrap();
+    a.publish("MOL.INFO", Bytes::from_static(b"2"))
+        .await
+        .unwrap();
     assert!(drain(&mut rx_a).await.is_empty());
 }
 
@@ -98,13 +110,15 @@ async fn disconnect_removes_all_subscriptions() {
     a.disconnect().await.unwrap();
     assert_eq!(bus.subscriber_count("MOL.INFO"), 1);
     assert_eq!(bus.subscriber_count("MOL.REQB.x"), 0);
-    let err = a.publish("MOL.INFO", Vec::new()).await.unwrap_err();
+    let err = a.publish("MOL.INFO", Bytes::new()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BrokerDisconnected);
     assert_eq!(
         a.subscribe("MOL.X").await.unwrap_err().kind(),
         ErrorKind::BrokerDisconnected
     );
-    b.publish("MOL.INFO", b"hi".to_vec()).await.unwrap();
+    b.publish("MOL.INFO", Bytes::from_static(b"hi"))
+        .await
+        .unwrap();
     assert_eq!(drain(&mut rx_b).await.len(), 1);
     a.disconnect().await.unwrap();
 }
@@ -115,7 +129,9 @@ async fn buses_are_isolated() {
     let (a, _rx_a) = connected(&bus1).await;
     let (b, mut rx_b) = connected(&bus2).await;
     b.subscribe("MOL.INFO").await.unwrap();
-    a.publish("MOL.INFO", b"x".to_vec()).await.unwrap();
+    a.publish("MOL.INFO", Bytes::from_static(b"x"))
+        .await
+        .unwrap();
     assert!(drain(&mut rx_b).await.is_empty());
 }
 
@@ -129,11 +145,11 @@ async fn dead_receivers_are_removed() {
     b.subscribe_balanced("Q", "g").await.unwrap();
     drop(rx_a);
     // a's delivery task sees its receiver gone on the next message and ends.
-    b.publish("T", Vec::new()).await.unwrap();
+    b.publish("T", Bytes::new()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     for _ in 0..4 {
-        b.publish("T", Vec::new()).await.unwrap();
-        b.publish("Q", Vec::new()).await.unwrap();
+        b.publish("T", Bytes::new()).await.unwrap();
+        b.publish("Q", Bytes::new()).await.unwrap();
     }
     assert_eq!(bus.subscriber_count("T"), 0);
     assert_eq!(bus.subscriber_count("Q"), 1);
