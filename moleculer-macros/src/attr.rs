@@ -48,6 +48,9 @@ pub(crate) struct ActionArgs {
     pub(crate) visibility: Option<LitStr>,
     pub(crate) timeout: Option<LitInt>,
     pub(crate) rest: Option<Json>,
+    /// Published keys given as JSON-like literals: `(published name, value)`, such as
+    /// `("bulkhead", {...})` or `("retryPolicy", {...})`.
+    pub(crate) published: Vec<(&'static str, Json)>,
 }
 
 #[derive(Default)]
@@ -58,7 +61,7 @@ pub(crate) struct EventArgs {
 }
 
 const SERVICE_KEYS: &str = "name, version, settings, metadata, dependencies, register, crate";
-const ACTION_KEYS: &str = "name, params, visibility, timeout, rest";
+const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, bulkhead, retry_policy";
 const EVENT_KEYS: &str = "name, group, params";
 
 /// Records keys seen so far and reports the second of a duplicate.
@@ -206,6 +209,8 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 args.timeout = Some(lit);
             }
             "rest" => args.rest = Some(meta.value()?.parse()?),
+            "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
+            "retry_policy" => args.published.push(("retryPolicy", meta.value()?.parse()?)),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[action]` key `{key}` (expected one of: {ACTION_KEYS})"

@@ -100,6 +100,10 @@ impl ServiceGenerator<'_> {
                     let text = rest.to_json_text();
                     extra.push(quote!(.extra("rest", #m::json(#text))));
                 }
+                for (key, value) in &args.published {
+                    let text = value.to_json_text();
+                    extra.push(quote!(.extra(#key, #m::json(#text))));
+                }
                 quote!(.action(#spec #(#extra)*))
             }
             Kind::Event(args) => {

@@ -49,6 +49,7 @@ mod cluster;
 pub mod context;
 pub mod error;
 pub mod logging;
+pub mod middleware;
 pub mod options;
 pub mod payload;
 pub mod registry;

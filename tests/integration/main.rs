@@ -9,6 +9,7 @@ mod hygiene;
 mod internal;
 mod interop;
 mod lifecycle;
+mod middleware;
 mod naming;
 mod node_harness;
 mod options;

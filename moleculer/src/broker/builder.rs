@@ -11,6 +11,7 @@ use serde_json::json;
 use super::{BrokerInner, BrokerState, ServiceBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
+use crate::middleware::{Bulkhead, Middleware, Stack};
 use crate::options::{BrokerOptions, default_node_id};
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
@@ -24,6 +25,7 @@ pub struct BrokerBuilder {
     services: Vec<AddFn>,
     registered: bool,
     transporter: Option<Box<dyn Transporter>>,
+    middlewares: Vec<Arc<dyn Middleware>>,
 }
 
 impl BrokerBuilder {
@@ -33,6 +35,7 @@ impl BrokerBuilder {
             services: Vec::new(),
             registered: false,
             transporter: None,
+            middlewares: Vec::new(),
         }
     }
 
@@ -40,6 +43,13 @@ impl BrokerBuilder {
         if let Ok(options) = &mut self.options {
             f(options);
         }
+        self
+    }
+
+    /// Adds a middleware. Middlewares wrap handlers in the order they are added, each one
+    /// around the ones before it, and inside the built-in ones (see [`crate::middleware`]).
+    pub fn middleware(mut self, middleware: impl Middleware) -> BrokerBuilder {
+        self.middlewares.push(Arc::new(middleware));
         self
     }
 
@@ -170,6 +180,12 @@ impl BrokerBuilder {
             instance_id.clone(),
         )?
         .map(Arc::new);
+        // Node's order: the user's middlewares, then the built-in ones around them.
+        let mut middlewares = self.middlewares;
+        middlewares.push(Arc::new(Bulkhead::new(
+            options.bulkhead.clone(),
+            node_id.clone(),
+        )));
         let broker = ServiceBroker {
             inner: Arc::new(BrokerInner {
                 cluster,
@@ -185,9 +201,11 @@ impl BrokerBuilder {
                 started_at: Instant::now(),
                 seq: AtomicU64::new(1),
                 local_node,
+                middlewares: Stack::new(middlewares),
                 options,
             }),
         };
+        broker.inner.middlewares.created(&broker);
         if broker.inner.options.internal_services {
             broker.add_service(crate::broker::internal::NodeService)?;
         }

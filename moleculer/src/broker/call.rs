@@ -17,8 +17,10 @@ use serde_json::{Map, Value};
 use super::ServiceBroker;
 use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse};
 use crate::error::{Error, Result};
+use crate::options::merged;
 use crate::payload::Payload;
 use crate::registry::{ActionEndpoint, ActionList, SelectInput};
+use crate::service::ActionDef;
 
 impl ServiceBroker {
     /// Calls an action and converts its result into `R`.
@@ -36,6 +38,9 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
+        if self.retries_possible() {
+            return self.call_with(action, params, CallOptions::new()).await;
+        }
         // The options are built and consumed by the synchronous start, so the call's future
         // holds no `CallOptions` across the await; without options there is no fallback.
         let (started, _) = self.start_typed(action, params, CallOptions::new());
@@ -52,9 +57,21 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
+        if self.retries_possible() {
+            let result = self
+                .call_payload(action, Payload::typed(params), options)
+                .await?;
+            return into_result(result, action);
+        }
         let (started, fallback) = self.start_typed(action, params, options);
         let result = finish(action, started, fallback).await?;
         into_result(result, action)
+    }
+
+    /// Whether a call may be retried: the broker's `retryPolicy` is on, or an action turned
+    /// its own on. Otherwise calls take the path without retries (no params kept).
+    fn retries_possible(&self) -> bool {
+        self.inner.options.retry_policy.enabled || self.inner.middlewares.action_retry()
     }
 
     /// Starts a call with typed params: JSON goes in as a payload; any other type is lent to
@@ -94,9 +111,50 @@ impl ServiceBroker {
         mut options: CallOptions,
     ) -> Result<Payload> {
         let fallback = options.fallback_response.take();
+        if self.retries_possible() {
+            let result = self.call_retrying(action, params, options).await;
+            return apply_fallback(action, result, fallback);
+        }
         let started = self.begin_call(action, params, None, &mut options);
         drop(options);
         finish(action, started, fallback).await
+    }
+
+    /// A call under the retry policy (Node's `Retry` middleware, which sits inside
+    /// `Fallback` and outside `Timeout`): a failure whose error is retryable is called again,
+    /// with a new endpoint selection, after `min(delay * factor^(n-1), maxDelay)` ms, up to
+    /// the call's `retries` or the policy's. An endpoint selection failure is not retried.
+    async fn call_retrying(
+        &self,
+        action: &str,
+        params: Payload,
+        options: CallOptions,
+    ) -> Result<Payload> {
+        let mut attempt: u32 = 0;
+        loop {
+            let mut attempt_options = options.clone();
+            let started = self.begin_call(action, params.clone(), None, &mut attempt_options)?;
+            let def = started.def.clone();
+            let err = match started.run(action).await {
+                Ok(result) => return Ok(result),
+                Err(err) => err,
+            };
+            let policy = merged(
+                &self.inner.options.retry_policy,
+                def.extra.get("retryPolicy"),
+                "retryPolicy",
+            );
+            let limit = options.retries.unwrap_or(policy.retries);
+            if !policy.enabled || !err.is_retryable() || attempt >= limit {
+                return Err(err);
+            }
+            attempt += 1;
+            let delay = (policy.delay as f64 * policy.factor.powi(attempt as i32 - 1))
+                .min(policy.max_delay as f64)
+                .max(0.0);
+            tracing::warn!(action, attempt, limit, error = %err, "retrying the call in {delay} ms");
+            tokio::time::sleep(Duration::from_millis(delay as u64)).await;
+        }
     }
 
     /// The synchronous part of a call: endpoint, context, params check, handler future.
@@ -144,6 +202,7 @@ impl ServiceBroker {
             running,
             timeout,
             merge,
+            def: endpoint.def.clone(),
         })
     }
 
@@ -241,6 +300,15 @@ async fn finish(
         Ok(started) => started.run(action).await,
         Err(err) => Err(err),
     };
+    apply_fallback(action, result, fallback)
+}
+
+/// The `fallbackResponse` of the call options in place of a failure.
+fn apply_fallback(
+    action: &str,
+    result: Result<Payload>,
+    fallback: Option<FallbackResponse>,
+) -> Result<Payload> {
     match (result, fallback) {
         (Ok(value), _) => Ok(value),
         (Err(err), Some(FallbackResponse::Value(v))) => {
@@ -257,6 +325,8 @@ struct Started {
     running: crate::service::BoxFuture<'static, Result<Payload>>,
     timeout: Option<(Duration, Arc<str>)>,
     merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+    /// The definition of the endpoint that runs (its `retryPolicy`).
+    def: Arc<ActionDef>,
 }
 
 impl Started {

@@ -25,7 +25,17 @@ impl ServiceBroker {
     /// # Errors
     /// `ServiceSchemaError` for an invalid service, or the error of a `created` handler.
     pub fn add_service<S: ServiceDef>(&self, service: S) -> Result<()> {
-        let local = S::spec().bind(service, self)?;
+        let mut local = S::spec().bind(service, self)?;
+        let middlewares = &self.inner.middlewares;
+        for action in &mut local.actions {
+            action.handler = middlewares.local_action(action.handler.clone(), &action.def);
+        }
+        for event in &mut local.events {
+            event.handler = event
+                .handler
+                .take()
+                .map(|handler| middlewares.local_event(handler, &event.def));
+        }
         let slot = Arc::new(ServiceSlot {
             service: local,
             started: Mutex::new(false),
@@ -56,6 +66,15 @@ impl ServiceBroker {
             }
             *state = BrokerState::Starting;
         }
+        if let Err(err) = self
+            .inner
+            .middlewares
+            .run(false, |m| m.starting(self))
+            .await
+        {
+            *self.inner.state.lock() = BrokerState::Created;
+            return Err(err);
+        }
         if let Some(cluster) = &self.inner.cluster
             && let Err(err) = cluster.connect(self).await
         {
@@ -81,6 +100,10 @@ impl ServiceBroker {
             return Err(err);
         }
         *self.inner.state.lock() = BrokerState::Started;
+        self.inner
+            .middlewares
+            .run(false, |m| m.started(self))
+            .await?;
         tracing::info!(
             node_id = %self.inner.node_id,
             services = slots.len(),
@@ -94,6 +117,10 @@ impl ServiceBroker {
     async fn start_service(&self, slot: &Arc<ServiceSlot>) -> Result<()> {
         let service = &slot.service;
         let info = &service.info;
+        let middlewares = &self.inner.middlewares;
+        middlewares
+            .run(false, |m| m.service_starting(self, info))
+            .await?;
         if !info.dependencies.is_empty() {
             let names: Vec<&str> = info
                 .dependencies
@@ -124,6 +151,9 @@ impl ServiceBroker {
             .seq
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(service = %info.full_name, "service started");
+        middlewares
+            .run(false, |m| m.service_started(self, info))
+            .await?;
         if let Some(cluster) = &self.inner.cluster {
             cluster.local_services_changed(self);
         }
@@ -145,17 +175,24 @@ impl ServiceBroker {
             }
             *state = BrokerState::Stopping;
         }
+        let middlewares = &self.inner.middlewares;
+        let mut first_error = middlewares.run(true, |m| m.stopping(self)).await.err();
         if let Some(cluster) = &self.inner.cluster {
             cluster.begin_stop(self).await;
         }
         let slots: Vec<_> = self.inner.services.lock().clone();
-        let mut first_error = None;
         let mut stopped = Vec::new();
         for slot in slots.iter().rev() {
             if !std::mem::take(&mut *slot.started.lock()) {
                 continue;
             }
             let info = &slot.service.info;
+            if let Err(err) = middlewares
+                .run(true, |m| m.service_stopping(self, info))
+                .await
+            {
+                first_error.get_or_insert(err);
+            }
             if let Some(stop) = &slot.service.stopped
                 && let Err(err) = stop(self.clone()).await
             {
@@ -163,6 +200,12 @@ impl ServiceBroker {
                 first_error.get_or_insert(err);
             }
             tracing::info!(service = %info.full_name, "service stopped");
+            if let Err(err) = middlewares
+                .run(true, |m| m.service_stopped(self, info))
+                .await
+            {
+                first_error.get_or_insert(err);
+            }
             stopped.push(info.full_name.clone());
         }
         if let Some(cluster) = &self.inner.cluster {
@@ -178,6 +221,9 @@ impl ServiceBroker {
                 .unregister(&self.inner.node_id, &full_name);
         }
         *self.inner.state.lock() = BrokerState::Stopped;
+        if let Err(err) = middlewares.run(true, |m| m.stopped(self)).await {
+            first_error.get_or_insert(err);
+        }
         tracing::info!(node_id = %self.inner.node_id, "ServiceBroker stopped");
         first_error.map_or(Ok(()), Err)
     }

@@ -53,6 +53,8 @@ pub(crate) struct BrokerInner {
     pub(crate) local_node: NodeInfo,
     /// The link to the other nodes; `None` without a transporter.
     pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// User middlewares, then the built-in ones: the order they wrap handlers in.
+    pub(crate) middlewares: crate::middleware::Stack,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.

@@ -131,7 +131,8 @@ pub(crate) fn info_received(
         .nodes
         .process_info(&sender, &info, broker.uptime_secs());
     if changed {
-        let entries = remote::service_entries(cluster, &sender, &info.services);
+        let entries =
+            remote::service_entries(cluster, &broker.inner.middlewares, &sender, &info.services);
         registry.replace_node_services(&sender, entries);
     }
     let node = registry

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Cluster;
 use crate::context::Context;
+use crate::middleware::Stack;
 use crate::payload::{ParamSlot, Payload};
 use crate::registry::ServiceEntry;
 use crate::service::{
@@ -17,6 +18,7 @@ use crate::service::{
 /// The registry entries of `node_id`'s INFO `services`. Items without a `name` are skipped.
 pub(crate) fn service_entries(
     cluster: &Arc<Cluster>,
+    middlewares: &Stack,
     node_id: &str,
     services: &[Value],
 ) -> Vec<ServiceEntry> {
@@ -24,7 +26,7 @@ pub(crate) fn service_entries(
     services
         .iter()
         .filter_map(|svc| {
-            let entry = service_entry(cluster, &node, svc);
+            let entry = service_entry(cluster, middlewares, &node, svc);
             if entry.is_none() {
                 tracing::warn!(node_id, service = %svc, "service without a name in INFO skipped");
             }
@@ -33,7 +35,12 @@ pub(crate) fn service_entries(
         .collect()
 }
 
-fn service_entry(cluster: &Arc<Cluster>, node: &Arc<str>, svc: &Value) -> Option<ServiceEntry> {
+fn service_entry(
+    cluster: &Arc<Cluster>,
+    middlewares: &Stack,
+    node: &Arc<str>,
+    svc: &Value,
+) -> Option<ServiceEntry> {
     let name = svc.get("name")?.as_str()?.to_owned();
     let version = svc.get("version").and_then(Version::from_json);
     let full_name = svc
@@ -56,7 +63,8 @@ fn service_entry(cluster: &Arc<Cluster>, node: &Arc<str>, svc: &Value) -> Option
         .into_iter()
         .filter_map(|(key, def)| {
             let def = action_def(&key, def)?;
-            let handler = remote_action_handler(cluster.clone(), node.clone());
+            let handler = middlewares
+                .remote_action(remote_action_handler(cluster.clone(), node.clone()), &def);
             Some(BoundAction {
                 def: Arc::new(def),
                 handler,
