@@ -79,25 +79,25 @@ pub trait Middleware: Send + Sync + 'static {
     /// The broker starts, before its services.
     fn starting<'a>(&'a self, broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {
         let _ = broker;
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// The broker and all its services have started.
     fn started<'a>(&'a self, broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {
         let _ = broker;
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// The broker stops, before its services (run in reverse order of the middlewares).
     fn stopping<'a>(&'a self, broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {
         let _ = broker;
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// The broker and its services have stopped (reverse order).
     fn stopped<'a>(&'a self, broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {
         let _ = broker;
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// A local service starts, before waiting for its dependencies.
@@ -107,7 +107,7 @@ pub trait Middleware: Send + Sync + 'static {
         service: &'a ServiceInfo,
     ) -> BoxFuture<'a, Result<()>> {
         let _ = (broker, service);
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// A local service has started and is registered.
@@ -117,7 +117,7 @@ pub trait Middleware: Send + Sync + 'static {
         service: &'a ServiceInfo,
     ) -> BoxFuture<'a, Result<()>> {
         let _ = (broker, service);
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// A local service stops, before its `stopped` handlers (reverse order).
@@ -127,7 +127,7 @@ pub trait Middleware: Send + Sync + 'static {
         service: &'a ServiceInfo,
     ) -> BoxFuture<'a, Result<()>> {
         let _ = (broker, service);
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
 
     /// A local service has stopped (reverse order).
@@ -137,8 +137,13 @@ pub trait Middleware: Send + Sync + 'static {
         service: &'a ServiceInfo,
     ) -> BoxFuture<'a, Result<()>> {
         let _ = (broker, service);
-        Box::pin(std::future::ready(Ok(())))
+        done()
     }
+}
+
+/// A lifecycle hook that has nothing to do.
+fn done<'a>() -> BoxFuture<'a, Result<()>> {
+    Box::pin(std::future::ready(Ok(())))
 }
 
 /// The handler a wrapper passes the call on to.
