@@ -72,10 +72,7 @@ impl Middleware for Tracer {
         _b: &'a ServiceBroker,
         service: &'a ServiceInfo,
     ) -> BoxFuture<'a, moleculer::Result<()>> {
-        if service.name.starts_with('$') {
-            return Box::pin(async { Ok(()) });
-        }
-        self.hook(&format!("service started {}", service.name))
+        self.service_hook("started", service)
     }
 
     fn service_stopping<'a>(
@@ -83,10 +80,7 @@ impl Middleware for Tracer {
         _b: &'a ServiceBroker,
         service: &'a ServiceInfo,
     ) -> BoxFuture<'a, moleculer::Result<()>> {
-        if service.name.starts_with('$') {
-            return Box::pin(async { Ok(()) });
-        }
-        self.hook(&format!("service stopping {}", service.name))
+        self.service_hook("stopping", service)
     }
 }
 
@@ -100,6 +94,18 @@ impl Tracer {
     fn hook(&self, what: &str) -> BoxFuture<'static, moleculer::Result<()>> {
         self.log.push(json!(format!("{} {what}", self.name)));
         Box::pin(async { Ok(()) })
+    }
+
+    /// Records a service hook, except for the internal `$node` service.
+    fn service_hook(
+        &self,
+        what: &str,
+        service: &ServiceInfo,
+    ) -> BoxFuture<'static, moleculer::Result<()>> {
+        if service.name.starts_with('$') {
+            return Box::pin(async { Ok(()) });
+        }
+        self.hook(&format!("service {what} {}", service.name))
     }
 }
 

@@ -141,7 +141,7 @@ impl ServiceBroker {
             };
             let policy = merged(
                 &self.inner.options.retry_policy,
-                def.extra.get("retryPolicy"),
+                def.as_ref().and_then(|d| d.extra.get("retryPolicy")),
                 "retryPolicy",
             );
             let limit = options.retries.unwrap_or(policy.retries);
@@ -202,7 +202,7 @@ impl ServiceBroker {
             running,
             timeout,
             merge,
-            def: endpoint.def.clone(),
+            def: self.retries_possible().then(|| endpoint.def.clone()),
         })
     }
 
@@ -325,8 +325,9 @@ struct Started {
     running: crate::service::BoxFuture<'static, Result<Payload>>,
     timeout: Option<(Duration, Arc<str>)>,
     merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
-    /// The definition of the endpoint that runs (its `retryPolicy`).
-    def: Arc<ActionDef>,
+    /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
+    /// retries are possible (no shared counter touched per call otherwise).
+    def: Option<Arc<ActionDef>>,
 }
 
 impl Started {

@@ -300,8 +300,8 @@ impl ServiceBroker {
         let payload = Payload::json(event.data);
         let fields = Received {
             id: ContextId::parse(&event.id),
-            request_id: event.request_id.as_deref().map(ContextId::parse),
-            parent_id: event.parent_id.as_deref().map(ContextId::parse),
+            request_id: event.request_id,
+            parent_id: event.parent_id,
             level: event.level,
             caller: event.caller,
             meta: event.meta,

@@ -277,8 +277,8 @@ async fn run_local(
     let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
     let fields = Received {
         id: ContextId::parse(&req.id),
-        request_id: req.request_id.as_deref().map(ContextId::parse),
-        parent_id: req.parent_id.as_deref().map(ContextId::parse),
+        request_id: req.request_id,
+        parent_id: req.parent_id,
         level: req.level,
         caller: req.caller,
         meta: req.meta,

@@ -7,15 +7,18 @@ use std::sync::Arc;
 /// The id of a context (Node's `ctx.id`, `requestID`, `parentID`).
 ///
 /// Locally made ids are a per-thread random prefix plus a counter, printed in the UUID v4
-/// layout Node uses; making one costs a thread-local increment. Ids that arrive from other nodes are
-/// kept as the strings they were.
+/// layout Node uses; making one costs a thread-local increment. Ids that arrive from other
+/// nodes in that layout (lowercase) are kept as the same number, so they compare equal to the
+/// id they were printed from; any other id is kept as the string it was.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ContextId(IdRepr);
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum IdRepr {
-    Local(u128),
-    Foreign(Arc<str>),
+    /// A UUID-shaped id, as its 128 bits (printed back exactly).
+    Uuid(u128),
+    /// Any other id, as received.
+    Text(Arc<str>),
 }
 
 thread_local! {
@@ -36,25 +39,19 @@ impl ContextId {
         // form parses back to the same number.
         let n = (u128::from(prefix) << 64) | u128::from(n);
         let v4 = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-        ContextId(IdRepr::Local(v4))
+        ContextId(IdRepr::Uuid(v4))
     }
 
     /// An id received from elsewhere.
     pub fn from_string(id: impl Into<Arc<str>>) -> ContextId {
         let id = id.into();
-        match parse_uuid(&id) {
-            Some(n) => ContextId(IdRepr::Local(n)),
-            None => ContextId(IdRepr::Foreign(id)),
-        }
+        ContextId(parse_uuid(&id).map_or(IdRepr::Text(id), IdRepr::Uuid))
     }
 
     /// An id received from elsewhere, without allocating when it is a UUID in the lowercase
     /// layout Node and this crate print (then it equals the id it was printed from).
     pub fn parse(id: &str) -> ContextId {
-        match parse_uuid(id) {
-            Some(n) => ContextId(IdRepr::Local(n)),
-            None => ContextId(IdRepr::Foreign(Arc::from(id))),
-        }
+        ContextId(parse_uuid(id).map_or_else(|| IdRepr::Text(Arc::from(id)), IdRepr::Uuid))
     }
 }
 
@@ -81,8 +78,8 @@ fn parse_uuid(id: &str) -> Option<u128> {
 impl fmt::Display for ContextId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            IdRepr::Foreign(s) => f.write_str(s),
-            IdRepr::Local(n) => {
+            IdRepr::Text(s) => f.write_str(s),
+            IdRepr::Uuid(n) => {
                 // Hex digits written by hand (ids are printed for every remote call).
                 let v = *n;
                 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -126,8 +126,8 @@ impl ContextInner {
 #[derive(Clone)]
 pub(crate) struct Received {
     pub(crate) id: ContextId,
-    pub(crate) request_id: Option<ContextId>,
-    pub(crate) parent_id: Option<ContextId>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) parent_id: Option<String>,
     pub(crate) level: u32,
     pub(crate) caller: Option<String>,
     pub(crate) meta: Map<String, Value>,
@@ -149,8 +149,8 @@ impl ContextInner {
         ContextInner {
             broker,
             id: fields.id,
-            request_id: fields.request_id,
-            parent_id: fields.parent_id,
+            request_id: fields.request_id.as_deref().map(ContextId::parse),
+            parent_id: fields.parent_id.as_deref().map(ContextId::parse),
             level: fields.level,
             caller: fields.caller.map(Arc::from),
             node_id: sender,
