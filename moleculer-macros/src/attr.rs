@@ -60,6 +60,31 @@ pub(crate) struct EventArgs {
     pub(crate) params: Option<ParamsArg>,
 }
 
+/// Which hook a `#[hook]` method is.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum HookKind {
+    Before,
+    After,
+    Error,
+}
+
+impl HookKind {
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            HookKind::Before => "before",
+            HookKind::After => "after",
+            HookKind::Error => "error",
+        }
+    }
+}
+
+/// `#[hook(before = "*")]`, `#[hook(after = "get|list")]`, `#[hook(error = ["a", "b*"])]`.
+pub(crate) struct HookArgs {
+    pub(crate) kind: HookKind,
+    /// The action names or patterns, each with its span.
+    pub(crate) names: Vec<LitStr>,
+}
+
 const SERVICE_KEYS: &str = "name, version, settings, metadata, dependencies, register, crate";
 const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, bulkhead, retry_policy";
 const EVENT_KEYS: &str = "name, group, params";
@@ -240,6 +265,45 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         Ok(())
     });
     args
+}
+
+/// Parses `#[hook(...)]`: exactly one of `before`, `after`, `error`, naming actions with a
+/// string or a list of strings.
+pub(crate) fn parse_hook_args(tokens: TokenStream, span: Span, cx: &Ctxt) -> Option<HookArgs> {
+    let mut found: Option<HookArgs> = None;
+    let errors = cx.count();
+    parse_with(tokens, cx, |meta, key| {
+        let kind = match key {
+            "before" => HookKind::Before,
+            "after" => HookKind::After,
+            "error" => HookKind::Error,
+            _ => {
+                return Err(meta.error(format!(
+                    "unknown `#[hook]` key `{key}` (expected one of: before, after, error)"
+                )));
+            }
+        };
+        if found.is_some() {
+            return Err(
+                meta.error("a hook method is one of `before`, `after` or `error`: give it one key")
+            );
+        }
+        let input = meta.value()?;
+        let names = if input.peek(syn::token::Bracket) {
+            let content;
+            syn::bracketed!(content in input);
+            let list = content.parse_terminated(|i| i.parse::<LitStr>(), Token![,])?;
+            list.into_iter().collect()
+        } else {
+            vec![input.parse::<LitStr>()?]
+        };
+        found = Some(HookArgs { kind, names });
+        Ok(())
+    });
+    if found.is_none() && cx.count() == errors {
+        cx.error(span, "say which actions the hook runs for: `#[hook(before = \"*\")]`, `#[hook(after = \"get|list\")]` or `#[hook(error = [\"create\", \"update\"])]`");
+    }
+    found
 }
 
 /// The span of a version argument.

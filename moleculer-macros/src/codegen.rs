@@ -10,7 +10,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemImpl, Type};
 
-use crate::attr::{ParamsArg, Register, ServiceArgs, VersionArg};
+use crate::attr::{HookArgs, HookKind, ParamsArg, Register, ServiceArgs, VersionArg};
 use crate::parse::{Handler, Kind};
 
 pub(crate) struct ServiceGenerator<'a> {
@@ -117,6 +117,7 @@ impl ServiceGenerator<'_> {
                 let group = args.group.as_ref().map(|g| quote!(.group(#g)));
                 quote!(.event(#spec #group))
             }
+            Kind::Hook(args) => self.hook(h, args),
             Kind::Created => {
                 let ident = &h.ident;
                 let call = if h.takes_broker {
@@ -159,6 +160,49 @@ impl ServiceGenerator<'_> {
                             let _ = &__broker;
                             #convert
                         })
+                    })
+                }
+            }
+        }
+    }
+
+    /// `.before_hook("a|b", |svc, ctx| ...)` and its `after`/`error` twins.
+    fn hook(&self, h: &Handler, args: &HookArgs) -> TokenStream {
+        let m = self.private();
+        let ident = &h.ident;
+        let names = args
+            .names
+            .iter()
+            .map(syn::LitStr::value)
+            .collect::<Vec<_>>()
+            .join("|");
+        match args.kind {
+            HookKind::Before => {
+                let convert = convert_result(
+                    h,
+                    quote!(#m::IntoHookResult::into_hook_result),
+                    quote!(__svc.#ident(__ctx).await),
+                );
+                quote_spanned! {h.span=>
+                    .before_hook(#names, |__svc: &Self, __ctx: &mut #m::Context<#m::Payload>| {
+                        #m::boxed(async move { #convert })
+                    })
+                }
+            }
+            kind => {
+                let (method, third) = if kind == HookKind::After {
+                    (quote!(after_hook), quote!(#m::Payload))
+                } else {
+                    (quote!(error_hook), quote!(#m::Error))
+                };
+                let convert = convert_result(
+                    h,
+                    quote!(#m::IntoActionResult::into_action_result),
+                    quote!(__svc.#ident(__ctx, __value).await),
+                );
+                quote_spanned! {h.span=>
+                    .#method(#names, |__svc: &Self, __ctx: &#m::Context<#m::Payload>, __value: #third| {
+                        #m::boxed(async move { #convert })
                     })
                 }
             }

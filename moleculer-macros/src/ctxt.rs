@@ -18,6 +18,11 @@ impl Ctxt {
         self.push(syn::Error::new(span, message));
     }
 
+    /// How many errors were recorded so far.
+    pub(crate) fn count(&self) -> usize {
+        self.errors.borrow().len()
+    }
+
     pub(crate) fn has_errors(&self) -> bool {
         !self.errors.borrow().is_empty()
     }

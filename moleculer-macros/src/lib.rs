@@ -31,3 +31,9 @@ pub fn action(_args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn event(_args: TokenStream, item: TokenStream) -> TokenStream {
     service::orphan("event", item.into()).into()
 }
+
+/// Marks a method of a `#[service]` impl block as an action hook.
+#[proc_macro_attribute]
+pub fn hook(_args: TokenStream, item: TokenStream) -> TokenStream {
+    service::orphan("hook", item.into()).into()
+}

@@ -6,13 +6,17 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, PathArguments, Type};
 
-use crate::attr::{ActionArgs, EventArgs, ParamsArg, parse_action_args, parse_event_args};
+use crate::attr::{
+    ActionArgs, EventArgs, HookArgs, HookKind, ParamsArg, parse_action_args, parse_event_args,
+    parse_hook_args,
+};
 use crate::ctxt::Ctxt;
 use crate::rules;
 
 pub(crate) enum Kind {
     Action(ActionArgs),
     Event(EventArgs),
+    Hook(HookArgs),
     Created,
     Started,
     Stopped,
@@ -23,6 +27,7 @@ impl Kind {
         match self {
             Kind::Action(_) => "#[action]",
             Kind::Event(_) => "#[event]",
+            Kind::Hook(_) => "#[hook]",
             Kind::Created => "#[created]",
             Kind::Started => "#[started]",
             Kind::Stopped => "#[stopped]",
@@ -61,7 +66,7 @@ impl Handler {
     }
 }
 
-const HELPERS: [&str; 5] = ["action", "event", "created", "started", "stopped"];
+const HELPERS: [&str; 6] = ["action", "event", "hook", "created", "started", "stopped"];
 
 fn helper_name(attr: &Attribute) -> Option<&'static str> {
     let last = attr.path().segments.last()?.ident.to_string();
@@ -84,7 +89,7 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
             None => true,
         });
         if kinds.len() > 1 {
-            cx.push(syn::Error::new_spanned(&kinds[1].1, "a method can have only one of `#[action]`, `#[event]`, `#[created]`, `#[started]`, `#[stopped]`"));
+            cx.push(syn::Error::new_spanned(&kinds[1].1, "a method can have only one of `#[action]`, `#[event]`, `#[hook]`, `#[created]`, `#[started]`, `#[stopped]`"));
         }
         let Some((name, attr)) = kinds.into_iter().next() else {
             continue;
@@ -93,6 +98,10 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
         let kind = match name {
             "action" => Kind::Action(parse_action_args(args, cx)),
             "event" => Kind::Event(parse_event_args(args, cx)),
+            "hook" => match parse_hook_args(args, attr.span(), cx) {
+                Some(args) => Kind::Hook(args),
+                None => continue,
+            },
             other => {
                 if !args.is_empty() {
                     cx.push(syn::Error::new_spanned(
@@ -112,7 +121,79 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
         }
     }
     check_duplicates(&handlers, cx);
+    check_hook_names(&handlers, cx);
     handlers
+}
+
+/// The arguments a hook takes after `&self`: `ctx: &mut Context` for `before`, `ctx: &Context`
+/// and the result (`Payload`) or the error (`Error`) for `after` and `error`.
+fn hook_args(rest: &[&FnArg], kind: HookKind, name: Span, cx: &Ctxt) {
+    let expected = match kind {
+        HookKind::Before => "`ctx: &mut Context`",
+        HookKind::After => "`ctx: &Context` and `res: Payload`",
+        HookKind::Error => "`ctx: &Context` and `err: Error`",
+    };
+    let count = if kind == HookKind::Before { 1 } else { 2 };
+    if rest.len() != count {
+        let span = rest.get(count).map_or(name, |a| a.span());
+        cx.error(
+            span,
+            format!(
+                "`#[hook({} = ...)]` methods take `&self`, then {expected}",
+                kind.key()
+            ),
+        );
+        return;
+    }
+    let FnArg::Typed(ctx) = rest[0] else { return };
+    let wants_mut = kind == HookKind::Before;
+    let ok = matches!(&*ctx.ty, Type::Reference(r) if r.mutability.is_some() == wants_mut
+        && last_segment(&r.elem).as_deref() == Some("Context"));
+    if !ok {
+        cx.push(syn::Error::new_spanned(
+            &ctx.ty,
+            format!(
+                "the context of a `{}` hook is {}, found `{}`",
+                kind.key(),
+                if wants_mut {
+                    "`&mut Context`"
+                } else {
+                    "`&Context`"
+                },
+                type_text(&ctx.ty)
+            ),
+        ));
+    }
+}
+
+/// A hook's plain action names (no wildcard) must name actions of the service.
+fn check_hook_names(handlers: &[Handler], cx: &Ctxt) {
+    let actions: Vec<&str> = handlers
+        .iter()
+        .filter(|h| matches!(h.kind, Kind::Action(_)))
+        .map(|h| h.name.as_str())
+        .collect();
+    for h in handlers {
+        let Kind::Hook(args) = &h.kind else { continue };
+        for lit in &args.names {
+            let value = lit.value();
+            for name in value.split('|').map(str::trim) {
+                if name.is_empty() {
+                    cx.error(lit.span(), "empty action name in a hook");
+                } else if !name.contains(['*', '?']) && !actions.contains(&name) {
+                    let known = if actions.is_empty() {
+                        "the service has no actions".to_owned()
+                    } else {
+                        format!("its actions: {}", actions.join(", "))
+                    };
+                    cx.error(
+                        lit.span(),
+                        format!("the hook names `{name}`, which is not an action of this service ({known})"),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn attr_args(attr: &Attribute) -> TokenStream {
@@ -151,6 +232,10 @@ fn check_method(method: &ImplItemFn, kind: Kind, cx: &Ctxt) -> Option<Handler> {
     let (ctx_ty, takes_broker) = match &kind {
         Kind::Action(_) => (context_arg(&rest, "Context", what, cx), false),
         Kind::Event(_) => (context_arg(&rest, "EventContext", what, cx), false),
+        Kind::Hook(args) => {
+            hook_args(&rest, args.kind, sig.ident.span(), cx);
+            (None, false)
+        }
         _ => (None, broker_arg(&rest, what, cx)),
     };
     let name = match &kind {

@@ -11,8 +11,8 @@ pub use crate::payload::Payload;
 #[cfg(feature = "inventory")]
 pub use crate::service::ServiceRegistration;
 pub use crate::service::{
-    ActionSpec, BoxFuture, EventSpec, IntoActionResult, IntoEventResult, IntoLifecycleResult,
-    ServiceDef, ServiceSpec, Version, Visibility,
+    ActionSpec, BoxFuture, EventSpec, IntoActionResult, IntoEventResult, IntoHookResult,
+    IntoLifecycleResult, ServiceDef, ServiceSpec, Version, Visibility,
 };
 
 /// Emits a service's link-time registration, or nothing without the `inventory` feature.

@@ -78,14 +78,19 @@ pub use moleculer_macros::action;
 #[doc = include_str!("../docs/event.md")]
 pub use moleculer_macros::event;
 
+/// Marks a method of a `#[service]` impl block as an action hook: `#[hook(before = "*")]`,
+/// `#[hook(after = "get|list")]`, `#[hook(error = ["create", "update*"])]`. See
+/// [`macro@service`].
+pub use moleculer_macros::hook;
+
 /// The Rust version this crate was built with, published as the node's `client.langVersion`.
 pub const RUST_VERSION: &str = "1.95";
 
 /// What most services need: `use moleculer::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CallOptions, Context, EmitOptions, Error, EventContext, Result, ServiceBroker, action,
-        event, service,
+        CallOptions, Context, EmitOptions, Error, EventContext, Payload, Result, ServiceBroker,
+        action, event, hook, service,
     };
     pub use schemars::JsonSchema;
     pub use validator::Validate;

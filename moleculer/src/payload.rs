@@ -151,6 +151,14 @@ impl Payload {
         }
     }
 
+    /// Borrows the typed value, if the payload holds a `T` (not JSON).
+    pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
+        match &self.0 {
+            Repr::Json(_) => None,
+            Repr::Typed(v) => (&**v as &dyn Any).downcast_ref::<T>(),
+        }
+    }
+
     /// Whether the payload is JSON.
     pub fn is_json(&self) -> bool {
         matches!(self.0, Repr::Json(_))
@@ -238,6 +246,19 @@ impl fmt::Debug for Payload {
                 Ok(json) => write!(f, "Payload<{}>({json})", v.type_name()),
                 Err(_) => write!(f, "Payload<{}>", v.type_name()),
             },
+        }
+    }
+}
+
+/// A payload serializes as its JSON form, so handlers and hooks may return one.
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Repr::Json(v) => v.serialize(serializer),
+            Repr::Typed(v) => v
+                .to_json()
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer),
         }
     }
 }

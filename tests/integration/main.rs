@@ -5,6 +5,7 @@ mod cluster;
 mod context;
 mod errors;
 mod events;
+mod hooks;
 mod hygiene;
 mod internal;
 mod interop;

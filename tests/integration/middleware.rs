@@ -170,12 +170,13 @@ async fn middlewares_wrap_in_nodes_order_and_may_decline() {
     let _: bool = broker.call("traced.other", json!({})).await.unwrap();
     assert_eq!(strings(log.take()), ["U2>", "other handler", "<U2"]);
 
-    // Validation still runs, and its error passes back through the wrappers.
+    // The validator runs outside the user's middlewares: invalid params never reach them.
     let err = broker
         .call::<f64, _>("traced.run", json!({"x": "nope"}))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(log.take().is_empty());
 
     broker.emit("thing.happened", json!({})).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -181,11 +181,10 @@ impl BrokerBuilder {
         )?
         .map(Arc::new);
         // Node's order: the user's middlewares, then the built-in ones around them.
-        let mut middlewares = self.middlewares;
-        middlewares.push(Arc::new(Bulkhead::new(
+        let builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
             options.bulkhead.clone(),
             node_id.clone(),
-        )));
+        ))];
         let broker = ServiceBroker {
             inner: Arc::new(BrokerInner {
                 cluster,
@@ -201,7 +200,7 @@ impl BrokerBuilder {
                 started_at: Instant::now(),
                 seq: AtomicU64::new(1),
                 local_node,
-                middlewares: Stack::new(middlewares),
+                middlewares: Stack::new(self.middlewares, builtin),
                 options,
             }),
         };

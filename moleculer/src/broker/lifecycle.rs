@@ -27,9 +27,6 @@ impl ServiceBroker {
     pub fn add_service<S: ServiceDef>(&self, service: S) -> Result<()> {
         let mut local = S::spec().bind(service, self)?;
         let middlewares = &self.inner.middlewares;
-        for action in &mut local.actions {
-            action.handler = middlewares.local_action(action.handler.clone(), &action.def);
-        }
         for event in &mut local.events {
             event.handler = event
                 .handler

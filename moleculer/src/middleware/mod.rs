@@ -205,22 +205,45 @@ where
 #[derive(Default)]
 pub(crate) struct Stack {
     list: Vec<Arc<dyn Middleware>>,
+    /// How many of `list` are the user's: a local action's hooks and validator go between
+    /// them and the built-in ones.
+    user: usize,
     /// Whether some action (local or remote) enables its own `retryPolicy`: calls then check
     /// for retries even when the broker's policy is off.
     action_retry: AtomicBool,
 }
 
 impl Stack {
-    pub(crate) fn new(list: Vec<Arc<dyn Middleware>>) -> Stack {
+    pub(crate) fn new(user: Vec<Arc<dyn Middleware>>, builtin: Vec<Arc<dyn Middleware>>) -> Stack {
+        let count = user.len();
+        let mut list = user;
+        list.extend(builtin);
         Stack {
             list,
+            user: count,
             action_retry: AtomicBool::new(false),
         }
     }
 
-    pub(crate) fn local_action(&self, handler: ActionHandler, def: &ActionDef) -> ActionHandler {
+    /// Wraps a local action in the user's middlewares.
+    pub(crate) fn user_local_action(
+        &self,
+        handler: ActionHandler,
+        def: &ActionDef,
+    ) -> ActionHandler {
+        self.list[..self.user]
+            .iter()
+            .fold(handler, |next, mw| mw.local_action(next, def))
+    }
+
+    /// Wraps a local action in the built-in middlewares.
+    pub(crate) fn builtin_local_action(
+        &self,
+        handler: ActionHandler,
+        def: &ActionDef,
+    ) -> ActionHandler {
         self.note_retry(def);
-        self.list
+        self.list[self.user..]
             .iter()
             .fold(handler, |next, mw| mw.local_action(next, def))
     }

@@ -79,6 +79,28 @@ impl<E: Into<Error>> IntoEventResult for std::result::Result<(), E> {
     }
 }
 
+/// What a `before` hook may return: `()` or `Result<(), E>`; an error fails the call.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid before hook result",
+    note = "a `#[hook(before = ...)]` method returns `()` or `Result<(), E>` where `E: Into<moleculer::Error>`"
+)]
+pub trait IntoHookResult {
+    /// Converts into the erased result.
+    fn into_hook_result(self) -> Result<()>;
+}
+
+impl IntoHookResult for () {
+    fn into_hook_result(self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<E: Into<Error>> IntoHookResult for std::result::Result<(), E> {
+    fn into_hook_result(self) -> Result<()> {
+        self.map_err(Into::into)
+    }
+}
+
 /// What a lifecycle method (`created`, `started`, `stopped`) may return: `()` or
 /// `Result<(), E>`.
 #[diagnostic::on_unimplemented(

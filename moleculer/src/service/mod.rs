@@ -7,6 +7,7 @@
 //! the registry. The same spec API can be used by hand, without the macro.
 
 mod handler;
+mod hooks;
 mod names;
 #[cfg(feature = "inventory")]
 mod registration;
@@ -17,8 +18,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 pub use handler::{
-    ActionHandler, BoxFuture, EventHandler, IntoActionResult, IntoEventResult, IntoLifecycleResult,
+    ActionHandler, BoxFuture, EventHandler, IntoActionResult, IntoEventResult, IntoHookResult,
+    IntoLifecycleResult,
 };
+pub use hooks::{AfterHookFn, BeforeHookFn, ErrorHookFn};
 pub use names::{Version, Visibility, full_service_name};
 #[cfg(feature = "inventory")]
 pub use registration::ServiceRegistration;

@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::validation::{Params, ParamsCheck};
 
+use super::hooks::{AfterHookFn, BeforeHookFn, ErrorHookFn, OwnHooks, ServiceHooks};
+
 /// A service this one waits for: a full name such as `"v2.users"`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dependency {
@@ -40,8 +42,19 @@ pub type LifecycleFn<S> = fn(Arc<S>, ServiceBroker) -> BoxFuture<'static, Result
 /// A `created` method of `S`.
 pub type CreatedFn<S> = fn(&S, &ServiceBroker) -> Result<()>;
 
-type BindAction<S> = Box<dyn FnOnce(Arc<S>) -> Result<(ActionHandler, Option<Value>)> + Send>;
+type BindAction<S> = Box<dyn FnOnce(Arc<S>) -> Result<ActionParts> + Send>;
 type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<(EventHandler, Option<Value>)> + Send>;
+type Layer<H> = Box<dyn FnOnce(H) -> H + Send>;
+
+/// A bound action before the broker wraps it: the method with params converted but not
+/// checked, the validator to put around whatever wraps the method (the user's middlewares,
+/// the hooks), and both in one, used when nothing wraps the method.
+struct ActionParts {
+    method: ActionHandler,
+    validate: Layer<ActionHandler>,
+    checked: ActionHandler,
+    published: Option<Value>,
+}
 
 /// One action of a service.
 pub struct ActionSpec<S> {
@@ -49,6 +62,7 @@ pub struct ActionSpec<S> {
     visibility: Visibility,
     timeout: Option<u64>,
     extra: Map<String, Value>,
+    hooks: OwnHooks<S>,
     bind: BindAction<S>,
 }
 
@@ -66,11 +80,15 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
             visibility: Visibility::Published,
             timeout: None,
             extra: Map::new(),
+            hooks: OwnHooks::default(),
             bind: Box::new(move |svc| {
-                let check = check()?;
+                let check = Arc::new(check()?);
                 let published = check.published().cloned();
-                let handler: ActionHandler = Arc::new(
-                    move |ctx: Context<Payload>,
+                // Converts (and with `check`, validates) the params, then runs the method.
+                let run =
+                    move |svc: &Arc<S>,
+                          check: &ParamsCheck<P>,
+                          ctx: Context<Payload>,
                           slot: Option<&mut dyn crate::payload::ParamSlot>| {
                         let Context { params, inner } = ctx;
                         let applied = match slot {
@@ -86,14 +104,31 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
                         };
                         match applied {
                             Ok(params) => handler(svc.clone(), Context::from_parts(params, inner)),
-                            Err(issues) => {
-                                let err = validation_error(issues, &inner, "action");
-                                Box::pin(std::future::ready(Err(err)))
-                            }
+                            Err(issues) => failed(validation_error(issues, &inner, "action")),
                         }
-                    },
-                );
-                Ok((handler, published))
+                    };
+                let checked: ActionHandler = {
+                    let (svc, check) = (svc.clone(), check.clone());
+                    Arc::new(move |ctx, slot| run(&svc, &check, ctx, slot))
+                };
+                let convert = ParamsCheck::<P>::none();
+                let method: ActionHandler =
+                    Arc::new(move |ctx, slot| run(&svc, &convert, ctx, slot));
+                let validate: Layer<ActionHandler> = Box::new(move |next: ActionHandler| {
+                    Arc::new(move |ctx: Context<Payload>, slot| {
+                        let Context { params, inner } = ctx;
+                        match check.validate(params, slot) {
+                            Ok((params, slot)) => next(Context::from_parts(params, inner), slot),
+                            Err(issues) => failed(validation_error(issues, &inner, "action")),
+                        }
+                    })
+                });
+                Ok(ActionParts {
+                    method,
+                    validate,
+                    checked,
+                    published,
+                })
             }),
         }
     }
@@ -137,6 +172,24 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
         self.extra.insert(key.to_owned(), value);
         self
     }
+
+    /// Adds a `before` hook of this action (runs after the service's before hooks).
+    pub fn before(mut self, hook: BeforeHookFn<S>) -> ActionSpec<S> {
+        self.hooks.before.push(hook);
+        self
+    }
+
+    /// Adds an `after` hook of this action (runs before the service's after hooks).
+    pub fn after(mut self, hook: AfterHookFn<S>) -> ActionSpec<S> {
+        self.hooks.after.push(hook);
+        self
+    }
+
+    /// Adds an `error` hook of this action (runs before the service's error hooks).
+    pub fn error(mut self, hook: ErrorHookFn<S>) -> ActionSpec<S> {
+        self.hooks.error.push(hook);
+        self
+    }
 }
 
 impl<S> fmt::Debug for ActionSpec<S> {
@@ -175,10 +228,7 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
                     let EventContext { params, inner } = ctx;
                     match check.apply(params) {
                         Ok(params) => handler(svc.clone(), EventContext::from_parts(params, inner)),
-                        Err(issues) => {
-                            let err = validation_error(issues, &inner, "event");
-                            Box::pin(std::future::ready(Err(err)))
-                        }
+                        Err(issues) => failed(validation_error(issues, &inner, "event")),
                     }
                 });
                 Ok((handler, published))
@@ -230,6 +280,11 @@ fn parse_schema(owner: &str, schema: &str) -> Result<Value> {
     })
 }
 
+/// A handler future that fails at once.
+fn failed<T: Send + 'static>(err: Error) -> BoxFuture<'static, Result<T>> {
+    Box::pin(std::future::ready(Err(err)))
+}
+
 /// Node adds the caller's `nodeID` and the `action` (or `event`) to each validation error.
 fn validation_error(mut issues: Vec<Value>, inner: &ContextInner, what: &str) -> Error {
     for issue in &mut issues {
@@ -252,6 +307,7 @@ pub struct ServiceSpec<S> {
     dependencies: Vec<Dependency>,
     actions: Vec<ActionSpec<S>>,
     events: Vec<EventSpec<S>>,
+    hooks: ServiceHooks<S>,
     created: Vec<CreatedFn<S>>,
     started: Vec<LifecycleFn<S>>,
     stopped: Vec<LifecycleFn<S>>,
@@ -268,6 +324,7 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
             dependencies: Vec::new(),
             actions: Vec::new(),
             events: Vec::new(),
+            hooks: ServiceHooks::default(),
             created: Vec::new(),
             started: Vec::new(),
             stopped: Vec::new(),
@@ -328,6 +385,25 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         self
     }
 
+    /// Adds a `before` hook for the actions `names` names: `"*"`, a raw action name, a
+    /// pattern (`"get*"`) or alternatives (`"create|update"`).
+    pub fn before_hook(mut self, names: &str, hook: BeforeHookFn<S>) -> ServiceSpec<S> {
+        self.hooks.before.push(names, hook);
+        self
+    }
+
+    /// Adds an `after` hook for the actions `names` names (as [`ServiceSpec::before_hook`]).
+    pub fn after_hook(mut self, names: &str, hook: AfterHookFn<S>) -> ServiceSpec<S> {
+        self.hooks.after.push(names, hook);
+        self
+    }
+
+    /// Adds an `error` hook for the actions `names` names (as [`ServiceSpec::before_hook`]).
+    pub fn error_hook(mut self, names: &str, hook: ErrorHookFn<S>) -> ServiceSpec<S> {
+        self.hooks.error.push(names, hook);
+        self
+    }
+
     /// Adds a `created` handler (synchronous, runs when the service is added).
     pub fn created(mut self, f: CreatedFn<S>) -> ServiceSpec<S> {
         self.created.push(f);
@@ -376,15 +452,27 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
                     None,
                 ));
             }
-            let (handler, params) = (spec.bind)(svc.clone())?;
+            let parts = (spec.bind)(svc.clone())?;
             let def = ActionDef {
                 name,
                 raw_name: spec.raw_name,
                 visibility: spec.visibility,
-                params,
+                params: parts.published,
                 timeout: spec.timeout,
                 extra: spec.extra,
             };
+            // Node's order, innermost first: the user's middlewares, the hooks, the validator,
+            // then the built-in middlewares.
+            let stack = &broker.inner.middlewares;
+            let method = parts.method.clone();
+            let wrapped = stack.user_local_action(parts.method, &def);
+            let wrapped = self.hooks.wrap(&svc, &def.raw_name, &spec.hooks, wrapped);
+            let checked = if Arc::ptr_eq(&wrapped, &method) {
+                parts.checked
+            } else {
+                (parts.validate)(wrapped)
+            };
+            let handler = stack.builtin_local_action(checked, &def);
             actions.push(BoundAction {
                 def: Arc::new(def),
                 handler,

@@ -24,7 +24,7 @@ pub use json_schema::{is_object_root, to_fastest};
 pub use typed::{Params, validator_errors_to_fastest};
 
 use crate::error::{Error, Result};
-use crate::payload::Payload;
+use crate::payload::{ParamSlot, Payload};
 
 /// How an action checks its params; built once when the action is registered.
 pub(crate) struct ParamsCheck<P> {
@@ -134,6 +134,60 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
             }
         }
         Ok(params)
+    }
+}
+
+impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
+    /// Validates params without converting them for good, for a validator that runs before
+    /// the user's middlewares and hooks: they see the params checked, and the method converts
+    /// them afterwards. A `P` lent or passed by a local caller is checked where it lies; other
+    /// params go on as the validated JSON (with the validator's defaults and conversions).
+    pub(crate) fn validate<'s>(
+        &self,
+        params: Payload,
+        slot: Option<&'s mut dyn ParamSlot>,
+    ) -> std::result::Result<(Payload, Option<&'s mut dyn ParamSlot>), Vec<Value>> {
+        let params = match slot {
+            Some(slot) => {
+                let lent = slot.as_any().downcast_mut::<Option<P>>();
+                if let Some(Some(p)) = lent {
+                    self.typed_issues(p)?;
+                    return Ok((params, Some(slot)));
+                }
+                slot.take_payload()
+            }
+            None => params,
+        };
+        if let Some(p) = params.downcast_ref::<P>() {
+            self.typed_issues(p)?;
+            return Ok((params, None));
+        }
+        let mut json = params
+            .or_empty_object()
+            .into_json()
+            .map_err(deserialize_issue)?;
+        match (&self.schema, self.typed.is_some()) {
+            (Some((validator, _)), true) => match P::deserialize(&json) {
+                Ok(p) => self.typed_issues(&p)?,
+                Err(err) => {
+                    validator.validate(&mut json).map_err(issues_to_json)?;
+                    return Err(deserialize_issue(err));
+                }
+            },
+            (Some((validator, _)), false) => {
+                validator.validate(&mut json).map_err(issues_to_json)?;
+            }
+            // Nothing to check: the method reports params that do not convert.
+            (None, _) => {}
+        }
+        Ok((Payload::json(json), None))
+    }
+
+    fn typed_issues(&self, params: &P) -> std::result::Result<(), Vec<Value>> {
+        match self.typed.map(|check| check(params)) {
+            Some(issues) if !issues.is_empty() => Err(issues),
+            _ => Ok(()),
+        }
     }
 }
 

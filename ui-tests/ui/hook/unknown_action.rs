@@ -1,0 +1,20 @@
+use moleculer::prelude::*;
+use moleculer::Payload;
+
+#[derive(Default)]
+struct Shop;
+
+#[service(name = "shop")]
+impl Shop {
+    #[action]
+    async fn create(&self, _ctx: Context) -> Result<()> {
+        Ok(())
+    }
+
+    #[hook(before = "create|crate")]
+    async fn check(&self, _ctx: &mut Context<Payload>) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}
