@@ -48,6 +48,8 @@ pub(crate) struct ActionArgs {
     pub(crate) visibility: Option<LitStr>,
     pub(crate) timeout: Option<LitInt>,
     pub(crate) rest: Option<Json>,
+    /// The method that turns a failure into a result: `fallback = "cached"`.
+    pub(crate) fallback: Option<syn::Ident>,
     /// Published keys given as JSON-like literals: `(published name, value)`, such as
     /// `("bulkhead", {...})` or `("retryPolicy", {...})`.
     pub(crate) published: Vec<(&'static str, Json)>,
@@ -86,7 +88,8 @@ pub(crate) struct HookArgs {
 }
 
 const SERVICE_KEYS: &str = "name, version, settings, metadata, dependencies, register, crate";
-const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, bulkhead, retry_policy";
+const ACTION_KEYS: &str =
+    "name, params, visibility, timeout, rest, fallback, bulkhead, retry_policy, circuit_breaker";
 const EVENT_KEYS: &str = "name, group, params";
 
 /// Records keys seen so far and reports the second of a duplicate.
@@ -234,8 +237,21 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 args.timeout = Some(lit);
             }
             "rest" => args.rest = Some(meta.value()?.parse()?),
+            "fallback" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                let ident = lit.parse::<syn::Ident>().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`fallback` names a method of this impl block: `fallback = \"cached\"`",
+                    )
+                })?;
+                args.fallback = Some(syn::Ident::new(&ident.to_string(), lit.span()));
+            }
             "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
             "retry_policy" => args.published.push(("retryPolicy", meta.value()?.parse()?)),
+            "circuit_breaker" => args
+                .published
+                .push(("circuitBreaker", meta.value()?.parse()?)),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[action]` key `{key}` (expected one of: {ACTION_KEYS})"

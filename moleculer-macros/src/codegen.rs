@@ -100,6 +100,15 @@ impl ServiceGenerator<'_> {
                     let text = rest.to_json_text();
                     extra.push(quote!(.extra("rest", #m::json(#text))));
                 }
+                if let Some(method) = &args.fallback {
+                    extra.push(quote_spanned! {method.span()=>
+                        .fallback(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __err: #m::Error| {
+                            #m::boxed(async move {
+                                #m::IntoActionResult::into_action_result(__svc.#method(__ctx, __err).await)
+                            })
+                        })
+                    });
+                }
                 for (key, value) in &args.published {
                     let text = value.to_json_text();
                     extra.push(quote!(.extra(#key, #m::json(#text))));

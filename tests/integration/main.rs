@@ -1,10 +1,12 @@
 //! Integration tests: one binary, one module per area.
 
 mod basics;
+mod breaker;
 mod cluster;
 mod context;
 mod errors;
 mod events;
+mod fallback;
 mod hooks;
 mod hygiene;
 mod internal;

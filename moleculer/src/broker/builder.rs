@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{BrokerInner, BrokerState, ServiceBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
-use crate::middleware::{Bulkhead, Middleware, Stack};
+use crate::middleware::{Bulkhead, CircuitBreaker, Middleware, Stack};
 use crate::options::{BrokerOptions, default_node_id};
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
@@ -181,10 +181,12 @@ impl BrokerBuilder {
         )?
         .map(Arc::new);
         // Node's order: the user's middlewares, then the built-in ones around them.
-        let builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
-            options.bulkhead.clone(),
-            node_id.clone(),
-        ))];
+        // Node's order, innermost first: Bulkhead, then CircuitBreaker (Timeout, Retry and
+        // Fallback, outside them, run in `call`).
+        let builtin: Vec<Arc<dyn Middleware>> = vec![
+            Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
+            Arc::new(CircuitBreaker::new(options.circuit_breaker.clone())),
+        ];
         let broker = ServiceBroker {
             inner: Arc::new(BrokerInner {
                 cluster,

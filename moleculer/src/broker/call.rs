@@ -83,11 +83,12 @@ impl ServiceBroker {
         mut options: CallOptions,
     ) -> (Result<Started>, Option<FallbackResponse>) {
         let fallback = options.fallback_response.take();
+        let own = fallback.is_none();
         let started = if std::any::TypeId::of::<P>() == std::any::TypeId::of::<Value>() {
-            self.begin_call(action, Payload::typed(params), None, &mut options)
+            self.begin_call(action, Payload::typed(params), None, &mut options, own)
         } else {
             let mut slot = Some(params);
-            self.begin_call(action, Payload::null(), Some(&mut slot), &mut options)
+            self.begin_call(action, Payload::null(), Some(&mut slot), &mut options, own)
         };
         (started, fallback)
     }
@@ -111,11 +112,12 @@ impl ServiceBroker {
         mut options: CallOptions,
     ) -> Result<Payload> {
         let fallback = options.fallback_response.take();
+        let own = fallback.is_none();
         if self.retries_possible() {
-            let result = self.call_retrying(action, params, options).await;
+            let result = self.call_retrying(action, params, options, own).await;
             return apply_fallback(action, result, fallback);
         }
-        let started = self.begin_call(action, params, None, &mut options);
+        let started = self.begin_call(action, params, None, &mut options, own);
         drop(options);
         finish(action, started, fallback).await
     }
@@ -129,15 +131,22 @@ impl ServiceBroker {
         action: &str,
         params: Payload,
         options: CallOptions,
+        own_fallback: bool,
     ) -> Result<Payload> {
         let mut attempt: u32 = 0;
         loop {
             let mut attempt_options = options.clone();
-            let started = self.begin_call(action, params.clone(), None, &mut attempt_options)?;
+            let started = self.begin_call(
+                action,
+                params.clone(),
+                None,
+                &mut attempt_options,
+                own_fallback,
+            )?;
             let def = started.def.clone();
-            let err = match started.run(action).await {
-                Ok(result) => return Ok(result),
-                Err(err) => err,
+            let (err, fallback) = match started.settle(action).await {
+                (Ok(result), _) => return Ok(result),
+                (Err(err), fallback) => (err, fallback),
             };
             let policy = merged(
                 &self.inner.options.retry_policy,
@@ -146,7 +155,7 @@ impl ServiceBroker {
             );
             let limit = options.retries.unwrap_or(policy.retries);
             if !policy.enabled || !err.is_retryable() || attempt >= limit {
-                return Err(err);
+                return run_own_fallback(action, Err(err), fallback).await;
             }
             attempt += 1;
             let delay = (policy.delay as f64 * policy.factor.powi(attempt as i32 - 1))
@@ -164,6 +173,7 @@ impl ServiceBroker {
         mut params: Payload,
         mut slot: Option<&mut dyn crate::payload::ParamSlot>,
         options: &mut CallOptions,
+        own_fallback: bool,
     ) -> Result<Started> {
         let endpoint = {
             let catalog = self.inner.registry.catalog();
@@ -184,6 +194,19 @@ impl ServiceBroker {
         };
         let ctx = self.new_call_context(&endpoint, options)?;
         let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
+        // The action's own fallback gets the call's context and params: keep a copy.
+        let fallback = match &endpoint.fallback {
+            Some(fallback) if own_fallback && endpoint.local => {
+                if let Some(lent) = slot.take() {
+                    params = lent.take_payload();
+                }
+                Some((
+                    fallback.clone(),
+                    Context::from_parts(params.clone(), ctx.clone()),
+                ))
+            }
+            _ => None,
+        };
         // Only a sub-call needs the context back (to merge its meta into the parent's).
         let merge = options.parent.take().map(|parent| (parent, ctx.clone()));
         let running = match &self.inner.cluster {
@@ -202,6 +225,7 @@ impl ServiceBroker {
             running,
             timeout,
             merge,
+            fallback,
             def: self.retries_possible().then(|| endpoint.def.clone()),
         })
     }
@@ -328,10 +352,21 @@ struct Started {
     /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
     /// retries are possible (no shared counter touched per call otherwise).
     def: Option<Arc<ActionDef>>,
+    /// The local action's own fallback, with the context it gets.
+    fallback: Option<OwnFallback>,
 }
+
+/// A local action's own fallback with the context it gets.
+type OwnFallback = (crate::service::ActionFallback, Context<Payload>);
 
 impl Started {
     async fn run(self, action: &str) -> Result<Payload> {
+        let (result, fallback) = self.settle(action).await;
+        run_own_fallback(action, result, fallback).await
+    }
+
+    /// The handler's result under the timeout, and the action's fallback, not run yet.
+    async fn settle(self, action: &str) -> (Result<Payload>, Option<OwnFallback>) {
         let result = match self.timeout {
             Some((t, node_id)) => match tokio::time::timeout(t, self.running).await {
                 Ok(result) => result,
@@ -342,7 +377,22 @@ impl Started {
         if let Some((parent, ctx)) = &self.merge {
             parent.merge_meta_from(ctx);
         }
-        result
+        (result, self.fallback)
+    }
+}
+
+/// Runs the action's own fallback on a failure (Node's `Fallback`, outside `Retry`).
+async fn run_own_fallback(
+    action: &str,
+    result: Result<Payload>,
+    fallback: Option<OwnFallback>,
+) -> Result<Payload> {
+    match (result, fallback) {
+        (Err(err), Some((fallback, ctx))) => {
+            tracing::debug!(action, error = %err, "call failed, running the action's fallback");
+            fallback(ctx, err).await
+        }
+        (result, _) => result,
     }
 }
 

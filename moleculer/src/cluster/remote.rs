@@ -66,6 +66,7 @@ fn service_entry(
             let handler = middlewares
                 .remote_action(remote_action_handler(cluster.clone(), node.clone()), &def);
             Some(BoundAction {
+                fallback: None,
                 def: Arc::new(def),
                 handler,
             })

@@ -296,10 +296,16 @@ async fn run_local(
         timeout,
         None,
     ));
+    // The action's own fallback gets the params too.
+    let params = Payload::json(req.params);
+    let fallback = endpoint
+        .fallback
+        .clone()
+        .map(|f| (f, Context::from_parts(params.clone(), ctx.clone())));
     // A panicking handler answers with an error instead of leaving the caller waiting.
     let action = endpoint.def.name.clone();
     let running = std::panic::AssertUnwindSafe((endpoint.handler)(
-        Context::from_parts(Payload::json(req.params), ctx.clone()),
+        Context::from_parts(params, ctx.clone()),
         None,
     ))
     .catch_unwind()
@@ -311,6 +317,10 @@ async fn run_local(
             .await
             .unwrap_or_else(|_| Err(Error::request_timeout(&endpoint.def.name, own))),
         None => running.await,
+    };
+    let result = match (result, fallback) {
+        (Err(err), Some((fallback, fallback_ctx))) => fallback(fallback_ctx, err).await,
+        (result, _) => result,
     };
     (result, Some(ctx), req.id)
 }

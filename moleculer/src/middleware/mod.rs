@@ -31,8 +31,10 @@
 //! # let _ = moleculer::ServiceBroker::builder().middleware(CallCounter::default());
 //! ```
 
+mod breaker;
 mod bulkhead;
 
+pub(crate) use breaker::CircuitBreaker;
 pub(crate) use bulkhead::Bulkhead;
 
 use std::sync::Arc;

@@ -23,8 +23,8 @@ pub(crate) use nodes::{HeartbeatOutcome, InfoOutcome, NodeCatalog};
 pub(crate) use strategy::{Candidate, LatencyStore, NodeStats, SelectInput, Strategy};
 
 use crate::service::{
-    ActionDef, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler, ServiceInfo,
-    Visibility,
+    ActionDef, ActionFallback, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler,
+    ServiceInfo, Visibility,
 };
 
 /// One service as registered on one node.
@@ -84,6 +84,8 @@ pub(crate) struct ActionEndpoint {
     pub(crate) service: Arc<ServiceInfo>,
     pub(crate) def: Arc<ActionDef>,
     pub(crate) handler: ActionHandler,
+    /// A local action's own fallback.
+    pub(crate) fallback: Option<ActionFallback>,
     pub(crate) available: Arc<AtomicBool>,
 }
 
@@ -276,6 +278,7 @@ impl Catalog {
                         service: svc.info.clone(),
                         def: action.def.clone(),
                         handler: action.handler.clone(),
+                        fallback: action.fallback.clone(),
                         available,
                     }));
             }
@@ -466,6 +469,26 @@ impl Registry {
             self.rebuild(&services);
         }
         removed
+    }
+
+    /// The availability flag of an action on a node, which the balancer reads; shared with
+    /// the current endpoint and kept for the endpoints of later catalogs.
+    pub(crate) fn availability(&self, node_id: &Arc<str>, action: &Arc<str>) -> Arc<AtomicBool> {
+        let mut availability = self.availability.lock();
+        availability
+            .entry((node_id.clone(), action.clone()))
+            .or_insert_with(|| {
+                self.catalog
+                    .load()
+                    .actions
+                    .get(action)
+                    .and_then(|list| list.on_node(node_id))
+                    .map_or_else(
+                        || Arc::new(AtomicBool::new(true)),
+                        |ep| ep.available.clone(),
+                    )
+            })
+            .clone()
     }
 
     fn rebuild(&self, services: &[ServiceEntry]) {

@@ -141,11 +141,23 @@ impl EventDef {
     }
 }
 
-/// A bound action: its definition and its handler.
+/// An action's own fallback (Node's action `fallback`): turns a failed call's error into a
+/// result.
+pub(crate) type ActionFallback = Arc<
+    dyn Fn(
+            crate::context::Context<crate::payload::Payload>,
+            crate::error::Error,
+        ) -> BoxFuture<'static, Result<crate::payload::Payload>>
+        + Send
+        + Sync,
+>;
+
+/// A bound action: its definition, its handler and, for a local one, its fallback.
 #[derive(Clone)]
 pub(crate) struct BoundAction {
     pub(crate) def: Arc<ActionDef>,
     pub(crate) handler: ActionHandler,
+    pub(crate) fallback: Option<ActionFallback>,
 }
 
 /// A bound event handler; a remote node's has no handler (its events travel as packets).

@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{
-    ActionDef, ActionHandler, BoundAction, BoundEvent, BoxFuture, EventDef, EventHandler,
-    LocalService, ServiceInfo, Version, Visibility, full_service_name,
+    ActionDef, ActionFallback, ActionHandler, BoundAction, BoundEvent, BoxFuture, EventDef,
+    EventHandler, LocalService, ServiceInfo, Version, Visibility, full_service_name,
 };
 use crate::broker::ServiceBroker;
 use crate::context::{Context, ContextInner, EventContext};
@@ -63,6 +63,7 @@ pub struct ActionSpec<S> {
     timeout: Option<u64>,
     extra: Map<String, Value>,
     hooks: OwnHooks<S>,
+    fallback: Option<ErrorHookFn<S>>,
     bind: BindAction<S>,
 }
 
@@ -81,6 +82,7 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
             timeout: None,
             extra: Map::new(),
             hooks: OwnHooks::default(),
+            fallback: None,
             bind: Box::new(move |svc| {
                 let check = Arc::new(check()?);
                 let published = check.published().cloned();
@@ -170,6 +172,13 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
     /// Adds a published key (for example `rest`, `cache`, or a custom one).
     pub fn extra(mut self, key: &str, value: Value) -> ActionSpec<S> {
         self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    /// Sets the action's fallback (Node's action `fallback`): when a call fails and the
+    /// caller gave no `fallback_response`, its result (or error) is the call's.
+    pub fn fallback(mut self, fallback: ErrorHookFn<S>) -> ActionSpec<S> {
+        self.fallback = Some(fallback);
         self
     }
 
@@ -473,9 +482,18 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
                 (parts.validate)(wrapped)
             };
             let handler = stack.builtin_local_action(checked, &def);
+            let fallback = spec.fallback.map(|f| {
+                let svc = svc.clone();
+                let fallback: ActionFallback = Arc::new(move |ctx, err| {
+                    let svc = svc.clone();
+                    Box::pin(async move { f(&svc, &ctx, err).await })
+                });
+                fallback
+            });
             actions.push(BoundAction {
                 def: Arc::new(def),
                 handler,
+                fallback,
             });
         }
         let mut events = Vec::with_capacity(self.events.len());
