@@ -20,4 +20,5 @@ mod protocol;
 mod reconnect;
 mod registration;
 mod run;
+mod shutdown;
 mod transporter;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Instant;
 
 use parking_lot::Mutex;
@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{BrokerInner, BrokerState, ServiceBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
-use crate::middleware::{Bulkhead, CircuitBreaker, Middleware, Stack};
+use crate::middleware::{Bulkhead, CircuitBreaker, ContextTracker, Middleware, Stack};
 use crate::options::{BrokerOptions, default_node_id};
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
@@ -181,10 +181,11 @@ impl BrokerBuilder {
         )?
         .map(Arc::new);
         // Node's order: the user's middlewares, then the built-in ones around them.
-        // Node's order, innermost first: Bulkhead, then CircuitBreaker (Timeout, Retry and
-        // Fallback, outside them, run in `call`).
+        // Node's order, innermost first: Bulkhead, ContextTracker, CircuitBreaker (Timeout,
+        // Retry and Fallback, outside them, run in `call`).
         let builtin: Vec<Arc<dyn Middleware>> = vec![
             Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
+            Arc::new(ContextTracker::new(options.tracking.clone())),
             Arc::new(CircuitBreaker::new(options.circuit_breaker.clone())),
         ];
         let broker = ServiceBroker {
@@ -203,6 +204,7 @@ impl BrokerBuilder {
                 seq: AtomicU64::new(1),
                 local_node,
                 middlewares: Stack::new(self.middlewares, builtin),
+                draining: AtomicBool::new(false),
                 options,
             }),
         };

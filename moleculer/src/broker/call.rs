@@ -192,6 +192,18 @@ impl ServiceBroker {
             }
             self.pick_endpoint(list, action, options, &params)?
         };
+        if endpoint.local
+            && options.parent.is_none()
+            && self
+                .inner
+                .draining
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return Err(Error::service_not_available(
+                action,
+                Some(&self.inner.node_id),
+            ));
+        }
         let ctx = self.new_call_context(&endpoint, options)?;
         let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
         // The action's own fallback gets the call's context and params: keep a copy.

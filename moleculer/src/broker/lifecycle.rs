@@ -7,6 +7,7 @@
 //! and stops the services one by one in reverse order of addition.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -63,6 +64,7 @@ impl ServiceBroker {
             }
             *state = BrokerState::Starting;
         }
+        self.inner.draining.store(false, Ordering::Release);
         if let Err(err) = self
             .inner
             .middlewares
@@ -171,6 +173,12 @@ impl ServiceBroker {
                 return Ok(());
             }
             *state = BrokerState::Stopping;
+        }
+        // New requests, local or from other nodes, are refused from now on; those running
+        // finish (the context tracker waits for them when tracking is on).
+        self.inner.draining.store(true, Ordering::Release);
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.refuse_requests();
         }
         let middlewares = &self.inner.middlewares;
         let mut first_error = middlewares.run(true, |m| m.stopping(self)).await.err();

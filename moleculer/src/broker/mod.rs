@@ -55,6 +55,9 @@ pub(crate) struct BrokerInner {
     pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
     /// User middlewares, then the built-in ones: the order they wrap handlers in.
     pub(crate) middlewares: crate::middleware::Stack,
+    /// The broker is stopping: new calls to local actions are refused; sub-calls of the
+    /// requests still running go on.
+    pub(crate) draining: std::sync::atomic::AtomicBool,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.

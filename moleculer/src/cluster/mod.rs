@@ -214,6 +214,11 @@ impl Cluster {
         self.stopping.store(true, Ordering::Release);
     }
 
+    /// Refuses incoming requests and drops incoming events from now on (the broker stops).
+    pub(crate) fn refuse_requests(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
     /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.
     pub(crate) async fn disconnect(&self, graceful: bool) {
         if graceful {

@@ -33,9 +33,11 @@
 
 mod breaker;
 mod bulkhead;
+mod tracker;
 
 pub(crate) use breaker::CircuitBreaker;
 pub(crate) use bulkhead::Bulkhead;
+pub(crate) use tracker::ContextTracker;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

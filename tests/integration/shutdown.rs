@@ -1,0 +1,221 @@
+//! Graceful shutdown: `stop()` refuses new calls (local and remote), waits for the calls and
+//! event handlers in flight (with `tracking.enabled`) up to `shutdownTimeout`, then stops the
+//! services.
+
+use std::time::Duration;
+
+use moleculer::prelude::*;
+use moleculer::transporter::{FakeBus, FakeTransporter};
+use moleculer::{BrokerOptions, ErrorKind};
+use moleculer_tests::Recorder;
+use serde_json::{Value, json};
+
+struct Slow {
+    log: Recorder,
+}
+
+#[service(name = "slow", register = false)]
+impl Slow {
+    #[action]
+    async fn work(&self, ctx: Context) -> Result<Value> {
+        let ms = ctx.params["ms"].as_u64().unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        // A sub-call of a running request still works while the broker stops.
+        let echoed: Value = ctx.call("slow.echo", json!({ "n": ms })).await?;
+        self.log.push(json!(format!("work {ms} done")));
+        Ok(echoed)
+    }
+
+    #[action]
+    async fn echo(&self, ctx: Context) -> Result<Value> {
+        Ok(ctx.params)
+    }
+
+    #[event(name = "slow.event")]
+    async fn on_event(&self, ctx: EventContext) {
+        let ms = ctx.params["ms"].as_u64().unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        self.log.push(json!(format!("event {ms} done")));
+    }
+
+    #[stopped]
+    async fn stopped(&self) {
+        self.log.push(json!("stopped"));
+    }
+}
+
+fn tracking(ms: u64) -> BrokerOptions {
+    serde_json::from_value(json!({ "tracking": { "enabled": true, "shutdownTimeout": ms } }))
+        .unwrap()
+}
+
+fn strings(values: Vec<Value>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn stop_waits_for_calls_and_events_in_flight_and_refuses_new_ones() {
+    let log = Recorder::default();
+    let broker = ServiceBroker::builder()
+        .options(tracking(5000))
+        .node_id("drain")
+        .service(Slow { log: log.clone() })
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+
+    let in_flight = {
+        let broker = broker.clone();
+        tokio::spawn(async move {
+            broker
+                .call::<Value, _>("slow.work", json!({ "ms": 300 }))
+                .await
+        })
+    };
+    broker
+        .emit("slow.event", json!({ "ms": 200 }))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let stopping = {
+        let broker = broker.clone();
+        tokio::spawn(async move { broker.stop().await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    // A new caller is turned away while the broker drains.
+    let err = broker
+        .call::<Value, _>("slow.echo", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceNotAvailable);
+
+    // The call in flight finishes (its sub-call included) and its caller gets the result.
+    assert_eq!(in_flight.await.unwrap().unwrap(), json!({ "n": 300 }));
+    stopping.await.unwrap().unwrap();
+    assert_eq!(
+        strings(log.take()),
+        ["event 200 done", "work 300 done", "stopped"]
+    );
+}
+
+#[tokio::test]
+async fn stop_gives_up_waiting_after_the_shutdown_timeout() {
+    let log = Recorder::default();
+    let broker = ServiceBroker::builder()
+        .options(tracking(100))
+        .node_id("drain-timeout")
+        .service(Slow { log: log.clone() })
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let in_flight = {
+        let broker = broker.clone();
+        tokio::spawn(async move {
+            broker
+                .call::<Value, _>("slow.work", json!({ "ms": 800 }))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let started = std::time::Instant::now();
+    broker.stop().await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(700));
+    assert_eq!(strings(log.take()), ["stopped"]);
+    in_flight.abort();
+}
+
+#[tokio::test]
+async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() {
+    let bus = FakeBus::new();
+    let log = Recorder::default();
+    let server = ServiceBroker::builder()
+        .options(tracking(5000))
+        .node_id("drain-server")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .service(Slow { log: log.clone() })
+        .build()
+        .unwrap();
+    let client = ServiceBroker::builder()
+        .options(tracking(5000))
+        .node_id("drain-client")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .build()
+        .unwrap();
+    server.start().await.unwrap();
+    client.start().await.unwrap();
+    client
+        .wait_for_services(&["slow"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+
+    let in_flight = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .call::<Value, _>("slow.work", json!({ "ms": 300 }))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let stopping = {
+        let server = server.clone();
+        tokio::spawn(async move { server.stop().await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let err = client
+        .call::<Value, _>("slow.echo", json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::ServiceNotAvailable | ErrorKind::ServiceNotFound
+        ),
+        "{err}"
+    );
+    assert_eq!(in_flight.await.unwrap().unwrap(), json!({ "n": 300 }));
+    stopping.await.unwrap().unwrap();
+    assert_eq!(strings(log.take()), ["work 300 done", "stopped"]);
+    client.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_caller_waits_for_its_remote_calls_before_it_stops() {
+    let bus = FakeBus::new();
+    let log = Recorder::default();
+    let server = ServiceBroker::builder()
+        .node_id("drain-far")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .service(Slow { log: log.clone() })
+        .build()
+        .unwrap();
+    let client = ServiceBroker::builder()
+        .options(tracking(5000))
+        .node_id("drain-near")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .build()
+        .unwrap();
+    server.start().await.unwrap();
+    client.start().await.unwrap();
+    client
+        .wait_for_services(&["slow"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let in_flight = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .call::<Value, _>("slow.work", json!({ "ms": 300 }))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    client.stop().await.unwrap();
+    // The answer arrived before the client disconnected.
+    assert_eq!(in_flight.await.unwrap().unwrap(), json!({ "n": 300 }));
+    server.stop().await.unwrap();
+}
