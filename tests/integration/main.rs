@@ -11,6 +11,7 @@ mod hooks;
 mod hygiene;
 mod internal;
 mod interop;
+mod interop_fault;
 mod lifecycle;
 mod middleware;
 mod naming;

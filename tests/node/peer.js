@@ -8,6 +8,7 @@
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
  *   SERVICES     comma list of demo services to host: math, echo, recorder, relay
+ *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...)
  *
  * Protocol: stdout carries one JSON object per line, nothing else (logs go to stderr).
  *   {"ready":true,"nodeID":...,"version":"0.15.2","protocol":"5"} once started.
@@ -74,6 +75,10 @@ const demoServices = {
 				if (version === "15") res.headers = ctx.headers;
 				return res;
 			},
+			// A server error (500, retryable): counts for circuit breakers and retries.
+			boom() {
+				throw new Errors.MoleculerServerError("Node boom", 500, "BOOM");
+			},
 			slow: {
 				params: { ms: "number" },
 				handler(ctx) {
@@ -113,7 +118,8 @@ const demoServices = {
 				group: "recorder",
 				handler(ctx) {
 					// Local internal events ($services.changed, $node.connected, ...) are noise here.
-					if (ctx.eventName.startsWith("$")) return;
+					// Circuit breaker events are broadcast by other nodes: keep them.
+					if (ctx.eventName.startsWith("$") && !ctx.eventName.startsWith("$circuit-breaker.")) return;
 					this.received.push({
 						event: ctx.eventName,
 						payload: ctx.params,
@@ -143,7 +149,8 @@ const broker = new ServiceBroker({
 	nodeID: process.env.NODE_ID || `node-${process.pid}`,
 	namespace: process.env.NAMESPACE || "",
 	transporter: process.env.TRANSPORTER || "nats://127.0.0.1:4222",
-	logger: { type: "Console", options: { level: "warn", colors: false } }
+	logger: { type: "Console", options: { level: "warn", colors: false } },
+	...JSON.parse(process.env.BROKER_OPTIONS || "{}")
 });
 
 for (const name of (process.env.SERVICES || "").split(",").map(s => s.trim()).filter(Boolean)) {

@@ -189,7 +189,24 @@ impl NodePeer {
         namespace: &str,
         services: &[&str],
     ) -> Result<NodePeer, String> {
+        NodePeer::spawn_with(version, node_id, namespace, services, &Value::Null).await
+    }
+
+    /// As [`NodePeer::spawn`], with broker options (a JSON object such as
+    /// `{"retryPolicy": {...}}`) merged over the peer's.
+    pub async fn spawn_with(
+        version: NodeVersion,
+        node_id: &str,
+        namespace: &str,
+        services: &[&str],
+        broker_options: &Value,
+    ) -> Result<NodePeer, String> {
         ensure_node_modules()?;
+        let options = if broker_options.is_null() {
+            "{}".to_owned()
+        } else {
+            broker_options.to_string()
+        };
         let dir = node_dir();
         let mut child = Command::new("node")
             .arg(dir.join("peer.js"))
@@ -199,6 +216,7 @@ impl NodePeer {
             .env("NAMESPACE", namespace)
             .env("TRANSPORTER", nats_url())
             .env("SERVICES", services.join(","))
+            .env("BROKER_OPTIONS", options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
