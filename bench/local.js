@@ -13,6 +13,10 @@
  *   validated_c1    sequential `await broker.call("math.add", {a, b})`
  *   validated_c100  100 concurrent loops, each `await broker.call("math.add", {a, b})`
  *   emit_c1         sequential `await broker.emit("bench.event", {a, b})`, one local handler
+ *   mw5_c1          validated_c1 on a broker with 5 user middlewares wrapping localAction
+ *                   (each passes the call on)
+ *   fault_c1        validated_c1 with bulkhead, circuit breaker, retry policy and context
+ *                   tracking all enabled (none of them trips)
  *
  * Prints one JSON line per case:
  *   {"impl":"node","case":"...","ops":N,"secs":S,"per_sec":R}
@@ -35,7 +39,7 @@ function arg(name, envName, def) {
 
 const SECS = Number(arg("secs", "BENCH_SECS", "5"));
 const WARMUP = Number(arg("warmup", "BENCH_WARMUP", "1"));
-const ALL_CASES = ["plain_c1", "validated_c1", "validated_c100", "emit_c1"];
+const ALL_CASES = ["plain_c1", "validated_c1", "validated_c100", "emit_c1", "mw5_c1", "fault_c1"];
 const CASES = arg("cases", "BENCH_CASES", ALL_CASES.join(","))
 	.split(",")
 	.map(s => s.trim())
@@ -53,16 +57,35 @@ const BLOCK = 256;
 
 let received = 0;
 
-const broker = new ServiceBroker({
+const baseOptions = {
 	nodeID: "bench-node",
 	logger: false,
 	transporter: null,
 	metrics: false,
 	tracing: false
 	// validator: default (true) = fastest-validator, as in a default Moleculer setup
-});
+};
 
-broker.createService({
+const passOn = () => ({ localAction: next => ctx => next(ctx) });
+
+/** The broker of each case: the plain one, or one with middlewares or fault tolerance on. */
+function brokerFor(name) {
+	if (name === "mw5_c1") {
+		return new ServiceBroker({ ...baseOptions, middlewares: [passOn(), passOn(), passOn(), passOn(), passOn()] });
+	}
+	if (name === "fault_c1") {
+		return new ServiceBroker({
+			...baseOptions,
+			bulkhead: { enabled: true, concurrency: 10, maxQueueSize: 100 },
+			circuitBreaker: { enabled: true },
+			retryPolicy: { enabled: true },
+			tracking: { enabled: true }
+		});
+	}
+	return new ServiceBroker(baseOptions);
+}
+
+const mathService = {
 	name: "math",
 	actions: {
 		add: {
@@ -82,7 +105,9 @@ broker.createService({
 			received += ctx.params.a;
 		}
 	}
-});
+};
+
+let broker;
 
 const now = () => process.hrtime.bigint();
 
@@ -121,10 +146,15 @@ const bodies = {
 	plain_c1: secs => sequential(() => broker.call("math.plain"), secs),
 	validated_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	validated_c100: secs => concurrent(i => broker.call("math.add", { a: i, b: 2 }), 100, secs),
-	emit_c1: secs => sequential(i => broker.emit("bench.event", { a: i, b: 2 }), secs)
+	emit_c1: secs => sequential(i => broker.emit("bench.event", { a: i, b: 2 }), secs),
+	mw5_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
+	fault_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs)
 };
 
-async function main() {
+/** A started broker for the case, after checking that calls work and validation is on. */
+async function start(name) {
+	broker = brokerFor(name);
+	broker.createService(mathService);
 	await broker.start();
 	// Sanity checks: the calls work and validation is on.
 	const sum = await broker.call("math.add", { a: 1, b: 2 });
@@ -136,16 +166,19 @@ async function main() {
 		rejected = err.name === "ValidationError";
 	}
 	if (!rejected) throw new Error("math.add did not validate its params");
+}
 
+async function main() {
 	for (const name of CASES) {
+		await start(name);
 		if (WARMUP > 0) await bodies[name](WARMUP);
 		const before = received;
 		const { ops, secs } = await bodies[name](SECS);
 		if (name.startsWith("emit") && received === before) throw new Error("the event handler never ran");
 		const line = { impl: "node", case: name, ops, secs: Number(secs.toFixed(3)), per_sec: Math.round(ops / secs) };
 		console.log(JSON.stringify(line));
+		await broker.stop();
 	}
-	await broker.stop();
 }
 
 main().catch(err => {

@@ -20,7 +20,9 @@ const ROWS = [
 	["validated_json_c1", "validated_c1", "validated `math.add`, c=1, Rust: `json!` params (fastest-validator path)"],
 	["validated_c100", "validated_c100", "validated `math.add`, c=100, Rust: multi-thread runtime, 2 workers"],
 	["validated_c100_ct", "validated_c100", "validated `math.add`, c=100, Rust: current-thread runtime (1 core)"],
-	["emit_c1", "emit_c1", "`emit` to 1 local handler, c=1"]
+	["emit_c1", "emit_c1", "`emit` to 1 local handler, c=1"],
+	["mw5_c1", "mw5_c1", "validated `math.add`, c=1, 5 user middlewares (Rust: typed params)"],
+	["fault_c1", "fault_c1", "validated `math.add`, c=1, bulkhead + breaker + retry + tracking on (Rust: typed params)"]
 ];
 
 const NATS = process.argv.includes("--nats");

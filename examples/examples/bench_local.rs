@@ -19,7 +19,11 @@
 //!   `math.add` with typed params in a loop and yielding to the scheduler after every call (so
 //!   that all 100 loops interleave, as 100 `await` loops do in Node);
 //! - `validated_c100_ct`: the same 100 tasks on a current-thread runtime (one core, like Node);
-//! - `emit_c1`: sequential `broker.emit("bench.event", AddParams { .. })` to one local handler.
+//! - `emit_c1`: sequential `broker.emit("bench.event", AddParams { .. })` to one local handler;
+//! - `mw5_c1`: `validated_c1` on a broker with 5 user middlewares wrapping every local action
+//!   (each passes the call on);
+//! - `fault_c1`: `validated_c1` with the bulkhead, circuit breaker, retry policy and context
+//!   tracking all enabled (none of them trips).
 //!
 //! Prints one JSON line per case: `{"impl":"rust","case":"...","ops":N,"secs":S,"per_sec":R}`.
 //!
@@ -37,7 +41,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use moleculer::middleware::{Middleware, wrap_action};
 use moleculer::prelude::*;
+use moleculer::service::{ActionDef, ActionHandler};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -71,14 +77,30 @@ impl Math {
     }
 }
 
-const CASES: [&str; 6] = [
+const CASES: [&str; 8] = [
     "plain_c1",
     "validated_c1",
     "validated_json_c1",
     "validated_c100",
     "validated_c100_ct",
     "emit_c1",
+    "mw5_c1",
+    "fault_c1",
 ];
+
+/// A user middleware that passes every local call on (Node: `localAction: next => ctx =>
+/// next(ctx)`), counting the calls it saw.
+struct PassOn(Arc<AtomicU64>);
+
+impl Middleware for PassOn {
+    fn local_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
+        let seen = self.0.clone();
+        wrap_action(next, move |ctx, next| {
+            seen.fetch_add(1, Ordering::Relaxed);
+            next.call(ctx)
+        })
+    }
+}
 
 /// Calls between two looks at the clock.
 const BLOCK: u64 = 1024;
@@ -138,8 +160,24 @@ enum Run {
     Ops(u64),
 }
 
-async fn new_broker(received: Arc<AtomicU64>) -> ServiceBroker {
-    let broker = ServiceBroker::builder()
+async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) -> ServiceBroker {
+    let mut builder = ServiceBroker::builder();
+    if case == "fault_c1" {
+        let options: moleculer::BrokerOptions = serde_json::from_value(json!({
+            "bulkhead": { "enabled": true, "concurrency": 10, "maxQueueSize": 100 },
+            "circuitBreaker": { "enabled": true },
+            "retryPolicy": { "enabled": true },
+            "tracking": { "enabled": true },
+        }))
+        .expect("options");
+        builder = builder.options(options);
+    }
+    if case == "mw5_c1" {
+        for _ in 0..5 {
+            builder = builder.middleware(PassOn(seen.clone()));
+        }
+    }
+    let broker = builder
         .node_id("bench-node")
         .service(Math { received })
         .build()
@@ -205,7 +243,7 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
                 .await
                 .expect("plain")
         }),
-        "validated_c1" => timed!(|i: u64| async move {
+        "validated_c1" | "mw5_c1" | "fault_c1" => timed!(|i: u64| async move {
             let a = (i & 0xFFFF) as f64;
             broker
                 .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
@@ -298,8 +336,9 @@ fn main() {
             .expect("known case");
         let rt = runtime(case, cfg.workers);
         let received = Arc::new(AtomicU64::new(0));
+        let seen = Arc::new(AtomicU64::new(0));
         let (ops, secs) = rt.block_on(async {
-            let broker = new_broker(received.clone()).await;
+            let broker = new_broker(case, received.clone(), seen.clone()).await;
             let measure = |run| {
                 let broker = broker.clone();
                 async move {
@@ -322,6 +361,12 @@ fn main() {
             broker.stop().await.expect("stop");
             result
         });
+        if case == "mw5_c1" {
+            assert!(
+                seen.load(Ordering::Relaxed) >= 5 * ops,
+                "every middleware saw every call"
+            );
+        }
         if case == "emit_c1" {
             assert!(
                 received.load(Ordering::Relaxed) >= ops,

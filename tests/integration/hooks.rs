@@ -110,13 +110,6 @@ impl Middleware for Inner {
     }
 }
 
-fn strings(values: Vec<Value>) -> Vec<String> {
-    values
-        .into_iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 async fn shop(log: &Recorder) -> ServiceBroker {
     let broker = ServiceBroker::builder()
         .node_id("hooks")
@@ -142,7 +135,7 @@ async fn hooks_run_in_nodes_order_around_middlewares_after_validation() {
         json!({ "data": { "qty": 20, "by": "ann", "tagged": true } })
     );
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         [
             "before *",
             "before create 2",
@@ -173,7 +166,7 @@ async fn error_hooks_chain_until_one_recovers() {
     let res: Value = broker.call("shop.get", json!({})).await.unwrap();
     assert_eq!(res, json!("fallback"));
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         ["before *", "mw {}", "get", "error get 404"]
     );
 
@@ -184,7 +177,7 @@ async fn error_hooks_chain_until_one_recovers() {
         .unwrap_err();
     assert_eq!((err.code(), err.error_type()), (401, Some("DENIED")));
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         [
             "before *",
             "mw {}",
@@ -252,7 +245,7 @@ async fn an_actions_own_hooks_run_inside_the_services() {
     let res: Value = broker.call("plain.echo", json!({ "a": 1 })).await.unwrap();
     assert_eq!(res, json!({ "a": 1 }));
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         [
             "service before",
             "own before",

@@ -133,13 +133,6 @@ impl Traced {
     }
 }
 
-fn strings(values: Vec<Value>) -> Vec<String> {
-    values
-        .into_iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn middlewares_wrap_in_nodes_order_and_may_decline() {
     let log = Recorder::default();
@@ -164,11 +157,11 @@ async fn middlewares_wrap_in_nodes_order_and_may_decline() {
     let doubled: f64 = broker.call("traced.run", json!({"x": 21})).await.unwrap();
     assert_eq!(doubled, 42.0);
     // The later middleware wraps the earlier one: Node's `hook-before, U2>, U1>, handler`.
-    assert_eq!(strings(log.take()), ["U2>", "U1>", "handler", "<U1", "<U2"]);
+    assert_eq!(log.take_strings(), ["U2>", "U1>", "handler", "<U1", "<U2"]);
 
     // U1 declined `traced.other`: only U2 runs around it.
     let _: bool = broker.call("traced.other", json!({})).await.unwrap();
-    assert_eq!(strings(log.take()), ["U2>", "other handler", "<U2"]);
+    assert_eq!(log.take_strings(), ["U2>", "other handler", "<U2"]);
 
     // The validator runs outside the user's middlewares: invalid params never reach them.
     let err = broker
@@ -180,7 +173,7 @@ async fn middlewares_wrap_in_nodes_order_and_may_decline() {
 
     broker.emit("thing.happened", json!({})).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let seen = strings(log.take());
+    let seen = log.take_strings();
     assert!(
         seen.ends_with(&[
             "U2 event thing.happened".to_owned(),
@@ -210,10 +203,10 @@ async fn lifecycle_hooks_run_in_order_and_stopping_ones_in_reverse() {
         .service(Traced { log: log.clone() })
         .build()
         .unwrap();
-    assert_eq!(strings(log.take()), ["A created", "B created"]);
+    assert_eq!(log.take_strings(), ["A created", "B created"]);
     broker.start().await.unwrap();
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         [
             "A starting",
             "B starting",
@@ -225,7 +218,7 @@ async fn lifecycle_hooks_run_in_order_and_stopping_ones_in_reverse() {
     );
     broker.stop().await.unwrap();
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         [
             "B stopping",
             "A stopping",

@@ -49,13 +49,6 @@ fn tracking(ms: u64) -> BrokerOptions {
         .unwrap()
 }
 
-fn strings(values: Vec<Value>) -> Vec<String> {
-    values
-        .into_iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn stop_waits_for_calls_and_events_in_flight_and_refuses_new_ones() {
     let log = Recorder::default();
@@ -97,7 +90,7 @@ async fn stop_waits_for_calls_and_events_in_flight_and_refuses_new_ones() {
     assert_eq!(in_flight.await.unwrap().unwrap(), json!({ "n": 300 }));
     stopping.await.unwrap().unwrap();
     assert_eq!(
-        strings(log.take()),
+        log.take_strings(),
         ["event 200 done", "work 300 done", "stopped"]
     );
 }
@@ -124,25 +117,33 @@ async fn stop_gives_up_waiting_after_the_shutdown_timeout() {
     let started = std::time::Instant::now();
     broker.stop().await.unwrap();
     assert!(started.elapsed() < Duration::from_millis(700));
-    assert_eq!(strings(log.take()), ["stopped"]);
+    assert_eq!(log.take_strings(), ["stopped"]);
     in_flight.abort();
 }
 
-#[tokio::test]
-async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() {
+/// A server hosting `Slow` and a client that sees it, started; tracking on where asked.
+async fn pair(
+    log: &Recorder,
+    server_tracks: bool,
+    ids: (&str, &str),
+) -> (ServiceBroker, ServiceBroker) {
     let bus = FakeBus::new();
-    let log = Recorder::default();
+    let server_options = if server_tracks {
+        tracking(5000)
+    } else {
+        BrokerOptions::default()
+    };
     let server = ServiceBroker::builder()
-        .options(tracking(5000))
-        .node_id("drain-server")
+        .options(server_options)
+        .node_id(ids.0)
         .transporter(FakeTransporter::new(bus.clone()))
         .service(Slow { log: log.clone() })
         .build()
         .unwrap();
     let client = ServiceBroker::builder()
         .options(tracking(5000))
-        .node_id("drain-client")
-        .transporter(FakeTransporter::new(bus.clone()))
+        .node_id(ids.1)
+        .transporter(FakeTransporter::new(bus))
         .build()
         .unwrap();
     server.start().await.unwrap();
@@ -151,6 +152,13 @@ async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() 
         .wait_for_services(&["slow"], Some(Duration::from_secs(5)))
         .await
         .unwrap();
+    (server, client)
+}
+
+#[tokio::test]
+async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() {
+    let log = Recorder::default();
+    let (server, client) = pair(&log, true, ("drain-server", "drain-client")).await;
 
     let in_flight = {
         let client = client.clone();
@@ -179,32 +187,14 @@ async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() 
     );
     assert_eq!(in_flight.await.unwrap().unwrap(), json!({ "n": 300 }));
     stopping.await.unwrap().unwrap();
-    assert_eq!(strings(log.take()), ["work 300 done", "stopped"]);
+    assert_eq!(log.take_strings(), ["work 300 done", "stopped"]);
     client.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn the_caller_waits_for_its_remote_calls_before_it_stops() {
-    let bus = FakeBus::new();
     let log = Recorder::default();
-    let server = ServiceBroker::builder()
-        .node_id("drain-far")
-        .transporter(FakeTransporter::new(bus.clone()))
-        .service(Slow { log: log.clone() })
-        .build()
-        .unwrap();
-    let client = ServiceBroker::builder()
-        .options(tracking(5000))
-        .node_id("drain-near")
-        .transporter(FakeTransporter::new(bus.clone()))
-        .build()
-        .unwrap();
-    server.start().await.unwrap();
-    client.start().await.unwrap();
-    client
-        .wait_for_services(&["slow"], Some(Duration::from_secs(5)))
-        .await
-        .unwrap();
+    let (server, client) = pair(&log, false, ("drain-far", "drain-near")).await;
     let in_flight = {
         let client = client.clone();
         tokio::spawn(async move {

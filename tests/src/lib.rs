@@ -30,6 +30,15 @@ impl Recorder {
         std::mem::take(&mut *self.0.lock().expect("recorder lock"))
     }
 
+    /// Takes everything recorded so far as strings (records that are not strings become
+    /// empty ones).
+    pub fn take_strings(&self) -> Vec<String> {
+        self.take()
+            .into_iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// How many records there are.
     pub fn len(&self) -> usize {
         self.0.lock().expect("recorder lock").len()

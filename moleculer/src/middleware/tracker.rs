@@ -20,11 +20,14 @@ use crate::error::{Error, Result};
 use crate::options::TrackingOptions;
 use crate::service::{ActionDef, ActionHandler, BoxFuture, EventDef, EventHandler, ServiceInfo};
 
+/// In-flight counts by service full name.
+type Services = HashMap<Arc<str>, Arc<InFlight>>;
+
 /// The context tracker, with the broker's `tracking` options.
 pub(crate) struct ContextTracker {
     options: TrackingOptions,
     /// In-flight local calls and events, by service full name.
-    services: Arc<Mutex<HashMap<Arc<str>, Arc<InFlight>>>>,
+    services: Arc<Mutex<Services>>,
     /// Calls sent to other nodes and not answered yet.
     remote: Arc<InFlight>,
 }
@@ -85,6 +88,30 @@ impl ContextTracker {
     }
 }
 
+/// The in-flight count of the service a wrapped handler belongs to, found on its first call
+/// (a wrapper serves one service's handler).
+struct ServiceCounter {
+    services: Arc<Mutex<Services>>,
+    counter: OnceLock<Arc<InFlight>>,
+}
+
+impl ServiceCounter {
+    fn new(services: &Arc<Mutex<Services>>) -> ServiceCounter {
+        ServiceCounter {
+            services: services.clone(),
+            counter: OnceLock::new(),
+        }
+    }
+
+    fn enter(&self, service: Option<&Arc<str>>) -> Option<Entered> {
+        let service = service?;
+        let counter = self
+            .counter
+            .get_or_init(|| ContextTracker::service(&self.services, service));
+        Some(counter.enter())
+    }
+}
+
 impl Middleware for ContextTracker {
     fn name(&self) -> &str {
         "ContextTracker"
@@ -94,16 +121,9 @@ impl Middleware for ContextTracker {
         if !self.options.enabled {
             return next;
         }
-        let services = self.services.clone();
-        // A wrapper serves one service's action: find its counter once.
-        let counter: OnceLock<Arc<InFlight>> = OnceLock::new();
+        let counter = ServiceCounter::new(&self.services);
         wrap_action(next, move |ctx, next| {
-            let Some(service) = &ctx.inner.service else {
-                return next.call(ctx);
-            };
-            let entered = counter
-                .get_or_init(|| ContextTracker::service(&services, service))
-                .enter();
+            let entered = counter.enter(ctx.inner.service.as_ref());
             let running = next.call(ctx);
             Box::pin(async move {
                 let _entered = entered;
@@ -131,15 +151,9 @@ impl Middleware for ContextTracker {
         if !self.options.enabled {
             return next;
         }
-        let services = self.services.clone();
-        let counter: OnceLock<Arc<InFlight>> = OnceLock::new();
+        let counter = ServiceCounter::new(&self.services);
         wrap_event(next, move |ctx, next| {
-            let Some(service) = &ctx.inner.service else {
-                return next.call(ctx);
-            };
-            let entered = counter
-                .get_or_init(|| ContextTracker::service(&services, service))
-                .enter();
+            let entered = counter.enter(ctx.inner.service.as_ref());
             let running = next.call(ctx);
             Box::pin(async move {
                 let _entered = entered;
