@@ -62,7 +62,7 @@ pub mod validation;
 #[doc(hidden)]
 pub mod __private;
 
-pub use broker::{BrokerBuilder, CallDef, MultiCall, ServiceBroker};
+pub use broker::{BrokerBuilder, CallDef, ErrorHandler, ErrorInfo, MultiCall, ServiceBroker};
 pub use context::{CallOptions, Context, ContextId, EmitOptions, EventContext, EventType};
 pub use error::{Error, ErrorKind, Result};
 pub use options::BrokerOptions;

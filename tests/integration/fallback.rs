@@ -1,6 +1,7 @@
 //! An action's own fallback: runs when a call fails (its handler's error, a timeout, the
 //! last retry), unless the caller gave a `fallback_response`; on the node that serves the
-//! action, so remote callers get it too.
+//! action, so remote callers get it too. The broker's error handler sees what the fallbacks
+//! leave: failed calls (selection errors included), served requests, event handlers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -149,6 +150,108 @@ async fn a_remote_caller_gets_the_fallback_of_the_serving_node() {
         res,
         json!({ "id": 3, "cached": true, "because": "database down" })
     );
+    client.stop().await.unwrap();
+    server.stop().await.unwrap();
+}
+
+/// Fails every event it gets.
+struct Grumpy;
+
+#[service(name = "grumpy", register = false)]
+impl Grumpy {
+    #[event(name = "grumpy.poke")]
+    async fn poked(&self, _ctx: EventContext) -> Result<()> {
+        Err(Error::server("leave me alone"))
+    }
+}
+
+#[tokio::test]
+async fn the_error_handler_sees_what_the_fallbacks_leave() {
+    let seen = moleculer_tests::Recorder::default();
+    let recorder = seen.clone();
+    let broker = ServiceBroker::builder()
+        .node_id("error-handler")
+        .error_handler(move |err: Error, info: &moleculer::ErrorInfo<'_>| {
+            recorder.push(json!({
+                "action": info.action,
+                "event": info.event,
+                "service": info.service,
+                "code": err.code(),
+            }));
+            match err.code() {
+                // Not found (an endpoint selection error): answered.
+                404 => Ok(Payload::json(json!("handled"))),
+                // An event handler's error: silenced.
+                _ if info.event.is_some() => Ok(Payload::null()),
+                _ => Err(err.with_type("SEEN")),
+            }
+        })
+        .service(Catalog::default())
+        .service(Grumpy)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+
+    let res: Value = broker.call("nothing.here", json!({})).await.unwrap();
+    assert_eq!(res, json!("handled"));
+    let err = broker
+        .call::<Value, _>("catalog.plain", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), Some("SEEN"));
+    // The action's fallback answered: the error handler is not called.
+    let res: Value = broker
+        .call("catalog.item", json!({ "id": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(res["cached"], true);
+    broker
+        .emit_with(
+            "grumpy.poke",
+            json!({}),
+            moleculer::EmitOptions::new().throw_error(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.take(),
+        [
+            json!({ "action": "nothing.here", "event": null, "service": null, "code": 404 }),
+            json!({ "action": "catalog.plain", "event": null, "service": null, "code": 500 }),
+            json!({ "action": null, "event": "grumpy.poke", "service": "grumpy", "code": 500 }),
+        ]
+    );
+    broker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_serving_nodes_error_handler_shapes_what_a_remote_caller_gets() {
+    let bus = FakeBus::new();
+    let server = ServiceBroker::builder()
+        .node_id("eh-server")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .error_handler(|err: Error, info: &moleculer::ErrorInfo<'_>| {
+            Err(err.with_data(json!({ "caller": info.caller_node_id })))
+        })
+        .service(Catalog::default())
+        .build()
+        .unwrap();
+    let client = ServiceBroker::builder()
+        .node_id("eh-client")
+        .transporter(FakeTransporter::new(bus))
+        .build()
+        .unwrap();
+    server.start().await.unwrap();
+    client.start().await.unwrap();
+    client
+        .wait_for_services(&["catalog"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let err = client
+        .call::<Value, _>("catalog.plain", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.data(), Some(&json!({ "caller": "eh-client" })));
     client.stop().await.unwrap();
     server.stop().await.unwrap();
 }

@@ -8,11 +8,12 @@ use std::time::Instant;
 use parking_lot::Mutex;
 use serde_json::json;
 
-use super::{BrokerInner, BrokerState, ServiceBroker};
+use super::{BrokerInner, BrokerState, ErrorInfo, ServiceBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
 use crate::middleware::{Bulkhead, CircuitBreaker, ContextTracker, Middleware, Stack};
 use crate::options::{BrokerOptions, default_node_id};
+use crate::payload::Payload;
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
 use crate::transporter::Transporter;
@@ -26,6 +27,7 @@ pub struct BrokerBuilder {
     registered: bool,
     transporter: Option<Box<dyn Transporter>>,
     middlewares: Vec<Arc<dyn Middleware>>,
+    error_handler: Option<super::ErrorHandler>,
 }
 
 impl BrokerBuilder {
@@ -36,6 +38,7 @@ impl BrokerBuilder {
             registered: false,
             transporter: None,
             middlewares: Vec::new(),
+            error_handler: None,
         }
     }
 
@@ -50,6 +53,31 @@ impl BrokerBuilder {
     /// around the ones before it, and inside the built-in ones (see [`crate::middleware`]).
     pub fn middleware(mut self, middleware: impl Middleware) -> BrokerBuilder {
         self.middlewares.push(Arc::new(middleware));
+        self
+    }
+
+    /// Sets the error handler (Node's `errorHandler`): it sees every failed call after the
+    /// fallbacks (endpoint selection errors included), every failed request this node serves,
+    /// and every failed event handler; `Ok` answers with a result (or silences an event
+    /// handler's error), `Err` passes an error on.
+    ///
+    /// ```
+    /// use moleculer::{Error, ErrorInfo, Payload, ServiceBroker};
+    ///
+    /// let builder = ServiceBroker::builder().error_handler(|err: Error, info: &ErrorInfo<'_>| {
+    ///     tracing::error!(action = info.action, event = info.event, error = %err, "failed");
+    ///     if err.code() == 404 {
+    ///         return Ok(Payload::null());
+    ///     }
+    ///     Err(err)
+    /// });
+    /// # let _ = builder;
+    /// ```
+    pub fn error_handler(
+        mut self,
+        handler: impl Fn(Error, &ErrorInfo<'_>) -> Result<Payload> + Send + Sync + 'static,
+    ) -> BrokerBuilder {
+        self.error_handler = Some(Arc::new(handler));
         self
     }
 
@@ -205,6 +233,7 @@ impl BrokerBuilder {
                 local_node,
                 middlewares: Stack::new(self.middlewares, builtin),
                 draining: AtomicBool::new(false),
+                error_handler: self.error_handler,
                 options,
             }),
         };

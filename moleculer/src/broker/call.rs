@@ -44,8 +44,11 @@ impl ServiceBroker {
         // The options are built and consumed by the synchronous start, so the call's future
         // holds no `CallOptions` across the await; without options there is no fallback.
         let (started, _) = self.start_typed(action, params, CallOptions::new());
-        let result = started?.run(action).await?;
-        into_result(result, action)
+        let result = match started {
+            Ok(started) => started.run(action).await,
+            Err(err) => Err(err),
+        };
+        into_result(self.handled(action, result)?, action)
     }
 
     /// Calls an action with options.
@@ -64,8 +67,8 @@ impl ServiceBroker {
             return into_result(result, action);
         }
         let (started, fallback) = self.start_typed(action, params, options);
-        let result = finish(action, started, fallback).await?;
-        into_result(result, action)
+        let result = finish(action, started, fallback).await;
+        into_result(self.handled(action, result)?, action)
     }
 
     /// Whether a call may be retried: the broker's `retryPolicy` is on, or an action turned
@@ -115,11 +118,22 @@ impl ServiceBroker {
         let own = fallback.is_none();
         if self.retries_possible() {
             let result = self.call_retrying(action, params, options, own).await;
-            return apply_fallback(action, result, fallback);
+            return self.handled(action, apply_fallback(action, result, fallback));
         }
         let started = self.begin_call(action, params, None, &mut options, own);
         drop(options);
-        finish(action, started, fallback).await
+        let result = finish(action, started, fallback).await;
+        self.handled(action, result)
+    }
+
+    /// The result, or what the broker's error handler makes of its error (Node's
+    /// `ErrorHandler`, outside the fallbacks).
+    fn handled(&self, action: &str, result: Result<Payload>) -> Result<Payload> {
+        super::handled(
+            self.inner.error_handler.as_ref(),
+            result,
+            &super::ErrorInfo::action(action),
+        )
     }
 
     /// A call under the retry policy (Node's `Retry` middleware, which sits inside

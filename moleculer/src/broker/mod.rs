@@ -7,6 +7,7 @@
 
 mod builder;
 mod call;
+mod error_handler;
 mod events;
 mod internal;
 mod lifecycle;
@@ -19,6 +20,8 @@ use std::time::Instant;
 use parking_lot::Mutex;
 
 pub use builder::BrokerBuilder;
+pub(crate) use error_handler::handled;
+pub use error_handler::{ErrorHandler, ErrorInfo};
 pub use mcall::{CallDef, MultiCall};
 
 use crate::options::BrokerOptions;
@@ -58,6 +61,8 @@ pub(crate) struct BrokerInner {
     /// The broker is stopping: new calls to local actions are refused; sub-calls of the
     /// requests still running go on.
     pub(crate) draining: std::sync::atomic::AtomicBool,
+    /// The user's error handler (`BrokerBuilder::error_handler`).
+    pub(crate) error_handler: Option<ErrorHandler>,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.

@@ -322,5 +322,11 @@ async fn run_local(
         (Err(err), Some((fallback, fallback_ctx))) => fallback(fallback_ctx, err).await,
         (result, _) => result,
     };
+    let info = crate::broker::ErrorInfo {
+        service: Some(&endpoint.service.full_name),
+        caller_node_id: Some(sender),
+        ..crate::broker::ErrorInfo::action(&endpoint.def.name)
+    };
+    let result = crate::broker::handled(broker.inner.error_handler.as_ref(), result, &info);
     (result, Some(ctx), req.id)
 }
