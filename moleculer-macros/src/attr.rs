@@ -31,6 +31,8 @@ pub(crate) struct ServiceArgs {
     pub(crate) settings: Option<Json>,
     pub(crate) metadata: Option<Json>,
     pub(crate) dependencies: Vec<LitStr>,
+    /// Other `#[service]` types composed into this one, in priority order.
+    pub(crate) mixins: Vec<syn::Path>,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) register: Option<Register>,
 }
@@ -87,7 +89,8 @@ pub(crate) struct HookArgs {
     pub(crate) names: Vec<LitStr>,
 }
 
-const SERVICE_KEYS: &str = "name, version, settings, metadata, dependencies, register, crate";
+const SERVICE_KEYS: &str =
+    "name, version, settings, metadata, dependencies, mixins, register, crate";
 const ACTION_KEYS: &str =
     "name, params, visibility, timeout, rest, fallback, bulkhead, retry_policy, circuit_breaker";
 const EVENT_KEYS: &str = "name, group, params";
@@ -174,6 +177,21 @@ pub(crate) fn parse_service_args(tokens: TokenStream, cx: &Ctxt) -> ServiceArgs 
                 syn::parenthesized!(content in meta.input);
                 let list = content.parse_terminated(|i| i.parse::<LitStr>(), Token![,])?;
                 args.dependencies = list.into_iter().collect();
+            }
+            "mixins" => {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let list = content.parse_terminated(|i| i.parse::<syn::Path>(), Token![,])?;
+                for path in list {
+                    if args.mixins.iter().any(|p| p == &path) {
+                        let name = quote::quote!(#path).to_string().replace(' ', "");
+                        return Err(syn::Error::new_spanned(
+                            &path,
+                            format!("mixin `{name}` is listed twice"),
+                        ));
+                    }
+                    args.mixins.push(path);
+                }
             }
             "crate" => {
                 let lit: LitStr = meta.value()?.parse()?;

@@ -74,6 +74,12 @@ impl ServiceGenerator<'_> {
         for handler in self.handlers {
             calls.push(self.handler(handler));
         }
+        // After the service's own definitions, which take priority, in the order listed.
+        for mixin in &self.args.mixins {
+            let span = mixin.span();
+            let instance = quote_spanned!(span=> #m::mixin_instance::<#mixin>());
+            calls.push(quote_spanned!(span=> .mixin(#instance)));
+        }
         quote!(#m::ServiceSpec::<Self>::new(#name) #(#calls)*)
     }
 

@@ -74,7 +74,8 @@ fn helper_name(attr: &Attribute) -> Option<&'static str> {
 }
 
 /// Removes the helper attributes from every method and returns the handlers found.
-pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
+/// With `has_mixins`, hooks may name actions the mixins bring, which can't be seen here.
+pub(crate) fn collect_handlers(item: &mut ItemImpl, has_mixins: bool, cx: &Ctxt) -> Vec<Handler> {
     let mut handlers = Vec::new();
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -121,7 +122,9 @@ pub(crate) fn collect_handlers(item: &mut ItemImpl, cx: &Ctxt) -> Vec<Handler> {
         }
     }
     check_duplicates(&handlers, cx);
-    check_hook_names(&handlers, cx);
+    if !has_mixins {
+        check_hook_names(&handlers, cx);
+    }
     handlers
 }
 

@@ -29,7 +29,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     let args = parse_service_args(args, &cx);
-    let handlers = collect_handlers(&mut item, &cx);
+    let handlers = collect_handlers(&mut item, !args.mixins.is_empty(), &cx);
     let name = match (&args.name, default_name(&item.self_ty)) {
         (Some(name), _) => name.value(),
         (None, Some((name, _))) => name,

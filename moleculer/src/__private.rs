@@ -41,6 +41,20 @@ where
     ::std::boxed::Box::pin(future)
 }
 
+/// A type that can be a mixin: a service that gets its own instance with `Default`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be used as a mixin",
+    note = "a mixin is a `#[service]` type that implements `Default`: it gets an instance of its own"
+)]
+pub trait Mixin: ServiceDef + Default {}
+
+impl<T: ServiceDef + Default> Mixin for T {}
+
+/// A new instance of a mixin.
+pub fn mixin_instance<M: Mixin>() -> M {
+    M::default()
+}
+
 /// Parses a JSON literal the macro produced (always valid; checked at compile time).
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or(serde_json::Value::Null)

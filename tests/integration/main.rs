@@ -14,6 +14,7 @@ mod interop;
 mod interop_fault;
 mod lifecycle;
 mod middleware;
+mod mixins;
 mod naming;
 mod node_harness;
 mod options;

@@ -22,18 +22,89 @@ use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::registry::pattern;
 
-/// A `before` hook: may read or change the context (params, meta) or fail the call.
+/// A `before` hook method of `S`: may read or change the context (params, meta) or fail the
+/// call.
 pub type BeforeHookFn<S> = for<'a> fn(&'a S, &'a mut Context<Payload>) -> BoxFuture<'a, Result<()>>;
-/// An `after` hook: gets the result and returns the one the caller receives.
+/// An `after` hook method of `S`: gets the result and returns the one the caller receives.
 pub type AfterHookFn<S> =
     for<'a> fn(&'a S, &'a Context<Payload>, Payload) -> BoxFuture<'a, Result<Payload>>;
-/// An `error` hook: recovers with a result, or returns an error (the same or another).
+/// An `error` hook method of `S`: recovers with a result, or returns an error (the same or
+/// another).
 pub type ErrorHookFn<S> =
     for<'a> fn(&'a S, &'a Context<Payload>, Error) -> BoxFuture<'a, Result<Payload>>;
 
-/// The hooks of one kind, each with the actions it applies to.
+/// A `before` hook bound to its service instance (the service's own, or a mixin's).
+pub(crate) type BeforeHook =
+    Arc<dyn for<'a> Fn(&'a mut Context<Payload>) -> BoxFuture<'a, Result<()>> + Send + Sync>;
+/// An `after` hook bound to its service instance.
+pub(crate) type AfterHook = Arc<
+    dyn for<'a> Fn(&'a Context<Payload>, Payload) -> BoxFuture<'a, Result<Payload>> + Send + Sync,
+>;
+/// An `error` hook (or an action's fallback) bound to its service instance.
+pub(crate) type ErrorHook = Arc<
+    dyn for<'a> Fn(&'a Context<Payload>, Error) -> BoxFuture<'a, Result<Payload>> + Send + Sync,
+>;
+
+fn before_hook<F>(f: F) -> BeforeHook
+where
+    F: for<'a> Fn(&'a mut Context<Payload>) -> BoxFuture<'a, Result<()>> + Send + Sync + 'static,
+{
+    Arc::new(f)
+}
+
+fn after_hook<F>(f: F) -> AfterHook
+where
+    F: for<'a> Fn(&'a Context<Payload>, Payload) -> BoxFuture<'a, Result<Payload>>
+        + Send
+        + Sync
+        + 'static,
+{
+    Arc::new(f)
+}
+
+fn error_hook<F>(f: F) -> ErrorHook
+where
+    F: for<'a> Fn(&'a Context<Payload>, Error) -> BoxFuture<'a, Result<Payload>>
+        + Send
+        + Sync
+        + 'static,
+{
+    Arc::new(f)
+}
+
+/// A `before` hook method bound to `svc`.
+pub(crate) fn bind_before<S: Send + Sync + 'static>(
+    f: BeforeHookFn<S>,
+    svc: &Arc<S>,
+) -> BeforeHook {
+    let svc = svc.clone();
+    before_hook(move |ctx| {
+        let svc = svc.clone();
+        Box::pin(async move { f(&svc, ctx).await })
+    })
+}
+
+/// An `after` hook method bound to `svc`.
+pub(crate) fn bind_after<S: Send + Sync + 'static>(f: AfterHookFn<S>, svc: &Arc<S>) -> AfterHook {
+    let svc = svc.clone();
+    after_hook(move |ctx, res| {
+        let svc = svc.clone();
+        Box::pin(async move { f(&svc, ctx, res).await })
+    })
+}
+
+/// An `error` hook method (or a fallback) bound to `svc`.
+pub(crate) fn bind_error<S: Send + Sync + 'static>(f: ErrorHookFn<S>, svc: &Arc<S>) -> ErrorHook {
+    let svc = svc.clone();
+    error_hook(move |ctx, err| {
+        let svc = svc.clone();
+        Box::pin(async move { f(&svc, ctx, err).await })
+    })
+}
+
+/// The hooks of one kind, each with the actions it applies to, in running order.
 pub(crate) struct Named<F> {
-    /// `(pattern, hook)` in declaration order; the pattern `*` means every action.
+    /// `(pattern, hook)`; the pattern `*` means every action.
     list: Vec<(String, F)>,
 }
 
@@ -43,19 +114,30 @@ impl<F> Default for Named<F> {
     }
 }
 
-impl<F: Copy> Named<F> {
+impl<F: Clone> Named<F> {
     pub(crate) fn push(&mut self, pattern: &str, hook: F) {
         self.list.push((pattern.to_owned(), hook));
     }
 
-    /// The `*` hooks, then those whose pattern names `raw_name`, in declaration order.
+    /// A mixin's hooks run before these (`before` hooks).
+    pub(crate) fn prepend(&mut self, mixin: Named<F>) {
+        let own = std::mem::replace(&mut self.list, mixin.list);
+        self.list.extend(own);
+    }
+
+    /// A mixin's hooks run after these (`after` and `error` hooks).
+    pub(crate) fn append(&mut self, mixin: Named<F>) {
+        self.list.extend(mixin.list);
+    }
+
+    /// The `*` hooks, then those whose pattern names `raw_name`, in order.
     fn all_then_named(&self, raw_name: &str) -> Vec<F> {
         let all = self.list.iter().filter(|(p, _)| p == "*");
         let named = self
             .list
             .iter()
             .filter(|(p, _)| p != "*" && names(p, raw_name));
-        all.chain(named).map(|(_, f)| *f).collect()
+        all.chain(named).map(|(_, f)| f.clone()).collect()
     }
 
     /// The named hooks, then the `*` ones.
@@ -74,59 +156,49 @@ fn names(key: &str, raw_name: &str) -> bool {
         .any(|p| pattern::matches(raw_name, p))
 }
 
-/// A service's hooks.
-pub(crate) struct ServiceHooks<S> {
-    pub(crate) before: Named<BeforeHookFn<S>>,
-    pub(crate) after: Named<AfterHookFn<S>>,
-    pub(crate) error: Named<ErrorHookFn<S>>,
+/// A service's hooks (its mixins' included), bound to their instances.
+#[derive(Default)]
+pub(crate) struct ServiceHooks {
+    pub(crate) before: Named<BeforeHook>,
+    pub(crate) after: Named<AfterHook>,
+    pub(crate) error: Named<ErrorHook>,
 }
 
-impl<S> Default for ServiceHooks<S> {
-    fn default() -> ServiceHooks<S> {
-        ServiceHooks {
-            before: Named::default(),
-            after: Named::default(),
-            error: Named::default(),
-        }
+impl ServiceHooks {
+    /// Adds a mixin's hooks: its before hooks run first, its after and error hooks last.
+    pub(crate) fn merge_mixin(&mut self, mixin: ServiceHooks) {
+        self.before.prepend(mixin.before);
+        self.after.append(mixin.after);
+        self.error.append(mixin.error);
     }
 }
 
-/// An action's own hooks.
-pub(crate) struct OwnHooks<S> {
-    pub(crate) before: Vec<BeforeHookFn<S>>,
-    pub(crate) after: Vec<AfterHookFn<S>>,
-    pub(crate) error: Vec<ErrorHookFn<S>>,
-}
-
-impl<S> Default for OwnHooks<S> {
-    fn default() -> OwnHooks<S> {
-        OwnHooks {
-            before: Vec::new(),
-            after: Vec::new(),
-            error: Vec::new(),
-        }
-    }
+/// An action's own hooks, bound to their instance.
+#[derive(Default, Clone)]
+pub(crate) struct OwnHooks {
+    pub(crate) before: Vec<BeforeHook>,
+    pub(crate) after: Vec<AfterHook>,
+    pub(crate) error: Vec<ErrorHook>,
 }
 
 /// The hooks that run around one action, in running order.
-struct ActionHooks<S> {
-    before: Vec<BeforeHookFn<S>>,
-    after: Vec<AfterHookFn<S>>,
-    error: Vec<ErrorHookFn<S>>,
+struct ActionHooks {
+    before: Vec<BeforeHook>,
+    after: Vec<AfterHook>,
+    error: Vec<ErrorHook>,
 }
 
-impl<S: Send + Sync + 'static> ServiceHooks<S> {
+impl ServiceHooks {
     /// Wraps `next` in the hooks that apply to the action `raw_name`; returns `next` itself
     /// when there are none.
     pub(crate) fn wrap(
         &self,
-        svc: &Arc<S>,
         raw_name: &str,
-        own: &OwnHooks<S>,
+        own: &OwnHooks,
         next: ActionHandler,
     ) -> ActionHandler {
         let mut before = self.before.all_then_named(raw_name);
-        before.extend_from_slice(&own.before);
+        before.extend(own.before.iter().cloned());
         let mut after = own.after.clone();
         after.extend(self.after.named_then_all(raw_name));
         let mut error = own.error.clone();
@@ -139,24 +211,22 @@ impl<S: Send + Sync + 'static> ServiceHooks<S> {
             after,
             error,
         });
-        let svc = svc.clone();
         crate::middleware::wrap_action(next, move |ctx, next| {
-            let (hooks, svc, next) = (hooks.clone(), svc.clone(), next.clone());
-            Box::pin(async move { hooks.run(&svc, ctx, &next).await })
+            let (hooks, next) = (hooks.clone(), next.clone());
+            Box::pin(async move { hooks.run(ctx, &next).await })
         })
     }
 }
 
-impl<S> ActionHooks<S> {
+impl ActionHooks {
     async fn run(
         &self,
-        svc: &S,
         mut ctx: Context<Payload>,
         next: &crate::middleware::NextAction,
     ) -> Result<Payload> {
         let mut failed = None;
         for hook in &self.before {
-            if let Err(err) = hook(svc, &mut ctx).await {
+            if let Err(err) = hook(&mut ctx).await {
                 failed = Some(err);
                 break;
             }
@@ -175,13 +245,13 @@ impl<S> ActionHooks<S> {
         };
         for hook in &self.after {
             match result {
-                Ok(value) => result = hook(svc, &seen, value).await,
+                Ok(value) => result = hook(&seen, value).await,
                 Err(_) => break,
             }
         }
         for hook in &self.error {
             match result {
-                Err(err) => result = hook(svc, &seen, err).await,
+                Err(err) => result = hook(&seen, err).await,
                 Ok(_) => break,
             }
         }

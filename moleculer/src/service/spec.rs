@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::compose::flag;
 use super::{
-    ActionDef, ActionFallback, ActionHandler, BoundAction, BoundEvent, BoxFuture, EventDef,
-    EventHandler, LocalService, ServiceInfo, Version, Visibility, full_service_name,
+    ActionHandler, BoxFuture, EventHandler, LocalService, Version, Visibility, full_service_name,
 };
 use crate::broker::ServiceBroker;
 use crate::context::{Context, ContextInner, EventContext};
@@ -16,7 +16,11 @@ use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::validation::{Params, ParamsCheck};
 
-use super::hooks::{AfterHookFn, BeforeHookFn, ErrorHookFn, OwnHooks, ServiceHooks};
+use super::compose::{Composed, ComposedAction, ComposedEvent, CreatedStep, LifecycleStep};
+use super::hooks::{
+    AfterHookFn, BeforeHookFn, ErrorHookFn, OwnHooks, ServiceHooks, bind_after, bind_before,
+    bind_error,
+};
 
 /// A service this one waits for: a full name such as `"v2.users"`.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,17 +47,28 @@ pub type LifecycleFn<S> = fn(Arc<S>, ServiceBroker) -> BoxFuture<'static, Result
 pub type CreatedFn<S> = fn(&S, &ServiceBroker) -> Result<()>;
 
 type BindAction<S> = Box<dyn FnOnce(Arc<S>) -> Result<ActionParts> + Send>;
+/// Binds a service-level hook to the instance and adds it to the service's hooks.
+type BindHook<S> = Box<dyn FnOnce(&Arc<S>, &mut ServiceHooks) + Send>;
+/// Composes a mixin (its spec bound to its own instance).
+type ComposeMixin = Box<dyn FnOnce() -> Result<Composed> + Send>;
 type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<(EventHandler, Option<Value>)> + Send>;
 type Layer<H> = Box<dyn FnOnce(H) -> H + Send>;
 
 /// A bound action before the broker wraps it: the method with params converted but not
 /// checked, the validator to put around whatever wraps the method (the user's middlewares,
 /// the hooks), and both in one, used when nothing wraps the method.
-struct ActionParts {
-    method: ActionHandler,
-    validate: Layer<ActionHandler>,
-    checked: ActionHandler,
-    published: Option<Value>,
+pub(crate) struct ActionParts {
+    pub(crate) method: ActionHandler,
+    pub(crate) validate: Layer<ActionHandler>,
+    pub(crate) checked: ActionHandler,
+    pub(crate) published: Option<Value>,
+}
+
+/// An action's own hook methods.
+struct OwnHookFns<S> {
+    before: Vec<BeforeHookFn<S>>,
+    after: Vec<AfterHookFn<S>>,
+    error: Vec<ErrorHookFn<S>>,
 }
 
 /// One action of a service.
@@ -62,7 +77,7 @@ pub struct ActionSpec<S> {
     visibility: Visibility,
     timeout: Option<u64>,
     extra: Map<String, Value>,
-    hooks: OwnHooks<S>,
+    hooks: OwnHookFns<S>,
     fallback: Option<ErrorHookFn<S>>,
     bind: BindAction<S>,
 }
@@ -81,7 +96,11 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
             visibility: Visibility::Published,
             timeout: None,
             extra: Map::new(),
-            hooks: OwnHooks::default(),
+            hooks: OwnHookFns {
+                before: Vec::new(),
+                after: Vec::new(),
+                error: Vec::new(),
+            },
             fallback: None,
             bind: Box::new(move |svc| {
                 let check = Arc::new(check()?);
@@ -316,7 +335,8 @@ pub struct ServiceSpec<S> {
     dependencies: Vec<Dependency>,
     actions: Vec<ActionSpec<S>>,
     events: Vec<EventSpec<S>>,
-    hooks: ServiceHooks<S>,
+    hooks: Vec<BindHook<S>>,
+    mixins: Vec<ComposeMixin>,
     created: Vec<CreatedFn<S>>,
     started: Vec<LifecycleFn<S>>,
     stopped: Vec<LifecycleFn<S>>,
@@ -333,7 +353,8 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
             dependencies: Vec::new(),
             actions: Vec::new(),
             events: Vec::new(),
-            hooks: ServiceHooks::default(),
+            hooks: Vec::new(),
+            mixins: Vec::new(),
             created: Vec::new(),
             started: Vec::new(),
             stopped: Vec::new(),
@@ -397,19 +418,28 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
     /// Adds a `before` hook for the actions `names` names: `"*"`, a raw action name, a
     /// pattern (`"get*"`) or alternatives (`"create|update"`).
     pub fn before_hook(mut self, names: &str, hook: BeforeHookFn<S>) -> ServiceSpec<S> {
-        self.hooks.before.push(names, hook);
+        let names = names.to_owned();
+        self.hooks.push(Box::new(move |svc, hooks| {
+            hooks.before.push(&names, bind_before(hook, svc));
+        }));
         self
     }
 
     /// Adds an `after` hook for the actions `names` names (as [`ServiceSpec::before_hook`]).
     pub fn after_hook(mut self, names: &str, hook: AfterHookFn<S>) -> ServiceSpec<S> {
-        self.hooks.after.push(names, hook);
+        let names = names.to_owned();
+        self.hooks.push(Box::new(move |svc, hooks| {
+            hooks.after.push(&names, bind_after(hook, svc));
+        }));
         self
     }
 
     /// Adds an `error` hook for the actions `names` names (as [`ServiceSpec::before_hook`]).
     pub fn error_hook(mut self, names: &str, hook: ErrorHookFn<S>) -> ServiceSpec<S> {
-        self.hooks.error.push(names, hook);
+        let names = names.to_owned();
+        self.hooks.push(Box::new(move |svc, hooks| {
+            hooks.error.push(&names, bind_error(hook, svc));
+        }));
         self
     }
 
@@ -431,121 +461,111 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         self
     }
 
-    /// Binds the definition to an instance: checks names, builds the handlers and runs
-    /// `created`.
-    pub(crate) fn bind(self, instance: S, broker: &ServiceBroker) -> Result<LocalService> {
-        if self.name.is_empty() {
-            return Err(Error::service_schema("service name can't be empty", None));
+    /// Adds a mixin (Node's `mixins`): `mixin`'s actions, events, hooks, settings, metadata,
+    /// dependencies and lifecycle handlers join this service's, bound to the `mixin`
+    /// instance. Merge rules as Node's: this service's definitions win, then the mixins in the
+    /// order added (the first one over later ones); settings and metadata are merged deeply;
+    /// lifecycle handlers all run (the last mixin's `created`/`started` first, this service's
+    /// last; `stopped` the other way round); before hooks of a mixin run before this service's,
+    /// its after and error hooks after them; event handlers of the same event all run.
+    pub fn mixin<M: super::ServiceDef>(mut self, mixin: M) -> ServiceSpec<S> {
+        self.mixins
+            .push(Box::new(move || M::spec().compose(&Arc::new(mixin))));
+        self
+    }
+
+    /// The definition bound to `svc`, with its mixins merged in.
+    pub(crate) fn compose(self, svc: &Arc<S>) -> Result<Composed> {
+        let mut hooks = ServiceHooks::default();
+        for bind in self.hooks {
+            bind(svc, &mut hooks);
         }
-        let svc = Arc::new(instance);
-        let full_name: Arc<str> = Arc::from(self.full_name());
-        let no_prefix = flag(&self.settings, "$noServiceNamePrefix");
-        let info = Arc::new(ServiceInfo {
-            name: self.name.clone(),
-            version: self.version,
-            full_name: full_name.clone(),
-            settings: self.settings,
-            metadata: self.metadata,
-            dependencies: self.dependencies,
-        });
         let mut actions = Vec::with_capacity(self.actions.len());
         for spec in self.actions {
-            let name: Arc<str> = if no_prefix {
-                Arc::from(spec.raw_name.as_str())
-            } else {
-                Arc::from(format!("{full_name}.{}", spec.raw_name))
-            };
-            if actions.iter().any(|a: &BoundAction| a.def.name == name) {
-                return Err(Error::service_schema(
-                    format!("duplicate action `{name}` in service `{full_name}`"),
-                    None,
-                ));
-            }
             let parts = (spec.bind)(svc.clone())?;
-            let def = ActionDef {
-                name,
+            let own = OwnHooks {
+                before: spec
+                    .hooks
+                    .before
+                    .into_iter()
+                    .map(|f| bind_before(f, svc))
+                    .collect(),
+                after: spec
+                    .hooks
+                    .after
+                    .into_iter()
+                    .map(|f| bind_after(f, svc))
+                    .collect(),
+                error: spec
+                    .hooks
+                    .error
+                    .into_iter()
+                    .map(|f| bind_error(f, svc))
+                    .collect(),
+            };
+            actions.push(ComposedAction {
                 raw_name: spec.raw_name,
                 visibility: spec.visibility,
-                params: parts.published,
                 timeout: spec.timeout,
                 extra: spec.extra,
-            };
-            // Node's order, innermost first: the user's middlewares, the hooks, the validator,
-            // then the built-in middlewares.
-            let stack = &broker.inner.middlewares;
-            let method = parts.method.clone();
-            let wrapped = stack.user_local_action(parts.method, &def);
-            let wrapped = self.hooks.wrap(&svc, &def.raw_name, &spec.hooks, wrapped);
-            let checked = if Arc::ptr_eq(&wrapped, &method) {
-                parts.checked
-            } else {
-                (parts.validate)(wrapped)
-            };
-            let handler = stack.builtin_local_action(checked, &def);
-            let fallback = spec.fallback.map(|f| {
-                let svc = svc.clone();
-                let fallback: ActionFallback = Arc::new(move |ctx, err| {
-                    let svc = svc.clone();
-                    Box::pin(async move { f(&svc, &ctx, err).await })
-                });
-                fallback
-            });
-            actions.push(BoundAction {
-                def: Arc::new(def),
-                handler,
-                fallback,
+                hooks: own,
+                fallback: spec.fallback.map(|f| bind_error(f, svc)),
+                parts,
             });
         }
         let mut events = Vec::with_capacity(self.events.len());
         for spec in self.events {
-            let (handler, params) = (spec.bind)(svc.clone())?;
-            let group: Arc<str> = Arc::from(spec.group.as_deref().unwrap_or(&info.name));
-            events.push(BoundEvent {
-                def: Arc::new(EventDef {
-                    name: Arc::from(spec.name),
-                    group: spec.group,
-                    params,
-                }),
-                group,
-                handler: Some(handler),
+            let (handler, published) = (spec.bind)(svc.clone())?;
+            events.push(ComposedEvent {
+                name: spec.name,
+                group: spec.group,
+                handler,
+                published,
             });
         }
-        for created in &self.created {
-            created(&svc, broker)?;
-        }
-        Ok(LocalService {
-            info,
+        let created = self
+            .created
+            .into_iter()
+            .map(|f| {
+                let svc = svc.clone();
+                let step: CreatedStep = Box::new(move |broker| f(&svc, broker));
+                step
+            })
+            .collect();
+        let lifecycle = |handlers: Vec<LifecycleFn<S>>| -> Vec<LifecycleStep> {
+            handlers
+                .into_iter()
+                .map(|f| {
+                    let svc = svc.clone();
+                    let step: LifecycleStep = Arc::new(move |broker| f(svc.clone(), broker));
+                    step
+                })
+                .collect()
+        };
+        let mut composed = Composed {
+            name: self.name,
+            version: self.version,
+            settings: self.settings,
+            metadata: self.metadata,
+            dependencies: self.dependencies,
             actions,
             events,
-            started: lifecycle(&svc, self.started),
-            stopped: lifecycle(&svc, self.stopped),
-        })
+            hooks,
+            created,
+            started: lifecycle(self.started),
+            stopped: lifecycle(self.stopped),
+        };
+        for mixin in self.mixins {
+            composed.merge_mixin(mixin()?);
+        }
+        Ok(composed)
     }
-}
 
-fn flag(settings: &Map<String, Value>, key: &str) -> bool {
-    settings.get(key).and_then(Value::as_bool).unwrap_or(false)
-}
-
-/// Runs several lifecycle handlers one after the other, as Node runs a handler array.
-fn lifecycle<S: Send + Sync + 'static>(
-    svc: &Arc<S>,
-    handlers: Vec<LifecycleFn<S>>,
-) -> Option<super::StartFn> {
-    if handlers.is_empty() {
-        return None;
+    /// Binds the definition to an instance: composes it with its mixins, checks names,
+    /// builds the handlers and runs `created`.
+    pub(crate) fn bind(self, instance: S, broker: &ServiceBroker) -> Result<LocalService> {
+        self.compose(&Arc::new(instance))?.build(broker)
     }
-    let svc = svc.clone();
-    Some(Box::new(move |broker: ServiceBroker| {
-        let svc = svc.clone();
-        let handlers = handlers.clone();
-        Box::pin(async move {
-            for handler in handlers {
-                handler(svc.clone(), broker.clone()).await?;
-            }
-            Ok(())
-        })
-    }))
 }
 
 impl<S> fmt::Debug for ServiceSpec<S> {
