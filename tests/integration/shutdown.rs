@@ -44,6 +44,18 @@ impl Slow {
     }
 }
 
+/// Calls `slow.work` for `ms` ms, on a task of its own.
+fn work(broker: &ServiceBroker, ms: u64) -> tokio::task::JoinHandle<moleculer::Result<Value>> {
+    let broker = broker.clone();
+    tokio::spawn(async move { broker.call("slow.work", json!({ "ms": ms })).await })
+}
+
+/// Stops the broker on a task of its own.
+fn stop(broker: &ServiceBroker) -> tokio::task::JoinHandle<moleculer::Result<()>> {
+    let broker = broker.clone();
+    tokio::spawn(async move { broker.stop().await })
+}
+
 fn tracking(ms: u64) -> BrokerOptions {
     serde_json::from_value(json!({ "tracking": { "enabled": true, "shutdownTimeout": ms } }))
         .unwrap()
@@ -60,23 +72,13 @@ async fn stop_waits_for_calls_and_events_in_flight_and_refuses_new_ones() {
         .unwrap();
     broker.start().await.unwrap();
 
-    let in_flight = {
-        let broker = broker.clone();
-        tokio::spawn(async move {
-            broker
-                .call::<Value, _>("slow.work", json!({ "ms": 300 }))
-                .await
-        })
-    };
+    let in_flight = work(&broker, 300);
     broker
         .emit("slow.event", json!({ "ms": 200 }))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let stopping = {
-        let broker = broker.clone();
-        tokio::spawn(async move { broker.stop().await })
-    };
+    let stopping = stop(&broker);
     tokio::time::sleep(Duration::from_millis(20)).await;
 
     // A new caller is turned away while the broker drains.
@@ -105,14 +107,7 @@ async fn stop_gives_up_waiting_after_the_shutdown_timeout() {
         .build()
         .unwrap();
     broker.start().await.unwrap();
-    let in_flight = {
-        let broker = broker.clone();
-        tokio::spawn(async move {
-            broker
-                .call::<Value, _>("slow.work", json!({ "ms": 800 }))
-                .await
-        })
-    };
+    let in_flight = work(&broker, 800);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let started = std::time::Instant::now();
     broker.stop().await.unwrap();
@@ -160,19 +155,9 @@ async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() 
     let log = Recorder::default();
     let (server, client) = pair(&log, true, ("drain-server", "drain-client")).await;
 
-    let in_flight = {
-        let client = client.clone();
-        tokio::spawn(async move {
-            client
-                .call::<Value, _>("slow.work", json!({ "ms": 300 }))
-                .await
-        })
-    };
+    let in_flight = work(&client, 300);
     tokio::time::sleep(Duration::from_millis(30)).await;
-    let stopping = {
-        let server = server.clone();
-        tokio::spawn(async move { server.stop().await })
-    };
+    let stopping = stop(&server);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let err = client
         .call::<Value, _>("slow.echo", json!({}))
@@ -195,14 +180,7 @@ async fn a_stopping_node_refuses_remote_requests_and_answers_the_running_ones() 
 async fn the_caller_waits_for_its_remote_calls_before_it_stops() {
     let log = Recorder::default();
     let (server, client) = pair(&log, false, ("drain-far", "drain-near")).await;
-    let in_flight = {
-        let client = client.clone();
-        tokio::spawn(async move {
-            client
-                .call::<Value, _>("slow.work", json!({ "ms": 300 }))
-                .await
-        })
-    };
+    let in_flight = work(&client, 300);
     tokio::time::sleep(Duration::from_millis(30)).await;
     client.stop().await.unwrap();
     // The answer arrived before the client disconnected.
