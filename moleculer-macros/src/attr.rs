@@ -62,6 +62,8 @@ pub(crate) struct EventArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) group: Option<LitStr>,
     pub(crate) params: Option<ParamsArg>,
+    /// Published keys given as JSON-like literals, such as `("bulkhead", {...})`.
+    pub(crate) published: Vec<(&'static str, Json)>,
 }
 
 /// Which hook a `#[hook]` method is.
@@ -93,7 +95,7 @@ const SERVICE_KEYS: &str =
     "name, version, settings, metadata, dependencies, mixins, register, crate";
 const ACTION_KEYS: &str =
     "name, params, visibility, timeout, rest, fallback, bulkhead, retry_policy, circuit_breaker";
-const EVENT_KEYS: &str = "name, group, params";
+const EVENT_KEYS: &str = "name, group, params, bulkhead";
 
 /// Records keys seen so far and reports the second of a duplicate.
 struct Seen(Vec<String>);
@@ -289,6 +291,7 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         match key {
             "name" => args.name = Some(meta.value()?.parse()?),
             "group" => args.group = Some(meta.value()?.parse()?),
+            "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
             "params" => args.params = Some(params_value(meta)?),
             _ => {
                 return Err(meta.error(format!(

@@ -130,7 +130,11 @@ impl ServiceGenerator<'_> {
                     quote!(IntoEventResult::into_event_result),
                 );
                 let group = args.group.as_ref().map(|g| quote!(.group(#g)));
-                quote!(.event(#spec #group))
+                let extra = args.published.iter().map(|(key, value)| {
+                    let text = value.to_json_text();
+                    quote!(.extra(#key, #m::json(#text)))
+                });
+                quote!(.event(#spec #group #(#extra)*))
             }
             Kind::Hook(args) => self.hook(h, args),
             Kind::Created => {

@@ -299,6 +299,64 @@ impl Busy {
         tokio::time::sleep(Duration::from_millis(100)).await;
         Ok(true)
     }
+
+    /// An event handler with a bulkhead of its own (the broker's is off).
+    #[event(name = "busy.job", bulkhead = { enabled: true, concurrency: 1, maxQueueSize: 1 })]
+    async fn job(&self, _ctx: EventContext) {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn an_event_handler_has_its_own_bulkhead() {
+    let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let broker = ServiceBroker::builder()
+        .node_id("mw-event-bulkhead")
+        .service(Busy {
+            running: running.clone(),
+            peak: peak.clone(),
+        })
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let emit = || {
+        let broker = broker.clone();
+        tokio::spawn(async move {
+            broker
+                .emit_with(
+                    "busy.job",
+                    json!({}),
+                    moleculer::EmitOptions::new().throw_error(true),
+                )
+                .await
+        })
+    };
+    let runs: Vec<_> = (0..3).map(|_| emit()).collect();
+    let mut refused = Vec::new();
+    for run in runs {
+        if let Err(err) = run.await.unwrap() {
+            refused.push(err);
+        }
+    }
+    // One runs, one waits, the third is refused.
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].kind(), ErrorKind::QueueIsFull);
+    assert_eq!(peak.load(Ordering::SeqCst), 1);
+    // The option is published with the event, as Node does.
+    let events: Value = broker
+        .call("$node.events", json!({ "onlyLocal": true }))
+        .await
+        .unwrap();
+    let job = events
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["name"] == "busy.job"))
+        .cloned()
+        .unwrap();
+    assert_eq!(job["event"]["bulkhead"]["concurrency"], 1, "{job}");
+    broker.stop().await.unwrap();
 }
 
 #[tokio::test]

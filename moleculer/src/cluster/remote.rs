@@ -142,6 +142,7 @@ fn event_def(key: &str, def: &Value) -> EventDef {
         name: Arc::from(text("name").unwrap_or_else(|| key.to_owned())),
         group: text("group"),
         params: def.get("params").filter(|p| !p.is_null()).cloned(),
+        extra: Map::new(),
     }
 }
 

@@ -91,10 +91,11 @@ impl Middleware for Bulkhead {
     }
 
     fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
-        if !self.options.enabled {
+        let options = merged(&self.options, event.extra.get("bulkhead"), "bulkhead");
+        if !options.enabled {
             return next;
         }
-        let gate = Gate::new(&self.options, event.name.clone(), self.node_id.clone());
+        let gate = Gate::new(&options, event.name.clone(), self.node_id.clone());
         wrap_event(next, move |ctx, next| {
             let (gate, next) = (gate.clone(), next.clone());
             Box::pin(async move {

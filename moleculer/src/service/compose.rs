@@ -59,6 +59,7 @@ pub(crate) struct ComposedEvent {
     pub(crate) group: Option<String>,
     pub(crate) handler: EventHandler,
     pub(crate) published: Option<Value>,
+    pub(crate) extra: Map<String, Value>,
 }
 
 impl Composed {
@@ -161,6 +162,7 @@ impl Composed {
                         name: Arc::from(event.name),
                         group: event.group,
                         params: event.published,
+                        extra: event.extra,
                     }),
                     group,
                     handler: Some(event.handler),

@@ -125,6 +125,8 @@ pub struct EventDef {
     pub group: Option<String>,
     /// The payload schema in fastest-validator dialect.
     pub params: Option<Value>,
+    /// Any further published keys (`bulkhead`, a custom one).
+    pub extra: Map<String, Value>,
 }
 
 impl EventDef {
@@ -133,6 +135,9 @@ impl EventDef {
         let mut obj = Map::new();
         if let Some(params) = &self.params {
             obj.insert("params".into(), params.clone());
+        }
+        for (k, v) in &self.extra {
+            obj.insert(k.clone(), v.clone());
         }
         if let Some(group) = &self.group {
             obj.insert("group".into(), Value::from(group.clone()));

@@ -234,6 +234,7 @@ impl<S> fmt::Debug for ActionSpec<S> {
 pub struct EventSpec<S> {
     name: String,
     group: Option<String>,
+    extra: Map<String, Value>,
     bind: BindEvent<S>,
 }
 
@@ -249,6 +250,7 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
         EventSpec {
             name: name.to_owned(),
             group: None,
+            extra: Map::new(),
             bind: Box::new(move |svc| {
                 let check = check()?;
                 let published = check.published().cloned();
@@ -284,6 +286,12 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
     {
         let schema = parse_schema(name, schema);
         EventSpec::with_check(name, handler, move || ParamsCheck::schema(schema?))
+    }
+
+    /// Adds a published key (for example `bulkhead`, or a custom one).
+    pub fn extra(mut self, key: &str, value: Value) -> EventSpec<S> {
+        self.extra.insert(key.to_owned(), value);
+        self
     }
 
     /// Sets the group (default: the service name).
@@ -521,6 +529,7 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
                 group: spec.group,
                 handler,
                 published,
+                extra: spec.extra,
             });
         }
         let created = self
