@@ -52,6 +52,9 @@ pub(crate) struct ActionArgs {
     pub(crate) rest: Option<Json>,
     /// The method that turns a failure into a result: `fallback = "cached"`.
     pub(crate) fallback: Option<syn::Ident>,
+    /// The action's own hooks: `hooks(before = "check", after = ["a", "b"])`, methods of the
+    /// impl block, by kind, in order.
+    pub(crate) hooks: Vec<(HookKind, syn::Ident)>,
     /// Published keys given as JSON-like literals: `(published name, value)`, such as
     /// `("bulkhead", {...})` or `("retryPolicy", {...})`.
     pub(crate) published: Vec<(&'static str, Json)>,
@@ -93,8 +96,7 @@ pub(crate) struct HookArgs {
 
 const SERVICE_KEYS: &str =
     "name, version, settings, metadata, dependencies, mixins, register, crate";
-const ACTION_KEYS: &str =
-    "name, params, visibility, timeout, rest, fallback, bulkhead, retry_policy, circuit_breaker";
+const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, bulkhead, retry_policy, circuit_breaker";
 const EVENT_KEYS: &str = "name, group, params, bulkhead";
 
 /// Records keys seen so far and reports the second of a duplicate.
@@ -257,15 +259,26 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 args.timeout = Some(lit);
             }
             "rest" => args.rest = Some(meta.value()?.parse()?),
+            "hooks" => meta.parse_nested_meta(|hook| {
+                let key = key_of(&hook);
+                let kind = match key.as_str() {
+                    "before" => HookKind::Before,
+                    "after" => HookKind::After,
+                    "error" => HookKind::Error,
+                    _ => {
+                        return Err(hook.error(format!(
+                            "unknown hook `{key}` (expected one of: before, after, error)"
+                        )));
+                    }
+                };
+                for lit in string_or_list(&hook)? {
+                    args.hooks.push((kind, method_name(&lit, "hooks")?));
+                }
+                Ok(())
+            })?,
             "fallback" => {
                 let lit: LitStr = meta.value()?.parse()?;
-                let ident = lit.parse::<syn::Ident>().map_err(|_| {
-                    syn::Error::new(
-                        lit.span(),
-                        "`fallback` names a method of this impl block: `fallback = \"cached\"`",
-                    )
-                })?;
-                args.fallback = Some(syn::Ident::new(&ident.to_string(), lit.span()));
+                args.fallback = Some(method_name(&lit, "fallback")?);
             }
             "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
             "retry_policy" => args.published.push(("retryPolicy", meta.value()?.parse()?)),
@@ -304,6 +317,30 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
     args
 }
 
+/// `"name"` or `["a", "b"]`.
+fn string_or_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let list = content.parse_terminated(|i| i.parse::<LitStr>(), Token![,])?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![input.parse::<LitStr>()?])
+    }
+}
+
+/// A method named by a string, spanned at the string.
+fn method_name(lit: &LitStr, key: &str) -> syn::Result<syn::Ident> {
+    let ident = lit.parse::<syn::Ident>().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            format!("`{key}` names methods of this impl block: `\"check_owner\"`"),
+        )
+    })?;
+    Ok(syn::Ident::new(&ident.to_string(), lit.span()))
+}
+
 /// Parses `#[hook(...)]`: exactly one of `before`, `after`, `error`, naming actions with a
 /// string or a list of strings.
 pub(crate) fn parse_hook_args(tokens: TokenStream, span: Span, cx: &Ctxt) -> Option<HookArgs> {
@@ -325,15 +362,7 @@ pub(crate) fn parse_hook_args(tokens: TokenStream, span: Span, cx: &Ctxt) -> Opt
                 meta.error("a hook method is one of `before`, `after` or `error`: give it one key")
             );
         }
-        let input = meta.value()?;
-        let names = if input.peek(syn::token::Bracket) {
-            let content;
-            syn::bracketed!(content in input);
-            let list = content.parse_terminated(|i| i.parse::<LitStr>(), Token![,])?;
-            list.into_iter().collect()
-        } else {
-            vec![input.parse::<LitStr>()?]
-        };
+        let names = string_or_list(meta)?;
         found = Some(HookArgs { kind, names });
         Ok(())
     });

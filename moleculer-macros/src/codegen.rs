@@ -106,6 +106,9 @@ impl ServiceGenerator<'_> {
                     let text = rest.to_json_text();
                     extra.push(quote!(.extra("rest", #m::json(#text))));
                 }
+                for (kind, method) in &args.hooks {
+                    extra.push(own_hook(&m, *kind, method));
+                }
                 if let Some(method) = &args.fallback {
                     extra.push(quote_spanned! {method.span()=>
                         .fallback(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __err: #m::Error| {
@@ -307,6 +310,33 @@ impl ServiceGenerator<'_> {
                 }
             }
         }
+    }
+}
+
+/// `.before(|svc, ctx| ...)` (or `.after`, `.error`) on an action: one of its own hooks.
+fn own_hook(m: &TokenStream, kind: HookKind, method: &syn::Ident) -> TokenStream {
+    match kind {
+        HookKind::Before => quote_spanned! {method.span()=>
+            .before(|__svc: &Self, __ctx: &mut #m::Context<#m::Payload>| {
+                #m::boxed(async move {
+                    #m::IntoHookResult::into_hook_result(__svc.#method(__ctx).await)
+                })
+            })
+        },
+        HookKind::After => quote_spanned! {method.span()=>
+            .after(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __res: #m::Payload| {
+                #m::boxed(async move {
+                    #m::IntoActionResult::into_action_result(__svc.#method(__ctx, __res).await)
+                })
+            })
+        },
+        HookKind::Error => quote_spanned! {method.span()=>
+            .error(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __err: #m::Error| {
+                #m::boxed(async move {
+                    #m::IntoActionResult::into_action_result(__svc.#method(__ctx, __err).await)
+                })
+            })
+        },
     }
 }
 

@@ -33,6 +33,28 @@ impl Shop {
         Err(Error::client("forbidden").with_code(403))
     }
 
+    #[action(hooks(before = "check_price", after = ["round", "label"]))]
+    async fn price(&self, _ctx: Context) -> Result<f64> {
+        self.log.push(json!("price"));
+        Ok(9.987)
+    }
+
+    async fn check_price(&self, _ctx: &mut Context<Payload>) -> Result<()> {
+        self.log.push(json!("own before"));
+        Ok(())
+    }
+
+    async fn round(&self, _ctx: &Context<Payload>, res: Payload) -> Result<f64> {
+        self.log.push(json!("own after round"));
+        let value: f64 = res.into_typed()?;
+        Ok((value * 100.0).round() / 100.0)
+    }
+
+    async fn label(&self, _ctx: &Context<Payload>, res: Payload) -> Result<Value> {
+        self.log.push(json!("own after label"));
+        Ok(json!({ "price": res.into_json()? }))
+    }
+
     #[hook(before = "*")]
     async fn authorize(&self, ctx: &mut Context<Payload>) -> Result<()> {
         self.log.push(json!("before *"));
@@ -153,6 +175,27 @@ async fn hooks_run_in_nodes_order_around_middlewares_after_validation() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert!(log.take().is_empty());
+    broker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_actions_own_hooks_from_the_macro_run_inside_the_services() {
+    let log = Recorder::default();
+    let broker = shop(&log).await;
+    let res: Value = broker.call("shop.price", json!({})).await.unwrap();
+    assert_eq!(res, json!({ "data": { "price": 9.99 } }));
+    assert_eq!(
+        log.take_strings(),
+        [
+            "before *",
+            "own before",
+            "mw {}",
+            "price",
+            "own after round",
+            "own after label",
+            "after * shop.price"
+        ]
+    );
     broker.stop().await.unwrap();
 }
 
