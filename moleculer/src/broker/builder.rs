@@ -214,7 +214,10 @@ impl BrokerBuilder {
         let builtin: Vec<Arc<dyn Middleware>> = vec![
             Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
             Arc::new(ContextTracker::new(options.tracking.clone())),
-            Arc::new(CircuitBreaker::new(options.circuit_breaker.clone())),
+            Arc::new(CircuitBreaker::new(
+                options.circuit_breaker.clone(),
+                node_id.clone(),
+            )),
         ];
         let broker = ServiceBroker {
             inner: Arc::new(BrokerInner {

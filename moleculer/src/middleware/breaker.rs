@@ -32,6 +32,8 @@ use crate::service::{ActionDef, ActionHandler, BoxFuture};
 /// The circuit breaker middleware, with the broker's options.
 pub(crate) struct CircuitBreaker {
     options: CircuitBreakerOptions,
+    /// This node: the node of every local action's endpoint.
+    node_id: Arc<str>,
     shared: Arc<Shared>,
     window: Mutex<Option<JoinHandle<()>>>,
 }
@@ -77,15 +79,24 @@ struct Circuit {
 }
 
 impl CircuitBreaker {
-    pub(crate) fn new(options: CircuitBreakerOptions) -> CircuitBreaker {
+    pub(crate) fn new(options: CircuitBreakerOptions, node_id: Arc<str>) -> CircuitBreaker {
         CircuitBreaker {
             options,
+            node_id,
             shared: Arc::default(),
             window: Mutex::new(None),
         }
     }
 
-    fn wrap(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    /// Wraps an action of `local_node` (this node), or of a remote node (`None`: the node a
+    /// call goes to). For a local action the context's node is the caller's, not the
+    /// endpoint's.
+    fn wrap(
+        &self,
+        next: ActionHandler,
+        action: &ActionDef,
+        local_node: Option<&Arc<str>>,
+    ) -> ActionHandler {
         let options = merged(
             &self.options,
             action.extra.get("circuitBreaker"),
@@ -96,11 +107,15 @@ impl CircuitBreaker {
         }
         let shared = self.shared.clone();
         let name = action.name.clone();
+        let local_node = local_node.cloned();
         // A wrapper serves one endpoint (a local action, or an action of one remote node).
         let endpoint: OnceLock<Arc<Endpoint>> = OnceLock::new();
         wrap_action(next, move |ctx, next| {
             let ep = endpoint
-                .get_or_init(|| shared.endpoint(&ctx.inner.node_id, &name, &options))
+                .get_or_init(|| {
+                    let node = local_node.as_ref().unwrap_or(&ctx.inner.node_id);
+                    shared.endpoint(node, &name, &options)
+                })
                 .clone();
             ep.on_call();
             let running = next.call(ctx);
@@ -283,11 +298,11 @@ impl Middleware for CircuitBreaker {
     }
 
     fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
-        self.wrap(next, action)
+        self.wrap(next, action, Some(&self.node_id))
     }
 
     fn remote_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
-        self.wrap(next, action)
+        self.wrap(next, action, None)
     }
 
     fn created(&self, broker: &ServiceBroker) {
