@@ -107,16 +107,13 @@ impl ServiceGenerator<'_> {
                     extra.push(quote!(.extra("rest", #m::json(#text))));
                 }
                 for (kind, method) in &args.hooks {
-                    extra.push(own_hook(&m, *kind, method));
+                    let closure = hook_closure(&m, *kind, method, plain_call);
+                    let add = syn::Ident::new(kind.key(), method.span());
+                    extra.push(quote_spanned!(method.span()=> .#add(#closure)));
                 }
                 if let Some(method) = &args.fallback {
-                    extra.push(quote_spanned! {method.span()=>
-                        .fallback(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __err: #m::Error| {
-                            #m::boxed(async move {
-                                #m::IntoActionResult::into_action_result(__svc.#method(__ctx, __err).await)
-                            })
-                        })
-                    });
+                    let closure = hook_closure(&m, HookKind::Error, method, plain_call);
+                    extra.push(quote_spanned!(method.span()=> .fallback(#closure)));
                 }
                 for (key, value) in &args.published {
                     let text = value.to_json_text();
@@ -191,44 +188,18 @@ impl ServiceGenerator<'_> {
     /// `.before_hook("a|b", |svc, ctx| ...)` and its `after`/`error` twins.
     fn hook(&self, h: &Handler, args: &HookArgs) -> TokenStream {
         let m = self.private();
-        let ident = &h.ident;
         let names = args
             .names
             .iter()
             .map(syn::LitStr::value)
             .collect::<Vec<_>>()
             .join("|");
-        match args.kind {
-            HookKind::Before => {
-                let convert = convert_result(
-                    h,
-                    quote!(#m::IntoHookResult::into_hook_result),
-                    quote!(__svc.#ident(__ctx).await),
-                );
-                quote_spanned! {h.span=>
-                    .before_hook(#names, |__svc: &Self, __ctx: &mut #m::Context<#m::Payload>| {
-                        #m::boxed(async move { #convert })
-                    })
-                }
-            }
-            kind => {
-                let (method, third) = if kind == HookKind::After {
-                    (quote!(after_hook), quote!(#m::Payload))
-                } else {
-                    (quote!(error_hook), quote!(#m::Error))
-                };
-                let convert = convert_result(
-                    h,
-                    quote!(#m::IntoActionResult::into_action_result),
-                    quote!(__svc.#ident(__ctx, __value).await),
-                );
-                quote_spanned! {h.span=>
-                    .#method(#names, |__svc: &Self, __ctx: &#m::Context<#m::Payload>, __value: #third| {
-                        #m::boxed(async move { #convert })
-                    })
-                }
-            }
-        }
+        // Result type errors point at the method's return type.
+        let closure = hook_closure(&m, args.kind, &h.ident, |path, call| {
+            convert_result(h, path, call)
+        });
+        let add = syn::Ident::new(&format!("{}_hook", args.kind.key()), h.span);
+        quote_spanned!(h.span=> .#add(#names, #closure))
     }
 
     /// `ActionSpec::validated::<P>(name, |svc, ctx| ...)` and its event twin.
@@ -313,31 +284,40 @@ impl ServiceGenerator<'_> {
     }
 }
 
-/// `.before(|svc, ctx| ...)` (or `.after`, `.error`) on an action: one of its own hooks.
-fn own_hook(m: &TokenStream, kind: HookKind, method: &syn::Ident) -> TokenStream {
-    match kind {
-        HookKind::Before => quote_spanned! {method.span()=>
-            .before(|__svc: &Self, __ctx: &mut #m::Context<#m::Payload>| {
-                #m::boxed(async move {
-                    #m::IntoHookResult::into_hook_result(__svc.#method(__ctx).await)
-                })
-            })
-        },
-        HookKind::After => quote_spanned! {method.span()=>
-            .after(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __res: #m::Payload| {
-                #m::boxed(async move {
-                    #m::IntoActionResult::into_action_result(__svc.#method(__ctx, __res).await)
-                })
-            })
-        },
-        HookKind::Error => quote_spanned! {method.span()=>
-            .error(|__svc: &Self, __ctx: &#m::Context<#m::Payload>, __err: #m::Error| {
-                #m::boxed(async move {
-                    #m::IntoActionResult::into_action_result(__svc.#method(__ctx, __err).await)
-                })
-            })
-        },
-    }
+/// The closure that calls the hook method `method` (a `before`, `after` or `error` hook, or a
+/// fallback, which has an error hook's shape) as the spec's fn pointer types expect:
+/// `|svc, ctx[, res or err]| boxed(async move { convert(path, svc.method(..).await) })`, where
+/// `path` converts the method's result.
+fn hook_closure(
+    m: &TokenStream,
+    kind: HookKind,
+    method: &syn::Ident,
+    convert: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
+) -> TokenStream {
+    let (args, call, path) = match kind {
+        HookKind::Before => (
+            quote!(__svc: &Self, __ctx: &mut #m::Context<#m::Payload>),
+            quote!(__svc.#method(__ctx).await),
+            quote!(#m::IntoHookResult::into_hook_result),
+        ),
+        HookKind::After => (
+            quote!(__svc: &Self, __ctx: &#m::Context<#m::Payload>, __value: #m::Payload),
+            quote!(__svc.#method(__ctx, __value).await),
+            quote!(#m::IntoActionResult::into_action_result),
+        ),
+        HookKind::Error => (
+            quote!(__svc: &Self, __ctx: &#m::Context<#m::Payload>, __value: #m::Error),
+            quote!(__svc.#method(__ctx, __value).await),
+            quote!(#m::IntoActionResult::into_action_result),
+        ),
+    };
+    let body = convert(path, call);
+    quote_spanned!(method.span()=> |#args| #m::boxed(async move { #body }))
+}
+
+/// `path(call)`.
+fn plain_call(path: TokenStream, call: TokenStream) -> TokenStream {
+    quote!(#path(#call))
 }
 
 /// `path(value)`, converting the method's result, placed at the method's return type (or its

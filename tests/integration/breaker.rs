@@ -8,7 +8,7 @@ use std::time::Duration;
 use moleculer::prelude::*;
 use moleculer::transporter::{FakeBus, FakeTransporter};
 use moleculer::{BrokerOptions, ErrorKind};
-use moleculer_tests::Recorder;
+use moleculer_tests::{Recorder, started_on_one_bus};
 use serde_json::{Value, json};
 
 /// Fails with a 500 while `failing` is set; sleeps `delay_ms` first.
@@ -277,4 +277,38 @@ async fn under_concurrent_load_it_opens_once_and_a_failed_trial_reopens_it() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(events(&log).is_empty());
     broker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_serving_nodes_breaker_counts_its_own_endpoint_for_remote_callers() {
+    let log = Recorder::default();
+    let (w, _failing, calls) = worker(0);
+    let (server, client) = started_on_one_bus(
+        ServiceBroker::builder()
+            .options(breaker_options(2, 60_000))
+            .node_id("cb-serving")
+            .service(w)
+            .service(Watcher { log: log.clone() }),
+        ServiceBroker::builder().node_id("cb-remote-caller"),
+        "worker",
+    )
+    .await;
+    for _ in 0..2 {
+        let err = client
+            .call::<Value, _>("worker.work", json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), 500);
+    }
+    // The circuit is the serving node's own endpoint, whoever called.
+    assert!(log.wait_for(1, Duration::from_secs(2)).await);
+    assert_eq!(events(&log), ["$circuit-breaker.opened cb-serving"]);
+    let err = client
+        .call::<Value, _>("worker.work", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceNotAvailable, "{err}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    client.stop().await.unwrap();
+    server.stop().await.unwrap();
 }

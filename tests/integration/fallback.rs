@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use moleculer::BrokerOptions;
 use moleculer::prelude::*;
-use moleculer::transporter::{FakeBus, FakeTransporter};
+use moleculer_tests::started_on_one_bus;
 use serde_json::{Value, json};
 
 #[derive(Default)]
@@ -124,24 +124,14 @@ async fn the_fallback_runs_once_after_the_last_retry() {
 
 #[tokio::test]
 async fn a_remote_caller_gets_the_fallback_of_the_serving_node() {
-    let bus = FakeBus::new();
-    let server = ServiceBroker::builder()
-        .node_id("fallback-server")
-        .transporter(FakeTransporter::new(bus.clone()))
-        .service(Catalog::default())
-        .build()
-        .unwrap();
-    let client = ServiceBroker::builder()
-        .node_id("fallback-client")
-        .transporter(FakeTransporter::new(bus.clone()))
-        .build()
-        .unwrap();
-    server.start().await.unwrap();
-    client.start().await.unwrap();
-    client
-        .wait_for_services(&["catalog"], Some(Duration::from_secs(5)))
-        .await
-        .unwrap();
+    let (server, client) = started_on_one_bus(
+        ServiceBroker::builder()
+            .node_id("fallback-server")
+            .service(Catalog::default()),
+        ServiceBroker::builder().node_id("fallback-client"),
+        "catalog",
+    )
+    .await;
     let res: Value = client
         .call("catalog.item", json!({ "id": 3 }))
         .await
@@ -226,27 +216,17 @@ async fn the_error_handler_sees_what_the_fallbacks_leave() {
 
 #[tokio::test]
 async fn the_serving_nodes_error_handler_shapes_what_a_remote_caller_gets() {
-    let bus = FakeBus::new();
-    let server = ServiceBroker::builder()
-        .node_id("eh-server")
-        .transporter(FakeTransporter::new(bus.clone()))
-        .error_handler(|err: Error, info: &moleculer::ErrorInfo<'_>| {
-            Err(err.with_data(json!({ "caller": info.caller_node_id })))
-        })
-        .service(Catalog::default())
-        .build()
-        .unwrap();
-    let client = ServiceBroker::builder()
-        .node_id("eh-client")
-        .transporter(FakeTransporter::new(bus))
-        .build()
-        .unwrap();
-    server.start().await.unwrap();
-    client.start().await.unwrap();
-    client
-        .wait_for_services(&["catalog"], Some(Duration::from_secs(5)))
-        .await
-        .unwrap();
+    let (server, client) = started_on_one_bus(
+        ServiceBroker::builder()
+            .node_id("eh-server")
+            .error_handler(|err: Error, info: &moleculer::ErrorInfo<'_>| {
+                Err(err.with_data(json!({ "caller": info.caller_node_id })))
+            })
+            .service(Catalog::default()),
+        ServiceBroker::builder().node_id("eh-client"),
+        "catalog",
+    )
+    .await;
     let err = client
         .call::<Value, _>("catalog.plain", json!({}))
         .await

@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use moleculer::prelude::*;
-use moleculer::transporter::{FakeBus, FakeTransporter};
 use moleculer::{BrokerOptions, ErrorKind};
-use moleculer_tests::Recorder;
+use moleculer_tests::{Recorder, started_on_one_bus};
 use serde_json::{Value, json};
 
 struct Slow {
@@ -122,32 +121,22 @@ async fn pair(
     server_tracks: bool,
     ids: (&str, &str),
 ) -> (ServiceBroker, ServiceBroker) {
-    let bus = FakeBus::new();
     let server_options = if server_tracks {
         tracking(5000)
     } else {
         BrokerOptions::default()
     };
-    let server = ServiceBroker::builder()
-        .options(server_options)
-        .node_id(ids.0)
-        .transporter(FakeTransporter::new(bus.clone()))
-        .service(Slow { log: log.clone() })
-        .build()
-        .unwrap();
-    let client = ServiceBroker::builder()
-        .options(tracking(5000))
-        .node_id(ids.1)
-        .transporter(FakeTransporter::new(bus))
-        .build()
-        .unwrap();
-    server.start().await.unwrap();
-    client.start().await.unwrap();
-    client
-        .wait_for_services(&["slow"], Some(Duration::from_secs(5)))
-        .await
-        .unwrap();
-    (server, client)
+    started_on_one_bus(
+        ServiceBroker::builder()
+            .options(server_options)
+            .node_id(ids.0)
+            .service(Slow { log: log.clone() }),
+        ServiceBroker::builder()
+            .options(tracking(5000))
+            .node_id(ids.1),
+        "slow",
+    )
+    .await
 }
 
 #[tokio::test]

@@ -7,6 +7,32 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// Builds `server` and `client` on one in-memory bus, starts both, and waits until the client
+/// sees `service` (5 s at most).
+pub async fn started_on_one_bus(
+    server: moleculer::BrokerBuilder,
+    client: moleculer::BrokerBuilder,
+    service: &str,
+) -> (moleculer::ServiceBroker, moleculer::ServiceBroker) {
+    use moleculer::transporter::{FakeBus, FakeTransporter};
+    let bus = FakeBus::new();
+    let server = server
+        .transporter(FakeTransporter::new(bus.clone()))
+        .build()
+        .expect("server builds");
+    let client = client
+        .transporter(FakeTransporter::new(bus))
+        .build()
+        .expect("client builds");
+    server.start().await.expect("server starts");
+    client.start().await.expect("client starts");
+    client
+        .wait_for_services(&[service], Some(Duration::from_secs(5)))
+        .await
+        .expect("the client sees the service");
+    (server, client)
+}
+
 /// A namespace (or topic part) no other test or test process shares: `<prefix>-<pid>-<nanos>`.
 pub fn unique_namespace(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()

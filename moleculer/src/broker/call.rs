@@ -416,7 +416,7 @@ async fn run_own_fallback(
     match (result, fallback) {
         (Err(err), Some((fallback, ctx))) => {
             tracing::debug!(action, error = %err, "call failed, running the action's fallback");
-            fallback(ctx, err).await
+            fallback(&ctx, err).await
         }
         (result, _) => result,
     }

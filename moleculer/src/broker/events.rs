@@ -399,13 +399,16 @@ async fn run_handler(
     let Some(handler) = &endpoint.handler else {
         return Ok(());
     };
-    let broker = ctx.broker.clone();
+    // Kept only when there is one: no reference count touched per event otherwise.
+    let error_handler = ctx.broker.inner.error_handler.clone();
     let result = handler(EventContext::from_parts(payload, ctx)).await;
     // The error handler may silence the error (any `Ok`).
-    let info = super::ErrorInfo::event(&endpoint.def.name, &endpoint.service.full_name);
     let result = match result {
         Ok(()) => Ok(()),
-        Err(err) => super::handled(broker.inner.error_handler.as_ref(), Err(err), &info).map(drop),
+        Err(err) => {
+            let info = super::ErrorInfo::event(&endpoint.def.name, &endpoint.service.full_name);
+            super::handled(error_handler.as_ref(), Err(err), &info).map(drop)
+        }
     };
     if let Err(err) = &result {
         tracing::error!(

@@ -202,8 +202,13 @@ impl Cluster {
         }
     }
 
-    /// First stop step: publish an empty service list, wait `registry.stopDelay`, then refuse
-    /// incoming requests.
+    /// First stop step (the broker calls it as `stop` begins, before the middlewares'
+    /// `stopping` hooks): refuse incoming requests and drop incoming events from now on.
+    pub(crate) fn refuse_requests(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Second stop step: publish an empty service list, wait `registry.stopDelay`.
     pub(crate) async fn begin_stop(&self, broker: &ServiceBroker) {
         if self.is_ready() {
             let info = discovery::local_info(broker, true);
@@ -211,12 +216,6 @@ impl Cluster {
             tokio::time::sleep(self.stop_delay).await;
         }
         self.ready.store(false, Ordering::Release);
-        self.stopping.store(true, Ordering::Release);
-    }
-
-    /// Refuses incoming requests and drops incoming events from now on (the broker stops).
-    pub(crate) fn refuse_requests(&self) {
-        self.stopping.store(true, Ordering::Release);
     }
 
     /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.

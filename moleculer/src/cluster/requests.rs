@@ -319,7 +319,7 @@ async fn run_local(
         None => running.await,
     };
     let result = match (result, fallback) {
-        (Err(err), Some((fallback, fallback_ctx))) => fallback(fallback_ctx, err).await,
+        (Err(err), Some((fallback, fallback_ctx))) => fallback(&fallback_ctx, err).await,
         (result, _) => result,
     };
     let info = crate::broker::ErrorInfo {

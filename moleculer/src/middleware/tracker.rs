@@ -20,6 +20,17 @@ use crate::error::{Error, Result};
 use crate::options::TrackingOptions;
 use crate::service::{ActionDef, ActionHandler, BoxFuture, EventDef, EventHandler, ServiceInfo};
 
+/// `running`, counted in flight until it completes or is dropped.
+fn counted<T: 'static>(
+    entered: impl Send + 'static,
+    running: BoxFuture<'static, T>,
+) -> BoxFuture<'static, T> {
+    Box::pin(async move {
+        let _entered = entered;
+        running.await
+    })
+}
+
 /// In-flight counts by service full name.
 type Services = HashMap<Arc<str>, Arc<InFlight>>;
 
@@ -124,11 +135,7 @@ impl Middleware for ContextTracker {
         let counter = ServiceCounter::new(&self.services);
         wrap_action(next, move |ctx, next| {
             let entered = counter.enter(ctx.inner.service.as_ref());
-            let running = next.call(ctx);
-            Box::pin(async move {
-                let _entered = entered;
-                running.await
-            })
+            counted(entered, next.call(ctx))
         })
     }
 
@@ -139,11 +146,7 @@ impl Middleware for ContextTracker {
         let remote = self.remote.clone();
         wrap_action(next, move |ctx, next| {
             let entered = remote.enter();
-            let running = next.call(ctx);
-            Box::pin(async move {
-                let _entered = entered;
-                running.await
-            })
+            counted(entered, next.call(ctx))
         })
     }
 
@@ -154,11 +157,7 @@ impl Middleware for ContextTracker {
         let counter = ServiceCounter::new(&self.services);
         wrap_event(next, move |ctx, next| {
             let entered = counter.enter(ctx.inner.service.as_ref());
-            let running = next.call(ctx);
-            Box::pin(async move {
-                let _entered = entered;
-                running.await
-            })
+            counted(entered, next.call(ctx))
         })
     }
 

@@ -13,11 +13,11 @@ use serde_json::{Map, Value};
 use super::hooks::{ErrorHook, OwnHooks, ServiceHooks};
 use super::spec::ActionParts;
 use super::{
-    ActionDef, ActionFallback, BoundAction, BoundEvent, BoxFuture, Dependency, EventDef,
-    EventHandler, LocalService, ServiceInfo, Version, Visibility, full_service_name,
+    ActionDef, BoundAction, BoundEvent, BoxFuture, Dependency, EventDef, EventHandler,
+    LocalService, ServiceInfo, Version, Visibility, full_service_name,
 };
 use crate::broker::ServiceBroker;
-use crate::context::{Context, EventContext};
+use crate::context::EventContext;
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 
@@ -150,7 +150,7 @@ impl Composed {
             actions.push(BoundAction {
                 def: Arc::new(def),
                 handler,
-                fallback: action.fallback.map(fallback),
+                fallback: action.fallback,
             });
         }
         let events = merge_events(self.events)
@@ -180,14 +180,6 @@ impl Composed {
             stopped: in_order(self.stopped),
         })
     }
-}
-
-/// An action's fallback as a call runs it (with the context it owns).
-fn fallback(hook: ErrorHook) -> ActionFallback {
-    Arc::new(move |ctx: Context<Payload>, err| {
-        let hook = hook.clone();
-        Box::pin(async move { hook(&ctx, err).await })
-    })
 }
 
 /// Handlers of the same event and group (a mixin's and the service's) become one that runs

@@ -36,15 +36,17 @@ pub type ErrorHookFn<S> =
 /// A `before` hook bound to its service instance (the service's own, or a mixin's).
 pub(crate) type BeforeHook =
     Arc<dyn for<'a> Fn(&'a mut Context<Payload>) -> BoxFuture<'a, Result<()>> + Send + Sync>;
+/// An `after` hook (value: the result) or an `error` hook (value: the error) bound to its
+/// service instance.
+pub(crate) type ValueHook<V> =
+    Arc<dyn for<'a> Fn(&'a Context<Payload>, V) -> BoxFuture<'a, Result<Payload>> + Send + Sync>;
 /// An `after` hook bound to its service instance.
-pub(crate) type AfterHook = Arc<
-    dyn for<'a> Fn(&'a Context<Payload>, Payload) -> BoxFuture<'a, Result<Payload>> + Send + Sync,
->;
+pub(crate) type AfterHook = ValueHook<Payload>;
 /// An `error` hook (or an action's fallback) bound to its service instance.
-pub(crate) type ErrorHook = Arc<
-    dyn for<'a> Fn(&'a Context<Payload>, Error) -> BoxFuture<'a, Result<Payload>> + Send + Sync,
->;
+pub(crate) type ErrorHook = ValueHook<Error>;
 
+// These take the closure through a bound that names the higher-ranked signature, so that its
+// future may borrow the context.
 fn before_hook<F>(f: F) -> BeforeHook
 where
     F: for<'a> Fn(&'a mut Context<Payload>) -> BoxFuture<'a, Result<()>> + Send + Sync + 'static,
@@ -52,19 +54,9 @@ where
     Arc::new(f)
 }
 
-fn after_hook<F>(f: F) -> AfterHook
+fn value_hook<V, F>(f: F) -> ValueHook<V>
 where
-    F: for<'a> Fn(&'a Context<Payload>, Payload) -> BoxFuture<'a, Result<Payload>>
-        + Send
-        + Sync
-        + 'static,
-{
-    Arc::new(f)
-}
-
-fn error_hook<F>(f: F) -> ErrorHook
-where
-    F: for<'a> Fn(&'a Context<Payload>, Error) -> BoxFuture<'a, Result<Payload>>
+    F: for<'a> Fn(&'a Context<Payload>, V) -> BoxFuture<'a, Result<Payload>>
         + Send
         + Sync
         + 'static,
@@ -84,21 +76,15 @@ pub(crate) fn bind_before<S: Send + Sync + 'static>(
     })
 }
 
-/// An `after` hook method bound to `svc`.
-pub(crate) fn bind_after<S: Send + Sync + 'static>(f: AfterHookFn<S>, svc: &Arc<S>) -> AfterHook {
+/// An `after` or `error` hook method (or a fallback) bound to `svc`.
+pub(crate) fn bind_value<S: Send + Sync + 'static, V: Send + 'static>(
+    f: for<'a> fn(&'a S, &'a Context<Payload>, V) -> BoxFuture<'a, Result<Payload>>,
+    svc: &Arc<S>,
+) -> ValueHook<V> {
     let svc = svc.clone();
-    after_hook(move |ctx, res| {
+    value_hook(move |ctx, value| {
         let svc = svc.clone();
-        Box::pin(async move { f(&svc, ctx, res).await })
-    })
-}
-
-/// An `error` hook method (or a fallback) bound to `svc`.
-pub(crate) fn bind_error<S: Send + Sync + 'static>(f: ErrorHookFn<S>, svc: &Arc<S>) -> ErrorHook {
-    let svc = svc.clone();
-    error_hook(move |ctx, err| {
-        let svc = svc.clone();
-        Box::pin(async move { f(&svc, ctx, err).await })
+        Box::pin(async move { f(&svc, ctx, value).await })
     })
 }
 

@@ -148,15 +148,8 @@ impl EventDef {
 }
 
 /// An action's own fallback (Node's action `fallback`): turns a failed call's error into a
-/// result.
-pub(crate) type ActionFallback = Arc<
-    dyn Fn(
-            crate::context::Context<crate::payload::Payload>,
-            crate::error::Error,
-        ) -> BoxFuture<'static, Result<crate::payload::Payload>>
-        + Send
-        + Sync,
->;
+/// result. It has an error hook's shape.
+pub(crate) type ActionFallback = hooks::ErrorHook;
 
 /// A bound action: its definition, its handler and, for a local one, its fallback.
 #[derive(Clone)]

@@ -18,8 +18,7 @@ use crate::validation::{Params, ParamsCheck};
 
 use super::compose::{Composed, ComposedAction, ComposedEvent, CreatedStep, LifecycleStep};
 use super::hooks::{
-    AfterHookFn, BeforeHookFn, ErrorHookFn, OwnHooks, ServiceHooks, bind_after, bind_before,
-    bind_error,
+    AfterHookFn, BeforeHookFn, ErrorHookFn, OwnHooks, ServiceHooks, bind_before, bind_value,
 };
 
 /// A service this one waits for: a full name such as `"v2.users"`.
@@ -47,11 +46,12 @@ pub type LifecycleFn<S> = fn(Arc<S>, ServiceBroker) -> BoxFuture<'static, Result
 pub type CreatedFn<S> = fn(&S, &ServiceBroker) -> Result<()>;
 
 type BindAction<S> = Box<dyn FnOnce(Arc<S>) -> Result<ActionParts> + Send>;
-/// Binds a service-level hook to the instance and adds it to the service's hooks.
-type BindHook<S> = Box<dyn FnOnce(&Arc<S>, &mut ServiceHooks) + Send>;
+type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<(EventHandler, Option<Value>)> + Send>;
+/// Binds a hook method to the instance and adds it to the hooks `H` (a service's, or an
+/// action's own).
+type BindHook<S, H> = Box<dyn FnOnce(&Arc<S>, &mut H) + Send>;
 /// Composes a mixin (its spec bound to its own instance).
 type ComposeMixin = Box<dyn FnOnce() -> Result<Composed> + Send>;
-type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<(EventHandler, Option<Value>)> + Send>;
 type Layer<H> = Box<dyn FnOnce(H) -> H + Send>;
 
 /// A bound action before the broker wraps it: the method with params converted but not
@@ -64,20 +64,13 @@ pub(crate) struct ActionParts {
     pub(crate) published: Option<Value>,
 }
 
-/// An action's own hook methods.
-struct OwnHookFns<S> {
-    before: Vec<BeforeHookFn<S>>,
-    after: Vec<AfterHookFn<S>>,
-    error: Vec<ErrorHookFn<S>>,
-}
-
 /// One action of a service.
 pub struct ActionSpec<S> {
     raw_name: String,
     visibility: Visibility,
     timeout: Option<u64>,
     extra: Map<String, Value>,
-    hooks: OwnHookFns<S>,
+    hooks: Vec<BindHook<S, OwnHooks>>,
     fallback: Option<ErrorHookFn<S>>,
     bind: BindAction<S>,
 }
@@ -96,11 +89,7 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
             visibility: Visibility::Published,
             timeout: None,
             extra: Map::new(),
-            hooks: OwnHookFns {
-                before: Vec::new(),
-                after: Vec::new(),
-                error: Vec::new(),
-            },
+            hooks: Vec::new(),
             fallback: None,
             bind: Box::new(move |svc| {
                 let check = Arc::new(check()?);
@@ -203,19 +192,25 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
 
     /// Adds a `before` hook of this action (runs after the service's before hooks).
     pub fn before(mut self, hook: BeforeHookFn<S>) -> ActionSpec<S> {
-        self.hooks.before.push(hook);
+        self.hooks.push(Box::new(move |svc, own| {
+            own.before.push(bind_before(hook, svc))
+        }));
         self
     }
 
     /// Adds an `after` hook of this action (runs before the service's after hooks).
     pub fn after(mut self, hook: AfterHookFn<S>) -> ActionSpec<S> {
-        self.hooks.after.push(hook);
+        self.hooks.push(Box::new(move |svc, own| {
+            own.after.push(bind_value(hook, svc))
+        }));
         self
     }
 
     /// Adds an `error` hook of this action (runs before the service's error hooks).
     pub fn error(mut self, hook: ErrorHookFn<S>) -> ActionSpec<S> {
-        self.hooks.error.push(hook);
+        self.hooks.push(Box::new(move |svc, own| {
+            own.error.push(bind_value(hook, svc))
+        }));
         self
     }
 }
@@ -343,7 +338,7 @@ pub struct ServiceSpec<S> {
     dependencies: Vec<Dependency>,
     actions: Vec<ActionSpec<S>>,
     events: Vec<EventSpec<S>>,
-    hooks: Vec<BindHook<S>>,
+    hooks: Vec<BindHook<S, ServiceHooks>>,
     mixins: Vec<ComposeMixin>,
     created: Vec<CreatedFn<S>>,
     started: Vec<LifecycleFn<S>>,
@@ -437,7 +432,7 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
     pub fn after_hook(mut self, names: &str, hook: AfterHookFn<S>) -> ServiceSpec<S> {
         let names = names.to_owned();
         self.hooks.push(Box::new(move |svc, hooks| {
-            hooks.after.push(&names, bind_after(hook, svc));
+            hooks.after.push(&names, bind_value(hook, svc));
         }));
         self
     }
@@ -446,7 +441,7 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
     pub fn error_hook(mut self, names: &str, hook: ErrorHookFn<S>) -> ServiceSpec<S> {
         let names = names.to_owned();
         self.hooks.push(Box::new(move |svc, hooks| {
-            hooks.error.push(&names, bind_error(hook, svc));
+            hooks.error.push(&names, bind_value(hook, svc));
         }));
         self
     }
@@ -491,33 +486,17 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         let mut actions = Vec::with_capacity(self.actions.len());
         for spec in self.actions {
             let parts = (spec.bind)(svc.clone())?;
-            let own = OwnHooks {
-                before: spec
-                    .hooks
-                    .before
-                    .into_iter()
-                    .map(|f| bind_before(f, svc))
-                    .collect(),
-                after: spec
-                    .hooks
-                    .after
-                    .into_iter()
-                    .map(|f| bind_after(f, svc))
-                    .collect(),
-                error: spec
-                    .hooks
-                    .error
-                    .into_iter()
-                    .map(|f| bind_error(f, svc))
-                    .collect(),
-            };
+            let mut own = OwnHooks::default();
+            for bind in spec.hooks {
+                bind(svc, &mut own);
+            }
             actions.push(ComposedAction {
                 raw_name: spec.raw_name,
                 visibility: spec.visibility,
                 timeout: spec.timeout,
                 extra: spec.extra,
                 hooks: own,
-                fallback: spec.fallback.map(|f| bind_error(f, svc)),
+                fallback: spec.fallback.map(|f| bind_value(f, svc)),
                 parts,
             });
         }

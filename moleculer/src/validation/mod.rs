@@ -90,12 +90,7 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
 
     /// Validates params the caller passed as a `P` (moved, no JSON).
     pub(crate) fn apply_typed(&self, params: P) -> std::result::Result<P, Vec<Value>> {
-        if let Some(check) = self.typed {
-            let issues = check(&params);
-            if !issues.is_empty() {
-                return Err(issues);
-            }
-        }
+        self.typed_issues(&params)?;
         Ok(params)
     }
 
@@ -127,17 +122,10 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
                     .map_err(deserialize_issue)?,
             }
         };
-        if let Some(check) = self.typed {
-            let issues = check(&params);
-            if !issues.is_empty() {
-                return Err(issues);
-            }
-        }
+        self.typed_issues(&params)?;
         Ok(params)
     }
-}
 
-impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
     /// Validates params without converting them for good, for a validator that runs before
     /// the user's middlewares and hooks: they see the params checked, and the method converts
     /// them afterwards. A `P` lent or passed by a local caller is checked where it lies; other
