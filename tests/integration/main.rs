@@ -23,4 +23,5 @@ mod reconnect;
 mod registration;
 mod run;
 mod shutdown;
+mod tcp;
 mod transporter;

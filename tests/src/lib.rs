@@ -41,6 +41,17 @@ pub fn unique_namespace(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
+/// A TCP (and UDP) port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = tcp.local_addr().expect("local address").port();
+        if std::net::UdpSocket::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// Records JSON values in order, from any task.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder(Arc<Mutex<Vec<Value>>>);

@@ -200,6 +200,9 @@ impl BrokerBuilder {
             hostname: crate::broker::internal::hostname(),
             seq: 1,
             cpu: None,
+            cpu_seq: 0,
+            port: None,
+            udp_address: None,
         };
         let cluster = crate::cluster::Cluster::from_options(
             &options,

@@ -93,8 +93,11 @@ fn local_services_json(broker: &ServiceBroker) -> Vec<Value> {
 }
 
 impl Cluster {
-    /// Broadcasts the local INFO.
+    /// Broadcasts the local INFO (with gossip, peers ask for it instead).
     pub(crate) async fn broadcast_info(&self, broker: &ServiceBroker) {
+        if self.gossip.is_some() {
+            return;
+        }
         let info = local_info(broker, false);
         self.send_logged(&Packet::Info(info), None).await;
         if self.balanced {
@@ -314,18 +317,18 @@ fn jitter(interval: Duration) -> Duration {
 }
 
 /// The machine's CPU usage between two samples, rounded to a whole percent as Node sends it.
-struct CpuMeter {
+pub(super) struct CpuMeter {
     system: sysinfo::System,
 }
 
 impl CpuMeter {
-    fn new() -> CpuMeter {
+    pub(super) fn new() -> CpuMeter {
         let mut system = sysinfo::System::new();
         system.refresh_cpu_usage();
         CpuMeter { system }
     }
 
-    fn sample(&mut self) -> f64 {
+    pub(super) fn sample(&mut self) -> f64 {
         self.system.refresh_cpu_usage();
         f64::from(self.system.global_cpu_usage())
             .round()

@@ -7,11 +7,13 @@
 //!   protocol version and hands it on: `REQ` and `EVENT` run on their own tasks, `RES`
 //!   completes a pending call, the discovery packets update the registry ([`discovery`]).
 //! * Discovery: `DISCOVER`/`INFO` on connect, a debounced `INFO` when local services change,
-//!   `HEARTBEAT` with the CPU usage, offline detection, `DISCONNECT` on stop.
+//!   `HEARTBEAT` with the CPU usage, offline detection, `DISCONNECT` on stop. With a
+//!   transporter that carries none of these (TCP), gossip instead ([`gossip`]).
 
 mod balanced;
 mod discovery;
 mod events;
+mod gossip;
 mod latency;
 mod ping;
 mod remote;
@@ -49,7 +51,10 @@ pub(crate) struct Cluster {
     disable_version_check: bool,
     disable_reconnect: bool,
     pub(crate) node_id: Arc<str>,
+    namespace: String,
     instance_id: String,
+    /// Set when the transporter has no discovery packets: nodes gossip instead.
+    gossip: Option<gossip::GossipState>,
     /// `disableBalancer` with a transporter that balances: requests go to `REQB.<action>`.
     pub(crate) balanced: bool,
     pub(crate) pending: Pending,
@@ -84,6 +89,7 @@ impl Cluster {
             (None, None) => return Ok(None),
         };
         let serializer = serializer_from(options)?;
+        let gossip = transporter.gossip_period().map(gossip::GossipState::new);
         let balanced = options.disable_balancer && transporter.has_built_in_balancer();
         if options.disable_balancer && !balanced {
             tracing::warn!(
@@ -99,7 +105,9 @@ impl Cluster {
             disable_version_check: options.transit.disable_version_check,
             disable_reconnect: options.transit.disable_reconnect,
             node_id,
+            namespace: options.namespace.clone(),
             instance_id,
+            gossip,
             balanced,
             pending: Pending::new(options.transit.max_queue_size),
             pings: PingTable::default(),
@@ -140,7 +148,12 @@ impl Cluster {
     /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
     pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
         self.stopping.store(false, Ordering::Release);
-        let sink = incoming_sink(Arc::downgrade(&broker.inner), self.clone());
+        let sink = incoming_sink(Arc::downgrade(&broker.inner), self.clone())
+            .with_node(&self.node_id, &self.namespace)
+            .with_peers(Arc::new(gossip::ClusterPeers {
+                broker: Arc::downgrade(&broker.inner),
+                cluster: Arc::downgrade(self),
+            }));
         loop {
             match self.transporter.connect(sink.clone()).await {
                 Ok(()) => break,
@@ -158,7 +171,11 @@ impl Cluster {
         for (_, topic) in self.topics.subscriptions(&self.node_id) {
             self.transporter.subscribe(&topic).await?;
         }
-        let timers = discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone());
+        let timers = if self.gossip.is_some() {
+            gossip::spawn_timer(Arc::downgrade(&broker.inner), self.clone())
+        } else {
+            discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone())
+        };
         self.tasks.lock().push(timers);
         if let Some(pinger) = latency::spawn_pinger(broker, self) {
             self.tasks.lock().push(pinger);
@@ -168,7 +185,9 @@ impl Cluster {
             protocol = self.version.as_str(),
             "transporter connected"
         );
-        self.send(&Packet::Discover(Discover), None).await?;
+        if self.gossip.is_none() {
+            self.send(&Packet::Discover(Discover), None).await?;
+        }
         tokio::time::sleep(DISCOVER_WAIT).await;
         self.check_conflict()?;
         broker
@@ -235,23 +254,32 @@ impl Cluster {
         self.pings.clear();
     }
 
+    /// Decodes a packet of type `ty` and checks its protocol version; a bad one is logged
+    /// and dropped.
+    fn decode(&self, ty: crate::transit::PacketType, payload: &[u8]) -> Option<Envelope> {
+        let envelope = match self.serializer.deserialize(ty, payload) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
+                return None;
+            }
+        };
+        if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
+            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
+            return None;
+        }
+        Some(envelope)
+    }
+
     /// Decodes one message and hands it on.
     fn handle(self: &Arc<Self>, broker: &ServiceBroker, subject: &str, payload: &[u8]) {
         let Some(topic) = self.topics.parse(subject) else {
             tracing::debug!(topic = subject, "message on an unknown topic dropped");
             return;
         };
-        let envelope = match self.serializer.deserialize(topic.packet_type, payload) {
-            Ok(envelope) => envelope,
-            Err(err) => {
-                tracing::warn!(topic = subject, error = %err, "invalid packet dropped");
-                return;
-            }
-        };
-        if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
-            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
+        let Some(envelope) = self.decode(topic.packet_type, payload) else {
             return;
-        }
+        };
         let own = envelope.sender == *self.node_id;
         let Envelope { sender, packet, .. } = envelope;
         match packet {
@@ -271,6 +299,12 @@ impl Cluster {
             Packet::Disconnect(_) => discovery::node_disconnected(broker, self, &sender, false),
             Packet::Ping(ping) => ping::ping_received(self, sender, ping),
             Packet::Pong(pong) => ping::pong_received(broker, self, sender, pong),
+            Packet::GossipReq(req) if self.gossip.is_some() => {
+                gossip::request_received(broker, self, sender, req);
+            }
+            Packet::GossipRes(res) if self.gossip.is_some() => {
+                gossip::response_received(broker, self, res);
+            }
             Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
                 tracing::debug!(packet = %topic.packet_type, "gossip packet ignored");
             }

@@ -25,6 +25,12 @@ pub struct NodeInfo {
     pub seq: u64,
     /// Last reported CPU usage, 0-100.
     pub cpu: Option<f64>,
+    /// The sequence number of `cpu` (gossip; 0 before the first report).
+    pub cpu_seq: u64,
+    /// The TCP port (TCP transporter).
+    pub port: Option<u16>,
+    /// The address its discovery datagram or first connection came from (TCP transporter).
+    pub udp_address: Option<String>,
 }
 
 impl NodeInfo {
@@ -40,11 +46,11 @@ impl NodeInfo {
             "client": self.client,
             "metadata": self.metadata,
             "ipList": self.ip_list,
-            "port": null,
+            "port": self.port,
             "hostname": self.hostname,
-            "udpAddress": null,
+            "udpAddress": self.udp_address,
             "cpu": self.cpu,
-            "cpuSeq": null,
+            "cpuSeq": (self.cpu_seq > 0).then_some(self.cpu_seq),
             "seq": self.seq,
             "offlineSince": null,
         })

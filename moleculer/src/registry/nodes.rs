@@ -2,6 +2,7 @@
 //! its last INFO, when it last sent a heartbeat, and whether it is online.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -9,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::NodeInfo;
 use crate::transit::Info;
+use crate::transporter::PeerAddress;
 
 /// One remote node.
 #[derive(Debug, Clone)]
@@ -17,7 +19,12 @@ pub(crate) struct RemoteNode {
     /// The local broker's uptime (whole seconds) at the last heartbeat or INFO.
     pub(crate) last_heartbeat: u64,
     pub(crate) offline_since: Option<Instant>,
+    /// Its last INFO as received (gossip passes it on to other nodes).
+    pub(crate) raw: Option<Arc<Info>>,
 }
+
+/// What gossip tells of one node: `(nodeID, online, seq, cpuSeq, cpu)`.
+pub(crate) type GossipRow = (String, bool, u64, u64, f64);
 
 /// What an INFO changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +70,11 @@ impl NodeCatalog {
             hostname: info.hostname.clone(),
             seq: info.seq,
             cpu: None,
+            cpu_seq: 0,
+            port: info.port,
+            udp_address: None,
         };
+        let raw = Some(Arc::new(info.clone()));
         match nodes.get_mut(sender) {
             None => {
                 nodes.insert(
@@ -72,6 +83,7 @@ impl NodeCatalog {
                         info: fresh,
                         last_heartbeat: now,
                         offline_since: None,
+                        raw,
                     },
                 );
                 (InfoOutcome::Connected { reconnected: false }, true)
@@ -81,10 +93,19 @@ impl NodeCatalog {
                 let changed = reconnected
                     || info.seq > node.info.seq
                     || info.instance_id != node.info.instance_id;
-                let cpu = node.info.cpu;
-                node.info = NodeInfo { cpu, ..fresh };
+                let (cpu, cpu_seq) = (node.info.cpu, node.info.cpu_seq);
+                let udp_address = node.info.udp_address.take();
+                let port = fresh.port.or(node.info.port);
+                node.info = NodeInfo {
+                    cpu,
+                    cpu_seq,
+                    udp_address,
+                    port,
+                    ..fresh
+                };
                 node.last_heartbeat = now;
                 node.offline_since = None;
+                node.raw = raw;
                 let outcome = if reconnected {
                     InfoOutcome::Connected { reconnected: true }
                 } else {
@@ -100,6 +121,7 @@ impl NodeCatalog {
         match self.nodes.lock().get_mut(sender) {
             Some(node) if node.info.available => {
                 node.info.cpu = Some(cpu);
+                node.info.cpu_seq = 1;
                 node.last_heartbeat = now;
                 HeartbeatOutcome::Alive
             }
@@ -116,6 +138,115 @@ impl NodeCatalog {
         node.info.seq += 1;
         node.offline_since = Some(Instant::now());
         Some(node.info.clone())
+    }
+
+    /// A node heard of by a discovery datagram (`from_datagram`), a static URL or a
+    /// `GOSSIP_HELLO`: an unknown one is registered offline (seq 0) until gossip brings its
+    /// INFO; an offline one gets the new address. Returns whether it was unknown.
+    pub(crate) fn discovered(
+        &self,
+        node_id: &str,
+        host: &str,
+        port: u16,
+        from_datagram: bool,
+    ) -> bool {
+        let mut nodes = self.nodes.lock();
+        let added = !nodes.contains_key(node_id);
+        let node = nodes
+            .entry(node_id.to_owned())
+            .or_insert_with(|| RemoteNode {
+                info: NodeInfo {
+                    id: node_id.to_owned(),
+                    instance_id: String::new(),
+                    available: false,
+                    local: false,
+                    client: Value::Object(Map::new()),
+                    metadata: Map::new(),
+                    ip_list: vec![host.to_owned()],
+                    hostname: host.to_owned(),
+                    seq: 0,
+                    cpu: None,
+                    cpu_seq: 0,
+                    port: Some(port),
+                    udp_address: None,
+                },
+                last_heartbeat: 0,
+                offline_since: Some(Instant::now()),
+                raw: None,
+            });
+        if from_datagram {
+            if !node.info.available {
+                node.info.port = Some(port);
+                node.info.hostname = host.to_owned();
+                if !node.info.ip_list.iter().any(|ip| ip == host) {
+                    node.info.ip_list.insert(0, host.to_owned());
+                }
+            }
+            node.info.udp_address = Some(host.to_owned());
+        }
+        added
+    }
+
+    /// A `GOSSIP_HELLO` from `node_id` that announced `host:port`, on a connection from
+    /// `remote`: an unknown node is registered offline; the connection's address is kept
+    /// unless the node has one already.
+    pub(crate) fn hello(&self, node_id: &str, host: &str, port: u16, remote: &str) -> bool {
+        let added = self.discovered(node_id, host, port, false);
+        if let Some(node) = self.nodes.lock().get_mut(node_id)
+            && node.info.udp_address.is_none()
+        {
+            node.info.udp_address = Some(remote.to_owned());
+        }
+        added
+    }
+
+    /// Where a node can be reached.
+    pub(crate) fn address(&self, node_id: &str) -> Option<PeerAddress> {
+        self.nodes.lock().get(node_id).map(|n| PeerAddress {
+            udp_address: n.info.udp_address.clone(),
+            hostname: n.info.hostname.clone(),
+            ip_list: n.info.ip_list.clone(),
+            port: n.info.port,
+        })
+    }
+
+    /// Every node's gossip row, sorted by nodeID.
+    pub(crate) fn gossip_rows(&self) -> Vec<GossipRow> {
+        let mut rows: Vec<GossipRow> = self
+            .nodes
+            .lock()
+            .values()
+            .map(|n| {
+                let i = &n.info;
+                (
+                    i.id.clone(),
+                    i.available,
+                    i.seq,
+                    i.cpu_seq,
+                    i.cpu.unwrap_or(0.0),
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    }
+
+    /// Sets a node's seq (gossip takes the seq another node knows).
+    pub(crate) fn set_seq(&self, node_id: &str, seq: u64) {
+        if let Some(node) = self.nodes.lock().get_mut(node_id) {
+            node.info.seq = seq;
+        }
+    }
+
+    /// Records a CPU usage gossip brought, when it is newer than the one known.
+    pub(crate) fn gossip_cpu(&self, node_id: &str, cpu_seq: u64, cpu: f64, now: u64) {
+        if let Some(node) = self.nodes.lock().get_mut(node_id)
+            && cpu_seq > node.info.cpu_seq
+        {
+            node.info.cpu = Some(cpu);
+            node.info.cpu_seq = cpu_seq;
+            node.last_heartbeat = now;
+        }
     }
 
     /// The online nodes whose last heartbeat is older than `timeout` seconds.

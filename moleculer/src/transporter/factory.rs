@@ -5,16 +5,20 @@ use crate::error::{Error, Result};
 use crate::options::{PluginKind, TransporterKind, TransporterOption};
 
 /// Builds the transporter the option selects: `"Fake"` (on [`FakeBus::global`]), and with
-/// the `nats` feature `"NATS"`, `"nats://host:port"` or `{type: "NATS", options: {url}}`.
-/// Kinds not built yet (TCP, Redis, MQTT, AMQP, Kafka, STAN) fail with a
+/// the `nats` feature `"NATS"`, `"nats://host:port"` or `{type: "NATS", options: {url}}`,
+/// and `"TCP"`, `"tcp://host:port/nodeID,…"` or `{type: "TCP", options}`.
+/// Kinds not built yet (Redis, MQTT, AMQP, Kafka, STAN) fail with a
 /// `BrokerOptionsError`.
 pub fn from_option(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
     match opt.kind() {
         TransporterKind::Fake => Ok(Box::new(FakeTransporter::new(FakeBus::global()))),
         TransporterKind::Nats => nats(opt),
+        TransporterKind::Tcp => Ok(Box::new(super::TcpTransporter::new(
+            super::TcpOptions::from_option(opt)?,
+        ))),
         kind => Err(Error::broker_options(
             format!(
-                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS)",
+                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP)",
                 kind.name()
             ),
             Some(serde_json::json!({ "type": kind.name() })),
@@ -59,11 +63,7 @@ mod tests {
 
     #[test]
     fn unbuilt_kinds_are_options_errors() {
-        for kind in [
-            TransporterKind::Tcp,
-            TransporterKind::Redis,
-            TransporterKind::Kafka,
-        ] {
+        for kind in [TransporterKind::Redis, TransporterKind::Kafka] {
             let err = from_option(&PluginOption::Name(kind)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::BrokerOptions);
             assert!(

@@ -8,6 +8,8 @@
 //! * [`FakeTransporter`] on a [`FakeBus`]: Node's `Fake`, an in-process bus, so several
 //!   brokers in one process form a cluster.
 //! * `NatsTransporter` (feature `nats`): Node's `NATS`, on the async-nats client.
+//! * [`TcpTransporter`]: Node's `TCP`: UDP discovery, direct TCP connections and gossip,
+//!   no message broker.
 //!
 //! ```
 //! use moleculer::transporter::{Bytes, FakeBus, FakeTransporter, IncomingSink, Transporter};
@@ -31,11 +33,13 @@ mod factory;
 mod fake;
 #[cfg(feature = "nats")]
 mod nats;
+pub mod tcp;
 
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTransporter};
+pub use tcp::{TcpOptions, TcpTransporter};
 
 use std::sync::Arc;
 
@@ -60,8 +64,18 @@ pub struct Incoming {
 /// It is called from the transporter's receiving task, once per message, and returns quickly
 /// (the broker decodes the packet and moves slow work to other tasks), so messages are not
 /// queued twice and nothing is copied.
+///
+/// The broker's sink also names the local node ([`node_id`](Self::node_id),
+/// [`namespace`](Self::namespace)) and, for transporters that find the nodes themselves
+/// (TCP), gives a [`PeerDirectory`]: where each node listens, and where to report what the
+/// transporter learns about nodes.
 #[derive(Clone)]
-pub struct IncomingSink(Arc<DeliverFn>);
+pub struct IncomingSink {
+    deliver: Arc<DeliverFn>,
+    node_id: Arc<str>,
+    namespace: Arc<str>,
+    peers: Option<Arc<dyn PeerDirectory>>,
+}
 
 /// What an [`IncomingSink`] calls: `(topic, payload) -> still taking messages`.
 type DeliverFn = dyn Fn(&str, Bytes) -> bool + Send + Sync;
@@ -70,7 +84,12 @@ impl IncomingSink {
     /// A sink calling `deliver(topic, payload)` for each message; `deliver` returns whether it
     /// still takes messages (`false` once its receiver is gone).
     pub fn new(deliver: impl Fn(&str, Bytes) -> bool + Send + Sync + 'static) -> IncomingSink {
-        IncomingSink(Arc::new(deliver))
+        IncomingSink {
+            deliver: Arc::new(deliver),
+            node_id: Arc::from(""),
+            namespace: Arc::from(""),
+            peers: None,
+        }
     }
 
     /// A sink that queues the messages on a channel, and the channel's receiving end.
@@ -86,16 +105,123 @@ impl IncomingSink {
         (sink, rx)
     }
 
+    /// The same sink for the node `node_id` in `namespace` (`""` for none).
+    pub fn with_node(mut self, node_id: &str, namespace: &str) -> IncomingSink {
+        self.node_id = Arc::from(node_id);
+        self.namespace = Arc::from(namespace);
+        self
+    }
+
+    /// The same sink with a directory of peers (see [`PeerDirectory`]).
+    pub fn with_peers(mut self, peers: Arc<dyn PeerDirectory>) -> IncomingSink {
+        self.peers = Some(peers);
+        self
+    }
+
     /// Hands one message over; `false` when the receiver is gone.
     pub fn deliver(&self, topic: &str, payload: Bytes) -> bool {
-        (self.0)(topic, payload)
+        (self.deliver)(topic, payload)
+    }
+
+    /// The local nodeID (`""` when the sink was made without [`with_node`](Self::with_node)).
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// The namespace of the cluster (`""` for none).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The peer directory, if the sink has one.
+    pub fn peers(&self) -> Option<&Arc<dyn PeerDirectory>> {
+        self.peers.as_ref()
     }
 }
 
 impl std::fmt::Debug for IncomingSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("IncomingSink")
+        f.debug_struct("IncomingSink")
+            .field("node_id", &self.node_id)
+            .field("namespace", &self.namespace)
+            .field("peers", &self.peers.is_some())
+            .finish()
     }
+}
+
+/// The registry's side of a transporter that finds the nodes itself (TCP): the transporter
+/// asks where a node listens and reports the nodes it hears of; the broker keeps one list
+/// of nodes for both.
+pub trait PeerDirectory: Send + Sync + 'static {
+    /// Where `node_id` can be reached (the local node's own address for the local nodeID);
+    /// `None` for an unknown node.
+    fn address(&self, node_id: &str) -> Option<PeerAddress>;
+
+    /// Something the transporter learned about a node.
+    fn peer_event(&self, event: PeerEvent);
+
+    /// The serialized `GOSSIP_HELLO {host, port}` a new outgoing connection starts with.
+    fn hello(&self, host: &str, port: u16) -> Option<Bytes>;
+}
+
+/// Where a node can be reached, as the registry knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeerAddress {
+    /// The address its discovery datagram or first connection came from.
+    pub udp_address: Option<String>,
+    /// Its host name.
+    pub hostname: String,
+    /// Its IPv4 addresses.
+    pub ip_list: Vec<String>,
+    /// Its TCP port, once known.
+    pub port: Option<u16>,
+}
+
+impl PeerAddress {
+    /// The host to connect to, as Node picks it: the discovery address, then the host name
+    /// (when `use_hostname`), then the first IP.
+    pub fn host(&self, use_hostname: bool) -> Option<&str> {
+        if let Some(udp) = self.udp_address.as_deref().filter(|a| !a.is_empty()) {
+            return Some(udp);
+        }
+        if use_hostname && !self.hostname.is_empty() {
+            return Some(&self.hostname);
+        }
+        self.ip_list.first().map(String::as_str)
+    }
+}
+
+/// What a transporter that finds the nodes itself tells the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// A node announced itself (a discovery datagram or a static `urls` entry): it listens
+    /// on `host:port`. `from_datagram` when the host is the datagram's source address.
+    Discovered {
+        /// Its nodeID.
+        node_id: String,
+        /// The address it announced itself from.
+        host: String,
+        /// Its TCP port.
+        port: u16,
+        /// Whether `host` is the source address of a discovery datagram.
+        from_datagram: bool,
+    },
+    /// A `GOSSIP_HELLO` arrived on a new incoming connection from `remote` (the socket's
+    /// remote IP); `payload` is the serialized packet.
+    Hello {
+        /// The serialized `GOSSIP_HELLO`.
+        payload: Bytes,
+        /// The connection's remote IP.
+        remote: String,
+    },
+    /// The connection to a node ended (`unexpected: false`, the node closed it) or failed
+    /// (`unexpected: true`).
+    Lost {
+        /// Its nodeID.
+        node_id: String,
+        /// Whether it failed rather than closed.
+        unexpected: bool,
+    },
 }
 
 /// Moves raw bytes on topics between nodes (Node's `src/transporters/base.js`).
@@ -125,4 +251,17 @@ pub trait Transporter: Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether the transporter can balance REQB/EVENTB itself (NATS, Fake: true).
     fn has_built_in_balancer(&self) -> bool;
+
+    /// `Some(period)` when the nodes find each other and tell they are alive by gossip
+    /// instead of `DISCOVER`/`INFO`/`HEARTBEAT`/`DISCONNECT` (TCP): the broker then sends
+    /// a `GOSSIP_REQ` every `period` and none of those packets.
+    fn gossip_period(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// The TCP port the transporter listens on, once connected: the node's INFO publishes
+    /// it (`port`). `None` for transporters that use a message broker.
+    fn local_port(&self) -> Option<u16> {
+        None
+    }
 }

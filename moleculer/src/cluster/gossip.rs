@@ -1,0 +1,389 @@
+//! Gossip (Node's TCP transporter, `src/transporters/tcp.js`): with a transporter that carries
+//! no `DISCOVER`/`INFO`/`HEARTBEAT`/`DISCONNECT`, nodes learn about each other by telling a
+//! random peer, every gossip period, the seq and CPU of every node they know; the peer
+//! answers with what is newer on its side (whole INFOs, CPU rows, offline seqs).
+//!
+//! The transporter reports what it learns itself (discovery datagrams, `GOSSIP_HELLO`s,
+//! lost connections) through [`ClusterPeers`], the broker's [`PeerDirectory`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::Cluster;
+use super::discovery::{self, CpuMeter};
+use crate::broker::{BrokerInner, ServiceBroker};
+use crate::transit::{GossipHello, GossipReq, GossipRes, Info, Packet, PacketType};
+use crate::transporter::{Bytes, PeerAddress, PeerDirectory, PeerEvent};
+
+/// The local node's side of gossip.
+#[derive(Debug)]
+pub(crate) struct GossipState {
+    period: Duration,
+    /// Bumped each time the sampled CPU usage changes, so peers keep the newest.
+    cpu_seq: AtomicU64,
+    /// The last sampled CPU usage (f64 bits).
+    cpu: AtomicU64,
+}
+
+impl GossipState {
+    pub(crate) fn new(period: Duration) -> GossipState {
+        GossipState {
+            period,
+            cpu_seq: AtomicU64::new(0),
+            cpu: AtomicU64::new(0f64.to_bits()),
+        }
+    }
+
+    fn cpu(&self) -> (u64, f64) {
+        (
+            self.cpu_seq.load(Ordering::Relaxed),
+            f64::from_bits(self.cpu.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+/// Every gossip period: sample the CPU, then send a `GOSSIP_REQ`.
+pub(crate) fn spawn_timer(
+    broker: Weak<BrokerInner>,
+    cluster: Arc<Cluster>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(state) = cluster.gossip.as_ref() else {
+            return;
+        };
+        let mut cpu = CpuMeter::new();
+        let mut ticks = tokio::time::interval(state.period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(inner) = broker.upgrade() else {
+                return;
+            };
+            let broker = ServiceBroker { inner };
+            let sample = cpu.sample();
+            if f64::from_bits(state.cpu.swap(sample.to_bits(), Ordering::Relaxed)) != sample
+                || state.cpu_seq.load(Ordering::Relaxed) == 0
+            {
+                state.cpu_seq.fetch_add(1, Ordering::Relaxed);
+            }
+            broker.inner.registry.set_local_cpu(sample);
+            send_request(&broker, &cluster).await;
+        }
+    })
+}
+
+/// `GOSSIP_REQ` to a random online node, and with a probability that grows with the share
+/// of offline nodes, to a random offline one (so a node that came back is found).
+async fn send_request(broker: &ServiceBroker, cluster: &Arc<Cluster>) {
+    let rows = broker.inner.registry.nodes.gossip_rows();
+    if rows.is_empty() {
+        return;
+    }
+    let mut online = Map::new();
+    let mut offline = Map::new();
+    let (seq, cpu_seq, cpu) = local_row(broker, cluster);
+    online.insert(cluster.node_id.to_string(), json!([seq, cpu_seq, cpu]));
+    let mut online_ids = Vec::new();
+    let mut offline_ids = Vec::new();
+    for (id, available, seq, cpu_seq, cpu) in rows {
+        if available {
+            online.insert(id.clone(), json!([seq, cpu_seq, cpu]));
+            online_ids.push(id);
+        } else {
+            if seq > 0 {
+                offline.insert(id.clone(), json!(seq));
+            }
+            offline_ids.push(id);
+        }
+    }
+    let packet = Packet::GossipReq(GossipReq {
+        online: Some(online),
+        offline: (!offline.is_empty()).then_some(offline),
+    });
+    if let Some(id) = pick(&online_ids) {
+        send_to(cluster, &packet, id).await;
+    }
+    if !offline_ids.is_empty() {
+        let ratio = offline_ids.len() as f64 / (online_ids.len() + 1) as f64;
+        if (ratio >= 1.0 || fastrand::f64() < ratio)
+            && let Some(id) = pick(&offline_ids)
+        {
+            send_to(cluster, &packet, id).await;
+        }
+    }
+}
+
+fn pick(ids: &[String]) -> Option<&String> {
+    (!ids.is_empty()).then(|| &ids[fastrand::usize(..ids.len())])
+}
+
+/// Sends a gossip packet; an unreachable node is already marked lost by the transporter.
+async fn send_to(cluster: &Cluster, packet: &Packet, node_id: &str) {
+    if let Err(err) = cluster.send(packet, Some(node_id)).await {
+        tracing::debug!(node_id, packet = %packet.packet_type(), error = %err, "gossip not delivered");
+    }
+}
+
+/// `(seq, cpuSeq, cpu)` of the local node.
+fn local_row(broker: &ServiceBroker, cluster: &Cluster) -> (u64, u64, f64) {
+    let seq = broker.inner.seq.load(Ordering::Relaxed);
+    let (cpu_seq, cpu) = cluster.gossip.as_ref().map_or((0, 0.0), GossipState::cpu);
+    (seq, cpu_seq, cpu)
+}
+
+/// The local node's INFO as gossip carries it: with the TCP `port`.
+fn local_info(broker: &ServiceBroker, cluster: &Cluster) -> Value {
+    let mut info = discovery::local_info(broker, false);
+    info.port = cluster.transporter.local_port();
+    info_value(&info)
+}
+
+/// An INFO object as Node keeps it in `rawInfo` (no `ver`/`sender`).
+fn info_value(info: &Info) -> Value {
+    let mut map = Map::new();
+    map.insert("ipList".into(), json!(info.ip_list));
+    map.insert("hostname".into(), json!(info.hostname));
+    map.insert("instanceID".into(), json!(info.instance_id));
+    map.insert("client".into(), json!(info.client));
+    map.insert("config".into(), info.config.clone());
+    map.insert("port".into(), json!(info.port));
+    map.insert("seq".into(), json!(info.seq));
+    map.insert("metadata".into(), info.metadata.clone());
+    map.insert("services".into(), Value::Array(info.services.clone()));
+    Value::Object(map)
+}
+
+/// A `GOSSIP_REQ`: answer with what we know better, and learn what the requester knows
+/// better (Node's `processGossipRequest`).
+pub(crate) fn request_received(
+    broker: &ServiceBroker,
+    cluster: &Arc<Cluster>,
+    sender: String,
+    req: GossipReq,
+) {
+    let registry = &broker.inner.registry;
+    let mut online = Map::new();
+    let mut offline = Map::new();
+    let lookup = |id: &str| -> (Option<u64>, Option<(u64, f64)>, bool) {
+        if let Some(seq) = req.offline.as_ref().and_then(|m| m.get(id)) {
+            return (seq.as_u64().filter(|s| *s > 0), None, true);
+        }
+        match req.online.as_ref().and_then(|m| m.get(id)) {
+            Some(Value::Array(row)) => (
+                row.first().and_then(Value::as_u64).filter(|s| *s > 0),
+                Some((
+                    row.get(1).and_then(Value::as_u64).unwrap_or(0),
+                    row.get(2).and_then(Value::as_f64).unwrap_or(0.0),
+                )),
+                false,
+            ),
+            _ => (None, None, false),
+        }
+    };
+
+    // The local node.
+    let own = cluster.node_id.to_string();
+    let (own_seq, own_cpu_seq, own_cpu) = local_row(broker, cluster);
+    match lookup(&own) {
+        (Some(seq), _, true) if seq >= own_seq => {
+            // The requester thinks we are gone: outbid its seq and send our INFO.
+            broker.inner.seq.store(seq + 1, Ordering::Relaxed);
+            online.insert(
+                own.clone(),
+                json!([local_info(broker, cluster), own_cpu_seq, own_cpu]),
+            );
+        }
+        (Some(seq), cpu, _) if seq >= own_seq => {
+            if let Some((cpu_seq, _)) = cpu
+                && cpu_seq < own_cpu_seq
+            {
+                online.insert(own.clone(), json!([own_cpu_seq, own_cpu]));
+            }
+        }
+        _ => {
+            online.insert(
+                own.clone(),
+                json!([local_info(broker, cluster), own_cpu_seq, own_cpu]),
+            );
+        }
+    }
+
+    // The remote nodes.
+    for (id, available, node_seq, node_cpu_seq, node_cpu) in registry.nodes.gossip_rows() {
+        let (seq, cpu, said_offline) = lookup(&id);
+        let seq = match seq {
+            Some(seq) if seq >= node_seq => seq,
+            _ => {
+                // We know newer, or the requester does not know the node.
+                if available {
+                    if let Some(raw) = registry.nodes.get(&id).and_then(|n| n.raw) {
+                        online.insert(id, json!([info_value(&raw), node_cpu_seq, node_cpu]));
+                    }
+                } else {
+                    offline.insert(id, json!(node_seq));
+                }
+                continue;
+            }
+        };
+        if said_offline {
+            if available {
+                discovery::node_disconnected(broker, cluster, &id, false);
+            }
+            if seq > node_seq || available {
+                registry.nodes.set_seq(&id, seq);
+            }
+        } else if available && let Some((cpu_seq, cpu)) = cpu {
+            if cpu_seq > node_cpu_seq {
+                registry
+                    .nodes
+                    .gossip_cpu(&id, cpu_seq, cpu, broker.uptime_secs());
+            } else if cpu_seq < node_cpu_seq {
+                online.insert(id, json!([node_cpu_seq, node_cpu]));
+            }
+        }
+    }
+
+    if online.is_empty() && offline.is_empty() {
+        return;
+    }
+    let packet = Packet::GossipRes(GossipRes {
+        online: (!online.is_empty()).then_some(online),
+        offline: (!offline.is_empty()).then_some(offline),
+    });
+    let cluster = cluster.clone();
+    tokio::spawn(async move { send_to(&cluster, &packet, &sender).await });
+}
+
+/// A `GOSSIP_RES`: take the newer INFOs and CPU rows, and the nodes it says are gone
+/// (Node's `processGossipResponse`).
+pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, res: GossipRes) {
+    let nodes = &broker.inner.registry.nodes;
+    for (id, row) in res.online.into_iter().flatten() {
+        if id == *cluster.node_id {
+            continue;
+        }
+        let Value::Array(row) = row else { continue };
+        let (info, cpu) = match row.as_slice() {
+            [info] => (Some(info), None),
+            [cpu_seq, cpu] => (None, Some((cpu_seq, cpu))),
+            [info, cpu_seq, cpu] => (Some(info), Some((cpu_seq, cpu))),
+            _ => continue,
+        };
+        if let Some(info) = info {
+            match serde_json::from_value::<Info>(info.clone()) {
+                Ok(info) => {
+                    let known = nodes.get(&id).map(|n| n.info.seq);
+                    if known.is_none_or(|seq| seq < info.seq) {
+                        discovery::info_received(broker, cluster, id.clone(), info);
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(node_id = %id, error = %err, "invalid node info in GOSSIP_RES");
+                }
+            }
+        }
+        if let Some((Some(cpu_seq), Some(cpu))) = cpu.map(|(s, c)| (s.as_u64(), c.as_f64())) {
+            nodes.gossip_cpu(&id, cpu_seq, cpu, broker.uptime_secs());
+        }
+    }
+    for (id, seq) in res.offline.into_iter().flatten() {
+        if id == *cluster.node_id {
+            continue;
+        }
+        let (Some(seq), Some(node)) = (seq.as_u64(), nodes.get(&id)) else {
+            continue;
+        };
+        if node.info.seq < seq {
+            if node.info.available {
+                discovery::node_disconnected(broker, cluster, &id, false);
+            }
+            nodes.set_seq(&id, seq);
+        }
+    }
+}
+
+/// The broker's [`PeerDirectory`]: the registry's nodes, for the transporter.
+pub(crate) struct ClusterPeers {
+    pub(crate) broker: Weak<BrokerInner>,
+    pub(crate) cluster: Weak<Cluster>,
+}
+
+impl ClusterPeers {
+    fn parts(&self) -> Option<(ServiceBroker, Arc<Cluster>)> {
+        Some((
+            ServiceBroker {
+                inner: self.broker.upgrade()?,
+            },
+            self.cluster.upgrade()?,
+        ))
+    }
+}
+
+impl PeerDirectory for ClusterPeers {
+    fn address(&self, node_id: &str) -> Option<PeerAddress> {
+        let (broker, cluster) = self.parts()?;
+        if node_id == &*cluster.node_id {
+            let local = &broker.inner.local_node;
+            return Some(PeerAddress {
+                udp_address: None,
+                hostname: local.hostname.clone(),
+                ip_list: local.ip_list.clone(),
+                port: cluster.transporter.local_port(),
+            });
+        }
+        broker.inner.registry.nodes.address(node_id)
+    }
+
+    fn peer_event(&self, event: PeerEvent) {
+        let Some((broker, cluster)) = self.parts() else {
+            return;
+        };
+        let nodes = &broker.inner.registry.nodes;
+        match event {
+            PeerEvent::Discovered {
+                node_id,
+                host,
+                port,
+                from_datagram,
+            } => {
+                if node_id != *cluster.node_id
+                    && nodes.discovered(&node_id, &host, port, from_datagram)
+                {
+                    tracing::debug!(node_id, %host, port, "node discovered");
+                }
+            }
+            PeerEvent::Hello { payload, remote } => {
+                let Some(envelope) = cluster.decode(PacketType::GossipHello, &payload) else {
+                    return;
+                };
+                if let Packet::GossipHello(GossipHello { host, port }) = envelope.packet
+                    && envelope.sender != *cluster.node_id
+                {
+                    nodes.hello(&envelope.sender, &host, port, &remote);
+                }
+            }
+            PeerEvent::Lost {
+                node_id,
+                unexpected,
+            } => discovery::node_disconnected(&broker, &cluster, &node_id, unexpected),
+        }
+    }
+
+    fn hello(&self, host: &str, port: u16) -> Option<Bytes> {
+        let (_, cluster) = self.parts()?;
+        let packet = Packet::GossipHello(GossipHello {
+            host: host.to_owned(),
+            port,
+        });
+        cluster
+            .serializer
+            .serialize(&packet, cluster.version, &cluster.node_id)
+            .inspect_err(|err| tracing::warn!(error = %err, "GOSSIP_HELLO not serialized"))
+            .ok()
+            .map(Bytes::from)
+    }
+}

@@ -1,0 +1,333 @@
+//! Rust brokers on the TCP transporter: static peers and UDP discovery, gossip, calls and
+//! events over direct connections, nodes leaving, and peers that send garbage.
+
+use std::time::Duration;
+
+use moleculer::prelude::*;
+use moleculer::transporter::{TcpOptions, TcpTransporter, tcp::PeerUrls};
+use moleculer::{ErrorKind, ServiceBroker};
+use moleculer_tests::{Recorder, free_port};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+#[derive(Default)]
+struct Math;
+
+#[service(name = "math", register = false)]
+impl Math {
+    #[action(params = { a: "number", b: "number" })]
+    async fn add(&self, ctx: Context) -> Result<Value> {
+        let sum = ctx.params["a"].as_f64().unwrap_or(0.0) + ctx.params["b"].as_f64().unwrap_or(0.0);
+        Ok(json!({ "sum": sum, "node": ctx.broker().node_id(), "caller": ctx.node_id() }))
+    }
+}
+
+struct Listener {
+    seen: Recorder,
+}
+
+#[service(name = "listener", register = false)]
+impl Listener {
+    #[event(name = "tcp.*")]
+    async fn on_tcp(&self, ctx: EventContext) {
+        self.seen.push(json!({
+            "node": ctx.broker().node_id(),
+            "from": ctx.node_id(),
+            "payload": ctx.params,
+        }));
+    }
+}
+
+/// TCP options for tests: no UDP unless asked, gossip every second.
+fn options() -> TcpOptions {
+    TcpOptions {
+        udp_discovery: false,
+        gossip_period: Duration::from_secs(1),
+        ..TcpOptions::default()
+    }
+}
+
+fn with_urls(port: u16, peers: &[(&str, u16)]) -> TcpOptions {
+    TcpOptions {
+        port: Some(port),
+        urls: Some(PeerUrls::List(
+            peers
+                .iter()
+                .map(|(id, port)| format!("127.0.0.1:{port}/{id}"))
+                .collect(),
+        )),
+        ..options()
+    }
+}
+
+fn node(id: &str, namespace: &str, options: TcpOptions) -> moleculer::BrokerBuilder {
+    ServiceBroker::builder()
+        .node_id(id)
+        .namespace(namespace)
+        .transporter(TcpTransporter::new(options))
+}
+
+async fn wait_for(broker: &ServiceBroker, services: &[&str]) {
+    broker
+        .wait_for_services(services, Some(Duration::from_secs(15)))
+        .await
+        .unwrap_or_else(|err| panic!("{} did not see {services:?}: {err}", broker.node_id()));
+}
+
+/// The nodes `broker` sees online (itself included), sorted.
+async fn online(broker: &ServiceBroker) -> Vec<String> {
+    let list: Value = broker.call("$node.list", json!({})).await.unwrap();
+    let mut ids: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["available"] == true)
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn static_peers_gossip_call_emit_and_leave() {
+    let ns = moleculer_tests::unique_namespace("tcp-static");
+    let (pa, pb) = (free_port(), free_port());
+    let peers = [("tcp-a", pa), ("tcp-b", pb)];
+    let seen = Recorder::default();
+    let a = node("tcp-a", &ns, with_urls(pa, &peers))
+        .service(Listener { seen: seen.clone() })
+        .build()
+        .unwrap();
+    let b = node("tcp-b", &ns, with_urls(pb, &peers))
+        .service(Math)
+        .build()
+        .unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    wait_for(&a, &["math"]).await;
+    wait_for(&b, &["listener"]).await;
+
+    // Calls go over a's connection to b, answers over b's connection to a.
+    for i in 0..20 {
+        let res: Value = a.call("math.add", json!({"a": i, "b": 1})).await.unwrap();
+        assert_eq!(
+            res,
+            json!({"sum": f64::from(i + 1), "node": "tcp-b", "caller": "tcp-a"})
+        );
+    }
+    let err = a
+        .call::<Value, _>("math.add", json!({"a": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert_eq!(err.node_id(), Some("tcp-b"));
+
+    // Events, and PING/PONG.
+    b.emit("tcp.hello", json!({"n": 1})).await.unwrap();
+    b.broadcast("tcp.all", json!({"n": 2})).await.unwrap();
+    assert!(seen.wait_for(2, Duration::from_secs(5)).await);
+    let mut got = seen.take();
+    got.sort_by_key(|v| v["payload"]["n"].as_i64());
+    assert_eq!(
+        got[0],
+        json!({"node": "tcp-a", "from": "tcp-b", "payload": {"n": 1}})
+    );
+    assert_eq!(got[1]["payload"], json!({"n": 2}));
+    let pong = a.ping("tcp-b", Duration::from_secs(2)).await.unwrap();
+    assert_eq!(pong["nodeID"], "tcp-b");
+
+    // The registry shows the peer with its TCP port, learned from gossip.
+    let list: Value = a.call("$node.list", json!({})).await.unwrap();
+    let remote = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "tcp-b")
+        .unwrap();
+    assert_eq!(remote["port"], pb);
+    assert_eq!(remote["available"], true);
+    assert_eq!(online(&b).await, ["tcp-a", "tcp-b"]);
+
+    // b stops: no DISCONNECT on TCP, a sees its connection close.
+    b.stop().await.unwrap();
+    eventually("a sees b offline", Duration::from_secs(10), || async {
+        online(&a).await == ["tcp-a"]
+    })
+    .await;
+    let err = a
+        .call::<Value, _>("math.add", json!({"a": 1, "b": 1}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::ServiceNotAvailable | ErrorKind::ServiceNotFound
+        ),
+        "{err:?}"
+    );
+
+    // b comes back (a new process would do the same): gossip brings it back in.
+    let b = node("tcp-b", &ns, with_urls(pb, &peers))
+        .service(Math)
+        .build()
+        .unwrap();
+    b.start().await.unwrap();
+    wait_for(&a, &["math"]).await;
+    let res: Value = a.call("math.add", json!({"a": 2, "b": 2})).await.unwrap();
+    assert_eq!(res["sum"], 4.0);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn udp_discovery_forms_a_cluster() {
+    let ns = moleculer_tests::unique_namespace("tcp-udp");
+    let udp_port = free_port();
+    let udp = |id: &str| {
+        node(
+            id,
+            &ns,
+            TcpOptions {
+                udp_discovery: true,
+                udp_port,
+                udp_period: Duration::from_secs(1),
+                udp_multicast: None,
+                udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
+                    std::net::Ipv4Addr::new(127, 255, 255, 255),
+                ]),
+                ..options()
+            },
+        )
+    };
+    let brokers: Vec<ServiceBroker> = [
+        udp("udp-1"),
+        udp("udp-2").service(Math),
+        udp("udp-3").service(Math),
+    ]
+    .into_iter()
+    .map(|b| b.build().unwrap())
+    .collect();
+    for broker in &brokers {
+        broker.start().await.unwrap();
+    }
+    for broker in &brokers {
+        eventually(
+            "every node sees the others",
+            Duration::from_secs(20),
+            || async { online(broker).await == ["udp-1", "udp-2", "udp-3"] },
+        )
+        .await;
+    }
+    // Calls from the first node are balanced over the other two.
+    wait_for(&brokers[0], &["math"]).await;
+    let mut served = std::collections::BTreeSet::new();
+    for _ in 0..8 {
+        let res: Value = brokers[0]
+            .call("math.add", json!({"a": 1, "b": 1}))
+            .await
+            .unwrap();
+        served.insert(res["node"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(served.len(), 2, "{served:?}");
+    // Another namespace on the same UDP port is not part of this cluster.
+    let stranger = node(
+        "udp-stranger",
+        "other-ns",
+        TcpOptions {
+            udp_discovery: true,
+            udp_port,
+            udp_period: Duration::from_secs(1),
+            udp_multicast: None,
+            udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
+                std::net::Ipv4Addr::new(127, 255, 255, 255),
+            ]),
+            ..options()
+        },
+    )
+    .build()
+    .unwrap();
+    stranger.start().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(online(&stranger).await, ["udp-stranger"]);
+    assert_eq!(online(&brokers[1]).await, ["udp-1", "udp-2", "udp-3"]);
+    stranger.stop().await.unwrap();
+    for broker in brokers {
+        broker.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn garbage_and_oversized_frames_cut_off_only_that_peer() {
+    let ns = moleculer_tests::unique_namespace("tcp-garbage");
+    let (pa, pb) = (free_port(), free_port());
+    let peers = [("g-a", pa), ("g-b", pb)];
+    let small = TcpOptions {
+        max_packet_size: 64 * 1024,
+        ..with_urls(pb, &peers)
+    };
+    let a = node("g-a", &ns, with_urls(pa, &peers)).build().unwrap();
+    let b = node("g-b", &ns, small).service(Math).build().unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    wait_for(&a, &["math"]).await;
+
+    // A bad check byte, a length below the header, an unknown type, an oversized frame,
+    // and a frame cut in the middle: each on its own connection to b.
+    let oversized = {
+        let len: u32 = 1 << 20;
+        let [l1, l2, l3, l4] = len.to_be_bytes();
+        vec![l1 ^ l2 ^ l3 ^ l4 ^ 2, l1, l2, l3, l4, 2]
+    };
+    let bad: [&[u8]; 5] = [
+        b"GET / HTTP/1.1\r\n\r\n",
+        &[0, 0, 0, 0, 1, 1],
+        &[9, 0, 0, 0, 7, 9, b'x'],
+        &oversized,
+        &[0x0b, 0, 0, 0, 0x0c, 2, b'{'],
+    ];
+    for bytes in bad {
+        let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", pb))
+            .await
+            .unwrap();
+        conn.write_all(bytes).await.unwrap();
+        drop(conn);
+    }
+    // A frame whose body is not a packet is dropped, the connection lives on.
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", pb))
+        .await
+        .unwrap();
+    conn.write_all(&[0x0a ^ 0x02, 0, 0, 0, 0x0a, 2, b'n', b'u', b'l', b'l'])
+        .await
+        .unwrap();
+
+    // b still serves a, and still knows it.
+    for i in 0..5 {
+        let res: Value = a.call("math.add", json!({"a": i, "b": 0})).await.unwrap();
+        assert_eq!(res["sum"], f64::from(i));
+    }
+    assert_eq!(online(&b).await, ["g-a", "g-b"]);
+
+    // A large request within b's limit passes.
+    let big = "x".repeat(32 * 1024);
+    let res: Value = a
+        .call("math.add", json!({"a": 1, "b": 1, "pad": big}))
+        .await
+        .unwrap();
+    assert_eq!(res["sum"], 2.0);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
