@@ -12,6 +12,7 @@ mod hygiene;
 mod internal;
 mod interop;
 mod interop_fault;
+mod interop_tcp;
 mod lifecycle;
 mod middleware;
 mod mixins;

@@ -127,6 +127,21 @@ pub async fn node_interop_available() -> bool {
     false
 }
 
+/// Whether a Node interop test without a message broker (TCP transporter) can run: `node`
+/// on `PATH`. When not, prints `skipped: <reason>` and returns `false`, or panics when
+/// [`brokers_required`].
+pub fn node_tcp_available() -> bool {
+    match node_available() {
+        Ok(_) => true,
+        Err(cause) => {
+            let reason = format!("node not available ({cause})");
+            assert!(!brokers_required(), "{reason}");
+            println!("skipped: {reason}");
+            false
+        }
+    }
+}
+
 /// The directory holding `peer.js` and its `package.json`.
 pub fn node_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node")

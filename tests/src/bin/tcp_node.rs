@@ -1,0 +1,50 @@
+//! A Rust node on the TCP transporter in its own process, so a test can kill it (SIGKILL, no
+//! goodbye) and start it again. Environment: `NODE_ID`, `NAMESPACE`, `TCP_OPTIONS` (the
+//! transporter's options object, Node's names), `PROTOCOL` (`4` or `5`). It hosts
+//! `rust-worker` (`where` answers its nodeID) and prints `ready` once started.
+
+use moleculer::options::{PluginOption, ProtocolVersion, TransporterKind};
+use moleculer::prelude::*;
+use moleculer::transporter::{TcpOptions, TcpTransporter};
+
+#[derive(Default)]
+struct Worker;
+
+#[service(name = "rust-worker")]
+impl Worker {
+    #[action]
+    async fn r#where(&self, ctx: Context) -> Result<String> {
+        Ok(ctx.broker().node_id().to_owned())
+    }
+
+    #[started]
+    async fn started(&self) {
+        println!("ready");
+    }
+}
+
+#[tokio::main]
+async fn main() -> moleculer::Result<()> {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let options = match serde_json::from_str(&var("TCP_OPTIONS")) {
+        Ok(serde_json::Value::Object(options)) => options,
+        _ => serde_json::Map::new(),
+    };
+    let tcp = TcpOptions::from_option(&PluginOption::Object {
+        kind: TransporterKind::Tcp,
+        options,
+    })?;
+    let protocol = if var("PROTOCOL") == "4" {
+        ProtocolVersion::V4
+    } else {
+        ProtocolVersion::V5
+    };
+    let broker = ServiceBroker::builder()
+        .node_id(var("NODE_ID"))
+        .namespace(var("NAMESPACE"))
+        .protocol_version(protocol)
+        .transporter(TcpTransporter::new(tcp))
+        .service(Worker)
+        .build()?;
+    broker.run().await
+}
