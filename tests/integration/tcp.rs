@@ -331,3 +331,86 @@ async fn garbage_and_oversized_frames_cut_off_only_that_peer() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// Twenty nodes on one machine find each other by UDP, and the cluster stays whole over
+/// several gossip rounds: no node is ever seen leaving.
+#[tokio::test]
+async fn twenty_nodes_form_a_stable_cluster() {
+    const NODES: usize = 20;
+    let ns = moleculer_tests::unique_namespace("tcp-20");
+    let udp_port = free_port();
+    let left = Recorder::default();
+    let brokers: Vec<ServiceBroker> = (0..NODES)
+        .map(|i| {
+            node(
+                &format!("n{i:02}"),
+                &ns,
+                TcpOptions {
+                    udp_discovery: true,
+                    udp_port,
+                    udp_period: Duration::from_secs(1),
+                    udp_multicast: None,
+                    udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
+                        std::net::Ipv4Addr::new(127, 255, 255, 255),
+                    ]),
+                    ..options()
+                },
+            )
+            .service(Watcher { left: left.clone() })
+            .build()
+            .unwrap()
+        })
+        .collect();
+    for started in futures_util::future::join_all(brokers.iter().map(ServiceBroker::start)).await {
+        started.unwrap();
+    }
+    let all: Vec<String> = (0..NODES).map(|i| format!("n{i:02}")).collect();
+    for broker in &brokers {
+        eventually(
+            "every node sees all twenty",
+            Duration::from_secs(30),
+            || async { online(broker).await == all },
+        )
+        .await;
+    }
+    // Stable: five more gossip rounds, nobody leaves, every node still sees everyone.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(left.is_empty(), "nodes seen leaving: {:?}", left.take());
+    for broker in &brokers {
+        assert_eq!(online(broker).await, all, "on {}", broker.node_id());
+    }
+    // Every node can call every other node's watcher.
+    for (i, broker) in brokers.iter().enumerate() {
+        let target = format!("n{:02}", (i + 1) % NODES);
+        let who: String = broker
+            .call_with(
+                "watcher.whoami",
+                json!({}),
+                CallOptions::new().node_id(&target),
+            )
+            .await
+            .unwrap();
+        assert_eq!(who, target);
+    }
+    for stopped in futures_util::future::join_all(brokers.iter().map(ServiceBroker::stop)).await {
+        stopped.unwrap();
+    }
+}
+
+struct Watcher {
+    left: Recorder,
+}
+
+#[service(name = "watcher", register = false)]
+impl Watcher {
+    #[action]
+    async fn whoami(&self, ctx: Context) -> Result<String> {
+        Ok(ctx.broker().node_id().to_owned())
+    }
+
+    #[event(name = "$node.disconnected")]
+    async fn node_left(&self, ctx: EventContext) {
+        self.left
+            .push(json!({ "on": ctx.broker().node_id(), "node": ctx.params["node"]["id"] }));
+    }
+}

@@ -119,6 +119,59 @@ mod tests {
         assert!(buf.is_empty());
     }
 
+    /// Node's captured frames (`shared/fixtures/packets-tcp`): the same headers, and a
+    /// stream of them cuts back into the same bodies.
+    #[test]
+    fn captured_frames() {
+        let root = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/packets-tcp"
+        );
+        let mut checked = 0;
+        for version in ["0.14.35", "0.15.2"] {
+            let dir = std::path::Path::new(root).join(version);
+            let mut stream = Vec::new();
+            let mut bodies = Vec::new();
+            for entry in std::fs::read_dir(&dir).expect("TCP fixtures") {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let Ok(frame) = serde_json::from_str::<serde_json::Value>(&text) else {
+                    continue; // transcript.jsonl
+                };
+                let (Some(raw), Some(id)) = (frame["body_raw"].as_str(), frame["type_id"].as_u64())
+                else {
+                    continue;
+                };
+                let id = id as u8;
+                let wire_header = frame["wire_header_hex"]
+                    .as_str()
+                    .or(frame["header_hex"].as_str())
+                    .unwrap();
+                let wire_length = frame["wire_length"]
+                    .as_u64()
+                    .or(frame["length"].as_u64())
+                    .unwrap() as usize;
+                let ours: String = header(id, wire_length - HEADER_SIZE)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                assert_eq!(ours, wire_header, "{}", path.display());
+                stream.extend_from_slice(&header(id, raw.len()));
+                stream.extend_from_slice(raw.as_bytes());
+                bodies.push((PacketType::from_tcp_id(id).unwrap(), raw.to_owned()));
+                checked += 1;
+            }
+            // All frames in one read, then cut back.
+            let mut buf = BytesMut::from(&stream[..]);
+            for (ty, body) in bodies {
+                let (got_ty, got) = next_frame(&mut buf, 1 << 20).unwrap().unwrap();
+                assert_eq!((got_ty, &got[..]), (ty, body.as_bytes()));
+            }
+            assert!(buf.is_empty());
+        }
+        assert!(checked >= 24, "{checked} frames");
+    }
+
     #[test]
     fn bad_frames_are_errors() {
         let mut bad_check = BytesMut::from(&frame(1, b"x")[..]);

@@ -226,6 +226,32 @@ mod tests {
         assert_eq!(parse(&[0xff, b'|', b'a', b'|', b'1'], ""), None);
     }
 
+    /// Node's captured datagrams (`shared/fixtures/packets-tcp/*/UDP-DISCOVERY.json`).
+    #[test]
+    fn captured_datagrams() {
+        let root = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/packets-tcp"
+        );
+        for version in ["0.14.35", "0.15.2"] {
+            let path = std::path::Path::new(root)
+                .join(version)
+                .join("UDP-DISCOVERY.json");
+            let fixture: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let examples = fixture["examples"].as_array().unwrap();
+            assert!(!examples.is_empty());
+            for example in examples {
+                let text = example["text"].as_str().unwrap();
+                let fields = &example["fields"];
+                let port = fields["port"].as_u64().unwrap() as u16;
+                let node_id = fields["nodeID"].as_str().unwrap();
+                assert_eq!(parse(text.as_bytes(), ""), Some((node_id, port)));
+                assert_eq!(format!("|{node_id}|{port}"), text, "what we send");
+            }
+        }
+    }
+
     #[test]
     fn broadcast_addresses() {
         let ip = Ipv4Addr::new(192, 168, 1, 20);
