@@ -1,6 +1,9 @@
 //! A node hosting demo services, configured by the environment, running until Ctrl-C.
 //!
 //! ```sh
+//! TRANSPORTER=TCP NODEID=node-1 cargo run -p moleculer-examples --example demo_node
+//! TRANSPORTER=TCP NODEID=node-2 cargo run -p moleculer-examples --example demo_node
+//! mol --transporter TCP call math.add '{"a": 1, "b": 2}'
 //! TRANSPORTER=nats://127.0.0.1:4222 NAMESPACE=demo cargo run -p moleculer-examples --example demo_node
 //! mol --namespace demo call math.add '{"a": 1, "b": 2}'
 //! ```

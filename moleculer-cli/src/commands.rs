@@ -29,6 +29,16 @@ pub(crate) async fn run(cli: &Cli) -> Result<Output> {
 async fn execute(broker: &ServiceBroker, cli: &Cli) -> Result<Output> {
     let table = cli.global.table;
     let wait = Duration::from_millis(cli.global.wait);
+    if matches!(
+        cli.command,
+        Command::Nodes { .. }
+            | Command::Services(_)
+            | Command::Actions(_)
+            | Command::Events(_)
+            | Command::Ping { node: None, .. }
+    ) {
+        settle(broker, wait).await;
+    }
     match &cli.command {
         Command::Call {
             action,
@@ -108,6 +118,32 @@ fn list_params(args: &ListArgs) -> Value {
 
 /// Waits until `action` has an available endpoint (on `node`, when given), or `wait` passed:
 /// the call then reports what is missing.
+/// With a gossiping transporter (TCP) nodes show up one by one over a few seconds: wait
+/// until the node list has not changed for a while (at most `wait`). Other transporters
+/// answer the first `DISCOVER` at once.
+async fn settle(broker: &ServiceBroker, wait: Duration) {
+    const QUIET: Duration = Duration::from_millis(2500);
+    if broker.transporter_name() != Some("TCP") {
+        return;
+    }
+    let deadline = Instant::now() + wait;
+    let mut last = None;
+    let mut since = Instant::now();
+    while Instant::now() < deadline {
+        let nodes: Option<Value> = broker
+            .call("$node.list", json!({ "onlyAvailable": true }))
+            .await
+            .ok();
+        let count = nodes.as_ref().and_then(Value::as_array).map(Vec::len);
+        if count != last {
+            (last, since) = (count, Instant::now());
+        } else if since.elapsed() >= QUIET {
+            return;
+        }
+        tokio::time::sleep(POLL * 2).await;
+    }
+}
+
 async fn wait_for_action(broker: &ServiceBroker, action: &str, node: Option<&str>, wait: Duration) {
     let deadline = Instant::now() + wait;
     loop {

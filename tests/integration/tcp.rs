@@ -159,6 +159,13 @@ async fn static_peers_gossip_call_emit_and_leave() {
         .unwrap();
     assert_eq!(remote["port"], pb);
     assert_eq!(remote["available"], true);
+    let local = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "tcp-a")
+        .unwrap();
+    assert_eq!(local["port"], pa);
     assert_eq!(online(&b).await, ["tcp-a", "tcp-b"]);
 
     // b stops: no DISCONNECT on TCP, a sees its connection close.

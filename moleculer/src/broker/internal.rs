@@ -108,6 +108,14 @@ fn list(broker: &ServiceBroker, flags: &Flags) -> Value {
     let node = &broker.inner.local_node;
     let mut local = node.to_json(broker.uptime_secs());
     local["seq"] = Value::from(broker.inner.seq.load(std::sync::atomic::Ordering::Relaxed));
+    if let Some(port) = broker
+        .inner
+        .cluster
+        .as_ref()
+        .and_then(|c| c.transporter.local_port())
+    {
+        local["port"] = Value::from(port);
+    }
     let mut items = vec![(node.id.clone(), local)];
     for remote in broker.inner.registry.nodes.list() {
         if flags.only_available && !remote.info.available {
