@@ -30,6 +30,10 @@
 #                  calling `bench.echo` with {"a":1,"b":"hello","c":[1,2,3]}, print one line
 #                  {"impl":"<BENCH_IMPL or rust>","case":"c<N>","ops":N,"secs":S,"per_sec":R}
 #   both           NATS_URL (transporter), BENCH_NAMESPACE (Moleculer namespace, default `bench`)
+#
+# TRANSPORT=tcp (or `bash bench/tcp.sh`) runs the same on the TCP transporter instead, with no
+# message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), no
+# bare-NATS side.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,6 +59,15 @@ pick() {
 NODE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
 RUST_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
 BARE_PICK="$(pick '^(pubsub_)?c[0-9]+$' c1,c10,c100,pubsub_c1,pubsub_c10,pubsub_c100)"
+TRANSPORT="${TRANSPORT:-nats}"
+NODE_TRANSPORTER="$NATS_URL"
+RUST_TRANSPORTER="$NATS_URL"
+if [ "$TRANSPORT" = tcp ]; then
+	NODE_TRANSPORTER="tcp://127.0.0.1:6101/bench-server-node,127.0.0.1:6102/bench-client-node"
+	RUST_TRANSPORTER="tcp://127.0.0.1:6201/bench-server-rs,127.0.0.1:6202/bench-client-rs"
+	BARE_PICK=""
+	CROSS=0
+fi
 
 cd "$ROOT"
 
@@ -66,7 +79,7 @@ hostport="${hostport%%/*}"
 host="${hostport%:*}"
 port="${hostport##*:}"
 [ "$host" != "$hostport" ] || port=4222
-if ! timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+if [ "$TRANSPORT" != tcp ] && ! timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
 	echo "no NATS server at $NATS_URL (start one, e.g. \`nats-server -a 127.0.0.1 -p 4222\`)" >&2
 	exit 1
 fi
@@ -129,9 +142,9 @@ start_server() {
 	exit 1
 }
 
-start_server node "$NODE_NS" node bench/nats_node.js server
+BENCH_TRANSPORTER="$NODE_TRANSPORTER" start_server node "$NODE_NS" node bench/nats_node.js server
 if [ -n "$RUST_BIN" ]; then
-	start_server rust "$RUST_NS" "$RUST_BIN" server
+	BENCH_TRANSPORTER="$RUST_TRANSPORTER" start_server rust "$RUST_NS" "$RUST_BIN" server
 fi
 
 OUT="$(mktemp -t moleculer-nats-bench.XXXXXX.jsonl)"
@@ -143,13 +156,15 @@ OUT="$(mktemp -t moleculer-nats-bench.XXXXXX.jsonl)"
 for round in $(seq 1 "$ROUNDS"); do
 	echo "round $round/$ROUNDS: node client -> node server..." >&2
 	[ -z "$NODE_PICK" ] ||
-		BENCH_CASES="$NODE_PICK" BENCH_NAMESPACE="$NODE_NS" node bench/nats_node.js client | tee -a "$OUT" >&2
+		BENCH_CASES="$NODE_PICK" BENCH_NAMESPACE="$NODE_NS" BENCH_TRANSPORTER="$NODE_TRANSPORTER" \
+			node bench/nats_node.js client | tee -a "$OUT" >&2
 	echo "round $round/$ROUNDS: bare async-nats..." >&2
 	[ -z "$BARE_PICK" ] || BENCH_CASES="$BARE_PICK" "$BARE_BIN" | tee -a "$OUT" >&2
 	if [ -n "$RUST_BIN" ]; then
 		echo "round $round/$ROUNDS: rust client -> rust server..." >&2
 		[ -z "$RUST_PICK" ] ||
-			BENCH_CASES="$RUST_PICK" BENCH_NAMESPACE="$RUST_NS" "$RUST_BIN" client | tee -a "$OUT" >&2
+			BENCH_CASES="$RUST_PICK" BENCH_NAMESPACE="$RUST_NS" BENCH_TRANSPORTER="$RUST_TRANSPORTER" \
+				"$RUST_BIN" client | tee -a "$OUT" >&2
 		if [ "$CROSS" = 1 ]; then
 			echo "round $round/$ROUNDS: rust client -> node server, node client -> rust server..." >&2
 			[ -z "$RUST_PICK" ] || BENCH_CASES="$RUST_PICK" BENCH_NAMESPACE="$NODE_NS" \
@@ -165,6 +180,7 @@ done
 
 echo >&2
 head -2 "$OUT" | sed 's/^# /    /'
+echo "    transport: $TRANSPORT"
 echo
 node bench/table.js --nats "$OUT"
 [ -n "$RUST_BIN" ] || echo -e "\nmoleculer-rs: skipped: moleculer bench not built yet"

@@ -28,6 +28,7 @@
  *   BENCH_NAMESPACE / --namespace=n   Moleculer namespace (default bench)
  *   NATS_URL        / --nats=url      NATS server (default nats://127.0.0.1:4222)
  *   BENCH_IMPL      / --impl=name     the `impl` field of the output lines (default node)
+ *   BENCH_TRANSPORTER / --transporter=t  another transporter (default NATS_URL)
  */
 "use strict";
 
@@ -46,6 +47,8 @@ const WARMUP = Number(arg("warmup", "BENCH_WARMUP", "1"));
 const NAMESPACE = arg("namespace", "BENCH_NAMESPACE", "bench");
 const NATS_URL = arg("nats", "NATS_URL", "nats://127.0.0.1:4222");
 const IMPL = arg("impl", "BENCH_IMPL", "node");
+// Another transporter (e.g. "tcp://127.0.0.1:6101/a,127.0.0.1:6102/b" for bench/tcp.sh).
+const TRANSPORTER = arg("transporter", "BENCH_TRANSPORTER", NATS_URL);
 const CASES = arg("cases", "BENCH_CASES", "c1,c10,c100")
 	.split(",")
 	.map(s => s.trim())
@@ -68,7 +71,7 @@ const newBroker = nodeID =>
 	new ServiceBroker({
 		namespace: NAMESPACE,
 		nodeID,
-		transporter: NATS_URL,
+		transporter: TRANSPORTER,
 		serializer: "JSON",
 		logger: { type: "Console", options: { level: "warn" } },
 		metrics: false,

@@ -9,7 +9,8 @@
 //!   for `BENCH_WARMUP` then `BENCH_SECS` seconds and prints
 //!   `{"impl":"rust","case":"c10","ops":N,"secs":S,"per_sec":R}`.
 //!
-//! Environment: `NATS_URL` (default `nats://127.0.0.1:4222`), `BENCH_NAMESPACE` (`bench-rs`),
+//! Environment: `NATS_URL` (default `nats://127.0.0.1:4222`), `BENCH_TRANSPORTER` (another
+//! transporter, e.g. `tcp://…` for `bench/tcp.sh`), `BENCH_NAMESPACE` (`bench-rs`),
 //! `BENCH_CASES` (`c1,c10,c100`), `BENCH_SECS` (3), `BENCH_WARMUP` (0.5), `BENCH_WORKERS`
 //! (worker threads, 2), `BENCH_IMPL` (the `impl` printed, `rust`).
 
@@ -49,7 +50,10 @@ fn broker(node_id: &str, with_service: bool) -> Result<ServiceBroker> {
     let builder = ServiceBroker::builder()
         .node_id(node_id)
         .namespace(env_or("BENCH_NAMESPACE", "bench-rs"))
-        .transporter_url(&env_or("NATS_URL", "nats://127.0.0.1:4222"))
+        .transporter_url(&env_or(
+            "BENCH_TRANSPORTER",
+            &env_or("NATS_URL", "nats://127.0.0.1:4222"),
+        ))
         .request_timeout(0);
     let builder = if with_service {
         builder.service(Bench)
