@@ -23,6 +23,10 @@ use crate::transporter::{IncomingSink, PeerEvent};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most bytes gathered into one write when packets queue up.
 const BATCH_BYTES: usize = 256 * 1024;
+/// After a failed connection to a node, no new attempt for this long, doubled at each failure
+/// in a row up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
 /// A packet to send: its TCP type id and serialized body.
 type Outgoing = (u8, Bytes);
@@ -36,6 +40,9 @@ pub(crate) struct Writers {
     max_connections: usize,
     local_port: u16,
     epoch: Instant,
+    /// Nodes whose last connection attempts failed: how many in a row, and until when no new
+    /// attempt is made.
+    backoff: Mutex<HashMap<Arc<str>, (u32, Instant)>>,
 }
 
 /// One node's connection, opened once by the first sender (the others wait for it).
@@ -61,6 +68,7 @@ impl Writers {
             max_connections,
             local_port,
             epoch: Instant::now(),
+            backoff: Mutex::new(HashMap::new()),
         }
     }
 
@@ -148,6 +156,34 @@ impl Writers {
     }
 
     async fn connect(
+        self: &Arc<Self>,
+        node_id: &str,
+        slot: &Arc<Slot>,
+    ) -> Result<UnboundedSender<Outgoing>> {
+        if let Some((failures, until)) = self.backoff.lock().get(node_id).copied()
+            && Instant::now() < until
+        {
+            return Err(Error::retryable(format!(
+                "node '{node_id}' is unreachable ({failures} failed connection attempts); \
+                 retrying later"
+            ))
+            .with_node_id(node_id));
+        }
+        let connected = self.open(node_id, slot).await;
+        let mut backoff = self.backoff.lock();
+        if connected.is_ok() {
+            backoff.remove(node_id);
+        } else {
+            let failures = backoff.get(node_id).map_or(0, |(n, _)| *n) + 1;
+            let wait = FIRST_BACKOFF
+                .saturating_mul(1 << (failures - 1).min(8))
+                .min(MAX_BACKOFF);
+            backoff.insert(Arc::from(node_id), (failures, Instant::now() + wait));
+        }
+        connected
+    }
+
+    async fn open(
         self: &Arc<Self>,
         node_id: &str,
         slot: &Arc<Slot>,
@@ -281,4 +317,85 @@ async fn write_loop(
 fn push(buf: &mut Vec<u8>, type_id: u8, body: &[u8]) {
     buf.extend_from_slice(&header(type_id, body.len()));
     buf.extend_from_slice(body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transporter::{PeerAddress, PeerDirectory};
+
+    /// Knows one node, at a port nobody listens on; counts what it is told.
+    struct Directory {
+        port: u16,
+        lost: Mutex<Vec<(String, bool)>>,
+    }
+
+    impl PeerDirectory for Directory {
+        fn address(&self, node_id: &str) -> Option<PeerAddress> {
+            (node_id == "far").then(|| PeerAddress {
+                ip_list: vec!["127.0.0.1".into()],
+                port: Some(self.port),
+                ..PeerAddress::default()
+            })
+        }
+
+        fn peer_event(&self, event: PeerEvent) {
+            if let PeerEvent::Lost {
+                node_id,
+                unexpected,
+            } = event
+            {
+                self.lost.lock().push((node_id, unexpected));
+            }
+        }
+
+        fn hello(&self, _host: &str, _port: u16) -> Option<Bytes> {
+            Some(Bytes::from_static(b"{}"))
+        }
+    }
+
+    #[tokio::test]
+    async fn unreachable_nodes_fail_fast_and_back_off() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let directory = Arc::new(Directory {
+            port,
+            lost: Mutex::new(Vec::new()),
+        });
+        let sink = IncomingSink::new(|_, _| true)
+            .with_node("near", "")
+            .with_peers(directory.clone());
+        let writers = Arc::new(Writers::new(sink, true, 4, 1));
+        let body = || Bytes::from_static(b"{}");
+
+        let refused = writers
+            .send("far", PacketType::Request, 2, body())
+            .await
+            .unwrap_err();
+        assert!(refused.message().contains("cannot connect"), "{refused:?}");
+        // The next attempt within the back-off does not dial again.
+        let backing_off = writers
+            .send("far", PacketType::Request, 2, body())
+            .await
+            .unwrap_err();
+        assert!(
+            backing_off.message().contains("retrying later"),
+            "{backing_off:?}"
+        );
+        assert!(backing_off.is_retryable());
+        // An unknown node is an error, not a panic.
+        let unknown = writers
+            .send("nobody", PacketType::Request, 2, body())
+            .await
+            .unwrap_err();
+        assert!(unknown.message().contains("missing address"), "{unknown:?}");
+        assert_eq!(writers.len(), 0);
+        assert_eq!(
+            directory.lost.lock()[0],
+            ("far".to_owned(), true),
+            "a failed connection reports the node lost"
+        );
+    }
 }
