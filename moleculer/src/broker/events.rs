@@ -5,7 +5,8 @@
 //! `emit` picks one endpoint per list (balanced per group), `broadcast` takes every endpoint,
 //! `broadcastLocal` every local one; a `groups` option keeps only those groups. The returned
 //! future completes when the local handlers have run; their errors are logged, or returned with
-//! `throw_error`.
+//! `throw_error`. A middleware's `emit`, `broadcast` or `broadcast_local` wrapper runs around
+//! all of it.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::context::{
     ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received,
 };
 use crate::error::Result;
+use crate::middleware::EmitRequest;
 use crate::payload::Payload;
 use crate::registry::EventEndpoint;
 use crate::transit::Event;
@@ -47,7 +49,7 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.dispatch(event, Payload::typed(payload), options, EventType::Emit)
+        self.emit_kind(event, Payload::typed(payload), options, EventType::Emit)
             .await
     }
 
@@ -74,7 +76,7 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.dispatch(
+        self.emit_kind(
             event,
             Payload::typed(payload),
             options,
@@ -106,7 +108,7 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.dispatch(
+        self.emit_kind(
             event,
             Payload::typed(payload),
             options,
@@ -134,6 +136,28 @@ impl ServiceBroker {
         groups
     }
 
+    /// Sends an event through the middlewares' wrapper of `kind`, if any, else straight on.
+    async fn emit_kind(
+        &self,
+        event: &str,
+        payload: Payload,
+        options: EmitOptions,
+        kind: EventType,
+    ) -> Result<()> {
+        match self.inner.hooks.emit(kind) {
+            Some(hook) => {
+                hook(EmitRequest {
+                    event: event.to_owned(),
+                    payload,
+                    options,
+                })
+                .await
+            }
+            None => self.dispatch(event, payload, options, kind).await,
+        }
+    }
+
+    /// Sends an event, without the middlewares' wrappers (their innermost handler).
     pub(crate) async fn dispatch(
         &self,
         event: &str,

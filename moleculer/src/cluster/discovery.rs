@@ -96,7 +96,7 @@ impl Cluster {
     /// Broadcasts the local INFO.
     pub(crate) async fn broadcast_info(&self, broker: &ServiceBroker) {
         let info = local_info(broker, false);
-        self.send_logged(&Packet::Info(info), None).await;
+        self.send_logged(Packet::Info(info), None).await;
         if self.balanced {
             self.resubscribe_balanced(broker).await;
         }
@@ -164,9 +164,7 @@ pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, 
     let (broker, cluster) = (broker.clone(), cluster.clone());
     tokio::spawn(async move {
         let info = local_info(&broker, false);
-        cluster
-            .send_logged(&Packet::Info(info), Some(&sender))
-            .await;
+        cluster.send_logged(Packet::Info(info), Some(&sender)).await;
     });
 }
 
@@ -187,7 +185,7 @@ pub(crate) fn heartbeat_received(
         let cluster = cluster.clone();
         tokio::spawn(async move {
             cluster
-                .send_logged(&Packet::Discover(Discover), Some(&sender))
+                .send_logged(Packet::Discover(Discover), Some(&sender))
                 .await;
         });
     }
@@ -271,7 +269,7 @@ pub(crate) fn spawn_timers(
                 broker.inner.registry.set_local_cpu(heartbeat.cpu);
                 if cluster.is_ready() {
                     cluster
-                        .send_logged(&Packet::Heartbeat(heartbeat), None)
+                        .send_logged(Packet::Heartbeat(heartbeat), None)
                         .await;
                 }
             }

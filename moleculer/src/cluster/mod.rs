@@ -16,10 +16,11 @@ mod latency;
 mod ping;
 mod remote;
 mod requests;
+mod wire;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -28,11 +29,12 @@ use tokio::task::JoinHandle;
 pub(crate) use ping::PingTable;
 pub(crate) use requests::Pending;
 
-use crate::broker::{BrokerInner, ServiceBroker};
+use crate::broker::ServiceBroker;
 use crate::error::{Error, Result};
+use crate::middleware::Stack;
 use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
 use crate::serializer::{JsonSerializer, Serializer};
-use crate::transit::{Discover, Envelope, Packet, Topics};
+use crate::transit::{Discover, Envelope, Packet, PacketType, Topics};
 use crate::transporter::{IncomingSink, Transporter};
 
 /// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
@@ -42,8 +44,10 @@ const RECONNECT_DELAY: Duration = Duration::from_secs(5);
 
 /// The broker's link to the other nodes.
 pub(crate) struct Cluster {
-    pub(crate) transporter: Box<dyn Transporter>,
+    pub(crate) transporter: Arc<dyn Transporter>,
     serializer: Arc<dyn Serializer>,
+    /// Packets out: serializer and transporter, with the middlewares' wrappers.
+    sending: wire::Sending,
     pub(crate) topics: Topics,
     pub(crate) version: ProtocolVersion,
     disable_version_check: bool,
@@ -77,13 +81,21 @@ impl Cluster {
         transporter: Option<Box<dyn Transporter>>,
         node_id: Arc<str>,
         instance_id: String,
+        middlewares: &Stack,
     ) -> Result<Option<Cluster>> {
-        let transporter = match (transporter, &options.transporter) {
-            (Some(t), _) => t,
-            (None, Some(opt)) => crate::transporter::from_option(opt)?,
+        let transporter: Arc<dyn Transporter> = match (transporter, &options.transporter) {
+            (Some(t), _) => Arc::from(t),
+            (None, Some(opt)) => Arc::from(crate::transporter::from_option(opt)?),
             (None, None) => return Ok(None),
         };
         let serializer = serializer_from(options)?;
+        let sending = wire::Sending::new(
+            middlewares,
+            serializer.clone(),
+            options.transit.protocol_version,
+            node_id.clone(),
+            transporter.clone(),
+        );
         let balanced = options.disable_balancer && transporter.has_built_in_balancer();
         if options.disable_balancer && !balanced {
             tracing::warn!(
@@ -94,6 +106,7 @@ impl Cluster {
         Ok(Some(Cluster {
             transporter,
             serializer,
+            sending,
             topics: Topics::new(&options.namespace),
             version: options.transit.protocol_version,
             disable_version_check: options.transit.disable_version_check,
@@ -115,24 +128,23 @@ impl Cluster {
         }))
     }
 
-    /// Serializes and publishes `packet` to `topic`.
-    pub(crate) async fn publish(&self, packet: &Packet, topic: &str) -> Result<()> {
-        let bytes = self
-            .serializer
-            .serialize(packet, self.version, &self.node_id)?;
-        self.transporter.publish(topic, bytes.into()).await
+    /// Serializes and publishes `packet` to `topic` (through the middlewares'
+    /// `transit_publish` and `transporter_send` wrappers, if any).
+    pub(crate) async fn publish(&self, packet: Packet, topic: &str) -> Result<()> {
+        self.sending.publish(packet, topic).await
     }
 
     /// Publishes `packet` to its type's topic of `node_id`, or to the broadcast topic.
-    pub(crate) async fn send(&self, packet: &Packet, node_id: Option<&str>) -> Result<()> {
+    pub(crate) async fn send(&self, packet: Packet, node_id: Option<&str>) -> Result<()> {
         let topic = self.topics.topic(packet.packet_type(), node_id);
         self.publish(packet, &topic).await
     }
 
     /// Publishes and logs a failure: for packets nobody waits on (INFO, HEARTBEAT, PONG…).
-    pub(crate) async fn send_logged(&self, packet: &Packet, node_id: Option<&str>) {
+    pub(crate) async fn send_logged(&self, packet: Packet, node_id: Option<&str>) {
+        let ty = packet.packet_type();
         if let Err(err) = self.send(packet, node_id).await {
-            tracing::warn!(packet = %packet.packet_type(), error = %err, "could not send a packet");
+            tracing::warn!(packet = %ty, error = %err, "could not send a packet");
         }
     }
 
@@ -140,7 +152,7 @@ impl Cluster {
     /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
     pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
         self.stopping.store(false, Ordering::Release);
-        let sink = incoming_sink(Arc::downgrade(&broker.inner), self.clone());
+        let sink = incoming_sink(broker, self.clone());
         loop {
             match self.transporter.connect(sink.clone()).await {
                 Ok(()) => break,
@@ -168,7 +180,7 @@ impl Cluster {
             protocol = self.version.as_str(),
             "transporter connected"
         );
-        self.send(&Packet::Discover(Discover), None).await?;
+        self.send(Packet::Discover(Discover), None).await?;
         tokio::time::sleep(DISCOVER_WAIT).await;
         self.check_conflict()?;
         broker
@@ -212,7 +224,7 @@ impl Cluster {
     pub(crate) async fn begin_stop(&self, broker: &ServiceBroker) {
         if self.is_ready() {
             let info = discovery::local_info(broker, true);
-            self.send_logged(&Packet::Info(info), None).await;
+            self.send_logged(Packet::Info(info), None).await;
             tokio::time::sleep(self.stop_delay).await;
         }
         self.ready.store(false, Ordering::Release);
@@ -221,7 +233,7 @@ impl Cluster {
     /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.
     pub(crate) async fn disconnect(&self, graceful: bool) {
         if graceful {
-            self.send_logged(&Packet::Disconnect(crate::transit::Disconnect), None)
+            self.send_logged(Packet::Disconnect(crate::transit::Disconnect), None)
                 .await;
         }
         if let Err(err) = self.transporter.disconnect().await {
@@ -235,19 +247,40 @@ impl Cluster {
         self.pings.clear();
     }
 
-    /// Decodes one message and hands it on.
-    fn handle(self: &Arc<Self>, broker: &ServiceBroker, subject: &str, payload: &[u8]) {
-        let Some(topic) = self.topics.parse(subject) else {
+    /// The packet type of a message's topic, or `None` (logged) for a topic that is not
+    /// Moleculer's.
+    fn packet_type_of(&self, subject: &str) -> Option<PacketType> {
+        let topic = self.topics.parse(subject);
+        if topic.is_none() {
             tracing::debug!(topic = subject, "message on an unknown topic dropped");
-            return;
-        };
-        let envelope = match self.serializer.deserialize(topic.packet_type, payload) {
+        }
+        topic.map(|t| t.packet_type)
+    }
+
+    /// Decodes the bytes of one message and hands the packet to the middlewares'
+    /// `transit_message_handler` wrappers, if any, or to [`Cluster::dispatch`].
+    fn decode(
+        self: &Arc<Self>,
+        broker: &ServiceBroker,
+        ty: PacketType,
+        payload: &[u8],
+        message: Option<&crate::middleware::MessageHandler>,
+    ) {
+        let envelope = match self.serializer.deserialize(ty, payload) {
             Ok(envelope) => envelope,
             Err(err) => {
-                tracing::warn!(topic = subject, error = %err, "invalid packet dropped");
+                tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
                 return;
             }
         };
+        match message {
+            Some(message) => message(envelope),
+            None => self.dispatch(broker, envelope),
+        }
+    }
+
+    /// Checks a decoded packet's protocol version and hands it on.
+    fn dispatch(self: &Arc<Self>, broker: &ServiceBroker, envelope: Envelope) {
         if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
             tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
             return;
@@ -272,7 +305,7 @@ impl Cluster {
             Packet::Ping(ping) => ping::ping_received(self, sender, ping),
             Packet::Pong(pong) => ping::pong_received(broker, self, sender, pong),
             Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
-                tracing::debug!(packet = %topic.packet_type, "gossip packet ignored");
+                tracing::debug!(packet = %packet.packet_type(), "gossip packet ignored");
             }
         }
     }
@@ -320,12 +353,17 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
     }
 }
 
-/// Where the transporter hands each message: decoded and dispatched on the transporter's
-/// receiving task; it does nothing once the broker is gone.
-fn incoming_sink(broker: Weak<BrokerInner>, cluster: Arc<Cluster>) -> IncomingSink {
-    IncomingSink::new(move |topic, payload| match broker.upgrade() {
+/// Where the transporter hands each message: through the middlewares' receiving wrappers
+/// (composed here, once per connection), decoded and dispatched on the transporter's receiving
+/// task; it does nothing once the broker is gone.
+fn incoming_sink(broker: &ServiceBroker, cluster: Arc<Cluster>) -> IncomingSink {
+    let weak = Arc::downgrade(&broker.inner);
+    let receiving = wire::Receiving::new(&broker.inner.middlewares, &weak, &cluster);
+    IncomingSink::new(move |topic, payload| match weak.upgrade() {
         Some(inner) => {
-            cluster.handle(&ServiceBroker { inner }, topic, &payload);
+            if let Some(ty) = cluster.packet_type_of(topic) {
+                receiving.deliver(&cluster, &ServiceBroker { inner }, ty, payload);
+            }
             true
         }
         None => false,
