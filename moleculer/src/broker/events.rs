@@ -49,8 +49,14 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.emit_kind(event, Payload::typed(payload), options, EventType::Emit)
-            .await
+        self.dispatch(
+            event,
+            Payload::typed(payload),
+            options,
+            EventType::Emit,
+            true,
+        )
+        .await
     }
 
     /// Broadcasts an event: every handler on every node receives it.
@@ -76,11 +82,12 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.emit_kind(
+        self.dispatch(
             event,
             Payload::typed(payload),
             options,
             EventType::Broadcast,
+            true,
         )
         .await
     }
@@ -108,11 +115,12 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.emit_kind(
+        self.dispatch(
             event,
             Payload::typed(payload),
             options,
             EventType::BroadcastLocal,
+            true,
         )
         .await
     }
@@ -136,35 +144,21 @@ impl ServiceBroker {
         groups
     }
 
-    /// Sends an event through the middlewares' wrapper of `kind`, if any, else straight on.
-    async fn emit_kind(
-        &self,
-        event: &str,
-        payload: Payload,
-        options: EmitOptions,
-        kind: EventType,
-    ) -> Result<()> {
-        match self.inner.hooks.emit(kind) {
-            Some(hook) => {
-                hook(EmitRequest {
-                    event: event.to_owned(),
-                    payload,
-                    options,
-                })
-                .await
-            }
-            None => self.dispatch(event, payload, options, kind).await,
-        }
-    }
-
-    /// Sends an event, without the middlewares' wrappers (their innermost handler).
+    /// Sends an event: through the middlewares' wrapper of `kind` when `wrapped` and there is
+    /// one, else (and as the wrapper's innermost handler) straight on. Checked here rather than
+    /// in a helper future around this one, so that the plain path's (large) future is not
+    /// moved into one more.
     pub(crate) async fn dispatch(
         &self,
         event: &str,
         payload: Payload,
         options: EmitOptions,
         kind: EventType,
+        wrapped: bool,
     ) -> Result<()> {
+        if wrapped && let Some(hook) = self.inner.hooks.emit(kind) {
+            return hook(EmitRequest::new(event, payload, options)).await;
+        }
         if let Some(cluster) = &self.inner.cluster
             && cluster.balanced
             && kind != EventType::BroadcastLocal

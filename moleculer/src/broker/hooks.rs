@@ -79,7 +79,7 @@ fn emit_base(broker: &Weak<BrokerInner>, kind: EventType) -> EmitHandler {
         let broker = broker.upgrade();
         Box::pin(async move {
             alive(broker)?
-                .dispatch(&req.event, req.payload, req.options, kind)
+                .dispatch(&req.event, req.payload, req.options, kind, false)
                 .await
         })
     })

@@ -61,6 +61,16 @@ pub struct EmitRequest {
     pub options: EmitOptions,
 }
 
+impl EmitRequest {
+    pub(crate) fn new(event: &str, payload: Payload, options: EmitOptions) -> EmitRequest {
+        EmitRequest {
+            event: event.to_owned(),
+            payload,
+            options,
+        }
+    }
+}
+
 /// Sends one event: the broker's `emit`, `broadcast` or `broadcast_local`, wrapped by the
 /// middlewares' hook of the same name. Returning `Ok(())` without calling `next` swallows the
 /// event.
