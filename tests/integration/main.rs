@@ -16,6 +16,7 @@ mod lifecycle;
 mod middleware;
 mod middleware_methods;
 mod middleware_services;
+mod middleware_tower;
 mod middleware_wire;
 mod mixins;
 mod naming;

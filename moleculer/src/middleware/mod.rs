@@ -24,6 +24,8 @@
 //!   [`service_stopping`](Middleware::service_stopping),
 //!   [`service_stopped`](Middleware::service_stopped).
 //!
+//! With the feature `tower`, `TowerLayer` makes a tower `Layer` a middleware around actions.
+//!
 //! A wrapper gets the next handler and returns the handler to use instead, or the same one to
 //! decline. When every middleware declines a hook, the broker keeps its plain path: a call,
 //! an emit or a packet through middlewares that declined costs nothing.
@@ -137,10 +139,15 @@ mod breaker;
 mod bulkhead;
 mod hooks;
 mod stack;
+#[cfg(feature = "tower")]
+mod tower;
 mod tracker;
 mod wire;
 mod wrap;
 
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use self::tower::{ActionService, TowerLayer};
 pub(crate) use breaker::CircuitBreaker;
 pub(crate) use bulkhead::Bulkhead;
 pub use hooks::{CallHandler, CallRequest, EmitHandler, EmitRequest, McallHandler, McallRequest};

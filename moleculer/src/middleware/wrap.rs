@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use crate::context::{Context, EventContext};
 use crate::error::Result;
-use crate::payload::Payload;
+use crate::payload::{ParamSlot, Payload};
 use crate::service::{ActionHandler, BoxFuture, EventHandler};
 
 /// The handler a wrapper passes the call on to.
 #[derive(Clone)]
-pub struct NextAction(ActionHandler);
+pub struct NextAction(pub(crate) ActionHandler);
 
 impl NextAction {
     /// Runs the rest of the chain with `ctx`.
@@ -30,13 +30,18 @@ where
         + 'static,
 {
     let next = NextAction(next);
-    Arc::new(move |ctx: Context<Payload>, slot| {
-        let ctx = match slot {
-            Some(slot) => Context::from_parts(slot.take_payload(), ctx.inner),
-            None => ctx,
-        };
-        wrapper(ctx, &next)
-    })
+    Arc::new(move |ctx: Context<Payload>, slot| wrapper(with_lent_params(ctx, slot), &next))
+}
+
+/// `ctx` with the typed params a local caller lent, if any, taken into `ctx.params`.
+pub(crate) fn with_lent_params(
+    ctx: Context<Payload>,
+    slot: Option<&mut dyn ParamSlot>,
+) -> Context<Payload> {
+    match slot {
+        Some(slot) => Context::from_parts(slot.take_payload(), ctx.inner),
+        None => ctx,
+    }
 }
 
 /// The handler a wrapper passes the event on to.
