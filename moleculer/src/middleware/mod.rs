@@ -129,7 +129,7 @@
 //!   built-in middlewares are options of the broker, not names to add.
 //! * The receiving hooks (`transporter_receive`, `transit_message_handler`) are synchronous:
 //!   they run on the transporter's reading task. One that has to wait spawns a task.
-//! * `service_creating` gets a [`ServiceSchema`](crate::service::ServiceSchema), a view of the
+//! * `service_creating` gets a [`ServiceSchema`], a view of the
 //!   merged definition that can change its name, settings, metadata, dependencies and its
 //!   actions' published options, or remove actions; it cannot add handlers.
 //! * Not available: `localMethod`, `createService`, `registerLocalService`, `destroyService`
