@@ -15,7 +15,6 @@ use crate::middleware::{
 };
 
 /// The composed wrappers, `None` where no middleware wraps.
-#[derive(Default)]
 pub(crate) struct BrokerHooks {
     pub(crate) call: Option<CallHandler>,
     pub(crate) mcall: Option<McallHandler>,

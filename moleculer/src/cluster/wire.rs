@@ -105,7 +105,6 @@ impl Sending {
 }
 
 /// The receiving side's wrappers, composed for one connection.
-#[derive(Clone, Default)]
 pub(crate) struct Receiving {
     /// The `transporter_receive` wrappers, if any.
     receive: Option<ReceiveHandler>,
