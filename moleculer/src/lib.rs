@@ -41,6 +41,7 @@
 //! |---|---|---|
 //! | `inventory` | yes | `ServiceBroker::builder().with_registered_services()` collects every `#[service]` at link time |
 //! | `nats` | yes | the NATS transporter (async-nats) |
+//! | `tower` | no | `middleware::TowerLayer`: a tower `Layer` as a middleware around actions |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use parking_lot::Mutex;
 use serde_json::json;
 
+use super::hooks::BrokerHooks;
 use super::{BrokerInner, BrokerState, ErrorInfo, ServiceBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
@@ -204,16 +205,9 @@ impl BrokerBuilder {
             port: None,
             udp_address: None,
         };
-        let cluster = crate::cluster::Cluster::from_options(
-            &options,
-            self.transporter,
-            node_id.clone(),
-            instance_id.clone(),
-        )?
-        .map(Arc::new);
-        // Node's order: the user's middlewares, then the built-in ones around them.
-        // Node's order, innermost first: Bulkhead, ContextTracker, CircuitBreaker (Timeout,
-        // Retry and Fallback, outside them, run in `call`).
+        // Node's order: the user's middlewares, then the built-in ones around them, innermost
+        // first: Bulkhead, ContextTracker, CircuitBreaker (Timeout, Retry and Fallback,
+        // outside them, run in `call`).
         let builtin: Vec<Arc<dyn Middleware>> = vec![
             Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
             Arc::new(ContextTracker::new(options.tracking.clone())),
@@ -222,14 +216,27 @@ impl BrokerBuilder {
                 node_id.clone(),
             )),
         ];
+        let middlewares = Stack::new(self.middlewares, builtin);
+        let cluster = crate::cluster::Cluster::from_options(
+            &options,
+            self.transporter,
+            node_id.clone(),
+            instance_id.clone(),
+            &middlewares,
+        )?
+        .map(Arc::new);
+        let registry = Registry::new(
+            options.registry.prefer_local,
+            default_strategy(&options)?,
+            node_id.clone(),
+        );
         let broker = ServiceBroker {
-            inner: Arc::new(BrokerInner {
+            // The middlewares' wrappers of the broker's methods end in its plain paths: they
+            // hold it weakly.
+            inner: Arc::new_cyclic(|weak| BrokerInner {
+                hooks: BrokerHooks::new(&middlewares, weak),
                 cluster,
-                registry: Registry::new(
-                    options.registry.prefer_local,
-                    default_strategy(&options)?,
-                    node_id.clone(),
-                ),
+                registry,
                 node_id,
                 instance_id,
                 services: Mutex::new(Vec::new()),
@@ -237,7 +244,7 @@ impl BrokerBuilder {
                 started_at: Instant::now(),
                 seq: AtomicU64::new(1),
                 local_node,
-                middlewares: Stack::new(self.middlewares, builtin),
+                middlewares,
                 draining: AtomicBool::new(false),
                 error_handler: self.error_handler,
                 options,

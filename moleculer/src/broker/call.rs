@@ -5,6 +5,10 @@
 //! build the context from the options and the parent (level, request id, meta, distributed
 //! timeout, `maxCallLevel`); run the endpoint's handler, under a timer when a timeout applies;
 //! merge the callee's meta into the parent's; apply `fallbackResponse` to a failure.
+//!
+//! When a middleware wraps `call`, every call goes through its wrapper as a [`CallRequest`]
+//! (params in a [`Payload`]) and the plain path above is the wrapper's innermost handler;
+//! otherwise typed params go straight to the handler.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +21,7 @@ use serde_json::{Map, Value};
 use super::ServiceBroker;
 use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse};
 use crate::error::{Error, Result};
+use crate::middleware::CallRequest;
 use crate::options::merged;
 use crate::payload::Payload;
 use crate::registry::{ActionEndpoint, ActionList, SelectInput};
@@ -38,7 +43,7 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
-        if self.retries_possible() {
+        if self.inner.hooks.call.is_some() || self.retries_possible() {
             return self.call_with(action, params, CallOptions::new()).await;
         }
         // The options are built and consumed by the synchronous start, so the call's future
@@ -60,7 +65,7 @@ impl ServiceBroker {
         R: DeserializeOwned + 'static,
         P: Serialize + Send + Sync + 'static,
     {
-        if self.retries_possible() {
+        if self.inner.hooks.call.is_some() || self.retries_possible() {
             let result = self
                 .call_payload(action, Payload::typed(params), options)
                 .await?;
@@ -109,6 +114,27 @@ impl ServiceBroker {
     /// # Errors
     /// As [`ServiceBroker::call`].
     pub async fn call_payload(
+        &self,
+        action: &str,
+        params: Payload,
+        options: CallOptions,
+    ) -> Result<Payload> {
+        match &self.inner.hooks.call {
+            Some(hook) => {
+                hook(CallRequest {
+                    action: action.to_owned(),
+                    params,
+                    options,
+                })
+                .await
+            }
+            None => self.call_payload_plain(action, params, options).await,
+        }
+    }
+
+    /// A call with a payload, without the middlewares' `call` wrappers (their innermost
+    /// handler).
+    pub(crate) async fn call_payload_plain(
         &self,
         action: &str,
         params: Payload,

@@ -5,7 +5,8 @@
 //! `emit` picks one endpoint per list (balanced per group), `broadcast` takes every endpoint,
 //! `broadcastLocal` every local one; a `groups` option keeps only those groups. The returned
 //! future completes when the local handlers have run; their errors are logged, or returned with
-//! `throw_error`.
+//! `throw_error`. A middleware's `emit`, `broadcast` or `broadcast_local` wrapper runs around
+//! all of it.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::context::{
     ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received,
 };
 use crate::error::Result;
+use crate::middleware::EmitRequest;
 use crate::payload::Payload;
 use crate::registry::EventEndpoint;
 use crate::transit::Event;
@@ -47,8 +49,14 @@ impl ServiceBroker {
         payload: P,
         options: EmitOptions,
     ) -> Result<()> {
-        self.dispatch(event, Payload::typed(payload), options, EventType::Emit)
-            .await
+        self.dispatch(
+            event,
+            Payload::typed(payload),
+            options,
+            EventType::Emit,
+            true,
+        )
+        .await
     }
 
     /// Broadcasts an event: every handler on every node receives it.
@@ -79,6 +87,7 @@ impl ServiceBroker {
             Payload::typed(payload),
             options,
             EventType::Broadcast,
+            true,
         )
         .await
     }
@@ -111,6 +120,7 @@ impl ServiceBroker {
             Payload::typed(payload),
             options,
             EventType::BroadcastLocal,
+            true,
         )
         .await
     }
@@ -134,13 +144,21 @@ impl ServiceBroker {
         groups
     }
 
+    /// Sends an event: through the middlewares' wrapper of `kind` when `wrapped` and there is
+    /// one, else (and as the wrapper's innermost handler) straight on. Checked here rather than
+    /// in a helper future around this one, so that the plain path's (large) future is not
+    /// moved into one more.
     pub(crate) async fn dispatch(
         &self,
         event: &str,
         payload: Payload,
         options: EmitOptions,
         kind: EventType,
+        wrapped: bool,
     ) -> Result<()> {
+        if wrapped && let Some(hook) = self.inner.hooks.emit(kind) {
+            return hook(EmitRequest::new(event, payload, options)).await;
+        }
         if let Some(cluster) = &self.inner.cluster
             && cluster.balanced
             && kind != EventType::BroadcastLocal

@@ -20,11 +20,13 @@ use crate::registry::ServiceEntry;
 use crate::service::ServiceDef;
 
 impl ServiceBroker {
-    /// Adds a service (running its `created` handlers). A service added after `start` is
-    /// started at once, in the background.
+    /// Adds a service (running the middlewares' `service_creating`, its `created` handlers,
+    /// then the middlewares' `service_created`). A service added after `start` is started at
+    /// once, in the background.
     ///
     /// # Errors
-    /// `ServiceSchemaError` for an invalid service, or the error of a `created` handler.
+    /// `ServiceSchemaError` for an invalid service, or the error of a `created` handler or of a
+    /// middleware's `service_creating` or `service_created`.
     pub fn add_service<S: ServiceDef>(&self, service: S) -> Result<()> {
         let mut local = S::spec().bind(service, self)?;
         let middlewares = &self.inner.middlewares;
@@ -34,6 +36,7 @@ impl ServiceBroker {
                 .take()
                 .map(|handler| middlewares.local_event(handler, &event.def));
         }
+        middlewares.service_created(self, &local.info)?;
         let slot = Arc::new(ServiceSlot {
             service: local,
             started: Mutex::new(false),

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::ServiceBroker;
 use crate::context::CallOptions;
 use crate::error::{Error, Result};
+use crate::middleware::McallRequest;
 use crate::payload::Payload;
 
 /// One call of an `mcall`: `{action, params, options}`.
@@ -100,6 +101,40 @@ impl MultiCall {
         self.settled = settled;
         self
     }
+
+    /// Whether the outcomes are returned settled (see [`MultiCall::settled`]).
+    pub fn is_settled(&self) -> bool {
+        self.settled
+    }
+
+    /// The calls, each with its key for named calls.
+    pub fn calls(&self) -> Vec<(Option<&str>, &CallDef)> {
+        match &self.calls {
+            Calls::List(list) => list.iter().map(|c| (None, c)).collect(),
+            Calls::Map(map) => map.iter().map(|(k, c)| (Some(k.as_str()), c)).collect(),
+        }
+    }
+
+    /// The calls, to change them.
+    pub fn calls_mut(&mut self) -> Vec<&mut CallDef> {
+        match &mut self.calls {
+            Calls::List(list) => list.iter_mut().collect(),
+            Calls::Map(map) => map.iter_mut().map(|(_, c)| c).collect(),
+        }
+    }
+
+    /// How many calls there are.
+    pub fn len(&self) -> usize {
+        match &self.calls {
+            Calls::List(list) => list.len(),
+            Calls::Map(map) => map.len(),
+        }
+    }
+
+    /// Whether there are no calls.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 fn invalid() -> Error {
@@ -116,6 +151,18 @@ impl ServiceBroker {
     }
 
     pub(crate) async fn mcall_with(&self, calls: MultiCall, options: CallOptions) -> Result<Value> {
+        match &self.inner.hooks.mcall {
+            Some(hook) => hook(McallRequest { calls, options }).await,
+            None => self.mcall_plain(calls, options).await,
+        }
+    }
+
+    /// An `mcall` without the middlewares' `mcall` wrappers (their innermost handler).
+    pub(crate) async fn mcall_plain(
+        &self,
+        calls: MultiCall,
+        options: CallOptions,
+    ) -> Result<Value> {
         let settled = calls.settled;
         let run = |def: CallDef| {
             let mut opts = def.options;

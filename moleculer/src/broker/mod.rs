@@ -9,6 +9,7 @@ mod builder;
 mod call;
 mod error_handler;
 mod events;
+mod hooks;
 mod internal;
 mod lifecycle;
 mod mcall;
@@ -58,6 +59,9 @@ pub(crate) struct BrokerInner {
     pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
     /// User middlewares, then the built-in ones: the order they wrap handlers in.
     pub(crate) middlewares: crate::middleware::Stack,
+    /// The middlewares' wrappers around `call`, `mcall`, `emit`, `broadcast` and
+    /// `broadcast_local`, where any wraps them.
+    pub(crate) hooks: hooks::BrokerHooks,
     /// The broker is stopping: new calls to local actions are refused; sub-calls of the
     /// requests still running go on.
     pub(crate) draining: std::sync::atomic::AtomicBool,

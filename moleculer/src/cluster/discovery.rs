@@ -99,7 +99,7 @@ impl Cluster {
             return;
         }
         let info = local_info(broker, false);
-        self.send_logged(&Packet::Info(info), None).await;
+        self.send_logged(Packet::Info(info), None).await;
         if self.balanced {
             self.resubscribe_balanced(broker).await;
         }
@@ -167,9 +167,7 @@ pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, 
     let (broker, cluster) = (broker.clone(), cluster.clone());
     tokio::spawn(async move {
         let info = local_info(&broker, false);
-        cluster
-            .send_logged(&Packet::Info(info), Some(&sender))
-            .await;
+        cluster.send_logged(Packet::Info(info), Some(&sender)).await;
     });
 }
 
@@ -190,7 +188,7 @@ pub(crate) fn heartbeat_received(
         let cluster = cluster.clone();
         tokio::spawn(async move {
             cluster
-                .send_logged(&Packet::Discover(Discover), Some(&sender))
+                .send_logged(Packet::Discover(Discover), Some(&sender))
                 .await;
         });
     }
@@ -274,7 +272,7 @@ pub(crate) fn spawn_timers(
                 broker.inner.registry.set_local_cpu(heartbeat.cpu);
                 if cluster.is_ready() {
                     cluster
-                        .send_logged(&Packet::Heartbeat(heartbeat), None)
+                        .send_logged(Packet::Heartbeat(heartbeat), None)
                         .await;
                 }
             }

@@ -23,7 +23,7 @@ impl Cluster {
     pub(crate) async fn send_event(&self, event: Event, node_id: Option<&str>) {
         let packet = Packet::Event(event);
         let topic = self.topics.for_packet(&packet, node_id);
-        if let Err(err) = self.publish(&packet, &topic).await {
+        if let Err(err) = self.publish(packet, &topic).await {
             tracing::warn!(topic, error = %err, "could not send an event");
         }
     }

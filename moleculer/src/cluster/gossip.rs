@@ -104,16 +104,17 @@ async fn send_request(broker: &ServiceBroker, cluster: &Arc<Cluster>) {
         online: Some(online),
         offline: (!offline.is_empty()).then_some(offline),
     });
-    if let Some(id) = pick(&online_ids) {
-        send_to(cluster, &packet, id).await;
-    }
-    if !offline_ids.is_empty() {
-        let ratio = offline_ids.len() as f64 / (online_ids.len() + 1) as f64;
-        if (ratio >= 1.0 || fastrand::f64() < ratio)
-            && let Some(id) = pick(&offline_ids)
-        {
-            send_to(cluster, &packet, id).await;
+    let ratio = offline_ids.len() as f64 / (online_ids.len() + 1) as f64;
+    let to_offline = (ratio >= 1.0 || fastrand::f64() < ratio)
+        .then(|| pick(&offline_ids))
+        .flatten();
+    match (pick(&online_ids), to_offline) {
+        (Some(online), Some(offline)) => {
+            send_to(cluster, packet.clone(), online).await;
+            send_to(cluster, packet, offline).await;
         }
+        (Some(id), None) | (None, Some(id)) => send_to(cluster, packet, id).await,
+        (None, None) => {}
     }
 }
 
@@ -122,9 +123,10 @@ fn pick(ids: &[String]) -> Option<&String> {
 }
 
 /// Sends a gossip packet; an unreachable node is already marked lost by the transporter.
-async fn send_to(cluster: &Cluster, packet: &Packet, node_id: &str) {
+async fn send_to(cluster: &Cluster, packet: Packet, node_id: &str) {
+    let ty = packet.packet_type();
     if let Err(err) = cluster.send(packet, Some(node_id)).await {
-        tracing::debug!(node_id, packet = %packet.packet_type(), error = %err, "gossip not delivered");
+        tracing::debug!(node_id, packet = %ty, error = %err, "gossip not delivered");
     }
 }
 
@@ -255,7 +257,7 @@ pub(crate) fn request_received(
         offline: (!offline.is_empty()).then_some(offline),
     });
     let cluster = cluster.clone();
-    tokio::spawn(async move { send_to(&cluster, &packet, &sender).await });
+    tokio::spawn(async move { send_to(&cluster, packet, &sender).await });
 }
 
 /// A `GOSSIP_RES`: take the newer INFOs and CPU rows, and the nodes it says are gone
@@ -357,7 +359,8 @@ impl PeerDirectory for ClusterPeers {
                 }
             }
             PeerEvent::Hello { payload, remote } => {
-                let Some(envelope) = cluster.decode(PacketType::GossipHello, &payload) else {
+                let Some(envelope) = cluster.decode_checked(PacketType::GossipHello, &payload)
+                else {
                     return;
                 };
                 if let Packet::GossipHello(GossipHello { host, port }) = envelope.packet

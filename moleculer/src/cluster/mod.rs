@@ -18,10 +18,11 @@ mod latency;
 mod ping;
 mod remote;
 mod requests;
+mod wire;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -30,11 +31,12 @@ use tokio::task::JoinHandle;
 pub(crate) use ping::PingTable;
 pub(crate) use requests::Pending;
 
-use crate::broker::{BrokerInner, ServiceBroker};
+use crate::broker::ServiceBroker;
 use crate::error::{Error, Result};
+use crate::middleware::Stack;
 use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
 use crate::serializer::{JsonSerializer, Serializer};
-use crate::transit::{Discover, Envelope, Packet, Topics};
+use crate::transit::{Discover, Envelope, Packet, PacketType, Topics};
 use crate::transporter::{IncomingSink, Transporter};
 
 /// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
@@ -44,8 +46,10 @@ const RECONNECT_DELAY: Duration = Duration::from_secs(5);
 
 /// The broker's link to the other nodes.
 pub(crate) struct Cluster {
-    pub(crate) transporter: Box<dyn Transporter>,
+    pub(crate) transporter: Arc<dyn Transporter>,
     serializer: Arc<dyn Serializer>,
+    /// Packets out: serializer and transporter, with the middlewares' wrappers.
+    sending: wire::Sending,
     pub(crate) topics: Topics,
     pub(crate) version: ProtocolVersion,
     disable_version_check: bool,
@@ -82,14 +86,22 @@ impl Cluster {
         transporter: Option<Box<dyn Transporter>>,
         node_id: Arc<str>,
         instance_id: String,
+        middlewares: &Stack,
     ) -> Result<Option<Cluster>> {
-        let transporter = match (transporter, &options.transporter) {
-            (Some(t), _) => t,
-            (None, Some(opt)) => crate::transporter::from_option(opt)?,
+        let transporter: Arc<dyn Transporter> = match (transporter, &options.transporter) {
+            (Some(t), _) => Arc::from(t),
+            (None, Some(opt)) => Arc::from(crate::transporter::from_option(opt)?),
             (None, None) => return Ok(None),
         };
         let serializer = serializer_from(options)?;
         let gossip = transporter.gossip_period().map(gossip::GossipState::new);
+        let sending = wire::Sending::new(
+            middlewares,
+            serializer.clone(),
+            options.transit.protocol_version,
+            node_id.clone(),
+            transporter.clone(),
+        );
         let balanced = options.disable_balancer && transporter.has_built_in_balancer();
         if options.disable_balancer && !balanced {
             tracing::warn!(
@@ -100,6 +112,7 @@ impl Cluster {
         Ok(Some(Cluster {
             transporter,
             serializer,
+            sending,
             topics: Topics::new(&options.namespace),
             version: options.transit.protocol_version,
             disable_version_check: options.transit.disable_version_check,
@@ -123,24 +136,23 @@ impl Cluster {
         }))
     }
 
-    /// Serializes and publishes `packet` to `topic`.
-    pub(crate) async fn publish(&self, packet: &Packet, topic: &str) -> Result<()> {
-        let bytes = self
-            .serializer
-            .serialize(packet, self.version, &self.node_id)?;
-        self.transporter.publish(topic, bytes.into()).await
+    /// Serializes and publishes `packet` to `topic` (through the middlewares'
+    /// `transit_publish` and `transporter_send` wrappers, if any).
+    pub(crate) async fn publish(&self, packet: Packet, topic: &str) -> Result<()> {
+        self.sending.publish(packet, topic).await
     }
 
     /// Publishes `packet` to its type's topic of `node_id`, or to the broadcast topic.
-    pub(crate) async fn send(&self, packet: &Packet, node_id: Option<&str>) -> Result<()> {
+    pub(crate) async fn send(&self, packet: Packet, node_id: Option<&str>) -> Result<()> {
         let topic = self.topics.topic(packet.packet_type(), node_id);
         self.publish(packet, &topic).await
     }
 
     /// Publishes and logs a failure: for packets nobody waits on (INFO, HEARTBEAT, PONG…).
-    pub(crate) async fn send_logged(&self, packet: &Packet, node_id: Option<&str>) {
+    pub(crate) async fn send_logged(&self, packet: Packet, node_id: Option<&str>) {
+        let ty = packet.packet_type();
         if let Err(err) = self.send(packet, node_id).await {
-            tracing::warn!(packet = %packet.packet_type(), error = %err, "could not send a packet");
+            tracing::warn!(packet = %ty, error = %err, "could not send a packet");
         }
     }
 
@@ -148,7 +160,7 @@ impl Cluster {
     /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
     pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
         self.stopping.store(false, Ordering::Release);
-        let sink = incoming_sink(Arc::downgrade(&broker.inner), self.clone())
+        let sink = incoming_sink(broker, self.clone())
             .with_node(&self.node_id, &self.namespace)
             .with_peers(Arc::new(gossip::ClusterPeers {
                 broker: Arc::downgrade(&broker.inner),
@@ -186,7 +198,7 @@ impl Cluster {
             "transporter connected"
         );
         if self.gossip.is_none() {
-            self.send(&Packet::Discover(Discover), None).await?;
+            self.send(Packet::Discover(Discover), None).await?;
         }
         tokio::time::sleep(DISCOVER_WAIT).await;
         self.check_conflict()?;
@@ -231,7 +243,7 @@ impl Cluster {
     pub(crate) async fn begin_stop(&self, broker: &ServiceBroker) {
         if self.is_ready() {
             let info = discovery::local_info(broker, true);
-            self.send_logged(&Packet::Info(info), None).await;
+            self.send_logged(Packet::Info(info), None).await;
             tokio::time::sleep(self.stop_delay).await;
         }
         self.ready.store(false, Ordering::Release);
@@ -240,7 +252,7 @@ impl Cluster {
     /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.
     pub(crate) async fn disconnect(&self, graceful: bool) {
         if graceful {
-            self.send_logged(&Packet::Disconnect(crate::transit::Disconnect), None)
+            self.send_logged(Packet::Disconnect(crate::transit::Disconnect), None)
                 .await;
         }
         if let Err(err) = self.transporter.disconnect().await {
@@ -254,16 +266,46 @@ impl Cluster {
         self.pings.clear();
     }
 
-    /// Decodes a packet of type `ty` and checks its protocol version; a bad one is logged
-    /// and dropped.
-    fn decode(&self, ty: crate::transit::PacketType, payload: &[u8]) -> Option<Envelope> {
+    /// The packet type of a message's topic, or `None` (logged) for a topic that is not
+    /// Moleculer's.
+    fn packet_type_of(&self, subject: &str) -> Option<PacketType> {
+        let topic = self.topics.parse(subject);
+        if topic.is_none() {
+            tracing::debug!(topic = subject, "message on an unknown topic dropped");
+        }
+        topic.map(|t| t.packet_type)
+    }
+
+    /// Decodes the bytes of one message and hands the packet to the middlewares'
+    /// `transit_message_handler` wrappers, if any, or to [`Cluster::dispatch`].
+    fn decode(
+        self: &Arc<Self>,
+        broker: &ServiceBroker,
+        ty: PacketType,
+        payload: &[u8],
+        message: Option<&crate::middleware::MessageHandler>,
+    ) {
         let envelope = match self.serializer.deserialize(ty, payload) {
             Ok(envelope) => envelope,
             Err(err) => {
                 tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
-                return None;
+                return;
             }
         };
+        match message {
+            Some(message) => message(envelope),
+            None => self.dispatch(broker, envelope),
+        }
+    }
+
+    /// Decodes a packet that does not come through a topic (the TCP transporter's
+    /// `GOSSIP_HELLO`) and checks its protocol version; a bad one is logged and dropped.
+    fn decode_checked(&self, ty: PacketType, payload: &[u8]) -> Option<Envelope> {
+        let envelope = self
+            .serializer
+            .deserialize(ty, payload)
+            .inspect_err(|err| tracing::warn!(packet = %ty, error = %err, "invalid packet dropped"))
+            .ok()?;
         if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
             tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
             return None;
@@ -271,13 +313,10 @@ impl Cluster {
         Some(envelope)
     }
 
-    /// Decodes one message and hands it on.
-    fn handle(self: &Arc<Self>, broker: &ServiceBroker, subject: &str, payload: &[u8]) {
-        let Some(topic) = self.topics.parse(subject) else {
-            tracing::debug!(topic = subject, "message on an unknown topic dropped");
-            return;
-        };
-        let Some(envelope) = self.decode(topic.packet_type, payload) else {
+    /// Checks a decoded packet's protocol version and hands it on.
+    fn dispatch(self: &Arc<Self>, broker: &ServiceBroker, envelope: Envelope) {
+        if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
+            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
             return;
         };
         let own = envelope.sender == *self.node_id;
@@ -306,7 +345,7 @@ impl Cluster {
                 gossip::response_received(broker, self, res);
             }
             Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
-                tracing::debug!(packet = %topic.packet_type, "gossip packet ignored");
+                tracing::debug!(packet = %packet.packet_type(), "gossip packet ignored");
             }
         }
     }
@@ -354,12 +393,17 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
     }
 }
 
-/// Where the transporter hands each message: decoded and dispatched on the transporter's
-/// receiving task; it does nothing once the broker is gone.
-fn incoming_sink(broker: Weak<BrokerInner>, cluster: Arc<Cluster>) -> IncomingSink {
-    IncomingSink::new(move |topic, payload| match broker.upgrade() {
+/// Where the transporter hands each message: through the middlewares' receiving wrappers
+/// (composed here, once per connection), decoded and dispatched on the transporter's receiving
+/// task; it does nothing once the broker is gone.
+fn incoming_sink(broker: &ServiceBroker, cluster: Arc<Cluster>) -> IncomingSink {
+    let weak = Arc::downgrade(&broker.inner);
+    let receiving = wire::Receiving::new(&broker.inner.middlewares, &weak, &cluster);
+    IncomingSink::new(move |topic, payload| match weak.upgrade() {
         Some(inner) => {
-            cluster.handle(&ServiceBroker { inner }, topic, &payload);
+            if let Some(ty) = cluster.packet_type_of(topic) {
+                receiving.deliver(&cluster, &ServiceBroker { inner }, ty, payload);
+            }
             true
         }
         None => false,

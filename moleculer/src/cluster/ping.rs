@@ -57,9 +57,7 @@ pub(crate) fn ping_received(cluster: &Arc<Cluster>, sender: String, ping: Ping) 
         arrived: now_ms(),
     };
     tokio::spawn(async move {
-        cluster
-            .send_logged(&Packet::Pong(pong), Some(&sender))
-            .await;
+        cluster.send_logged(Packet::Pong(pong), Some(&sender)).await;
     });
 }
 
@@ -98,7 +96,7 @@ impl ServiceBroker {
             time: now_ms(),
             id: id.clone(),
         };
-        if let Err(err) = cluster.send(&Packet::Ping(ping), Some(node_id)).await {
+        if let Err(err) = cluster.send(Packet::Ping(ping), Some(node_id)).await {
             cluster.pings.waiting.lock().remove(&id);
             return Err(err);
         }

@@ -160,7 +160,7 @@ impl Cluster {
             Some(node) => self.topics.topic(PacketType::Request, Some(node)),
             None => self.topics.balanced_request(&action),
         };
-        self.publish(&Packet::Request(request), &topic).await?;
+        self.publish(Packet::Request(request), &topic).await?;
         let (sender, response) = answer
             .await
             .map_err(|_| Error::request_rejected(&action, node_id.unwrap_or(&self.node_id)))??;
@@ -236,7 +236,7 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
             }
         }
         cluster
-            .send_logged(&Packet::Response(response), Some(&sender))
+            .send_logged(Packet::Response(response), Some(&sender))
             .await;
     });
 }

@@ -119,6 +119,12 @@ impl CallOptions {
         self
     }
 
+    /// Whether this is a sub-call: made from a handler's context (`ctx.call`) or with
+    /// [`CallOptions::parent_ctx`].
+    pub fn is_sub_call(&self) -> bool {
+        self.parent.is_some()
+    }
+
     /// Returns `value` instead of an error when the call fails.
     pub fn fallback_value<T: Serialize + Send + Sync + 'static>(mut self, value: T) -> CallOptions {
         self.fallback_response = Some(FallbackResponse::Value(Payload::typed(value)));

@@ -1,13 +1,43 @@
-//! Middlewares (reference §9): code that wraps every action and event handler of the broker,
-//! and hooks into its lifecycle.
+//! Middlewares (reference §9, Node's `src/middleware.js`): code that wraps the broker's
+//! handlers and methods, the transit layer and the transporter, and hooks into the lifecycle.
 //!
-//! A [`Middleware`] wraps a handler **once**, when the action or event is registered: it gets
-//! the next handler and the definition and returns the handler to use instead, or the same
-//! one to decline. A call through middlewares that declined costs nothing.
+//! A [`Middleware`] implements only the hooks it needs; every hook has a default that
+//! declines. There are three kinds:
+//!
+//! * **Handler wrappers** ([`local_action`](Middleware::local_action),
+//!   [`remote_action`](Middleware::remote_action), [`local_event`](Middleware::local_event)):
+//!   applied once per handler, when the action or event is registered.
+//! * **Method wrappers** ([`call`](Middleware::call), [`mcall`](Middleware::mcall),
+//!   [`emit`](Middleware::emit), [`broadcast`](Middleware::broadcast),
+//!   [`broadcast_local`](Middleware::broadcast_local) around the broker's methods;
+//!   [`transit_publish`](Middleware::transit_publish) and
+//!   [`transit_message_handler`](Middleware::transit_message_handler) around every packet
+//!   sent and received; [`transporter_send`](Middleware::transporter_send) and
+//!   [`transporter_receive`](Middleware::transporter_receive) around the bytes on the wire):
+//!   applied once, when the broker is built (the receiving ones when it connects).
+//! * **Lifecycle hooks**: [`created`](Middleware::created), [`starting`](Middleware::starting),
+//!   [`started`](Middleware::started), [`stopping`](Middleware::stopping),
+//!   [`stopped`](Middleware::stopped), [`service_creating`](Middleware::service_creating),
+//!   [`service_created`](Middleware::service_created),
+//!   [`service_starting`](Middleware::service_starting),
+//!   [`service_started`](Middleware::service_started),
+//!   [`service_stopping`](Middleware::service_stopping),
+//!   [`service_stopped`](Middleware::service_stopped).
+//!
+//! With the feature `tower`, `TowerLayer` makes a tower `Layer` a middleware around actions.
+//!
+//! A wrapper gets the next handler and returns the handler to use instead, or the same one to
+//! decline. When every middleware declines a hook, the broker keeps its plain path: a call,
+//! an emit or a packet through middlewares that declined costs nothing.
 //!
 //! Order, as in Node: middlewares wrap in the order they were added, each later one around
-//! the earlier ones, so the last one added runs first; the built-in ones (the bulkhead) are
-//! added after the user's, so they run outside them.
+//! the earlier ones, so the last one added runs first (outermost); the built-in ones (bulkhead,
+//! context tracker, circuit breaker) are added after the user's, so they run outside them.
+//! `transporter_receive` wraps in the reverse order, so that the receiving side undoes the
+//! sending side's changes in mirror order. The `stopping`, `stopped`, `service_stopping` and
+//! `service_stopped` hooks run in reverse order.
+//!
+//! A handler wrapper:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,23 +60,109 @@
 //! }
 //! # let _ = moleculer::ServiceBroker::builder().middleware(CallCounter::default());
 //! ```
+//!
+//! A `call` wrapper that answers one action itself and passes the other calls on:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use moleculer::middleware::{CallHandler, CallRequest, Middleware};
+//! use moleculer::{Payload, ServiceBroker};
+//!
+//! struct Maintenance;
+//!
+//! impl Middleware for Maintenance {
+//!     fn call(&self, next: CallHandler) -> CallHandler {
+//!         Arc::new(move |req: CallRequest| {
+//!             if req.action == "billing.charge" {
+//!                 return Box::pin(async { Ok(Payload::typed("closed for maintenance")) });
+//!             }
+//!             next(req)
+//!         })
+//!     }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let broker = ServiceBroker::builder().middleware(Maintenance).build()?;
+//! broker.start().await?;
+//! let answer: String = broker.call("billing.charge", serde_json::json!({})).await?;
+//! assert_eq!(answer, "closed for maintenance");
+//! broker.stop().await?;
+//! # Ok::<(), moleculer::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! A byte transform on the wire (Node's `Transmit.*` middlewares sit here); every node of the
+//! cluster needs it:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use moleculer::middleware::{Middleware, ReceiveHandler, SendHandler, WireMessage};
+//! use moleculer::transit::PacketType;
+//! use moleculer::transporter::Bytes;
+//!
+//! struct Xor(u8);
+//!
+//! fn xor(data: &[u8], key: u8) -> Bytes {
+//!     data.iter().map(|b| b ^ key).collect::<Vec<u8>>().into()
+//! }
+//!
+//! impl Middleware for Xor {
+//!     fn transporter_send(&self, next: SendHandler) -> SendHandler {
+//!         let key = self.0;
+//!         Arc::new(move |mut msg: WireMessage| {
+//!             msg.data = xor(&msg.data, key);
+//!             next(msg)
+//!         })
+//!     }
+//!
+//!     fn transporter_receive(&self, next: ReceiveHandler) -> ReceiveHandler {
+//!         let key = self.0;
+//!         Arc::new(move |ty: PacketType, data: Bytes| next(ty, xor(&data, key)))
+//!     }
+//! }
+//! # let _ = moleculer::ServiceBroker::builder().middleware(Xor(0x5a));
+//! ```
+//!
+//! # Differences from moleculerjs
+//!
+//! * Middlewares are values implementing [`Middleware`], not objects of functions; Node's
+//!   built-in middlewares are options of the broker, not names to add.
+//! * The receiving hooks (`transporter_receive`, `transit_message_handler`) are synchronous:
+//!   they run on the transporter's reading task. One that has to wait spawns a task.
+//! * `service_creating` gets a [`ServiceSchema`], a view of the
+//!   merged definition that can change its name, settings, metadata, dependencies and its
+//!   actions' published options, or remove actions; it cannot add handlers.
+//! * Not available: `localMethod`, `createService`, `registerLocalService`, `destroyService`
+//!   and `newLogEntry`.
 
 mod breaker;
 mod bulkhead;
+mod hooks;
+mod stack;
+#[cfg(feature = "tower")]
+mod tower;
 mod tracker;
+mod wire;
+mod wrap;
 
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use self::tower::{ActionService, TowerLayer};
 pub(crate) use breaker::CircuitBreaker;
 pub(crate) use bulkhead::Bulkhead;
+pub use hooks::{CallHandler, CallRequest, EmitHandler, EmitRequest, McallHandler, McallRequest};
+pub(crate) use stack::Stack;
 pub(crate) use tracker::ContextTracker;
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+pub use wire::{
+    MessageHandler, PublishHandler, ReceiveHandler, SendHandler, TransitPacket, WireMessage,
+};
+pub use wrap::{NextAction, NextEvent, wrap_action, wrap_event};
 
 use crate::broker::ServiceBroker;
-use crate::context::{Context, EventContext};
 use crate::error::Result;
-use crate::payload::Payload;
-use crate::service::{ActionDef, ActionHandler, BoxFuture, EventDef, EventHandler, ServiceInfo};
+use crate::service::{
+    ActionDef, ActionHandler, BoxFuture, EventDef, EventHandler, ServiceInfo, ServiceSchema,
+};
 
 /// A broker middleware: wrapping hooks for handlers, and lifecycle hooks. Every method has a
 /// default that does nothing, so a middleware implements only what it needs.
@@ -72,6 +188,68 @@ pub trait Middleware: Send + Sync + 'static {
     /// Wraps the handler of a local event (Node's `localEvent`). Return `next` to decline.
     fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
         let _ = event;
+        next
+    }
+
+    /// Wraps the broker's call path (Node's `call`): every `broker.call*` and `ctx.call*`,
+    /// before the endpoint is picked. The handler may change the request, answer without
+    /// calling `next`, or look at the result. Return `next` to decline.
+    ///
+    /// With a `call` wrapper, typed params travel in a [`Payload`](crate::Payload) (still
+    /// typed, not serialized); without one, calls take the direct typed path.
+    fn call(&self, next: CallHandler) -> CallHandler {
+        next
+    }
+
+    /// Wraps `broker.mcall` and `ctx.mcall` (Node's `mcall`); each call of the `mcall` then
+    /// goes through the `call` wrappers. Return `next` to decline.
+    fn mcall(&self, next: McallHandler) -> McallHandler {
+        next
+    }
+
+    /// Wraps `broker.emit*` and `ctx.emit*` (Node's `emit`). The handler may change the
+    /// event's name, payload or options, swallow it (`Ok(())` without calling `next`), or
+    /// look at it. Return `next` to decline.
+    fn emit(&self, next: EmitHandler) -> EmitHandler {
+        next
+    }
+
+    /// Wraps `broker.broadcast*` and `ctx.broadcast` (Node's `broadcast`), as
+    /// [`emit`](Middleware::emit).
+    fn broadcast(&self, next: EmitHandler) -> EmitHandler {
+        next
+    }
+
+    /// Wraps `broker.broadcast_local*` (Node's `broadcastLocal`), the internal events
+    /// (`$broker.started`, `$services.changed`, …) included, as [`emit`](Middleware::emit).
+    fn broadcast_local(&self, next: EmitHandler) -> EmitHandler {
+        next
+    }
+
+    /// Wraps the sending of every packet to other nodes (Node's `transitPublish`), before it
+    /// is serialized. Return `next` to decline.
+    fn transit_publish(&self, next: PublishHandler) -> PublishHandler {
+        next
+    }
+
+    /// Wraps the handling of every packet received from the transporter, once decoded and
+    /// before its protocol version is checked (Node's `transitMessageHandler`). Return `next`
+    /// to decline.
+    fn transit_message_handler(&self, next: MessageHandler) -> MessageHandler {
+        next
+    }
+
+    /// Wraps the sending of the serialized bytes of every packet to the transporter (Node's
+    /// `transporterSend`): where compression or encryption goes. Return `next` to decline.
+    fn transporter_send(&self, next: SendHandler) -> SendHandler {
+        next
+    }
+
+    /// Wraps the bytes of every message received from the transporter, before they are
+    /// decoded (Node's `transporterReceive`); applied in reverse order of the middlewares, so
+    /// it undoes [`transporter_send`](Middleware::transporter_send) in mirror order. Return
+    /// `next` to decline.
+    fn transporter_receive(&self, next: ReceiveHandler) -> ReceiveHandler {
         next
     }
 
@@ -102,6 +280,32 @@ pub trait Middleware: Send + Sync + 'static {
     fn stopped<'a>(&'a self, broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {
         let _ = broker;
         done()
+    }
+
+    /// A service is being created (synchronous, as in Node's `serviceCreating`): its
+    /// definition is merged with its mixins, and its handlers are not built yet. `schema`
+    /// shows the definition and may change it. An error fails `add_service` (and `build`).
+    ///
+    /// # Errors
+    /// Whatever the middleware refuses the service with.
+    fn service_creating(
+        &self,
+        broker: &ServiceBroker,
+        schema: &mut ServiceSchema<'_>,
+    ) -> Result<()> {
+        let _ = (broker, schema);
+        Ok(())
+    }
+
+    /// A service was created (synchronous, as in Node's `serviceCreated`): its handlers are
+    /// built and wrapped and its `created` handlers have run; the broker adds it next. An
+    /// error fails `add_service` (and `build`), and the service is not added.
+    ///
+    /// # Errors
+    /// Whatever the middleware refuses the service with.
+    fn service_created(&self, broker: &ServiceBroker, service: &ServiceInfo) -> Result<()> {
+        let _ = (broker, service);
+        Ok(())
     }
 
     /// A local service starts, before waiting for its dependencies.
@@ -148,176 +352,4 @@ pub trait Middleware: Send + Sync + 'static {
 /// A lifecycle hook that has nothing to do.
 fn done<'a>() -> BoxFuture<'a, Result<()>> {
     Box::pin(std::future::ready(Ok(())))
-}
-
-/// The handler a wrapper passes the call on to.
-#[derive(Clone)]
-pub struct NextAction(ActionHandler);
-
-impl NextAction {
-    /// Runs the rest of the chain with `ctx`.
-    pub fn call(&self, ctx: Context<Payload>) -> BoxFuture<'static, Result<Payload>> {
-        (self.0)(ctx, None)
-    }
-}
-
-/// An action handler running `wrapper(ctx, next)` around `next`.
-///
-/// Typed params lent by a local caller are taken into `ctx.params` first (still typed: a
-/// handler of that type moves them out without JSON).
-pub fn wrap_action<F>(next: ActionHandler, wrapper: F) -> ActionHandler
-where
-    F: Fn(Context<Payload>, &NextAction) -> BoxFuture<'static, Result<Payload>>
-        + Send
-        + Sync
-        + 'static,
-{
-    let next = NextAction(next);
-    Arc::new(move |ctx: Context<Payload>, slot| {
-        let ctx = match slot {
-            Some(slot) => Context::from_parts(slot.take_payload(), ctx.inner),
-            None => ctx,
-        };
-        wrapper(ctx, &next)
-    })
-}
-
-/// The handler a wrapper passes the event on to.
-#[derive(Clone)]
-pub struct NextEvent(EventHandler);
-
-impl NextEvent {
-    /// Runs the rest of the chain with `ctx`.
-    pub fn call(&self, ctx: EventContext<Payload>) -> BoxFuture<'static, Result<()>> {
-        (self.0)(ctx)
-    }
-}
-
-/// An event handler running `wrapper(ctx, next)` around `next`.
-pub fn wrap_event<F>(next: EventHandler, wrapper: F) -> EventHandler
-where
-    F: Fn(EventContext<Payload>, &NextEvent) -> BoxFuture<'static, Result<()>>
-        + Send
-        + Sync
-        + 'static,
-{
-    let next = NextEvent(next);
-    Arc::new(move |ctx: EventContext<Payload>| wrapper(ctx, &next))
-}
-
-/// The broker's middlewares, in wrapping order (user ones first, then the built-in ones).
-#[derive(Default)]
-pub(crate) struct Stack {
-    list: Vec<Arc<dyn Middleware>>,
-    /// How many of `list` are the user's: a local action's hooks and validator go between
-    /// them and the built-in ones.
-    user: usize,
-    /// Whether some action (local or remote) enables its own `retryPolicy`: calls then check
-    /// for retries even when the broker's policy is off.
-    action_retry: AtomicBool,
-}
-
-impl Stack {
-    pub(crate) fn new(user: Vec<Arc<dyn Middleware>>, builtin: Vec<Arc<dyn Middleware>>) -> Stack {
-        let count = user.len();
-        let mut list = user;
-        list.extend(builtin);
-        Stack {
-            list,
-            user: count,
-            action_retry: AtomicBool::new(false),
-        }
-    }
-
-    /// Wraps a local action in the user's middlewares.
-    pub(crate) fn user_local_action(
-        &self,
-        handler: ActionHandler,
-        def: &ActionDef,
-    ) -> ActionHandler {
-        self.list[..self.user]
-            .iter()
-            .fold(handler, |next, mw| mw.local_action(next, def))
-    }
-
-    /// Wraps a local action in the built-in middlewares.
-    pub(crate) fn builtin_local_action(
-        &self,
-        handler: ActionHandler,
-        def: &ActionDef,
-    ) -> ActionHandler {
-        self.note_retry(def);
-        self.list[self.user..]
-            .iter()
-            .fold(handler, |next, mw| mw.local_action(next, def))
-    }
-
-    pub(crate) fn remote_action(&self, handler: ActionHandler, def: &ActionDef) -> ActionHandler {
-        self.note_retry(def);
-        self.list
-            .iter()
-            .fold(handler, |next, mw| mw.remote_action(next, def))
-    }
-
-    fn note_retry(&self, def: &ActionDef) {
-        let enabled = def
-            .extra
-            .get("retryPolicy")
-            .and_then(|p| p.get("enabled"))
-            .and_then(serde_json::Value::as_bool);
-        if enabled == Some(true) {
-            self.action_retry.store(true, Ordering::Relaxed);
-        }
-    }
-
-    /// Whether an action enabled retries on its own.
-    pub(crate) fn action_retry(&self) -> bool {
-        self.action_retry.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn local_event(&self, handler: EventHandler, def: &EventDef) -> EventHandler {
-        self.list
-            .iter()
-            .fold(handler, |next, mw| mw.local_event(next, def))
-    }
-
-    pub(crate) fn created(&self, broker: &ServiceBroker) {
-        for mw in &self.list {
-            mw.created(broker);
-        }
-    }
-
-    /// Runs a lifecycle hook of every middleware one after the other (`reverse` for the
-    /// stopping ones); the first error ends it.
-    pub(crate) async fn run<'a, F>(&'a self, reverse: bool, hook: F) -> Result<()>
-    where
-        F: Fn(&'a dyn Middleware) -> BoxFuture<'a, Result<()>>,
-    {
-        let count = self.list.len();
-        for i in 0..count {
-            let mw = &self.list[if reverse { count - 1 - i } else { i }];
-            hook(mw.as_ref()).await?;
-        }
-        Ok(())
-    }
-}
-
-impl std::fmt::Debug for NextAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NextAction")
-    }
-}
-
-impl std::fmt::Debug for NextEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NextEvent")
-    }
-}
-
-impl std::fmt::Debug for Stack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.list.iter().map(|m| m.name()))
-            .finish()
-    }
 }

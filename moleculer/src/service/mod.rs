@@ -12,6 +12,7 @@ mod hooks;
 mod names;
 #[cfg(feature = "inventory")]
 mod registration;
+mod schema;
 mod spec;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use hooks::{AfterHookFn, BeforeHookFn, ErrorHookFn};
 pub use names::{Version, Visibility, full_service_name};
 #[cfg(feature = "inventory")]
 pub use registration::ServiceRegistration;
+pub use schema::{ActionSchema, ServiceSchema};
 pub use spec::{
     ActionFn, ActionSpec, CreatedFn, Dependency, EventFn, EventSpec, LifecycleFn, ServiceSpec,
 };

@@ -549,10 +549,15 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         Ok(composed)
     }
 
-    /// Binds the definition to an instance: composes it with its mixins, checks names,
-    /// builds the handlers and runs `created`.
+    /// Binds the definition to an instance: composes it with its mixins, shows it to the
+    /// middlewares' `service_creating`, checks names, builds the handlers and runs `created`.
     pub(crate) fn bind(self, instance: S, broker: &ServiceBroker) -> Result<LocalService> {
-        self.compose(&Arc::new(instance))?.build(broker)
+        let mut composed = self.compose(&Arc::new(instance))?;
+        broker
+            .inner
+            .middlewares
+            .service_creating(broker, &mut super::ServiceSchema::new(&mut composed))?;
+        composed.build(broker)
     }
 }
 

@@ -1,0 +1,162 @@
+//! Packets to bytes and back, through the middlewares' transit and transporter wrappers.
+//!
+//! Outgoing (composed when the broker is built): `transit_publish` wrappers → serializer →
+//! `transporter_send` wrappers → transporter. Incoming (composed on each connect, with the
+//! broker it delivers to): transporter → `transporter_receive` wrappers → serializer →
+//! `transit_message_handler` wrappers → version check and dispatch. A side that no middleware
+//! wraps goes straight through.
+
+use std::sync::{Arc, Weak};
+
+use super::Cluster;
+use crate::broker::{BrokerInner, ServiceBroker};
+use crate::error::Result;
+use crate::middleware::{
+    MessageHandler, PublishHandler, ReceiveHandler, SendHandler, Stack, TransitPacket, WireMessage,
+};
+use crate::options::ProtocolVersion;
+use crate::serializer::Serializer;
+use crate::transit::{Envelope, Packet, PacketType};
+use crate::transporter::{Bytes, Transporter};
+
+/// The sending side: serializes packets and hands the bytes to the transporter.
+pub(crate) struct Sending {
+    encoder: Arc<Encoder>,
+    /// The `transit_publish` wrappers, if any.
+    publish: Option<PublishHandler>,
+}
+
+/// Serializer and transporter, with the `transporter_send` wrappers between them.
+struct Encoder {
+    serializer: Arc<dyn Serializer>,
+    version: ProtocolVersion,
+    node_id: Arc<str>,
+    transporter: Arc<dyn Transporter>,
+    send: Option<SendHandler>,
+}
+
+impl Encoder {
+    async fn publish(&self, packet: &Packet, topic: &str) -> Result<()> {
+        let bytes = self
+            .serializer
+            .serialize(packet, self.version, &self.node_id)?;
+        match &self.send {
+            Some(send) => {
+                send(WireMessage {
+                    topic: topic.to_owned(),
+                    packet_type: packet.packet_type(),
+                    data: bytes.into(),
+                })
+                .await
+            }
+            None => self.transporter.publish(topic, bytes.into()).await,
+        }
+    }
+}
+
+impl Sending {
+    pub(crate) fn new(
+        stack: &Stack,
+        serializer: Arc<dyn Serializer>,
+        version: ProtocolVersion,
+        node_id: Arc<str>,
+        transporter: Arc<dyn Transporter>,
+    ) -> Sending {
+        let send_base: SendHandler = {
+            let transporter = transporter.clone();
+            Arc::new(move |msg: WireMessage| {
+                let transporter = transporter.clone();
+                Box::pin(async move { transporter.publish(&msg.topic, msg.data).await })
+            })
+        };
+        let encoder = Arc::new(Encoder {
+            serializer,
+            version,
+            node_id,
+            transporter,
+            send: stack.wrapped(send_base, false, |mw, next| mw.transporter_send(next)),
+        });
+        let publish_base: PublishHandler = {
+            let encoder = encoder.clone();
+            Arc::new(move |out: TransitPacket| {
+                let encoder = encoder.clone();
+                Box::pin(async move { encoder.publish(&out.packet, &out.topic).await })
+            })
+        };
+        Sending {
+            publish: stack.wrapped(publish_base, false, |mw, next| mw.transit_publish(next)),
+            encoder,
+        }
+    }
+
+    /// Publishes `packet` to `topic`.
+    pub(crate) async fn publish(&self, packet: Packet, topic: &str) -> Result<()> {
+        match &self.publish {
+            Some(publish) => {
+                publish(TransitPacket {
+                    topic: topic.to_owned(),
+                    packet,
+                })
+                .await
+            }
+            None => self.encoder.publish(&packet, topic).await,
+        }
+    }
+}
+
+/// The receiving side's wrappers, composed for one connection.
+pub(crate) struct Receiving {
+    /// The `transporter_receive` wrappers, if any.
+    receive: Option<ReceiveHandler>,
+    /// The `transit_message_handler` wrappers, if any.
+    message: Option<MessageHandler>,
+}
+
+impl Receiving {
+    /// The middlewares' receiving wrappers around the plain handling by `cluster` for
+    /// `broker` (held weakly: a message that arrives once it is gone is dropped).
+    pub(crate) fn new(
+        stack: &Stack,
+        broker: &Weak<BrokerInner>,
+        cluster: &Arc<Cluster>,
+    ) -> Receiving {
+        let message_base: MessageHandler = {
+            let (broker, cluster) = (broker.clone(), cluster.clone());
+            Arc::new(move |envelope: Envelope| {
+                if let Some(inner) = broker.upgrade() {
+                    cluster.dispatch(&ServiceBroker { inner }, envelope);
+                }
+            })
+        };
+        let message = stack.wrapped(message_base, false, |mw, next| {
+            mw.transit_message_handler(next)
+        });
+        let receive_base: ReceiveHandler = {
+            let (broker, cluster, message) = (broker.clone(), cluster.clone(), message.clone());
+            Arc::new(move |ty: PacketType, data: Bytes| {
+                if let Some(inner) = broker.upgrade() {
+                    cluster.decode(&ServiceBroker { inner }, ty, &data, message.as_ref());
+                }
+            })
+        };
+        // Reversed: the first middleware undoes its sending change last on the way out, so
+        // first on the way in.
+        let receive = stack.wrapped(receive_base, true, |mw, next| mw.transporter_receive(next));
+        Receiving { receive, message }
+    }
+
+    /// Hands the bytes of one message of type `ty` on: to the receiving wrappers, or straight
+    /// to the decoder.
+    pub(crate) fn deliver(
+        &self,
+        cluster: &Arc<Cluster>,
+        broker: &ServiceBroker,
+        ty: PacketType,
+        data: Bytes,
+    ) {
+        match &self.receive {
+            Some(receive) => receive(ty, data),
+            None => cluster.decode(broker, ty, &data, self.message.as_ref()),
+        }
+    }
+}
