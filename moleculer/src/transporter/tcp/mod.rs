@@ -2,11 +2,11 @@
 //! static list), talk over direct TCP connections and know who is alive by gossip; no
 //! message broker at all.
 //!
-//! * [`frame`]: the 6-byte frame header; the type id replaces the topic.
-//! * [`writer`]: one outgoing connection per remote node, opened on demand, `GOSSIP_HELLO`
-//!   first. [`reader`]: the listener and the incoming connections. A request and its
+//! * `frame`: the 6-byte frame header; the type id replaces the topic.
+//! * `writer`: one outgoing connection per remote node, opened on demand, `GOSSIP_HELLO`
+//!   first. `reader`: the listener and the incoming connections. A request and its
 //!   response so travel on two different connections, as between Node nodes.
-//! * [`udp`]: discovery datagrams.
+//! * `udp`: discovery datagrams.
 //!
 //! The transporter only moves frames. What it learns about nodes (a datagram, a HELLO, a
 //! lost connection) goes to the broker's [`PeerDirectory`](super::PeerDirectory), which
