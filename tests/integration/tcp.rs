@@ -47,6 +47,20 @@ fn options() -> TcpOptions {
     }
 }
 
+/// TCP options for tests that discover by UDP broadcast on 127.0.0.1 at `udp_port`.
+fn udp_options(udp_port: u16) -> TcpOptions {
+    TcpOptions {
+        udp_discovery: true,
+        udp_port,
+        udp_period: Duration::from_secs(1),
+        udp_multicast: None,
+        udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
+            std::net::Ipv4Addr::new(127, 255, 255, 255),
+        ]),
+        ..options()
+    }
+}
+
 fn with_urls(port: u16, peers: &[(&str, u16)]) -> TcpOptions {
     TcpOptions {
         port: Some(port),
@@ -203,22 +217,7 @@ async fn static_peers_gossip_call_emit_and_leave() {
 async fn udp_discovery_forms_a_cluster() {
     let ns = moleculer_tests::unique_namespace("tcp-udp");
     let udp_port = free_port();
-    let udp = |id: &str| {
-        node(
-            id,
-            &ns,
-            TcpOptions {
-                udp_discovery: true,
-                udp_port,
-                udp_period: Duration::from_secs(1),
-                udp_multicast: None,
-                udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
-                    std::net::Ipv4Addr::new(127, 255, 255, 255),
-                ]),
-                ..options()
-            },
-        )
-    };
+    let udp = |id: &str| node(id, &ns, udp_options(udp_port));
     let brokers: Vec<ServiceBroker> = [
         udp("udp-1"),
         udp("udp-2").service(Math),
@@ -250,22 +249,9 @@ async fn udp_discovery_forms_a_cluster() {
     }
     assert_eq!(served.len(), 2, "{served:?}");
     // Another namespace on the same UDP port is not part of this cluster.
-    let stranger = node(
-        "udp-stranger",
-        "other-ns",
-        TcpOptions {
-            udp_discovery: true,
-            udp_port,
-            udp_period: Duration::from_secs(1),
-            udp_multicast: None,
-            udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
-                std::net::Ipv4Addr::new(127, 255, 255, 255),
-            ]),
-            ..options()
-        },
-    )
-    .build()
-    .unwrap();
+    let stranger = node("udp-stranger", "other-ns", udp_options(udp_port))
+        .build()
+        .unwrap();
     stranger.start().await.unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(online(&stranger).await, ["udp-stranger"]);
@@ -349,23 +335,10 @@ async fn twenty_nodes_form_a_stable_cluster() {
     let left = Recorder::default();
     let brokers: Vec<ServiceBroker> = (0..NODES)
         .map(|i| {
-            node(
-                &format!("n{i:02}"),
-                &ns,
-                TcpOptions {
-                    udp_discovery: true,
-                    udp_port,
-                    udp_period: Duration::from_secs(1),
-                    udp_multicast: None,
-                    udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
-                        std::net::Ipv4Addr::new(127, 255, 255, 255),
-                    ]),
-                    ..options()
-                },
-            )
-            .service(Watcher { left: left.clone() })
-            .build()
-            .unwrap()
+            node(&format!("n{i:02}"), &ns, udp_options(udp_port))
+                .service(Watcher { left: left.clone() })
+                .build()
+                .unwrap()
         })
         .collect();
     for started in futures_util::future::join_all(brokers.iter().map(ServiceBroker::start)).await {

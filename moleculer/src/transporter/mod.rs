@@ -265,3 +265,12 @@ pub trait Transporter: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 }
+
+/// The error for a transporter option of the wrong shape: `transporter.options.<key> must be
+/// <expected>`.
+pub(crate) fn invalid_option(key: &str, expected: &str) -> crate::Error {
+    crate::Error::broker_options(
+        format!("transporter.options.{key} must be {expected}"),
+        Some(serde_json::json!({ "option": format!("transporter.options.{key}") })),
+    )
+}

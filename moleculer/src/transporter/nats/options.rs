@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::options::TransporterOption;
+use crate::transporter::invalid_option as invalid;
 
 /// Connection settings of the [`NatsTransporter`](super::NatsTransporter).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,13 +80,6 @@ impl Default for NatsOptions {
     fn default() -> Self {
         NatsOptions::new(NatsOptions::DEFAULT_URL)
     }
-}
-
-fn invalid(key: &str, expected: &str) -> Error {
-    Error::broker_options(
-        format!("transporter.options.{key} must be {expected}"),
-        Some(serde_json::json!({ "option": format!("transporter.options.{key}") })),
-    )
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::options::TransporterOption;
+use crate::transporter::invalid_option as invalid;
 
 /// Settings of the [`TcpTransporter`](super::TcpTransporter); `Default` is Node's defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -309,13 +310,6 @@ fn as_ip(v: &Value, key: &str) -> Result<Ipv4Addr> {
     v.as_str()
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| invalid(key, "an IPv4 address"))
-}
-
-fn invalid(key: &str, expected: &str) -> Error {
-    Error::broker_options(
-        format!("transporter.options.{key} must be {expected}"),
-        Some(serde_json::json!({ "option": format!("transporter.options.{key}") })),
-    )
 }
 
 #[cfg(test)]
