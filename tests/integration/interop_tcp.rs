@@ -101,20 +101,9 @@ async fn node_online(peer: &mut NodePeer) -> Vec<String> {
 
 /// Polls until `check` holds, 30 s at most.
 macro_rules! eventually {
-    ($what:expr, $check:expr) => {{
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            if $check {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out: {}",
-                $what
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }};
+    ($what:expr, $check:expr) => {
+        moleculer_tests::eventually!($what, Duration::from_secs(30), $check)
+    };
 }
 
 async fn mixed_cluster(version: NodeVersion) {

@@ -102,18 +102,6 @@ async fn online(broker: &ServiceBroker) -> Vec<String> {
     ids
 }
 
-async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn static_peers_gossip_call_emit_and_leave() {
     let ns = moleculer_tests::unique_namespace("tcp-static");
@@ -184,10 +172,11 @@ async fn static_peers_gossip_call_emit_and_leave() {
 
     // b stops: no DISCONNECT on TCP, a sees its connection close.
     b.stop().await.unwrap();
-    eventually("a sees b offline", Duration::from_secs(10), || async {
+    moleculer_tests::eventually!(
+        "a sees b offline",
+        Duration::from_secs(10),
         online(&a).await == ["tcp-a"]
-    })
-    .await;
+    );
     let err = a
         .call::<Value, _>("math.add", json!({"a": 1, "b": 1}))
         .await
@@ -230,12 +219,11 @@ async fn udp_discovery_forms_a_cluster() {
         broker.start().await.unwrap();
     }
     for broker in &brokers {
-        eventually(
+        moleculer_tests::eventually!(
             "every node sees the others",
             Duration::from_secs(20),
-            || async { online(broker).await == ["udp-1", "udp-2", "udp-3"] },
-        )
-        .await;
+            online(broker).await == ["udp-1", "udp-2", "udp-3"]
+        );
     }
     // Calls from the first node are balanced over the other two.
     wait_for(&brokers[0], &["math"]).await;
@@ -346,12 +334,11 @@ async fn twenty_nodes_form_a_stable_cluster() {
     }
     let all: Vec<String> = (0..NODES).map(|i| format!("n{i:02}")).collect();
     for broker in &brokers {
-        eventually(
+        moleculer_tests::eventually!(
             "every node sees all twenty",
             Duration::from_secs(30),
-            || async { online(broker).await == all },
-        )
-        .await;
+            online(broker).await == all
+        );
     }
     // Stable: five more gossip rounds, nobody leaves, every node still sees everyone.
     tokio::time::sleep(Duration::from_secs(5)).await;

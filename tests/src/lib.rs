@@ -41,6 +41,23 @@ pub fn unique_namespace(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
+/// Evaluates `$check` (which may `.await`) every 100 ms until it is true; panics naming
+/// `$what` when `$limit` (a `Duration`) has passed.
+#[macro_export]
+macro_rules! eventually {
+    ($what:expr, $limit:expr, $check:expr) => {{
+        let deadline = tokio::time::Instant::now() + $limit;
+        while !$check {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out: {}",
+                $what
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }};
+}
+
 /// A TCP (and UDP) port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
     loop {

@@ -312,26 +312,33 @@ pub(crate) fn hostname() -> String {
     sysinfo::System::host_name().unwrap_or_else(|| "localhost".to_owned())
 }
 
-/// IPv4 addresses of the machine's interfaces, external ones first.
+/// IPv4 addresses of the machine's interfaces: the external ones, or the loopback ones when
+/// there are none.
 pub(crate) fn ip_list() -> Vec<String> {
-    let networks = sysinfo::Networks::new_with_refreshed_list();
-    let mut external = Vec::new();
-    let mut internal = Vec::new();
-    for (_, data) in &networks {
-        for ip in data.ip_networks() {
-            if let std::net::IpAddr::V4(v4) = ip.addr {
-                let list = if v4.is_loopback() {
-                    &mut internal
-                } else {
-                    &mut external
-                };
-                list.push(v4.to_string());
-            }
-        }
-    }
-    if external.is_empty() {
+    let (internal, external): (Vec<_>, Vec<_>) = ipv4_interfaces()
+        .into_iter()
+        .map(|(ip, _)| ip)
+        .partition(std::net::Ipv4Addr::is_loopback);
+    let list = if external.is_empty() {
         internal
     } else {
         external
+    };
+    list.iter().map(ToString::to_string).collect()
+}
+
+/// The IPv4 address and prefix length of every interface, each address once.
+pub(crate) fn ipv4_interfaces() -> Vec<(std::net::Ipv4Addr, u8)> {
+    let networks = sysinfo::Networks::new_with_refreshed_list();
+    let mut list = Vec::new();
+    for (_, data) in &networks {
+        for net in data.ip_networks() {
+            if let std::net::IpAddr::V4(ip) = net.addr
+                && !list.iter().any(|(known, _)| *known == ip)
+            {
+                list.push((ip, net.prefix));
+            }
+        }
     }
+    list
 }

@@ -11,6 +11,7 @@ mod error_handler;
 mod events;
 mod hooks;
 mod internal;
+pub(crate) use internal::ipv4_interfaces;
 mod lifecycle;
 mod mcall;
 

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::Cluster;
 use super::discovery::{self, CpuMeter};
 use crate::broker::{BrokerInner, ServiceBroker};
+use crate::transit::packet::ser::JsNumber;
 use crate::transit::{GossipHello, GossipReq, GossipRes, Info, Packet, PacketType};
 use crate::transporter::{Bytes, PeerAddress, PeerDirectory, PeerEvent};
 
@@ -86,12 +87,15 @@ async fn send_request(broker: &ServiceBroker, cluster: &Arc<Cluster>) {
     let mut online = Map::new();
     let mut offline = Map::new();
     let (seq, cpu_seq, cpu) = local_row(broker, cluster);
-    online.insert(cluster.node_id.to_string(), json!([seq, cpu_seq, cpu]));
+    online.insert(
+        cluster.node_id.to_string(),
+        json!([seq, cpu_seq, cpu_value(cpu)]),
+    );
     let mut online_ids = Vec::new();
     let mut offline_ids = Vec::new();
     for (id, available, seq, cpu_seq, cpu) in rows {
         if available {
-            online.insert(id.clone(), json!([seq, cpu_seq, cpu]));
+            online.insert(id.clone(), json!([seq, cpu_seq, cpu_value(cpu)]));
             online_ids.push(id);
         } else {
             if seq > 0 {
@@ -144,19 +148,52 @@ fn local_info(broker: &ServiceBroker, cluster: &Cluster) -> Value {
     info_value(&info)
 }
 
-/// An INFO object as Node keeps it in `rawInfo` (no `ver`/`sender`).
+/// An INFO object as Node keeps it in `rawInfo` (the INFO body, no `ver`/`sender`).
 fn info_value(info: &Info) -> Value {
-    let mut map = Map::new();
-    map.insert("ipList".into(), json!(info.ip_list));
-    map.insert("hostname".into(), json!(info.hostname));
-    map.insert("instanceID".into(), json!(info.instance_id));
-    map.insert("client".into(), json!(info.client));
-    map.insert("config".into(), info.config.clone());
-    map.insert("port".into(), json!(info.port));
-    map.insert("seq".into(), json!(info.seq));
-    map.insert("metadata".into(), info.metadata.clone());
-    map.insert("services".into(), Value::Array(info.services.clone()));
-    Value::Object(map)
+    serde_json::to_value(info).unwrap_or(Value::Null)
+}
+
+/// A CPU usage as `JSON.stringify` writes it (Node's rounded percentages: `12`, not `12.0`).
+fn cpu_value(cpu: f64) -> Value {
+    serde_json::to_value(JsNumber(cpu)).unwrap_or(Value::Null)
+}
+
+/// What a `GOSSIP_REQ` says of one node.
+enum Said {
+    /// Nothing (or a zero seq): the requester does not know it.
+    Nothing,
+    /// Offline, at this seq.
+    Offline(u64),
+    /// Online, at this seq, with this CPU row.
+    Online { seq: u64, cpu_seq: u64, cpu: f64 },
+}
+
+impl Said {
+    fn of(req: &GossipReq, id: &str) -> Said {
+        let positive = |v: Option<&Value>| v.and_then(Value::as_u64).filter(|s| *s > 0);
+        if let Some(seq) = req.offline.as_ref().and_then(|m| m.get(id)) {
+            return positive(Some(seq)).map_or(Said::Nothing, Said::Offline);
+        }
+        let Some(Value::Array(row)) = req.online.as_ref().and_then(|m| m.get(id)) else {
+            return Said::Nothing;
+        };
+        match positive(row.first()) {
+            None => Said::Nothing,
+            Some(seq) => Said::Online {
+                seq,
+                cpu_seq: row.get(1).and_then(Value::as_u64).unwrap_or(0),
+                cpu: row.get(2).and_then(Value::as_f64).unwrap_or(0.0),
+            },
+        }
+    }
+
+    /// The seq it names, when it is not older than `known`; `None` when we know better.
+    fn seq_at_least(&self, known: u64) -> Option<u64> {
+        match *self {
+            Said::Offline(seq) | Said::Online { seq, .. } if seq >= known => Some(seq),
+            _ => None,
+        }
+    }
 }
 
 /// A `GOSSIP_REQ`: answer with what we know better, and learn what the requester knows
@@ -170,82 +207,61 @@ pub(crate) fn request_received(
     let registry = &broker.inner.registry;
     let mut online = Map::new();
     let mut offline = Map::new();
-    let lookup = |id: &str| -> (Option<u64>, Option<(u64, f64)>, bool) {
-        if let Some(seq) = req.offline.as_ref().and_then(|m| m.get(id)) {
-            return (seq.as_u64().filter(|s| *s > 0), None, true);
-        }
-        match req.online.as_ref().and_then(|m| m.get(id)) {
-            Some(Value::Array(row)) => (
-                row.first().and_then(Value::as_u64).filter(|s| *s > 0),
-                Some((
-                    row.get(1).and_then(Value::as_u64).unwrap_or(0),
-                    row.get(2).and_then(Value::as_f64).unwrap_or(0.0),
-                )),
-                false,
-            ),
-            _ => (None, None, false),
-        }
-    };
 
     // The local node.
     let own = cluster.node_id.to_string();
     let (own_seq, own_cpu_seq, own_cpu) = local_row(broker, cluster);
-    match lookup(&own) {
-        (Some(seq), _, true) if seq >= own_seq => {
+    let said = Said::of(&req, &own);
+    match (said.seq_at_least(own_seq), said) {
+        (Some(seq), Said::Offline(_)) => {
             // The requester thinks we are gone: outbid its seq and send our INFO.
             broker.inner.seq.store(seq + 1, Ordering::Relaxed);
-            online.insert(
-                own.clone(),
-                json!([local_info(broker, cluster), own_cpu_seq, own_cpu]),
-            );
+            let info = local_info(broker, cluster);
+            online.insert(own, json!([info, own_cpu_seq, cpu_value(own_cpu)]));
         }
-        (Some(seq), cpu, _) if seq >= own_seq => {
-            if let Some((cpu_seq, _)) = cpu
-                && cpu_seq < own_cpu_seq
-            {
-                online.insert(own.clone(), json!([own_cpu_seq, own_cpu]));
+        (Some(_), Said::Online { cpu_seq, .. }) => {
+            if cpu_seq < own_cpu_seq {
+                online.insert(own, json!([own_cpu_seq, cpu_value(own_cpu)]));
             }
         }
         _ => {
-            online.insert(
-                own.clone(),
-                json!([local_info(broker, cluster), own_cpu_seq, own_cpu]),
-            );
+            let info = local_info(broker, cluster);
+            online.insert(own, json!([info, own_cpu_seq, cpu_value(own_cpu)]));
         }
     }
 
     // The remote nodes.
     for (id, available, node_seq, node_cpu_seq, node_cpu) in registry.nodes.gossip_rows() {
-        let (seq, cpu, said_offline) = lookup(&id);
-        let seq = match seq {
-            Some(seq) if seq >= node_seq => seq,
-            _ => {
-                // We know newer, or the requester does not know the node.
-                if available {
-                    if let Some(raw) = registry.nodes.get(&id).and_then(|n| n.raw) {
-                        online.insert(id, json!([info_value(&raw), node_cpu_seq, node_cpu]));
-                    }
-                } else {
-                    offline.insert(id, json!(node_seq));
-                }
-                continue;
+        let said = Said::of(&req, &id);
+        let Some(seq) = said.seq_at_least(node_seq) else {
+            // We know newer, or the requester does not know the node.
+            if !available {
+                offline.insert(id, json!(node_seq));
+            } else if let Some(raw) = registry.nodes.raw_info(&id) {
+                let row = json!([info_value(&raw), node_cpu_seq, cpu_value(node_cpu)]);
+                online.insert(id, row);
             }
+            continue;
         };
-        if said_offline {
-            if available {
-                discovery::node_disconnected(broker, cluster, &id, false);
+        match said {
+            Said::Offline(_) => {
+                if available {
+                    discovery::node_disconnected(broker, cluster, &id, false);
+                }
+                if seq > node_seq || available {
+                    registry.nodes.set_seq(&id, seq);
+                }
             }
-            if seq > node_seq || available {
-                registry.nodes.set_seq(&id, seq);
+            Said::Online { cpu_seq, cpu, .. } if available => {
+                if cpu_seq > node_cpu_seq {
+                    registry
+                        .nodes
+                        .gossip_cpu(&id, cpu_seq, cpu, broker.uptime_secs());
+                } else if cpu_seq < node_cpu_seq {
+                    online.insert(id, json!([node_cpu_seq, cpu_value(node_cpu)]));
+                }
             }
-        } else if available && let Some((cpu_seq, cpu)) = cpu {
-            if cpu_seq > node_cpu_seq {
-                registry
-                    .nodes
-                    .gossip_cpu(&id, cpu_seq, cpu, broker.uptime_secs());
-            } else if cpu_seq < node_cpu_seq {
-                online.insert(id, json!([node_cpu_seq, node_cpu]));
-            }
+            _ => {}
         }
     }
 

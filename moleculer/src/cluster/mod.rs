@@ -306,19 +306,23 @@ impl Cluster {
             .deserialize(ty, payload)
             .inspect_err(|err| tracing::warn!(packet = %ty, error = %err, "invalid packet dropped"))
             .ok()?;
-        if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
+        self.version_ok(&envelope).then_some(envelope)
+    }
+
+    /// Whether a packet speaks our protocol version; one that does not is logged.
+    fn version_ok(&self, envelope: &Envelope) -> bool {
+        let checked = envelope.check_version(self.version, self.disable_version_check);
+        if let Err(err) = &checked {
             tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
-            return None;
         }
-        Some(envelope)
+        checked.is_ok()
     }
 
     /// Checks a decoded packet's protocol version and hands it on.
     fn dispatch(self: &Arc<Self>, broker: &ServiceBroker, envelope: Envelope) {
-        if let Err(err) = envelope.check_version(self.version, self.disable_version_check) {
-            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
+        if !self.version_ok(&envelope) {
             return;
-        };
+        }
         let own = envelope.sender == *self.node_id;
         let Envelope { sender, packet, .. } = envelope;
         match packet {

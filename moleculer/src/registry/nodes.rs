@@ -231,6 +231,11 @@ impl NodeCatalog {
         rows
     }
 
+    /// The last INFO a node sent, as received.
+    pub(crate) fn raw_info(&self, node_id: &str) -> Option<Arc<Info>> {
+        self.nodes.lock().get(node_id).and_then(|n| n.raw.clone())
+    }
+
     /// Sets a node's seq (gossip takes the seq another node knows).
     pub(crate) fn set_seq(&self, node_id: &str, seq: u64) {
         if let Some(node) = self.nodes.lock().get_mut(node_id) {

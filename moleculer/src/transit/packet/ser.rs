@@ -183,6 +183,18 @@ fn info<F: Fields>(p: &Info, f: &mut F) -> Result<(), F::Error> {
     Ok(())
 }
 
+/// An INFO body alone, without `ver` and `sender`: the node info that TCP gossip carries
+/// inside `GOSSIP_RES` rows (Node's `rawInfo`).
+impl Serialize for Info {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut count = Count(0);
+        let Ok(()) = info(self, &mut count);
+        let mut map = serializer.serialize_map(Some(count.0))?;
+        info(self, &mut Entries(&mut map))?;
+        map.end()
+    }
+}
+
 fn heartbeat<F: Fields>(p: &Heartbeat, f: &mut F) -> Result<(), F::Error> {
     f.field("cpu", &JsNumber(p.cpu))
 }

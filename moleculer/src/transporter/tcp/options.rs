@@ -167,23 +167,9 @@ impl TcpOptions {
             let port = as_port(v, "port")?;
             self.port = (port != 0).then_some(port);
         }
-        self.urls = match get("urls") {
-            None => None,
-            Some(Value::String(s)) => Some(PeerUrls::from_str(s)),
-            Some(Value::Array(list)) => Some(PeerUrls::List(
-                list.iter()
-                    .map(|v| v.as_str().map(str::to_owned))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| invalid("urls", "a list of strings"))?,
-            )),
-            Some(Value::Object(map)) => Some(PeerUrls::Map(
-                map.iter()
-                    .map(|(id, v)| v.as_str().map(|s| (id.clone(), s.to_owned())))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| invalid("urls", "an object of \"host:port\" strings"))?,
-            )),
-            Some(_) => return Err(invalid("urls", "a string, a list or an object")),
-        };
+        if let Some(v) = get("urls") {
+            self.urls = Some(PeerUrls::from_value(v)?);
+        }
         if let Some(v) = get("useHostname") {
             self.use_hostname = as_bool(v, "useHostname")?;
         }
@@ -201,6 +187,26 @@ impl TcpOptions {
 }
 
 impl PeerUrls {
+    /// The `urls` option: a string, a list of strings, or `{nodeID: "host:port"}`.
+    fn from_value(value: &Value) -> Result<PeerUrls> {
+        match value {
+            Value::String(s) => Ok(PeerUrls::from_str(s)),
+            Value::Array(list) => list
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .map(PeerUrls::List)
+                .ok_or_else(|| invalid("urls", "a list of strings")),
+            Value::Object(map) => map
+                .iter()
+                .map(|(id, v)| v.as_str().map(|s| (id.clone(), s.to_owned())))
+                .collect::<Option<_>>()
+                .map(PeerUrls::Map)
+                .ok_or_else(|| invalid("urls", "an object of \"host:port\" strings")),
+            _ => Err(invalid("urls", "a string, a list or an object")),
+        }
+    }
+
     /// A string option: `file://path`, or a comma-separated list.
     fn from_str(s: &str) -> PeerUrls {
         match s.strip_prefix("file://") {
@@ -221,42 +227,33 @@ impl PeerUrls {
         let entries: Vec<String> = match self {
             PeerUrls::List(list) => list.clone(),
             PeerUrls::Map(map) => map.iter().map(|(id, hp)| format!("{hp}/{id}")).collect(),
-            PeerUrls::File(path) => read_file(path)?,
+            PeerUrls::File(path) => return read_file(path),
         };
         Ok(entries.iter().filter_map(|e| parse_entry(e)).collect())
     }
 }
 
 /// `file://` content: a JSON list or object, or one entry per line.
-fn read_file(path: &str) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|err| {
+fn read_file(path: &str) -> Result<Vec<PeerUrl>> {
+    let file_error = |what: String| {
         Error::broker_options(
-            format!("cannot read the TCP transporter's urls file `{path}`: {err}"),
+            format!("the TCP transporter's urls file `{path}`: {what}"),
             Some(serde_json::json!({ "file": path })),
         )
-    })?;
+    };
+    let text = std::fs::read_to_string(path).map_err(|err| file_error(err.to_string()))?;
     let text = text.trim();
-    if text.starts_with('[') || text.starts_with('{') {
-        let value: Value = serde_json::from_str(text).map_err(|err| {
-            Error::broker_options(
-                format!("the urls file `{path}` is not valid JSON: {err}"),
-                Some(serde_json::json!({ "file": path })),
-            )
-        })?;
-        let mut map = Map::new();
-        map.insert("urls".to_owned(), value);
-        let mut options = TcpOptions::default();
-        options.read(&map)?;
-        return match options.urls {
-            Some(PeerUrls::File(_)) | None => Ok(Vec::new()),
-            Some(urls) => Ok(urls
-                .resolve()?
-                .into_iter()
-                .map(|u| format!("{}:{}/{}", u.host, u.port, u.node_id))
-                .collect()),
-        };
-    }
-    Ok(text.lines().map(|l| l.trim().to_owned()).collect())
+    let urls = if text.starts_with('[') || text.starts_with('{') {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|err| file_error(format!("not valid JSON: {err}")))?;
+        match PeerUrls::from_value(&value)? {
+            PeerUrls::File(_) => return Err(file_error("names another file".to_owned())),
+            urls => urls,
+        }
+    } else {
+        PeerUrls::List(text.lines().map(str::to_owned).collect())
+    };
+    urls.resolve()
 }
 
 /// `[tcp://]host:port/nodeID` (IPv6 hosts keep their colons).

@@ -50,7 +50,10 @@ fn servers(options: &TcpOptions) -> Vec<Server> {
     if let Some(group) = options.udp_multicast {
         let interfaces = match options.udp_bind_address {
             Some(ip) => vec![ip],
-            None => ipv4_interfaces().into_iter().map(|(ip, _)| ip).collect(),
+            None => crate::broker::ipv4_interfaces()
+                .into_iter()
+                .map(|(ip, _)| ip)
+                .collect(),
         };
         for interface in interfaces {
             let socket = bind(Ipv4Addr::UNSPECIFIED, port, options.udp_reuse_addr).and_then(|s| {
@@ -76,7 +79,7 @@ fn servers(options: &TcpOptions) -> Vec<Server> {
     let broadcast: Vec<Ipv4Addr> = match &options.udp_broadcast {
         UdpBroadcast::Off => Vec::new(),
         UdpBroadcast::Addresses(list) => list.clone(),
-        UdpBroadcast::Interfaces => ipv4_interfaces()
+        UdpBroadcast::Interfaces => crate::broker::ipv4_interfaces()
             .into_iter()
             .map(|(ip, prefix)| broadcast_address(ip, prefix))
             .collect(),
@@ -186,22 +189,6 @@ pub(crate) fn parse<'a>(datagram: &'a [u8], namespace: &str) -> Option<(&'a str,
         .unwrap_or(digits.len());
     let port = digits[..end].parse().ok().filter(|p| *p != 0)?;
     Some((node_id, port))
-}
-
-/// The IPv4 address and prefix length of every interface.
-fn ipv4_interfaces() -> Vec<(Ipv4Addr, u8)> {
-    let networks = sysinfo::Networks::new_with_refreshed_list();
-    let mut list = Vec::new();
-    for (_, data) in &networks {
-        for net in data.ip_networks() {
-            if let std::net::IpAddr::V4(ip) = net.addr
-                && !list.iter().any(|(known, _)| *known == ip)
-            {
-                list.push((ip, net.prefix));
-            }
-        }
-    }
-    list
 }
 
 /// The broadcast address of `ip/prefix`.
