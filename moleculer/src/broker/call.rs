@@ -19,13 +19,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::ServiceBroker;
+use super::running::{Started, run_own_fallback};
 use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse};
 use crate::error::{Error, Result};
 use crate::middleware::CallRequest;
 use crate::options::merged;
 use crate::payload::Payload;
 use crate::registry::{ActionEndpoint, ActionList, SelectInput};
-use crate::service::ActionDef;
 
 impl ServiceBroker {
     /// Calls an action and converts its result into `R`.
@@ -195,7 +195,10 @@ impl ServiceBroker {
             );
             let limit = options.retries.unwrap_or(policy.retries);
             if !policy.enabled || !err.is_retryable() || attempt >= limit {
-                return run_own_fallback(action, Err(err), fallback).await;
+                return match fallback {
+                    Some(own) => run_own_fallback(action, err, own).await,
+                    None => Err(err),
+                };
             }
             attempt += 1;
             let delay = (policy.delay as f64 * policy.factor.powi(attempt as i32 - 1))
@@ -252,10 +255,10 @@ impl ServiceBroker {
                 if let Some(lent) = slot.take() {
                     params = lent.take_payload();
                 }
-                Some((
+                Some(Box::new((
                     fallback.clone(),
                     Context::from_parts(params.clone(), ctx.clone()),
-                ))
+                )))
             }
             _ => None,
         };
@@ -393,58 +396,6 @@ fn apply_fallback(
         }
         (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
         (Err(err), None) => Err(err),
-    }
-}
-
-/// A call whose handler future is ready to run.
-struct Started {
-    running: crate::service::BoxFuture<'static, Result<Payload>>,
-    timeout: Option<(Duration, Arc<str>)>,
-    merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
-    /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
-    /// retries are possible (no shared counter touched per call otherwise).
-    def: Option<Arc<ActionDef>>,
-    /// The local action's own fallback, with the context it gets.
-    fallback: Option<OwnFallback>,
-}
-
-/// A local action's own fallback with the context it gets.
-type OwnFallback = (crate::service::ActionFallback, Context<Payload>);
-
-impl Started {
-    async fn run(self, action: &str) -> Result<Payload> {
-        let (result, fallback) = self.settle(action).await;
-        run_own_fallback(action, result, fallback).await
-    }
-
-    /// The handler's result under the timeout, and the action's fallback, not run yet.
-    async fn settle(self, action: &str) -> (Result<Payload>, Option<OwnFallback>) {
-        let result = match self.timeout {
-            Some((t, node_id)) => match tokio::time::timeout(t, self.running).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::request_timeout(action, &node_id)),
-            },
-            None => self.running.await,
-        };
-        if let Some((parent, ctx)) = &self.merge {
-            parent.merge_meta_from(ctx);
-        }
-        (result, self.fallback)
-    }
-}
-
-/// Runs the action's own fallback on a failure (Node's `Fallback`, outside `Retry`).
-async fn run_own_fallback(
-    action: &str,
-    result: Result<Payload>,
-    fallback: Option<OwnFallback>,
-) -> Result<Payload> {
-    match (result, fallback) {
-        (Err(err), Some((fallback, ctx))) => {
-            tracing::debug!(action, error = %err, "call failed, running the action's fallback");
-            fallback(&ctx, err).await
-        }
-        (result, _) => result,
     }
 }
 

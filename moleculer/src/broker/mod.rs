@@ -14,6 +14,7 @@ mod internal;
 pub(crate) use internal::ipv4_interfaces;
 mod lifecycle;
 mod mcall;
+mod running;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;

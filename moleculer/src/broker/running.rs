@@ -1,0 +1,132 @@
+//! A started call as one hand-written future: the handler's future under the call's timeout,
+//! then the meta merge-back into the parent, then the action's own fallback on a failure.
+//!
+//! Nested `async fn`s here would each copy the whole state of the one inside when created;
+//! these flat futures are small (the timer and the fallback, both rare, are boxed), so a call's
+//! future moves a few words instead of a few hundred bytes.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, ready};
+use std::time::Duration;
+
+use tokio::time::Sleep;
+
+use crate::context::{Context, ContextInner};
+use crate::error::{Error, Result};
+use crate::payload::Payload;
+use crate::service::{ActionDef, ActionFallback, BoxFuture};
+
+/// A local action's own fallback with the context it gets.
+pub(super) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
+
+/// A call whose handler future is ready to run.
+pub(super) struct Started {
+    pub(super) running: BoxFuture<'static, Result<Payload>>,
+    pub(super) timeout: Option<(Duration, Arc<str>)>,
+    /// A sub-call's parent context and its own, to merge meta back.
+    pub(super) merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+    /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
+    /// retries are possible (no shared counter touched per call otherwise).
+    pub(super) def: Option<Arc<ActionDef>>,
+    /// The local action's own fallback, with the context it gets.
+    pub(super) fallback: Option<OwnFallback>,
+}
+
+impl Started {
+    /// The handler's result under the timeout, and the action's fallback, not run yet.
+    pub(super) fn settle(self, action: &str) -> Settle<'_> {
+        let (timer, timeout_node) = match self.timeout {
+            Some((t, node_id)) => (Some(Box::pin(tokio::time::sleep(t))), Some(node_id)),
+            None => (None, None),
+        };
+        Settle {
+            running: self.running,
+            timer,
+            timeout_node,
+            merge: self.merge,
+            fallback: self.fallback,
+            action,
+        }
+    }
+
+    /// The call's result, with the action's own fallback applied to a failure.
+    pub(super) fn run(self, action: &str) -> Run<'_> {
+        Run {
+            settle: self.settle(action),
+            fallback: None,
+        }
+    }
+}
+
+/// Resolves to the handler's result (or a `RequestTimeoutError`) and the unused fallback.
+pub(super) struct Settle<'a> {
+    running: BoxFuture<'static, Result<Payload>>,
+    timer: Option<Pin<Box<Sleep>>>,
+    timeout_node: Option<Arc<str>>,
+    merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+    fallback: Option<OwnFallback>,
+    action: &'a str,
+}
+
+impl Future for Settle<'_> {
+    type Output = (Result<Payload>, Option<OwnFallback>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        // As `tokio::time::timeout`: the handler first, then the timer.
+        let result = match this.running.as_mut().poll(cx) {
+            Poll::Ready(result) => result,
+            Poll::Pending => {
+                let Some(timer) = &mut this.timer else {
+                    return Poll::Pending;
+                };
+                ready!(timer.as_mut().poll(cx));
+                let node_id = this.timeout_node.as_deref().unwrap_or_default();
+                Err(Error::request_timeout(this.action, node_id))
+            }
+        };
+        if let Some((parent, ctx)) = this.merge.take() {
+            parent.merge_meta_from(&ctx);
+        }
+        Poll::Ready((result, this.fallback.take()))
+    }
+}
+
+/// Resolves to the call's result, after the action's own fallback if it ran.
+pub(super) struct Run<'a> {
+    settle: Settle<'a>,
+    fallback: Option<BoxFuture<'static, Result<Payload>>>,
+}
+
+impl Future for Run<'_> {
+    type Output = Result<Payload>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Some(fallback) = &mut this.fallback {
+            return fallback.as_mut().poll(cx);
+        }
+        match ready!(Pin::new(&mut this.settle).poll(cx)) {
+            (Err(err), Some(own)) => {
+                let mut fallback = run_own_fallback(this.settle.action, err, own);
+                let polled = fallback.as_mut().poll(cx);
+                this.fallback = Some(fallback);
+                polled
+            }
+            (result, _) => Poll::Ready(result),
+        }
+    }
+}
+
+/// Runs the action's own fallback on a failure (Node's `Fallback`, outside `Retry`).
+pub(super) fn run_own_fallback(
+    action: &str,
+    err: Error,
+    own: OwnFallback,
+) -> BoxFuture<'static, Result<Payload>> {
+    tracing::debug!(action, error = %err, "call failed, running the action's fallback");
+    let (fallback, ctx) = *own;
+    Box::pin(async move { fallback(&ctx, err).await })
+}
