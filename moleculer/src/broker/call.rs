@@ -196,7 +196,7 @@ impl ServiceBroker {
             let limit = options.retries.unwrap_or(policy.retries);
             if !policy.enabled || !err.is_retryable() || attempt >= limit {
                 return match fallback {
-                    Some(own) => run_own_fallback(action, err, own).await,
+                    Some(own) => run_own_fallback(action, err, *own).await,
                     None => Err(err),
                 };
             }

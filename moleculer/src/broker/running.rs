@@ -110,7 +110,7 @@ impl Future for Run<'_> {
         }
         match ready!(Pin::new(&mut this.settle).poll(cx)) {
             (Err(err), Some(own)) => {
-                let mut fallback = run_own_fallback(this.settle.action, err, own);
+                let mut fallback = run_own_fallback(this.settle.action, err, *own);
                 let polled = fallback.as_mut().poll(cx);
                 this.fallback = Some(fallback);
                 polled
@@ -124,9 +124,8 @@ impl Future for Run<'_> {
 pub(super) fn run_own_fallback(
     action: &str,
     err: Error,
-    own: OwnFallback,
+    (fallback, ctx): (ActionFallback, Context<Payload>),
 ) -> BoxFuture<'static, Result<Payload>> {
     tracing::debug!(action, error = %err, "call failed, running the action's fallback");
-    let (fallback, ctx) = *own;
     Box::pin(async move { fallback(&ctx, err).await })
 }
