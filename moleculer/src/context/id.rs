@@ -55,6 +55,17 @@ impl ContextId {
     }
 }
 
+/// The value of each lowercase hex digit; `0xFF` for every other byte.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// The number of a lowercase `8-4-4-4-12` hex UUID; `None` for anything else, so that every
 /// id that parses prints back exactly as it came.
 fn parse_uuid(id: &str) -> Option<u128> {
@@ -62,15 +73,25 @@ fn parse_uuid(id: &str) -> Option<u128> {
     if bytes.len() != 36 {
         return None;
     }
+    if [bytes[8], bytes[13], bytes[18], bytes[23]] != [b'-'; 4] {
+        return None;
+    }
+    // Every id of every remote call goes through here: one table lookup per digit.
     let mut n: u128 = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let digit = match b {
-            b'-' if matches!(i, 8 | 13 | 18 | 23) => continue,
-            b'0'..=b'9' if !matches!(i, 8 | 13 | 18 | 23) => b - b'0',
-            b'a'..=b'f' if !matches!(i, 8 | 13 | 18 | 23) => b - b'a' + 10,
-            _ => return None,
-        };
-        n = (n << 4) | u128::from(digit);
+    for group in [
+        &bytes[..8],
+        &bytes[9..13],
+        &bytes[14..18],
+        &bytes[19..23],
+        &bytes[24..],
+    ] {
+        for &b in group {
+            let digit = HEX_VALUE[usize::from(b)];
+            if digit > 0xF {
+                return None;
+            }
+            n = (n << 4) | u128::from(digit);
+        }
     }
     Some(n)
 }
@@ -144,6 +165,9 @@ mod tests {
             "0F6D1A3E-9C1B-4A57-8E2F-5B7C9D0E1F2A",
             "0f6d1a3e-9c1b-4a57-8e2f-5b7c9d0e1f2",
             "0f6d1a3e9c1b-4a57-8e2f-5b7c9d0e1f2a-",
+            "0f6d1a3e-9c1b-4a57-8e2f-5b7c9d0e1f2g",
+            "0f6d1a3e-9c1b-4a57-8e2f-5b7c9d0e1-2a",
+            "0f6d1a3e-9c1b-4a57-8e2f-5b7c9d0\u{e9}f2",
         ] {
             assert_eq!(ContextId::from(id).to_string(), id);
             assert_eq!(ContextId::parse(id).to_string(), id);

@@ -256,7 +256,18 @@ impl Envelope {
 /// `action`, `event`, `success`, `sender`…), a number out of range. Its data is
 /// `{type, reason}`.
 pub fn decode(ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Checking the UTF-8 of the whole packet at once is cheaper than string by string; bytes
+    // that are not UTF-8 go the slower way, which says where the bad byte is.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => decode_from(ty, serde_json::Deserializer::from_str(text)),
+        Err(_) => decode_from(ty, serde_json::Deserializer::from_slice(bytes)),
+    }
+}
+
+fn decode_from<'de, R: serde_json::de::Read<'de>>(
+    ty: PacketType,
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Envelope> {
     de::deserialize_envelope(ty, &mut de)
         .and_then(|envelope| de.end().map(|()| envelope))
         .map_err(|err| invalid_packet(ty, &err))
