@@ -282,6 +282,7 @@ impl ServiceBroker {
             merge,
             fallback,
             def: self.retries_possible().then(|| endpoint.def.clone()),
+            catch_panics: false,
         })
     }
 

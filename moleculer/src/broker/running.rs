@@ -6,6 +6,7 @@
 //! future moves a few words instead of a few hundred bytes.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, ready};
@@ -19,19 +20,22 @@ use crate::payload::Payload;
 use crate::service::{ActionDef, ActionFallback, BoxFuture};
 
 /// A local action's own fallback with the context it gets.
-pub(super) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
+pub(crate) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
 
 /// A call whose handler future is ready to run.
-pub(super) struct Started {
-    pub(super) running: BoxFuture<'static, Result<Payload>>,
-    pub(super) timeout: Option<(Duration, Arc<str>)>,
+pub(crate) struct Started {
+    pub(crate) running: BoxFuture<'static, Result<Payload>>,
+    pub(crate) timeout: Option<(Duration, Arc<str>)>,
     /// A sub-call's parent context and its own, to merge meta back.
-    pub(super) merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+    pub(crate) merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
     /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
     /// retries are possible (no shared counter touched per call otherwise).
-    pub(super) def: Option<Arc<ActionDef>>,
+    pub(crate) def: Option<Arc<ActionDef>>,
     /// The local action's own fallback, with the context it gets.
-    pub(super) fallback: Option<OwnFallback>,
+    pub(crate) fallback: Option<OwnFallback>,
+    /// Whether a panic in the handler becomes an error (a remote caller must get an answer)
+    /// instead of unwinding into the caller.
+    pub(crate) catch_panics: bool,
 }
 
 impl Started {
@@ -43,6 +47,7 @@ impl Started {
         };
         Settle {
             running: self.running,
+            catch_panics: self.catch_panics,
             timer,
             timeout_node,
             merge: self.merge,
@@ -52,7 +57,7 @@ impl Started {
     }
 
     /// The call's result, with the action's own fallback applied to a failure.
-    pub(super) fn run(self, action: &str) -> Run<'_> {
+    pub(crate) fn run(self, action: &str) -> Run<'_> {
         Run {
             settle: self.settle(action),
             fallback: None,
@@ -61,8 +66,9 @@ impl Started {
 }
 
 /// Resolves to the handler's result (or a `RequestTimeoutError`) and the unused fallback.
-pub(super) struct Settle<'a> {
+pub(crate) struct Settle<'a> {
     running: BoxFuture<'static, Result<Payload>>,
+    catch_panics: bool,
     timer: Option<Pin<Box<Sleep>>>,
     timeout_node: Option<Arc<str>>,
     merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
@@ -76,7 +82,18 @@ impl Future for Settle<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         // As `tokio::time::timeout`: the handler first, then the timer.
-        let result = match this.running.as_mut().poll(cx) {
+        let polled = if this.catch_panics {
+            let running = &mut this.running;
+            std::panic::catch_unwind(AssertUnwindSafe(|| running.as_mut().poll(cx))).unwrap_or_else(
+                |_| {
+                    let message = format!("the handler of '{}' panicked", this.action);
+                    Poll::Ready(Err(Error::server(message)))
+                },
+            )
+        } else {
+            this.running.as_mut().poll(cx)
+        };
+        let result = match polled {
             Poll::Ready(result) => result,
             Poll::Pending => {
                 let Some(timer) = &mut this.timer else {
@@ -95,7 +112,7 @@ impl Future for Settle<'_> {
 }
 
 /// Resolves to the call's result, after the action's own fallback if it ran.
-pub(super) struct Run<'a> {
+pub(crate) struct Run<'a> {
     settle: Settle<'a>,
     fallback: Option<BoxFuture<'static, Result<Payload>>>,
 }

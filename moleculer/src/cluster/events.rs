@@ -20,11 +20,18 @@ pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Cluster>, sender: Stri
 impl Cluster {
     /// Sends an event to one node (`EVENT.<node>`), or with the built-in balancer to the
     /// queue of its first group (`EVENTB.<group>.<event>`).
-    pub(crate) async fn send_event(&self, event: Event, node_id: Option<&str>) {
+    pub(crate) fn send_event(
+        &self,
+        event: Event,
+        node_id: Option<&str>,
+    ) -> impl Future<Output = ()> + Send + '_ {
         let packet = Packet::Event(event);
         let topic = self.topics.for_packet(&packet, node_id);
-        if let Err(err) = self.publish(packet, &topic).await {
-            tracing::warn!(topic, error = %err, "could not send an event");
+        let sending = self.publish(packet, topic);
+        async move {
+            if let Err(err) = sending.await {
+                tracing::warn!(error = %err, "could not send an event");
+            }
         }
     }
 }

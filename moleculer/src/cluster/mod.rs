@@ -137,22 +137,38 @@ impl Cluster {
     }
 
     /// Serializes and publishes `packet` to `topic` (through the middlewares'
-    /// `transit_publish` and `transporter_send` wrappers, if any).
-    pub(crate) async fn publish(&self, packet: Packet, topic: &str) -> Result<()> {
-        self.sending.publish(packet, topic).await
+    /// `transit_publish` and `transporter_send` wrappers, if any). Serializing happens at
+    /// once; the future only publishes (and holds no packet: it stays small).
+    pub(crate) fn publish(
+        &self,
+        packet: Packet,
+        topic: String,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        self.sending.publish(packet, topic)
     }
 
     /// Publishes `packet` to its type's topic of `node_id`, or to the broadcast topic.
-    pub(crate) async fn send(&self, packet: Packet, node_id: Option<&str>) -> Result<()> {
+    pub(crate) fn send(
+        &self,
+        packet: Packet,
+        node_id: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
         let topic = self.topics.topic(packet.packet_type(), node_id);
-        self.publish(packet, &topic).await
+        self.publish(packet, topic)
     }
 
     /// Publishes and logs a failure: for packets nobody waits on (INFO, HEARTBEAT, PONG…).
-    pub(crate) async fn send_logged(&self, packet: Packet, node_id: Option<&str>) {
+    pub(crate) fn send_logged(
+        &self,
+        packet: Packet,
+        node_id: Option<&str>,
+    ) -> impl Future<Output = ()> + Send + '_ {
         let ty = packet.packet_type();
-        if let Err(err) = self.send(packet, node_id).await {
-            tracing::warn!(packet = %ty, error = %err, "could not send a packet");
+        let sending = self.send(packet, node_id);
+        async move {
+            if let Err(err) = sending.await {
+                tracing::warn!(packet = %ty, error = %err, "could not send a packet");
+            }
         }
     }
 

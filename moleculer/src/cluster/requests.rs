@@ -6,16 +6,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use parking_lot::Mutex;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::Cluster;
-use crate::broker::ServiceBroker;
+use crate::broker::{ServiceBroker, Started};
 use crate::context::{Context, ContextId, ContextInner, Received};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
+use crate::registry::ActionEndpoint;
 use crate::transit::{Packet, PacketType, Request, Response};
 
 /// What a pending call receives: the responder's nodeID and its answer.
@@ -160,7 +160,7 @@ impl Cluster {
             Some(node) => self.topics.topic(PacketType::Request, Some(node)),
             None => self.topics.balanced_request(&action),
         };
-        self.publish(Packet::Request(request), &topic).await?;
+        self.publish(Packet::Request(request), topic).await?;
         let (sender, response) = answer
             .await
             .map_err(|_| Error::request_rejected(&action, node_id.unwrap_or(&self.node_id)))??;
@@ -209,10 +209,19 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Value) -
     }
 }
 
-/// A `REQ` from `sender`: run the local action on its own task and answer with `RES`.
+/// A `REQ` from `sender`: run the local action (on a task of its own once it has to wait)
+/// and answer with `RES`.
 pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, req: Request) {
+    // The synchronous part runs here, so that the task's future holds no packet.
+    let (id, started) = start_local(&broker, &cluster, &sender, req);
     super::run_or_spawn(async move {
-        let (result, ctx, id) = run_local(&broker, &cluster, &sender, req).await;
+        let (result, ctx) = match started {
+            Ok(local) => {
+                let ctx = local.ctx.clone();
+                (local.run(&broker, &sender).await, Some(ctx))
+            }
+            Err(err) => (Err(err), None),
+        };
         let mut response = match result.and_then(|payload| {
             payload
                 .into_json()
@@ -241,21 +250,42 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
     });
 }
 
-/// Runs the local endpoint of a remote request with the context rebuilt from the packet;
-/// gives back the request id for the response.
-async fn run_local(
+/// A remote request's local handler, started.
+struct LocalRun {
+    started: Started,
+    ctx: Arc<ContextInner>,
+    endpoint: Arc<ActionEndpoint>,
+}
+
+impl LocalRun {
+    /// The handler's result under the request's timeout, after the action's fallback and the
+    /// broker's error handler.
+    async fn run(self, broker: &ServiceBroker, sender: &str) -> Result<Payload> {
+        let LocalRun {
+            started, endpoint, ..
+        } = self;
+        let result = started.run(&endpoint.def.name).await;
+        let info = crate::broker::ErrorInfo {
+            service: Some(&endpoint.service.full_name),
+            caller_node_id: Some(sender),
+            ..crate::broker::ErrorInfo::action(&endpoint.def.name)
+        };
+        crate::broker::handled(broker.inner.error_handler.as_ref(), result, &info)
+    }
+}
+
+/// Finds the local endpoint of a remote request and starts its handler with the context
+/// rebuilt from the packet; gives back the request id for the response.
+fn start_local(
     broker: &ServiceBroker,
     cluster: &Cluster,
     sender: &str,
     req: Request,
-) -> (Result<Payload>, Option<Arc<ContextInner>>, String) {
-    let own = &*cluster.node_id;
+) -> (String, Result<LocalRun>) {
+    let own = &cluster.node_id;
     if cluster.stopping.load(std::sync::atomic::Ordering::Acquire) {
-        return (
-            Err(Error::service_not_available(&req.action, Some(own))),
-            None,
-            req.id,
-        );
+        let err = Error::service_not_available(&req.action, Some(own));
+        return (req.id, Err(err));
     }
     let endpoint = {
         let catalog = broker.inner.registry.catalog();
@@ -272,7 +302,7 @@ async fn run_local(
     };
     let endpoint = match endpoint {
         Ok(endpoint) => endpoint,
-        Err(err) => return (Err(err), None, req.id),
+        Err(err) => return (req.id, Err(err)),
     };
     let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
     let fields = Received {
@@ -301,32 +331,21 @@ async fn run_local(
     let fallback = endpoint
         .fallback
         .clone()
-        .map(|f| (f, Context::from_parts(params.clone(), ctx.clone())));
-    // A panicking handler answers with an error instead of leaving the caller waiting.
-    let action = endpoint.def.name.clone();
-    let running = std::panic::AssertUnwindSafe((endpoint.handler)(
-        Context::from_parts(params, ctx.clone()),
-        None,
-    ))
-    .catch_unwind()
-    .map(move |result| {
-        result.unwrap_or_else(|_| Err(Error::server(format!("the handler of '{action}' panicked"))))
-    });
-    let result = match timeout {
-        Some(t) => tokio::time::timeout(t, running)
-            .await
-            .unwrap_or_else(|_| Err(Error::request_timeout(&endpoint.def.name, own))),
-        None => running.await,
+        .map(|f| Box::new((f, Context::from_parts(params.clone(), ctx.clone()))));
+    let running = (endpoint.handler)(Context::from_parts(params, ctx.clone()), None);
+    let started = Started {
+        running,
+        timeout: timeout.map(|t| (t, own.clone())),
+        merge: None,
+        def: None,
+        fallback,
+        // A panicking handler answers with an error instead of leaving the caller waiting.
+        catch_panics: true,
     };
-    let result = match (result, fallback) {
-        (Err(err), Some((fallback, fallback_ctx))) => fallback(&fallback_ctx, err).await,
-        (result, _) => result,
+    let local = LocalRun {
+        started,
+        ctx,
+        endpoint,
     };
-    let info = crate::broker::ErrorInfo {
-        service: Some(&endpoint.service.full_name),
-        caller_node_id: Some(sender),
-        ..crate::broker::ErrorInfo::action(&endpoint.def.name)
-    };
-    let result = crate::broker::handled(broker.inner.error_handler.as_ref(), result, &info);
-    (result, Some(ctx), req.id)
+    (req.id, Ok(local))
 }

@@ -10,12 +10,13 @@ use std::sync::{Arc, Weak};
 
 use super::Cluster;
 use crate::broker::{BrokerInner, ServiceBroker};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::middleware::{
     MessageHandler, PublishHandler, ReceiveHandler, SendHandler, Stack, TransitPacket, WireMessage,
 };
 use crate::options::ProtocolVersion;
 use crate::serializer::Serializer;
+use crate::service::BoxFuture;
 use crate::transit::{Envelope, Packet, PacketType};
 use crate::transporter::{Bytes, Transporter};
 
@@ -36,22 +37,35 @@ struct Encoder {
 }
 
 impl Encoder {
-    async fn publish(&self, packet: &Packet, topic: &str) -> Result<()> {
+    fn encode(&self, packet: &Packet) -> Result<Bytes> {
         let bytes = self
             .serializer
             .serialize(packet, self.version, &self.node_id)?;
+        Ok(bytes.into())
+    }
+
+    async fn send(&self, packet_type: PacketType, topic: &str, data: Bytes) -> Result<()> {
         match &self.send {
             Some(send) => {
                 send(WireMessage {
                     topic: topic.to_owned(),
-                    packet_type: packet.packet_type(),
-                    data: bytes.into(),
+                    packet_type,
+                    data,
                 })
                 .await
             }
-            None => self.transporter.publish(topic, bytes.into()).await,
+            None => self.transporter.publish(topic, data).await,
         }
     }
+}
+
+/// A packet on its way out, once the synchronous part is done.
+enum Outgoing {
+    /// In the `transit_publish` wrappers.
+    Wrapped(BoxFuture<'static, Result<()>>),
+    /// Serialized, for the transporter.
+    Encoded(PacketType, String, Bytes),
+    Failed(Error),
 }
 
 impl Sending {
@@ -80,7 +94,9 @@ impl Sending {
             let encoder = encoder.clone();
             Arc::new(move |out: TransitPacket| {
                 let encoder = encoder.clone();
-                Box::pin(async move { encoder.publish(&out.packet, &out.topic).await })
+                let encoded = encoder.encode(&out.packet);
+                let packet_type = out.packet.packet_type();
+                Box::pin(async move { encoder.send(packet_type, &out.topic, encoded?).await })
             })
         };
         Sending {
@@ -89,17 +105,29 @@ impl Sending {
         }
     }
 
-    /// Publishes `packet` to `topic`.
-    pub(crate) async fn publish(&self, packet: Packet, topic: &str) -> Result<()> {
-        match &self.publish {
-            Some(publish) => {
-                publish(TransitPacket {
-                    topic: topic.to_owned(),
-                    packet,
-                })
-                .await
+    /// Publishes `packet` to `topic`. The packet is serialized (or handed to the wrappers)
+    /// before the future is returned, so that the future stays small: it does not hold the
+    /// packet.
+    pub(crate) fn publish(
+        &self,
+        packet: Packet,
+        topic: String,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        let outgoing = match &self.publish {
+            Some(publish) => Outgoing::Wrapped(publish(TransitPacket { topic, packet })),
+            None => match self.encoder.encode(&packet) {
+                Ok(bytes) => Outgoing::Encoded(packet.packet_type(), topic, bytes),
+                Err(err) => Outgoing::Failed(err),
+            },
+        };
+        async move {
+            match outgoing {
+                Outgoing::Wrapped(publishing) => publishing.await,
+                Outgoing::Encoded(packet_type, topic, bytes) => {
+                    self.encoder.send(packet_type, &topic, bytes).await
+                }
+                Outgoing::Failed(err) => Err(err),
             }
-            None => self.encoder.publish(&packet, topic).await,
         }
     }
 }
