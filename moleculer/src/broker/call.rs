@@ -44,7 +44,10 @@ impl ServiceBroker {
         P: Serialize + Send + Sync + 'static,
     {
         if self.inner.hooks.call.is_some() || self.retries_possible() {
-            return self.call_with(action, params, CallOptions::new()).await;
+            let result = self
+                .call_payload_boxed(action, Payload::typed(params), CallOptions::new())
+                .await?;
+            return into_result(result, action);
         }
         // The options are built and consumed by the synchronous start, so the call's future
         // holds no `CallOptions` across the await; without options there is no fallback.
@@ -67,13 +70,24 @@ impl ServiceBroker {
     {
         if self.inner.hooks.call.is_some() || self.retries_possible() {
             let result = self
-                .call_payload(action, Payload::typed(params), options)
+                .call_payload_boxed(action, Payload::typed(params), options)
                 .await?;
             return into_result(result, action);
         }
         let (started, fallback) = self.start_typed(action, params, options);
         let result = finish(action, started, fallback).await;
         into_result(self.handled(action, result)?, action)
+    }
+
+    /// [`ServiceBroker::call_payload`] in a box: the path with `call` wrappers or retries has
+    /// a large future, which the plain path's future then does not have to hold.
+    fn call_payload_boxed<'a>(
+        &'a self,
+        action: &'a str,
+        params: Payload,
+        options: CallOptions,
+    ) -> crate::service::BoxFuture<'a, Result<Payload>> {
+        Box::pin(self.call_payload(action, params, options))
     }
 
     /// Whether a call may be retried: the broker's `retryPolicy` is on, or an action turned
@@ -143,7 +157,10 @@ impl ServiceBroker {
         let fallback = options.fallback_response.take();
         let own = fallback.is_none();
         if self.retries_possible() {
-            let result = self.call_retrying(action, params, options, own).await;
+            // Boxed: the retry loop's future is large and most calls do not retry.
+            let retrying: crate::service::BoxFuture<'_, _> =
+                Box::pin(self.call_retrying(action, params, options, own));
+            let result = retrying.await;
             return self.handled(action, apply_fallback(action, result, fallback));
         }
         let started = self.begin_call(action, params, None, &mut options, own);
