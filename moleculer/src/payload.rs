@@ -25,6 +25,7 @@ enum Repr {
 /// A typed value that can still become JSON when it has to.
 trait ErasedValue: Any + Send + Sync {
     fn to_json(&self) -> Result<Value, serde_json::Error>;
+    fn to_vec(&self) -> Result<Vec<u8>, serde_json::Error>;
     /// Moves the value into `out` (an `Option<Self>`) if this is the only reference; gives the
     /// value back otherwise.
     fn move_into(self: Arc<Self>, out: &mut dyn Any) -> Option<Arc<dyn ErasedValue>>;
@@ -34,6 +35,9 @@ trait ErasedValue: Any + Send + Sync {
 impl<T: Serialize + Send + Sync + 'static> ErasedValue for T {
     fn to_json(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(self)
+    }
+    fn to_vec(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(self)
     }
     fn move_into(self: Arc<Self>, out: &mut dyn Any) -> Option<Arc<dyn ErasedValue>> {
         let Some(slot) = out.downcast_mut::<Option<T>>() else {
@@ -183,6 +187,18 @@ impl Payload {
         }
     }
 
+    /// The payload as JSON text (a typed value is serialized straight to text, with no
+    /// `Value` in between).
+    ///
+    /// # Errors
+    /// When the typed value's `Serialize` implementation fails.
+    pub(crate) fn to_vec(&self) -> Result<Vec<u8>, serde_json::Error> {
+        match &self.0 {
+            Repr::Json(v) => serde_json::to_vec(v),
+            Repr::Typed(v) => v.to_vec(),
+        }
+    }
+
     /// Turns the payload into JSON, moving it when it already is.
     ///
     /// # Errors
@@ -322,6 +338,14 @@ mod tests {
         assert_eq!(p.into_typed::<Add>().unwrap(), Add { a: 1.0, b: 2.0 });
         let p = Payload::json(json!({"a": "x"}));
         assert!(p.into_typed::<Add>().is_err());
+    }
+
+    #[test]
+    fn typed_and_json_values_write_the_same_text() {
+        let typed = Payload::typed(Add { a: 1.5, b: 2.0 });
+        let json = Payload::json(json!({"a": 1.5, "b": 2.0}));
+        assert_eq!(typed.to_vec().unwrap(), br#"{"a":1.5,"b":2.0}"#);
+        assert_eq!(json.to_vec().unwrap(), typed.to_vec().unwrap());
     }
 
     #[test]

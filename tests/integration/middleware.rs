@@ -411,6 +411,21 @@ async fn the_bulkhead_limits_concurrency_and_rejects_past_its_queue() {
     broker.stop().await.unwrap();
 }
 
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    validator::Validate,
+    schemars::JsonSchema,
+)]
+struct Sized {
+    label: String,
+    #[validate(range(min = 0.0))]
+    size: f64,
+}
+
 /// Fails with a retryable error until it has been called `fail_times` times.
 struct Flaky {
     calls: Arc<AtomicUsize>,
@@ -432,6 +447,16 @@ impl Flaky {
     async fn broken(&self, _ctx: Context) -> Result<Value> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Err(Error::client("never"))
+    }
+
+    /// Fails like `work`; answers with the params it got.
+    #[action(params = Sized)]
+    async fn sized(&self, ctx: Context<Sized>) -> Result<Sized> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n <= self.fail_times {
+            return Err(Error::retryable("try again"));
+        }
+        Ok(ctx.params)
     }
 
     #[action(retry_policy = { enabled: true, retries: 2, delay: 10 })]
@@ -504,6 +529,37 @@ async fn retryable_failures_are_retried_with_backoff() {
         .await
         .unwrap();
     assert_eq!(fallback, "fallback");
+    broker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_attempt_gets_the_same_typed_params() {
+    let policy = json!({"enabled": true, "retries": 3, "delay": 1});
+    let (broker, calls) = flaky_broker("mw-retry-typed", policy, 2);
+    broker.start().await.unwrap();
+    let sent = Sized {
+        label: "box \"β\"".into(),
+        size: 0.1 + 0.2,
+    };
+    // The first attempt gets the value itself, the next ones a copy made before it ran.
+    let back: Sized = broker.call("flaky.sized", sent.clone()).await.unwrap();
+    assert_eq!(back, sent);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    // JSON params as well.
+    calls.store(1, Ordering::SeqCst);
+    let back: Value = broker
+        .call("flaky.sized", json!({"label": "x", "size": 2.5}))
+        .await
+        .unwrap();
+    assert_eq!(back, json!({"label": "x", "size": 2.5}));
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    // Invalid params fail validation, which is not retried: the handler never runs.
+    let err = broker
+        .call::<Sized, _>("flaky.sized", json!({"label": "x", "size": -1}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 422, "{err:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
     broker.stop().await.unwrap();
 }
 

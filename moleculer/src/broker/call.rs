@@ -79,15 +79,22 @@ impl ServiceBroker {
         into_result(self.handled(action, result)?, action)
     }
 
-    /// [`ServiceBroker::call_payload`] in a box: the path with `call` wrappers or retries has
-    /// a large future, which the plain path's future then does not have to hold.
+    /// [`ServiceBroker::call_payload`] as one boxed future: the `call` wrappers' own, or the
+    /// plain path's. The plain path's future then does not hold this path's larger one.
     fn call_payload_boxed<'a>(
         &'a self,
         action: &'a str,
         params: Payload,
         options: CallOptions,
     ) -> crate::service::BoxFuture<'a, Result<Payload>> {
-        Box::pin(self.call_payload(action, params, options))
+        match &self.inner.hooks.call {
+            Some(hook) => hook(CallRequest {
+                action: action.to_owned(),
+                params,
+                options,
+            }),
+            None => self.call_payload_plain(action, params, options),
+        }
     }
 
     /// Whether a call may be retried: the broker's `retryPolicy` is on, or an action turned
@@ -133,40 +140,31 @@ impl ServiceBroker {
         params: Payload,
         options: CallOptions,
     ) -> Result<Payload> {
-        match &self.inner.hooks.call {
-            Some(hook) => {
-                hook(CallRequest {
-                    action: action.to_owned(),
-                    params,
-                    options,
-                })
-                .await
-            }
-            None => self.call_payload_plain(action, params, options).await,
-        }
+        self.call_payload_boxed(action, params, options).await
     }
 
     /// A call with a payload, without the middlewares' `call` wrappers (their innermost
-    /// handler).
-    pub(crate) async fn call_payload_plain(
-        &self,
-        action: &str,
+    /// handler). The endpoint is picked and the handler started before the future is made.
+    pub(crate) fn call_payload_plain<'a>(
+        &'a self,
+        action: &'a str,
         params: Payload,
         mut options: CallOptions,
-    ) -> Result<Payload> {
+    ) -> crate::service::BoxFuture<'a, Result<Payload>> {
         let fallback = options.fallback_response.take();
         let own = fallback.is_none();
         if self.retries_possible() {
-            // Boxed: the retry loop's future is large and most calls do not retry.
-            let retrying: crate::service::BoxFuture<'_, _> =
-                Box::pin(self.call_retrying(action, params, options, own));
-            let result = retrying.await;
-            return self.handled(action, apply_fallback(action, result, fallback));
+            return Box::pin(async move {
+                let result = self.call_retrying(action, params, options, own).await;
+                self.handled(action, apply_fallback(action, result, fallback))
+            });
         }
         let started = self.begin_call(action, params, None, &mut options, own);
         drop(options);
-        let result = finish(action, started, fallback).await;
-        self.handled(action, result)
+        Box::pin(async move {
+            let result = finish(action, started, fallback).await;
+            self.handled(action, result)
+        })
     }
 
     /// The result, or what the broker's error handler makes of its error (Node's
@@ -190,16 +188,14 @@ impl ServiceBroker {
         options: CallOptions,
         own_fallback: bool,
     ) -> Result<Payload> {
+        let mut params = RetryParams::new(params);
         let mut attempt: u32 = 0;
         loop {
-            let mut attempt_options = options.clone();
-            let started = self.begin_call(
-                action,
-                params.clone(),
-                None,
-                &mut attempt_options,
-                own_fallback,
-            )?;
+            let started = {
+                let mut attempt_options = options.clone();
+                let params = params.next(action)?;
+                self.begin_call(action, params, None, &mut attempt_options, own_fallback)?
+            };
             let def = started.def.clone();
             let (err, fallback) = match started.settle(action).await {
                 (Ok(result), _) => return Ok(result),
@@ -388,16 +384,19 @@ impl ServiceBroker {
 }
 
 /// Runs a started call, then applies the `fallbackResponse` to a failure.
-async fn finish(
+fn finish(
     action: &str,
     started: Result<Started>,
     fallback: Option<FallbackResponse>,
-) -> Result<Payload> {
-    let result = match started {
-        Ok(started) => started.run(action).await,
-        Err(err) => Err(err),
-    };
-    apply_fallback(action, result, fallback)
+) -> impl Future<Output = Result<Payload>> + Send + '_ {
+    let running = started.map(|started| started.run(action));
+    async move {
+        let result = match running {
+            Ok(running) => running.await,
+            Err(err) => Err(err),
+        };
+        apply_fallback(action, result, fallback)
+    }
 }
 
 /// The `fallbackResponse` of the call options in place of a failure.
@@ -414,6 +413,37 @@ fn apply_fallback(
         }
         (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
         (Err(err), None) => Err(err),
+    }
+}
+
+/// The params of a call under the retry policy: the first attempt gets them as they are (a
+/// typed value moves into the handler, no JSON); a serialized copy, much cheaper than a
+/// `Value`, is kept for the next attempts.
+struct RetryParams {
+    first: Option<Payload>,
+    /// The copy, or why there is none (the params do not serialize: the first attempt still
+    /// runs, a retry fails).
+    copy: std::result::Result<Vec<u8>, serde_json::Error>,
+}
+
+impl RetryParams {
+    fn new(params: Payload) -> RetryParams {
+        RetryParams {
+            copy: params.to_vec(),
+            first: Some(params),
+        }
+    }
+
+    fn next(&mut self, action: &str) -> Result<Payload> {
+        if let Some(params) = self.first.take() {
+            return Ok(params);
+        }
+        let copy = self.copy.as_deref().map_err(|err| {
+            Error::server(format!("the params of '{action}' do not serialize: {err}"))
+        })?;
+        serde_json::from_slice(copy)
+            .map(Payload::json)
+            .map_err(|err| Error::server(format!("the params of '{action}': {err}")))
     }
 }
 
