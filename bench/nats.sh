@@ -32,8 +32,8 @@
 #   both           NATS_URL (transporter), BENCH_NAMESPACE (Moleculer namespace, default `bench`)
 #
 # TRANSPORT=tcp (or `bash bench/tcp.sh`) runs the same on the TCP transporter instead, with no
-# message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), no
-# bare-NATS side.
+# message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), and
+# bare tokio TCP (`bench_tcp_bare`) as the transport's ceiling instead of bare NATS.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,7 +65,7 @@ RUST_TRANSPORTER="$NATS_URL"
 if [ "$TRANSPORT" = tcp ]; then
 	NODE_TRANSPORTER="tcp://127.0.0.1:6101/bench-server-node,127.0.0.1:6102/bench-client-node"
 	RUST_TRANSPORTER="tcp://127.0.0.1:6201/bench-server-rs,127.0.0.1:6202/bench-client-rs"
-	BARE_PICK=""
+	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
 	CROSS=0
 fi
 
@@ -86,7 +86,9 @@ fi
 
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples"
 RUST_BIN="${RUST_MOLECULER_BIN:-}"
-EXAMPLES=(--example bench_nats_bare)
+BARE_NAME=bench_nats_bare
+[ "$TRANSPORT" != tcp ] || BARE_NAME=bench_tcp_bare
+EXAMPLES=(--example "$BARE_NAME")
 if [ -z "$RUST_BIN" ] && { [ -f examples/examples/bench_nats.rs ] ||
 	grep -Eq '^[[:space:]]*name[[:space:]]*=[[:space:]]*"bench_nats"' examples/Cargo.toml; }; then
 	EXAMPLES+=(--example bench_nats)
@@ -98,7 +100,7 @@ else
 	echo "building the Rust benches (release): ${EXAMPLES[*]//--example /}..." >&2
 	cargo build --release --quiet -p moleculer-examples "${EXAMPLES[@]}"
 fi
-BARE_BIN="$TARGET/bench_nats_bare"
+BARE_BIN="$TARGET/$BARE_NAME"
 for bin in "$BARE_BIN" ${RUST_BIN:+"$RUST_BIN"}; do
 	[ -x "$bin" ] || { echo "missing $bin" >&2; exit 1; }
 done
@@ -158,7 +160,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	[ -z "$NODE_PICK" ] ||
 		BENCH_CASES="$NODE_PICK" BENCH_NAMESPACE="$NODE_NS" BENCH_TRANSPORTER="$NODE_TRANSPORTER" \
 			node bench/nats_node.js client | tee -a "$OUT" >&2
-	echo "round $round/$ROUNDS: bare async-nats..." >&2
+	echo "round $round/$ROUNDS: bare $TRANSPORT ($BARE_NAME)..." >&2
 	[ -z "$BARE_PICK" ] || BENCH_CASES="$BARE_PICK" "$BARE_BIN" | tee -a "$OUT" >&2
 	if [ -n "$RUST_BIN" ]; then
 		echo "round $round/$ROUNDS: rust client -> rust server..." >&2

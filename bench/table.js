@@ -84,6 +84,7 @@ function natsTable() {
 		["rust", "", "moleculer-rs, client → server process"],
 		["bare-nats", "", "bare async-nats, `client.request` (NATS request/reply)"],
 		["bare-nats", "pubsub", "bare async-nats, publish + own reply subject, id correlation"],
+		["bare-tcp", "", "bare tokio TCP, two connections, batched writes, id correlation"],
 		["rust-to-node", "", "moleculer-rs client → Node server (CROSS=1)"],
 		["node-to-rust", "", "Node client → moleculer-rs server (CROSS=1)"]
 	];
@@ -104,12 +105,12 @@ function natsTable() {
 	const find = (conc, impl, variant) => rows.find(r => r.conc === conc && r.impl === impl && r.variant === variant);
 	const ratio = (r, base) => (base && base !== r ? `${(median(r.xs) / median(base.xs)).toFixed(2)}x` : "–");
 
-	console.log(`| c | side | req/s, median (min–max) | mean latency µs | / Node | / bare pub/sub |`);
+	console.log(`| c | side | req/s, median (min–max) | mean latency µs | / Node | / bare |`);
 	console.log(`|---:|---|---:|---:|---:|---:|`);
 	for (const r of rows) {
 		const lat = ((r.conc / median(r.xs)) * 1e6).toFixed(0);
 		const node = find(r.conc, "node", "");
-		const bare = find(r.conc, "bare-nats", "pubsub");
+		const bare = find(r.conc, "bare-nats", "pubsub") || find(r.conc, "bare-tcp", "");
 		console.log(`| ${r.conc} | ${r.label} | ${cell(r.xs)} | ${lat} | ${ratio(r, node)} | ${ratio(r, bare)} |`);
 	}
 	const n = Math.max(0, ...rows.map(r => r.xs.length));
