@@ -640,3 +640,57 @@ async fn a_retry_lands_on_another_node() {
         broker.stop().await.unwrap();
     }
 }
+
+/// Panics as soon as `flaky.broken` is called, before any future exists.
+struct PanicsAtCall;
+
+impl Middleware for PanicsAtCall {
+    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+        if action.name.as_ref() != "flaky.broken" {
+            return next;
+        }
+        wrap_action(next, |_ctx, _next| panic!("the wrapper panicked"))
+    }
+}
+
+#[tokio::test]
+async fn a_panic_while_starting_a_remote_request_answers_the_caller() {
+    let bus = FakeBus::new();
+    let server = ServiceBroker::builder()
+        .node_id("mw-panicky")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .middleware(PanicsAtCall)
+        .service(Flaky {
+            calls: Arc::new(AtomicUsize::new(0)),
+            fail_times: 0,
+        })
+        .build()
+        .unwrap();
+    let caller = ServiceBroker::builder()
+        .node_id("mw-panicky-caller")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .build()
+        .unwrap();
+    server.start().await.unwrap();
+    caller.start().await.unwrap();
+    caller
+        .wait_for_services(&["flaky"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let options = || CallOptions::new().timeout_ms(5000);
+    let err = caller
+        .call_with::<Value, _>("flaky.broken", json!({}), options())
+        .await
+        .unwrap_err();
+    assert_ne!(err.kind(), ErrorKind::RequestTimeout, "{err:?}");
+    assert_eq!(err.code(), 500, "{err:?}");
+    assert!(err.message().contains("panicked"), "{err:?}");
+    // The node goes on serving.
+    let ok: Value = caller
+        .call_with("flaky.work", json!({}), options())
+        .await
+        .unwrap();
+    assert_eq!(ok["node"], "mw-panicky");
+    caller.stop().await.unwrap();
+    server.stop().await.unwrap();
+}

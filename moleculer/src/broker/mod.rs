@@ -26,7 +26,7 @@ pub use builder::BrokerBuilder;
 pub(crate) use error_handler::handled;
 pub use error_handler::{ErrorHandler, ErrorInfo};
 pub use mcall::{CallDef, MultiCall};
-pub(crate) use running::Started;
+pub(crate) use running::{Started, handler_panicked};
 
 use crate::options::BrokerOptions;
 use crate::registry::{NodeInfo, Registry};

@@ -25,6 +25,7 @@ pub(crate) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
 /// A call whose handler future is ready to run.
 pub(crate) struct Started {
     pub(crate) running: BoxFuture<'static, Result<Payload>>,
+    /// The timeout and the node named in its error.
     pub(crate) timeout: Option<(Duration, Arc<str>)>,
     /// A sub-call's parent context and its own, to merge meta back.
     pub(crate) merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
@@ -41,15 +42,12 @@ pub(crate) struct Started {
 impl Started {
     /// The handler's result under the timeout, and the action's fallback, not run yet.
     pub(super) fn settle(self, action: &str) -> Settle<'_> {
-        let (timer, timeout_node) = match self.timeout {
-            Some((t, node_id)) => (Some(Box::pin(tokio::time::sleep(t))), Some(node_id)),
-            None => (None, None),
-        };
         Settle {
             running: self.running,
             catch_panics: self.catch_panics,
-            timer,
-            timeout_node,
+            timer: self
+                .timeout
+                .map(|(t, node_id)| (Box::pin(tokio::time::sleep(t)), node_id)),
             merge: self.merge,
             fallback: self.fallback,
             action,
@@ -69,8 +67,7 @@ impl Started {
 pub(crate) struct Settle<'a> {
     running: BoxFuture<'static, Result<Payload>>,
     catch_panics: bool,
-    timer: Option<Pin<Box<Sleep>>>,
-    timeout_node: Option<Arc<str>>,
+    timer: Option<(Pin<Box<Sleep>>, Arc<str>)>,
     merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
     fallback: Option<OwnFallback>,
     action: &'a str,
@@ -96,11 +93,10 @@ impl Future for Settle<'_> {
         let result = match polled {
             Poll::Ready(result) => result,
             Poll::Pending => {
-                let Some(timer) = &mut this.timer else {
+                let Some((timer, node_id)) = &mut this.timer else {
                     return Poll::Pending;
                 };
                 ready!(timer.as_mut().poll(cx));
-                let node_id = this.timeout_node.as_deref().unwrap_or_default();
                 Err(Error::request_timeout(this.action, node_id))
             }
         };
@@ -145,4 +141,9 @@ pub(super) fn run_own_fallback(
 ) -> BoxFuture<'static, Result<Payload>> {
     tracing::debug!(action, error = %err, "call failed, running the action's fallback");
     Box::pin(async move { fallback(&ctx, err).await })
+}
+
+/// The error a remote caller gets when the handler panics.
+pub(crate) fn handler_panicked(action: &str) -> Error {
+    Error::server(format!("the handler of '{action}' panicked"))
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::Cluster;
-use crate::broker::{ServiceBroker, Started};
+use crate::broker::{ServiceBroker, Started, handler_panicked};
 use crate::context::{Context, ContextId, ContextInner, Received};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
@@ -332,7 +332,12 @@ fn start_local(
         .fallback
         .clone()
         .map(|f| Box::new((f, Context::from_parts(params.clone(), ctx.clone()))));
-    let running = (endpoint.handler)(Context::from_parts(params, ctx.clone()), None);
+    // Starting the handler runs code (the middlewares' wrappers, the params check) on the
+    // transporter's receiving task: a panic there answers the caller too.
+    let start = || (endpoint.handler)(Context::from_parts(params, ctx.clone()), None);
+    let Ok(running) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)) else {
+        return (req.id, Err(handler_panicked(&endpoint.def.name)));
+    };
     let started = Started {
         running,
         timeout: timeout.map(|t| (t, own.clone())),
