@@ -272,6 +272,8 @@ async fn write_loop(
     let (mut read_half, mut write_half) = stream.into_split();
     let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut probe = [0u8; 64];
+    // Packets in the last write: more than one means callers are keeping the connection busy.
+    let mut last_batch = 0usize;
     let ended = loop {
         tokio::select! {
             biased;
@@ -279,12 +281,23 @@ async fn write_loop(
                 let Some((type_id, body)) = next else { break Ended::Closed };
                 buf.clear();
                 push(&mut buf, type_id, &body);
+                if last_batch > 1 {
+                    // Under load, let the tasks that are ready queue their packets first:
+                    // one write for many of them (a waking sender otherwise runs this task
+                    // right after itself, one packet per write). Idle, a packet goes at once.
+                    tokio::task::yield_now().await;
+                }
+                let mut count = 1;
                 while buf.len() < BATCH_BYTES {
                     match rx.try_recv() {
-                        Ok((type_id, body)) => push(&mut buf, type_id, &body),
+                        Ok((type_id, body)) => {
+                            push(&mut buf, type_id, &body);
+                            count += 1;
+                        }
                         Err(_) => break,
                     }
                 }
+                last_batch = count;
                 if let Err(err) = write_half.write_all(&buf).await {
                     break Ended::Failed(err);
                 }
