@@ -23,7 +23,8 @@
 # moleculer-examples (examples/examples/bench_nats.rs or an [[example]] named bench_nats), built
 # here in release mode; if there is neither, that side is skipped. The binary's interface is the
 # one of nats_node.js:
-#   <bin> server   serve `bench.echo` (returns its params) as node `bench-server-rs`, print one
+#   <bin> server   serve `bench.echo` (returns its params; `bench.echoJson` the same with JSON
+#                  values, for BENCH_PARAMS=json) as node `bench-server-rs`, print one
 #                  line `{"ready":true,...}` on stdout once discoverable, run until SIGTERM/SIGINT
 #   <bin> client   as node `bench-client-rs`: wait for `bench.echo`, then per case of BENCH_CASES
 #                  (default c1,c10,c100): BENCH_WARMUP s then BENCH_SECS s of N concurrent loops

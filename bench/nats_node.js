@@ -85,6 +85,10 @@ async function server() {
 		actions: {
 			echo(ctx) {
 				return ctx.params;
+			},
+			// The same, under the name a moleculer-rs client uses with BENCH_PARAMS=json.
+			echoJson(ctx) {
+				return ctx.params;
 			}
 		}
 	});

@@ -2,17 +2,20 @@
 //! `bench/nats.sh`, beside Node Moleculer (`bench/nats_node.js`) and bare async-nats
 //! (`bench_nats_bare`). See `BENCHMARKS.md`.
 //!
-//! * `bench_nats server`: node `bench-server-rs` hosting `bench.echo` (returns its params);
-//!   prints a `ready` line, runs until SIGINT/SIGTERM.
-//! * `bench_nats client`: node `bench-client-rs`; waits for `bench.echo`, checks one echo, then
-//!   per case `c<N>` runs N concurrent loops of `call("bench.echo", {"a":1,"b":"hello","c":[1,2,3]})`
-//!   for `BENCH_WARMUP` then `BENCH_SECS` seconds and prints
-//!   `{"impl":"rust","case":"c10","ops":N,"secs":S,"per_sec":R}`.
+//! * `bench_nats server`: node `bench-server-rs` hosting `bench.echo` (returns its params,
+//!   typed as a Rust service declares them) and `bench.echoJson` (the same with
+//!   `serde_json::Value`s); prints a `ready` line, runs until SIGINT/SIGTERM.
+//! * `bench_nats client`: node `bench-client-rs`; waits for `bench`, checks one echo of each,
+//!   then per case `c<N>` runs N concurrent loops of
+//!   `call("bench.echo", Echo { a: 1, b: "hello", c: [1, 2, 3] })` (on the wire the same
+//!   `{"a":1,"b":"hello","c":[1,2,3]}` Node sends) for `BENCH_WARMUP` then `BENCH_SECS`
+//!   seconds and prints `{"impl":"rust","case":"c10","ops":N,"secs":S,"per_sec":R}`.
 //!
 //! Environment: `NATS_URL` (default `nats://127.0.0.1:4222`), `BENCH_TRANSPORTER` (another
 //! transporter, e.g. `tcp://…` for `bench/tcp.sh`), `BENCH_NAMESPACE` (`bench-rs`),
 //! `BENCH_CASES` (`c1,c10,c100`), `BENCH_SECS` (3), `BENCH_WARMUP` (0.5), `BENCH_WORKERS`
-//! (worker threads, 2), `BENCH_IMPL` (the `impl` printed, `rust`).
+//! (worker threads, 2), `BENCH_IMPL` (the `impl` printed, `rust`), `BENCH_PARAMS` (`typed`, or
+//! `json` for `serde_json::Value` params and results through `bench.echoJson`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,15 +25,35 @@ use anyhow::{Context as _, Result, bail, ensure};
 use moleculer::prelude::*;
 use serde_json::{Value, json};
 
+/// The echoed params, `{"a":1,"b":"hello","c":[1,2,3]}`, as a Rust service declares them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Validate, JsonSchema)]
+struct Echo {
+    a: i64,
+    b: String,
+    c: Vec<i64>,
+}
+
 #[derive(Default)]
 struct Bench;
 
 #[service(name = "bench", register = false)]
 impl Bench {
-    #[action]
-    async fn echo(&self, ctx: Context) -> moleculer::Result<Value> {
+    #[action(params = Echo)]
+    async fn echo(&self, ctx: Context<Echo>) -> moleculer::Result<Echo> {
         Ok(ctx.params)
     }
+
+    /// The same with JSON params and result (`BENCH_PARAMS=json`).
+    #[action(name = "echoJson")]
+    async fn echo_json(&self, ctx: Context) -> moleculer::Result<Value> {
+        Ok(ctx.params)
+    }
+}
+
+/// Whether the client calls with typed params (`Echo`, the default) or `serde_json::Value`s
+/// (`BENCH_PARAMS=json`, calling `bench.echoJson`).
+fn json_params() -> bool {
+    env_or("BENCH_PARAMS", "typed") == "json"
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -79,18 +102,32 @@ async fn server() -> Result<()> {
     Ok(())
 }
 
+fn echo_params() -> Echo {
+    Echo {
+        a: 1,
+        b: "hello".into(),
+        c: vec![1, 2, 3],
+    }
+}
+
 /// Runs `concurrency` loops of calls for `duration`; the number of calls done.
 async fn run_for(broker: &ServiceBroker, concurrency: usize, duration: Duration) -> Result<u64> {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
-    let params = json!({"a": 1, "b": "hello", "c": [1, 2, 3]});
+    let json = json_params();
+    let params = echo_params();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let (broker, stop, done, params) =
                 (broker.clone(), stop.clone(), done.clone(), params.clone());
+            let json_params = serde_json::to_value(&params).expect("serializable");
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    let _: Value = broker.call("bench.echo", params.clone()).await?;
+                    if json {
+                        let _: Value = broker.call("bench.echoJson", json_params.clone()).await?;
+                    } else {
+                        let _: Echo = broker.call("bench.echo", params.clone()).await?;
+                    }
                     done.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok::<(), moleculer::Error>(())
@@ -111,9 +148,15 @@ async fn client() -> Result<()> {
     broker
         .wait_for_services(&["bench"], Some(Duration::from_secs(10)))
         .await?;
-    let params = json!({"a": 1, "b": "hello", "c": [1, 2, 3]});
-    let echo: Value = broker.call("bench.echo", params.clone()).await?;
-    ensure!(echo == params, "bad echo: {echo}");
+    if json_params() {
+        let params = json!({"a": 1, "b": "hello", "c": [1, 2, 3]});
+        let echo: Value = broker.call("bench.echoJson", params.clone()).await?;
+        ensure!(echo == params, "bad echo: {echo}");
+    } else {
+        let params = echo_params();
+        let echo: Echo = broker.call("bench.echo", params.clone()).await?;
+        ensure!(echo == params, "bad echo: {echo:?}");
+    }
     let implementation = env_or("BENCH_IMPL", "rust");
     let (secs, warmup) = (env_secs("BENCH_SECS", 3.0)?, env_secs("BENCH_WARMUP", 0.5)?);
     for case in env_or("BENCH_CASES", "c1,c10,c100").split(',') {

@@ -1,16 +1,20 @@
 //! The value that travels in a call or an event: params, results and event data.
 //!
-//! A [`Payload`] is either JSON (what arrives from the wire or from a JSON caller) or a typed
-//! Rust value. When the caller and the handler agree on the type, the value is handed over as it
-//! is, without serializing; otherwise it goes through JSON, exactly once.
+//! A [`Payload`] is JSON (from a JSON caller), a typed Rust value, or the JSON text of a
+//! received packet's params or data, kept as it came. When the caller and the handler agree on
+//! the type, the value is handed over as it is, without serializing; otherwise it goes through
+//! JSON, exactly once: received text is parsed straight into the handler's type (no `Value` in
+//! between) and a typed result is written straight into the response.
 
 use std::any::{Any, TypeId};
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A params, result or event value, typed or JSON.
 #[derive(Clone)]
@@ -20,10 +24,37 @@ pub struct Payload(Repr);
 enum Repr {
     Json(Value),
     Typed(Arc<dyn ErasedValue>),
+    /// Received JSON text, parsed only by whoever needs the value.
+    Raw(Box<RawValue>),
+}
+
+thread_local! {
+    /// Set while the transit's JSON codec runs: received params and data may then be kept
+    /// as text, and text payloads written as they are. Any other serializer or deserializer
+    /// sees (and gives) ordinary values, so a payload is never written as serde_json's
+    /// raw-value marker in another format.
+    static RAW_JSON: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with raw JSON payloads enabled (the transit's JSON codec).
+pub(crate) fn with_raw_json<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            RAW_JSON.with(|raw| raw.set(self.0));
+        }
+    }
+    let _reset = Reset(RAW_JSON.with(|raw| raw.replace(true)));
+    f()
+}
+
+fn raw_json_enabled() -> bool {
+    RAW_JSON.with(Cell::get)
 }
 
 /// A typed value that can still become JSON when it has to.
 trait ErasedValue: Any + Send + Sync {
+    fn as_serialize(&self) -> &dyn erased_serde::Serialize;
     fn to_json(&self) -> Result<Value, serde_json::Error>;
     fn to_vec(&self) -> Result<Vec<u8>, serde_json::Error>;
     /// Moves the value into `out` (an `Option<Self>`) if this is the only reference; gives the
@@ -33,6 +64,9 @@ trait ErasedValue: Any + Send + Sync {
 }
 
 impl<T: Serialize + Send + Sync + 'static> ErasedValue for T {
+    fn as_serialize(&self) -> &dyn erased_serde::Serialize {
+        self
+    }
     fn to_json(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(self)
     }
@@ -152,28 +186,62 @@ impl Payload {
         match &self.0 {
             Repr::Json(_) => TypeId::of::<T>() == TypeId::of::<Value>(),
             Repr::Typed(v) => (**v).type_id() == TypeId::of::<T>(),
+            Repr::Raw(_) => false,
         }
     }
 
     /// Borrows the typed value, if the payload holds a `T` (not JSON).
     pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         match &self.0 {
-            Repr::Json(_) => None,
+            Repr::Json(_) | Repr::Raw(_) => None,
             Repr::Typed(v) => (&**v as &dyn Any).downcast_ref::<T>(),
         }
     }
 
-    /// Whether the payload is JSON.
+    /// Whether the payload is JSON (a value or received text), not a typed value.
     pub fn is_json(&self) -> bool {
-        matches!(self.0, Repr::Json(_))
+        matches!(self.0, Repr::Json(_) | Repr::Raw(_))
     }
 
-    /// Borrows the JSON value, if the payload is JSON.
+    /// Borrows the JSON value, if the payload is a JSON value (not a typed value, nor
+    /// received text that nobody parsed yet).
     pub fn as_json(&self) -> Option<&Value> {
         match &self.0 {
             Repr::Json(v) => Some(v),
-            Repr::Typed(_) => None,
+            Repr::Typed(_) | Repr::Raw(_) => None,
         }
+    }
+
+    /// The payload as a JSON value to change in place: received text is parsed and a typed
+    /// value serialized first (once; the payload stays JSON afterwards).
+    ///
+    /// # Errors
+    /// When the text does not parse or the typed value's `Serialize` implementation fails;
+    /// the payload is then left as it was.
+    pub fn json_mut(&mut self) -> Result<&mut Value, serde_json::Error> {
+        if !matches!(self.0, Repr::Json(_)) {
+            self.0 = Repr::Json(Payload::to_json(self)?);
+        }
+        match &mut self.0 {
+            Repr::Json(v) => Ok(v),
+            Repr::Typed(_) | Repr::Raw(_) => unreachable!("made JSON above"),
+        }
+    }
+
+    /// The JSON text, if the payload is received text not parsed yet.
+    pub fn as_raw_json(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Raw(raw) => Some(raw.get()),
+            Repr::Json(_) | Repr::Typed(_) => None,
+        }
+    }
+
+    /// A payload of JSON text, parsed only when a value is needed.
+    ///
+    /// # Errors
+    /// When `text` is not one valid JSON value.
+    pub fn from_json_text(text: &str) -> Result<Payload, serde_json::Error> {
+        RawValue::from_string(text.to_owned()).map(|raw| Payload(Repr::Raw(raw)))
     }
 
     /// The payload as JSON (serializing a typed value).
@@ -184,6 +252,7 @@ impl Payload {
         match &self.0 {
             Repr::Json(v) => Ok(v.clone()),
             Repr::Typed(v) => v.to_json(),
+            Repr::Raw(raw) => serde_json::from_str(raw.get()),
         }
     }
 
@@ -196,6 +265,7 @@ impl Payload {
         match &self.0 {
             Repr::Json(v) => serde_json::to_vec(v),
             Repr::Typed(v) => v.to_vec(),
+            Repr::Raw(raw) => Ok(raw.get().as_bytes().to_vec()),
         }
     }
 
@@ -207,6 +277,7 @@ impl Payload {
         match self.0 {
             Repr::Json(v) => Ok(v),
             Repr::Typed(v) => v.to_json(),
+            Repr::Raw(raw) => serde_json::from_str(raw.get()),
         }
     }
 
@@ -220,6 +291,7 @@ impl Payload {
                 Ok(same) => Ok(same),
                 Err(v) => serde_json::from_value(v),
             },
+            Repr::Raw(raw) => serde_json::from_str(raw.get()),
             Repr::Typed(v) => {
                 // A unique value of the right type moves out; a shared one (an event delivered
                 // to several handlers) is copied through JSON, so types need not be `Clone`.
@@ -250,6 +322,7 @@ impl Payload {
         match &self.0 {
             Repr::Json(_) => "serde_json::Value",
             Repr::Typed(v) => v.type_name(),
+            Repr::Raw(_) => "JSON text",
         }
     }
 }
@@ -258,6 +331,7 @@ impl fmt::Debug for Payload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Json(v) => write!(f, "Payload({v})"),
+            Repr::Raw(raw) => write!(f, "Payload({})", raw.get()),
             Repr::Typed(v) => match v.to_json() {
                 Ok(json) => write!(f, "Payload<{}>({json})", v.type_name()),
                 Err(_) => write!(f, "Payload<{}>", v.type_name()),
@@ -271,10 +345,35 @@ impl Serialize for Payload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
             Repr::Json(v) => v.serialize(serializer),
-            Repr::Typed(v) => v
-                .to_json()
+            // Straight to the serializer: no `Value` in between.
+            Repr::Typed(v) => erased_serde::serialize(v.as_serialize(), serializer),
+            Repr::Raw(raw) if raw_json_enabled() => raw.serialize(serializer),
+            Repr::Raw(raw) => serde_json::from_str::<Value>(raw.get())
                 .map_err(serde::ser::Error::custom)?
                 .serialize(serializer),
+        }
+    }
+}
+
+/// Any self-describing format gives a JSON payload; the transit's JSON codec keeps the text.
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
+        if raw_json_enabled() {
+            Box::<RawValue>::deserialize(deserializer).map(|raw| Payload(Repr::Raw(raw)))
+        } else {
+            Value::deserialize(deserializer).map(Payload::json)
+        }
+    }
+}
+
+/// Payloads are equal when their JSON forms are (a typed value that does not serialize
+/// equals nothing).
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Json(a), Repr::Json(b)) => a == b,
+            (Repr::Raw(a), Repr::Raw(b)) if a.get() == b.get() => true,
+            _ => matches!((self.to_json(), other.to_json()), (Ok(a), Ok(b)) if a == b),
         }
     }
 }
@@ -346,6 +445,29 @@ mod tests {
         let json = Payload::json(json!({"a": 1.5, "b": 2.0}));
         assert_eq!(typed.to_vec().unwrap(), br#"{"a":1.5,"b":2.0}"#);
         assert_eq!(json.to_vec().unwrap(), typed.to_vec().unwrap());
+    }
+
+    #[test]
+    fn text_parses_straight_into_types_and_can_be_edited() {
+        let text = Payload::from_json_text(r#"{"a":1,"b":2.5}"#).unwrap();
+        assert!(text.is_json() && !text.is::<Value>() && text.as_json().is_none());
+        assert_eq!(text.to_vec().unwrap(), br#"{"a":1,"b":2.5}"#);
+        assert_eq!(
+            text.clone().into_typed::<Add>().unwrap(),
+            Add { a: 1.0, b: 2.5 }
+        );
+        assert!(text.clone().into_typed::<Vec<u8>>().is_err());
+        let mut edited = text;
+        edited.json_mut().unwrap()["c"] = json!(true);
+        assert_eq!(
+            edited.as_json(),
+            Some(&json!({"a": 1, "b": 2.5, "c": true}))
+        );
+        // Typed values become JSON the same way.
+        let mut typed = Payload::typed(Add { a: 1.0, b: 2.0 });
+        typed.json_mut().unwrap()["a"] = json!(5);
+        assert_eq!(typed.into_typed::<Add>().unwrap(), Add { a: 5.0, b: 2.0 });
+        assert!(Payload::from_json_text("{").is_err());
     }
 
     #[test]

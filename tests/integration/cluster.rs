@@ -547,7 +547,9 @@ async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
     ghost
         .publish(
             "MOL.INFO",
-            encode(&Packet::Info(info), ProtocolVersion::V5, "ghost").into(),
+            encode(&Packet::Info(info), ProtocolVersion::V5, "ghost")
+                .expect("encode")
+                .into(),
         )
         .await
         .unwrap();
@@ -574,4 +576,110 @@ async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServiceNotFound);
     watcher.stop().await.unwrap();
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Validate, JsonSchema)]
+struct Point {
+    #[validate(range(min = 0.0))]
+    x: f64,
+    label: String,
+    tags: Vec<i64>,
+}
+
+#[derive(Default)]
+struct Typed;
+
+#[service(name = "typed", register = false)]
+impl Typed {
+    #[action(params = Point)]
+    async fn mirror(&self, ctx: Context<Point>) -> Result<Point> {
+        let mut p = ctx.params;
+        p.tags.reverse();
+        Ok(p)
+    }
+
+    /// A result serde_json cannot write (map keys that are not strings).
+    #[action]
+    async fn unwritable(
+        &self,
+        _ctx: Context,
+    ) -> Result<std::collections::BTreeMap<(i32, i32), i32>> {
+        Ok([((1, 2), 3)].into_iter().collect())
+    }
+}
+
+#[tokio::test]
+async fn typed_params_and_results_cross_the_wire_and_bad_ones_are_errors() {
+    let bus = FakeBus::new();
+    let a = node(&bus, "a").build().unwrap();
+    let b = node(&bus, "b").service(Typed).build().unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    wait_for(&a, &["typed"]).await;
+
+    // Typed both ways: the params are parsed straight from the packet's text on `b`, the
+    // result straight from the response's text on `a`.
+    let p = Point {
+        x: 1.5,
+        label: "é\"q".into(),
+        tags: vec![1, 2, 3],
+    };
+    let back: Point = a.call("typed.mirror", p.clone()).await.unwrap();
+    assert_eq!(
+        back,
+        Point {
+            tags: vec![3, 2, 1],
+            ..p.clone()
+        }
+    );
+    // JSON callers and results work the same way.
+    let back: Value = a
+        .call("typed.mirror", json!({"x": 2, "label": "l", "tags": []}))
+        .await
+        .unwrap();
+    assert_eq!(back, json!({"x": 2.0, "label": "l", "tags": []}));
+
+    // Params that do not fit the type, or break its rules: a validation error from `b`.
+    for bad in [
+        json!({"x": "two", "label": "l", "tags": []}),
+        json!({"x": -1, "label": "l", "tags": []}),
+    ] {
+        let err = a
+            .call::<Value, _>("typed.mirror", bad.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation, "{bad}: {err:?}");
+        assert_eq!(err.code(), 422);
+        assert_eq!(err.node_id(), Some("b"));
+    }
+
+    // A result that does not serialize answers the caller with the error at once (the
+    // call's timeout is far away).
+    let started = std::time::Instant::now();
+    let err = a
+        .call_with::<Value, _>(
+            "typed.unwritable",
+            json!({}),
+            CallOptions::new().timeout_ms(20_000),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("does not serialize"), "{err:?}");
+    assert_eq!(err.node_id(), Some("b"));
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // Params that do not serialize fail on the caller, and nothing is left pending.
+    let unwritable: std::collections::BTreeMap<(i32, i32), i32> =
+        [((1, 2), 3)].into_iter().collect();
+    let err = a
+        .call::<Value, _>("typed.mirror", unwritable)
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("does not serialize"), "{err:?}");
+    let back: Point = a.call("typed.mirror", p.clone()).await.unwrap();
+    assert_eq!(back.label, p.label);
+
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
 }

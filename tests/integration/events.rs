@@ -131,11 +131,13 @@ async fn broadcast_reaches_every_handler() {
         .unwrap();
     let records = seen.take();
     assert_eq!(tags(&records), ["l", "mailer", "mailer2"]);
+    // As in Node, `broadcast` reaches this node's handlers through `broadcastLocal`: they see
+    // that event type (other nodes' handlers see `broadcast`).
     assert!(
         records
             .iter()
             .filter(|r| r["tag"] == "l")
-            .all(|r| r["type"] == "broadcast")
+            .all(|r| r["type"] == "broadcastLocal")
     );
     b.broadcast_local("user.created", json!({"name": "x"}))
         .await

@@ -47,7 +47,7 @@ impl Middleware for PublishSpy {
         Arc::new(move |mut out: TransitPacket| {
             log.push(json!(out.packet.packet_type().as_str()));
             if let Packet::Event(event) = &mut out.packet
-                && let Some(data) = event.data.as_object_mut()
+                && let Ok(Some(data)) = event.data.json_mut().map(Value::as_object_mut)
             {
                 data.insert("via".into(), json!("publish"));
             }

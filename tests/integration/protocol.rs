@@ -90,7 +90,7 @@ fn round_trip(what: &str, ty: PacketType, wire: &[u8], payload: &Value) -> Envel
         .check_version(version, false)
         .unwrap_or_else(|err| panic!("{what}: {err:?}"));
 
-    let encoded = transit::encode(&envelope.packet, version, &envelope.sender);
+    let encoded = transit::encode(&envelope.packet, version, &envelope.sender).expect("encode");
     let value: Value = serde_json::from_slice(&encoded).expect("encoded JSON parses");
     if !written_by_node(payload) {
         // Hand-made by the capture harness (the `ghost-node` HEARTBEAT): same values, but
@@ -288,7 +288,8 @@ fn v5_packets_reencode_as_v4_without_headers() {
             .check_version(ProtocolVersion::V4, true)
             .expect("disableVersionCheck");
 
-        let encoded = transit::encode(&envelope.packet, ProtocolVersion::V4, &envelope.sender);
+        let encoded = transit::encode(&envelope.packet, ProtocolVersion::V4, &envelope.sender)
+            .expect("encode");
         let value: Value = serde_json::from_slice(&encoded).expect("json");
         let keys: Vec<&String> = value.as_object().expect("object").keys().collect();
         let v4_keys: Vec<&String> = v4["payload"].as_object().expect("object").keys().collect();
@@ -309,10 +310,11 @@ fn stream_chunks_are_node_buffers() {
         else {
             panic!("not a request")
         };
+        let params = req.params.to_json().expect("params");
         match req.seq {
-            Some(0) => assert!(req.stream && buffer_from_json(&req.params).is_none()),
-            Some(_) if req.stream => chunks.extend(buffer_from_json(&req.params).expect("chunk")),
-            _ => assert!(req.params.is_null()),
+            Some(0) => assert!(req.stream && buffer_from_json(&params).is_none()),
+            Some(_) if req.stream => chunks.extend(buffer_from_json(&params).expect("chunk")),
+            _ => assert!(params.is_null()),
         }
     }
     assert_eq!(String::from_utf8(chunks).expect("utf-8"), "hello stream");
@@ -427,12 +429,19 @@ fn huge_numbers_are_invalid_where_integers_are_expected() {
     let Packet::Event(event) = ok.packet else {
         panic!("not an event")
     };
-    assert_eq!(event.data[0], json!(1e300));
-    // ...but one beyond f64 is not valid JSON for serde_json.
-    assert_invalid(
+    assert_eq!(event.data.to_json().expect("parses")[0], json!(1e300));
+    // ...but one beyond f64 does not parse: the data stays text until a handler needs it,
+    // which then gets the error.
+    let ok = transit::decode(
         T::Event,
         br#"{"id":"1","event":"e","data":1e400,"sender":"n"}"#,
-    );
+    )
+    .expect("kept as text");
+    let Packet::Event(event) = ok.packet else {
+        panic!("not an event")
+    };
+    let err = event.data.to_json().expect_err("beyond f64");
+    assert!(err.to_string().contains("number out of range"), "{err}");
     // A huge fractional timeout is fine.
     transit::decode(
         T::Request,
@@ -447,7 +456,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let deep_array = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     let deep_object = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
     for deep in [&deep_array, &deep_object] {
-        for field in ["params", "meta", "headers", "error"] {
+        for field in ["meta", "headers", "error"] {
             let json =
                 format!(r#"{{"id":"1","action":"a","{field}":{deep},"ver":"5","sender":"n"}}"#);
             let ty = if field == "error" {
@@ -461,6 +470,17 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         // its own stack), so it is accepted, not a crash.
         let json = format!(r#"{{"id":"1","action":"a","unknownField":{deep},"sender":"n"}}"#);
         transit::decode(PacketType::Request, json.as_bytes()).expect("ignored deep field");
+        // Params are kept as text the same way: the packet decodes (its caller can be
+        // answered) and parsing the params is the error.
+        let json = format!(r#"{{"id":"1","action":"a","params":{deep},"sender":"n"}}"#);
+        let Packet::Request(req) = transit::decode(PacketType::Request, json.as_bytes())
+            .expect("params kept as text")
+            .packet
+        else {
+            panic!("not a request")
+        };
+        let err = req.params.to_json().expect_err("too deep");
+        assert!(err.to_string().contains("recursion limit"), "{err}");
         assert_invalid(PacketType::Discover, deep.as_bytes());
         let json = format!(r#"{{"services":[{deep}],"sender":"n"}}"#);
         assert_invalid(PacketType::Info, json.as_bytes());
@@ -480,7 +500,6 @@ fn non_utf8_and_non_json_are_invalid() {
         &b"\xff\xfe\xfd"[..],
         b"{\"id\":\"\xc3\x28\",\"action\":\"a\",\"sender\":\"n\"}",
         b"{\"id\":\"1\",\"action\":\"a\",\"sender\":\"n\xed\xa0\x80\"}",
-        b"{\"id\":\"1\",\"action\":\"a\",\"params\":\"\\ud800\",\"sender\":\"n\"}",
         b"\x82\xa2id\xa11",
         b"",
         b"   ",
@@ -491,4 +510,16 @@ fn non_utf8_and_non_json_are_invalid() {
     ] {
         assert_invalid(PacketType::Request, bytes);
     }
+    // A lone surrogate inside the params (kept as text) fails when they are parsed.
+    let Packet::Request(req) = transit::decode(
+        PacketType::Request,
+        b"{\"id\":\"1\",\"action\":\"a\",\"params\":\"\\ud800\",\"sender\":\"n\"}",
+    )
+    .expect("params kept as text")
+    .packet
+    else {
+        panic!("not a request")
+    };
+    let err = req.params.to_json().expect_err("lone surrogate");
+    assert!(err.to_string().contains("escape"), "{err}");
 }

@@ -3,7 +3,9 @@
 //!
 //! Every `(pattern, group)` pair whose pattern matches the event name is an endpoint list.
 //! `emit` picks one endpoint per list (balanced per group), `broadcast` takes every endpoint,
-//! `broadcastLocal` every local one; a `groups` option keeps only those groups. The returned
+//! `broadcastLocal` every local one; a `groups` option keeps only those groups. As in Node,
+//! `broadcast` sends to the other nodes and then runs `broadcastLocal` (and its wrappers) for
+//! this one. The returned
 //! future completes when the local handlers have run; their errors are logged, or returned with
 //! `throw_error`. A middleware's `emit`, `broadcast` or `broadcast_local` wrapper runs around
 //! all of it.
@@ -152,7 +154,7 @@ impl ServiceBroker {
         &self,
         event: &str,
         payload: Payload,
-        options: EmitOptions,
+        mut options: EmitOptions,
         kind: EventType,
         wrapped: bool,
     ) -> Result<()> {
@@ -168,37 +170,29 @@ impl ServiceBroker {
                 .await;
         }
         let targets = self.event_targets(event, options.groups.as_deref(), kind);
+        if kind == EventType::Broadcast {
+            // Node's `broadcast`: the other nodes, then `broadcastLocal` for this one (through
+            // its wrappers; the handlers see the event type `broadcastLocal`).
+            let remote: Vec<_> = targets.into_iter().filter(|e| !e.local).collect();
+            if !remote.is_empty() {
+                let meta = merged_meta(options.parent.as_deref(), options.meta.clone());
+                let headers = options.headers.clone().unwrap_or_default();
+                self.send_remote(event, &payload, &remote, &options, kind, &meta, &headers)
+                    .await;
+            }
+            let local = self.dispatch(event, payload, options, EventType::BroadcastLocal, true);
+            return Box::pin(local).await;
+        }
         if targets.is_empty() {
             return Ok(());
         }
         let (mut targets, remote): (Vec<_>, Vec<_>) = targets.into_iter().partition(|e| e.local);
+        let meta = merged_meta(options.parent.as_deref(), options.meta.take());
+        let headers = options.headers.take().unwrap_or_default();
         let parent = options.parent.as_deref();
-        let meta = merged_meta(parent, options.meta);
-        let headers = options.headers.unwrap_or_default();
-        if let Some(cluster) = &self.inner.cluster
-            && !remote.is_empty()
-        {
-            let groups = options.groups.as_deref();
-            let sends = remote_sends(&remote, kind, groups);
-            match payload.to_json() {
-                Ok(data) => {
-                    for (node, groups) in sends {
-                        let packet = event_packet(
-                            event,
-                            data.clone(),
-                            groups,
-                            kind,
-                            parent,
-                            &meta,
-                            &headers,
-                        );
-                        cluster.send_event(packet, Some(&node)).await;
-                    }
-                }
-                Err(err) => {
-                    tracing::error!(event, error = %err, "event payload does not serialize; not sent to other nodes")
-                }
-            }
+        if !remote.is_empty() {
+            self.send_remote(event, &payload, &remote, &options, kind, &meta, &headers)
+                .await;
         }
         let event_name: Arc<str> = Arc::from(event);
         let run = |endpoint: Arc<EventEndpoint>, payload: Payload| {
@@ -235,6 +229,36 @@ impl ServiceBroker {
             results.into_iter().collect::<Result<Vec<()>>>()?;
         }
         Ok(())
+    }
+
+    /// The `EVENT` packets of an emit or broadcast to the nodes of `remote`: one per node.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_remote(
+        &self,
+        event: &str,
+        payload: &Payload,
+        remote: &[Arc<EventEndpoint>],
+        options: &EmitOptions,
+        kind: EventType,
+        meta: &Map<String, Value>,
+        headers: &Map<String, Value>,
+    ) {
+        let Some(cluster) = &self.inner.cluster else {
+            return;
+        };
+        let sends = remote_sends(remote, kind, options.groups.as_deref());
+        let data = match payload.to_json() {
+            Ok(data) => data,
+            Err(err) => {
+                tracing::error!(event, error = %err, "event payload does not serialize; not sent to other nodes");
+                return;
+            }
+        };
+        let parent = options.parent.as_deref();
+        for (node, groups) in sends {
+            let packet = event_packet(event, data.clone(), groups, kind, parent, meta, headers);
+            cluster.send_event(packet, Some(&node)).await;
+        }
     }
 
     /// `disableBalancer` (reference §1.9): an emit goes once per group to the group's queue
@@ -315,7 +339,7 @@ impl ServiceBroker {
         }
         let name: Arc<str> = Arc::from(event.event.as_str());
         let node_id: Arc<str> = Arc::from(sender);
-        let payload = Payload::json(event.data);
+        let payload = event.data;
         let fields = Received {
             id: ContextId::parse(&event.id),
             request_id: event.request_id,
@@ -484,7 +508,7 @@ fn event_packet(
         request_id: Some(parent.map_or_else(|| id.clone(), |p| p.request_id().to_string())),
         id,
         event: event.to_owned(),
-        data,
+        data: data.into(),
         groups,
         broadcast: kind == EventType::Broadcast,
         meta: meta.clone(),

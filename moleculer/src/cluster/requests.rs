@@ -144,9 +144,7 @@ impl Cluster {
         params: Payload,
     ) -> Result<Payload> {
         let action = ctx.target.clone().unwrap_or_else(|| Arc::from(""));
-        let params = params.or_empty_object().into_json().map_err(|err| {
-            Error::server(format!("the params of '{action}' do not serialize: {err}"))
-        })?;
+        let params = params.or_empty_object();
         let answer = self
             .pending
             .insert(ctx.id.clone(), node_id, &action, &self.node_id)?;
@@ -173,7 +171,7 @@ impl Cluster {
             scratch.response_headers.extend(response.headers);
         }
         if response.success {
-            Ok(Payload::json(response.data.unwrap_or(Value::Null)))
+            Ok(response.data.unwrap_or_else(Payload::null))
         } else {
             Err(Error::from_wire(
                 response.error.as_ref().unwrap_or(&Value::Null),
@@ -184,7 +182,7 @@ impl Cluster {
 }
 
 /// The `REQ` of a context, with the fields Node sends.
-fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Value) -> Request {
+fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Payload) -> Request {
     Request {
         // A root call's request id is its own id: no second formatting.
         request_id: Some(
@@ -222,20 +220,22 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
             }
             Err(err) => (Err(err), None),
         };
-        let mut response = match result.and_then(|payload| {
-            payload
-                .into_json()
-                .map_err(|err| Error::server(format!("the response does not serialize: {err}")))
-        }) {
+        let failure = |id: String, err: Error| {
+            let err = if err.node_id().is_none() {
+                err.with_node_id(&*cluster.node_id)
+            } else {
+                err
+            };
+            Response::failure(id, err.to_wire())
+        };
+        // The context id is the request's: it names the response again if this one fails.
+        let retry_id = ctx
+            .as_ref()
+            .filter(|_| result.is_ok())
+            .map(|c| c.id.clone());
+        let mut response = match result {
             Ok(data) => Response::success(id, Some(data)),
-            Err(err) => {
-                let err = if err.node_id().is_none() {
-                    err.with_node_id(&*cluster.node_id)
-                } else {
-                    err
-                };
-                Response::failure(id, err.to_wire())
-            }
+            Err(err) => failure(id, err),
         };
         // The handler is done with its context: move its meta and headers out.
         if let Some(ctx) = ctx {
@@ -244,9 +244,21 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
                 response.headers = std::mem::take(&mut scratch.response_headers);
             }
         }
-        cluster
-            .send_logged(Packet::Response(response), Some(&sender))
-            .await;
+        let Err(err) = cluster
+            .send(Packet::Response(response), Some(&sender))
+            .await
+        else {
+            return;
+        };
+        // A typed result is serialized while the packet is: if that (or the send) failed,
+        // the caller gets the error instead of waiting for its timeout.
+        tracing::warn!(error = %err, "could not send a response");
+        if let Some(id) = retry_id {
+            let response = failure(id.to_string(), err);
+            cluster
+                .send_logged(Packet::Response(response), Some(&sender))
+                .await;
+        }
     });
 }
 
@@ -327,7 +339,7 @@ fn start_local(
         None,
     ));
     // The action's own fallback gets the params too.
-    let params = Payload::json(req.params);
+    let params = req.params;
     let fallback = endpoint
         .fallback
         .clone()

@@ -33,7 +33,7 @@ impl Serializer for JsonSerializer {
         version: ProtocolVersion,
         sender: &str,
     ) -> Result<Vec<u8>> {
-        Ok(transit::encode(packet, version, sender))
+        transit::encode(packet, version, sender)
     }
 
     fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {

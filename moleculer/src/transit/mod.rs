@@ -11,14 +11,16 @@
 //!
 //! Other serializers reuse the same field rules through serde: `packet::de::deserialize_envelope`
 //! decodes from any self-describing `Deserializer`, and `packet::ser::WirePacket` serializes
-//! with a known map length (both crate-private).
+//! with a known map length (both crate-private). With this JSON codec, the params and data of
+//! received packets stay JSON text ([`Payload::as_raw_json`](crate::Payload::as_raw_json))
+//! until a handler parses them into its own type; with any other format they are values.
 //!
 //! ```
 //! use moleculer::options::ProtocolVersion;
 //! use moleculer::transit::{Packet, PacketType, Request, decode, encode};
 //!
 //! let req = Request::new("c1", "math.add", serde_json::json!({"a": 1, "b": 2}));
-//! let bytes = encode(&Packet::Request(req), ProtocolVersion::V4, "node-1");
+//! let bytes = encode(&Packet::Request(req), ProtocolVersion::V4, "node-1")?;
 //! assert_eq!(
 //!     String::from_utf8(bytes.clone()).unwrap(),
 //!     r#"{"id":"c1","action":"math.add","params":{"a":1,"b":2},"meta":{},"timeout":0,"level":1,"tracing":null,"parentID":null,"requestID":"c1","caller":null,"stream":false,"ver":"4","sender":"node-1"}"#
@@ -26,6 +28,8 @@
 //! let back = decode(PacketType::Request, &bytes)?;
 //! assert_eq!(back.sender, "node-1");
 //! back.check_version(ProtocolVersion::V4, false)?;
+//! let Packet::Request(req) = back.packet else { unreachable!() };
+//! assert_eq!(req.params.as_raw_json(), Some(r#"{"a":1,"b":2}"#));
 //! # Ok::<(), moleculer::Error>(())
 //! ```
 

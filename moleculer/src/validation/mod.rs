@@ -99,6 +99,8 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
     pub(crate) fn apply(&self, payload: Payload) -> std::result::Result<P, Vec<Value>> {
         let params = if payload.is::<P>() && !payload.is_json() {
             payload.into_typed::<P>().map_err(deserialize_issue)?
+        } else if let Some(p) = self.typed_from_text(&payload) {
+            p
         } else {
             let mut json = payload.into_json().map_err(deserialize_issue)?;
             match (&self.schema, self.typed.is_some()) {
@@ -150,6 +152,10 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
             self.typed_issues(p)?;
             return Ok((params, None));
         }
+        if let Some(p) = self.typed_from_text(&params) {
+            self.typed_issues(&p)?;
+            return Ok((params, None));
+        }
         let mut json = params
             .or_empty_object()
             .into_json()
@@ -169,6 +175,14 @@ impl<P: DeserializeOwned + 'static> ParamsCheck<P> {
             (None, _) => {}
         }
         Ok((Payload::json(json), None))
+    }
+
+    /// Received JSON text parsed straight into a params type (no `Value` in between). `None`
+    /// when the action's params are not a type, the payload is not text, or the text does not
+    /// deserialize: the JSON path then describes what is wrong in fastest-validator's words.
+    fn typed_from_text(&self, payload: &Payload) -> Option<P> {
+        let text = payload.as_raw_json().filter(|_| self.typed.is_some())?;
+        serde_json::from_str(text).ok()
     }
 
     fn typed_issues(&self, params: &P) -> std::result::Result<(), Vec<Value>> {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::de;
+use crate::payload::Payload;
 
 /// `EVENT`: an emitted or broadcast event, sent to one node (or to a balanced group topic).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -17,9 +18,10 @@ pub struct Event {
     pub id: String,
     /// The concrete event name (never the wildcard pattern).
     pub event: String,
-    /// The event payload; `null` when the emitter gave none.
-    #[serde(default)]
-    pub data: Value,
+    /// The event payload; `null` when the emitter gave none. Received packets keep it as
+    /// JSON text until a handler needs it.
+    #[serde(default = "Payload::null")]
+    pub data: Payload,
     /// The groups to deliver to on the receiving node; `None` (omitted on the wire) for a
     /// broadcast without groups, which means every group.
     #[serde(default)]
@@ -56,13 +58,13 @@ pub struct Event {
 impl Event {
     /// An `emit` event with Node's defaults: level 1, `requestID` = `id`, empty meta and
     /// headers, no groups.
-    pub fn new(id: impl Into<String>, event: impl Into<String>, data: Value) -> Event {
+    pub fn new(id: impl Into<String>, event: impl Into<String>, data: impl Into<Payload>) -> Event {
         let id = id.into();
         Event {
             request_id: Some(id.clone()),
             id,
             event: event.into(),
-            data,
+            data: data.into(),
             groups: None,
             broadcast: false,
             meta: Map::new(),
@@ -86,9 +88,10 @@ pub struct Request {
     pub action: String,
     /// The params: `{}` when the caller gave none; a stream chunk in stream packets with
     /// `seq > 0` (bytes in [Buffer JSON form](crate::transit::buffer_to_json)); `null` in a v4
-    /// stream's first packet and in every stream's closing packet.
-    #[serde(default)]
-    pub params: Value,
+    /// stream's first packet and in every stream's closing packet. Received packets keep
+    /// them as JSON text until the handler parses them into its params type.
+    #[serde(default = "Payload::null")]
+    pub params: Payload,
     /// The context meta.
     #[serde(default, deserialize_with = "de::null_default")]
     pub meta: Map<String, Value>,
@@ -126,13 +129,17 @@ pub struct Request {
 impl Request {
     /// A plain (non-stream) call with Node's defaults: level 1, `requestID` = `id`, no
     /// timeout, empty meta and headers.
-    pub fn new(id: impl Into<String>, action: impl Into<String>, params: Value) -> Request {
+    pub fn new(
+        id: impl Into<String>,
+        action: impl Into<String>,
+        params: impl Into<Payload>,
+    ) -> Request {
         let id = id.into();
         Request {
             request_id: Some(id.clone()),
             id,
             action: action.into(),
-            params,
+            params: params.into(),
             meta: Map::new(),
             headers: Map::new(),
             timeout: 0.0,
@@ -161,9 +168,10 @@ pub struct Response {
     /// Whether the call succeeded.
     pub success: bool,
     /// The result. `None` is JavaScript's `undefined` (a handler that returned nothing): the
-    /// field is omitted. `Some(Value::Null)` is an explicit `null` (every error response).
+    /// field is omitted. `Some(null)` is an explicit `null` (every error response).
+    /// Received packets keep it as JSON text until the caller converts it.
     #[serde(default, deserialize_with = "de::present")]
-    pub data: Option<Value>,
+    pub data: Option<Payload>,
     /// The error in Moleculer's plain form `{name, message, nodeID, code, type, retryable,
     /// stack, data}` (see [`Error::to_wire`](crate::Error::to_wire)); present on failure only.
     #[serde(default)]
@@ -178,7 +186,7 @@ pub struct Response {
 
 impl Response {
     /// A successful, non-stream response.
-    pub fn success(id: impl Into<String>, data: Option<Value>) -> Response {
+    pub fn success(id: impl Into<String>, data: Option<Payload>) -> Response {
         Response {
             id: id.into(),
             meta: Map::new(),
@@ -195,7 +203,7 @@ impl Response {
     pub fn failure(id: impl Into<String>, error: Value) -> Response {
         Response {
             success: false,
-            data: Some(Value::Null),
+            data: Some(Payload::null()),
             error: Some(error),
             ..Response::success(id, None)
         }

@@ -11,9 +11,9 @@ use std::marker::PhantomData;
 use serde::de::value::{CowStrDeserializer, MapAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, de::Error as _};
-use serde_json::Value;
 
 use super::{Disconnect, Discover, Envelope, Packet, PacketType};
+use crate::payload::Payload;
 
 /// Decodes one packet of type `ty` from any serde deserializer.
 pub(crate) fn deserialize_envelope<'de, D: Deserializer<'de>>(
@@ -164,9 +164,9 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// Keeps an explicit `null` as `Some(Value::Null)`; only an absent field is `None`.
-pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
+/// Keeps an explicit `null` as `Some(null)`; only an absent field is `None`.
+pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Payload>, D::Error> {
+    Payload::deserialize(d).map(Some)
 }
 
 /// A number (integer or fractional) or `null`.

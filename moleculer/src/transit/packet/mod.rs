@@ -268,15 +268,21 @@ fn decode_from<'de, R: serde_json::de::Read<'de>>(
     ty: PacketType,
     mut de: serde_json::Deserializer<R>,
 ) -> Result<Envelope> {
-    de::deserialize_envelope(ty, &mut de)
+    // Params and data stay JSON text, parsed by whoever needs them.
+    crate::payload::with_raw_json(|| de::deserialize_envelope(ty, &mut de))
         .and_then(|envelope| de.end().map(|()| envelope))
         .map_err(|err| invalid_packet(ty, &err))
 }
 
 /// Encodes `packet` as JSON, exactly as a Node node speaking `version` would send it:
 /// Node's field order, `headers` only in v5, optional fields omitted where Node omits them,
-/// then `ver` and `sender`.
-pub fn encode(packet: &Packet, version: ProtocolVersion, sender: &str) -> Vec<u8> {
+/// then `ver` and `sender`. Typed params, data and results are written straight into the
+/// packet; received JSON text as it came.
+///
+/// # Errors
+/// When a typed payload's `Serialize` implementation fails (for example a map whose keys
+/// are not strings or numbers).
+pub fn encode(packet: &Packet, version: ProtocolVersion, sender: &str) -> Result<Vec<u8>> {
     let wire = ser::WirePacket {
         packet,
         version,
@@ -284,10 +290,13 @@ pub fn encode(packet: &Packet, version: ProtocolVersion, sender: &str) -> Vec<u8
     };
     // Most packets fit: no regrowth while writing.
     let mut out = Vec::with_capacity(512);
-    // Cannot fail: every map key is a string and non-finite numbers are written as `null`.
-    serde_json::to_writer(&mut out, &wire)
-        .unwrap_or_else(|err| unreachable!("JSON encoding failed: {err}"));
-    out
+    crate::payload::with_raw_json(|| serde_json::to_writer(&mut out, &wire)).map_err(|err| {
+        Error::server(format!(
+            "the {} packet does not serialize: {err}",
+            packet.packet_type()
+        ))
+    })?;
+    Ok(out)
 }
 
 /// The error for a packet that does not decode.

@@ -2,9 +2,10 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::ErrorKind;
+use crate::payload::Payload;
 
 fn text(packet: &Packet, version: ProtocolVersion, sender: &str) -> String {
-    String::from_utf8(encode(packet, version, sender)).expect("utf-8")
+    String::from_utf8(encode(packet, version, sender).expect("encode")).expect("utf-8")
 }
 
 fn decode_str(ty: PacketType, json: &str) -> Result<Envelope> {
@@ -67,7 +68,7 @@ fn request_encoding_v4_and_v5() {
 
 #[test]
 fn response_encoding() {
-    let ok = Response::success("r1", Some(json!(3)));
+    let ok = Response::success("r1", Some(json!(3).into()));
     assert_eq!(
         text(&Packet::Response(ok), ProtocolVersion::V5, "a"),
         r#"{"id":"r1","meta":{},"headers":{},"success":true,"data":3,"ver":"5","sender":"a"}"#
@@ -183,7 +184,7 @@ fn info_encoding() {
         text(&Packet::Info(info.clone()), ProtocolVersion::V5, "n"),
         r#"{"services":[{"name":"math","fullName":"math","actions":{}}],"ipList":["10.0.0.1"],"hostname":"box","client":{"type":"rust","version":"0.1.0","langVersion":"1.95"},"config":{},"instanceID":"i-1","metadata":{"region":"eu"},"seq":2,"ver":"5","sender":"n"}"#
     );
-    let bytes = encode(&Packet::Info(info.clone()), ProtocolVersion::V5, "n");
+    let bytes = encode(&Packet::Info(info.clone()), ProtocolVersion::V5, "n").expect("encode");
     let back = decode(PacketType::Info, &bytes).expect("decode");
     assert_eq!(back.packet, Packet::Info(info));
 }
@@ -206,7 +207,7 @@ fn decoding_is_liberal() {
     assert_eq!(req.tracing, None);
     assert!(!req.stream);
     assert!(req.meta.is_empty() && req.headers.is_empty());
-    assert_eq!(req.params, Value::Null);
+    assert_eq!(req.params, Payload::null());
     assert_eq!(req.request_id, None);
 
     // Level defaults to 1; a missing `ver` is empty (and fails the version check).
@@ -270,7 +271,7 @@ fn response_data_keeps_null_apart_from_absent() {
     match (absent.packet, null.packet) {
         (Packet::Response(a), Packet::Response(n)) => {
             assert_eq!(a.data, None);
-            assert_eq!(n.data, Some(Value::Null));
+            assert_eq!(n.data, Some(Payload::null()));
         }
         other => panic!("{other:?}"),
     }
@@ -343,16 +344,78 @@ fn malformed_packets_are_errors() {
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let depth = 10_000;
-    let mut json = String::from(r#"{"id":"1","action":"a","params":"#);
-    json.push_str(&"[".repeat(depth));
-    json.push_str(&"]".repeat(depth));
-    json.push_str(r#","sender":"n"}"#);
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    // In the meta: the packet does not decode.
+    let json = format!(r#"{{"id":"1","action":"a","meta":{{"m":{nested}}},"sender":"n"}}"#);
     let err = invalid(PacketType::Request, json.as_bytes());
     assert!(
         err.message().contains("recursion limit"),
         "{}",
         err.message()
     );
+    // In the params, kept as text: the packet decodes (so the caller can be answered) and
+    // the params fail when they are parsed.
+    let json = format!(r#"{{"id":"1","action":"a","params":{nested},"sender":"n"}}"#);
+    let Packet::Request(req) = decode_str(PacketType::Request, &json)
+        .expect("decode")
+        .packet
+    else {
+        panic!("not a request")
+    };
+    let err = req.params.to_json().expect_err("too deep to parse");
+    assert!(err.to_string().contains("recursion limit"), "{err}");
+}
+
+#[test]
+fn params_and_data_stay_text_until_parsed() {
+    let json = r#"{"id":"1","action":"a","params":{"b":[1,2.50,"x\u0041"],"a":{}},"sender":"n"}"#;
+    let Packet::Request(req) = decode_str(PacketType::Request, json)
+        .expect("decode")
+        .packet
+    else {
+        panic!("not a request")
+    };
+    // As it came, to the byte, and written back the same way.
+    assert_eq!(
+        req.params.as_raw_json(),
+        Some(r#"{"b":[1,2.50,"x\u0041"],"a":{}}"#)
+    );
+    assert_eq!(
+        req.params.to_json().unwrap(),
+        json!({"b": [1, 2.5, "xA"], "a": {}})
+    );
+    let again = text(&Packet::Request(req), ProtocolVersion::V5, "n");
+    assert!(
+        again.contains(r#""params":{"b":[1,2.50,"x\u0041"],"a":{}},"#),
+        "{again}"
+    );
+    // Bad text inside the params is still a bad packet.
+    invalid(
+        PacketType::Request,
+        br#"{"id":"1","action":"a","params":{"a":tru},"sender":"n"}"#,
+    );
+    // A response's data, and `null`.
+    let Packet::Response(res) = decode_str(
+        PacketType::Response,
+        r#"{"id":"1","success":true,"data":{"x":[true]},"sender":"n"}"#,
+    )
+    .expect("decode")
+    .packet
+    else {
+        panic!("not a response")
+    };
+    assert_eq!(
+        res.data.unwrap().into_typed::<Value>().unwrap(),
+        json!({"x": [true]})
+    );
+    // Outside the codec (any serde format), a payload is a plain value.
+    let req: Request = serde_json::from_value(json!({"id": "1", "action": "a", "params": [1]}))
+        .expect("from a value");
+    assert_eq!(req.params.as_raw_json(), None);
+    assert_eq!(req.params.as_json(), Some(&json!([1])));
+    let raw = Payload::from_json_text(r#"{"a":1}"#).unwrap();
+    assert_eq!(serde_json::to_value(&raw).unwrap(), json!({"a": 1}));
+    assert_eq!(raw, Payload::json(json!({"a": 1})));
 }
 
 #[test]
@@ -362,7 +425,7 @@ fn defaults_and_conversions() {
     assert_eq!(info.client.lang_version, crate::RUST_VERSION);
     let packet = Packet::from(info);
     assert_eq!(packet.packet_type(), PacketType::Info);
-    let bytes = encode(&packet, ProtocolVersion::V5, "n");
+    let bytes = encode(&packet, ProtocolVersion::V5, "n").expect("encode");
     let text = String::from_utf8(bytes.clone()).expect("utf-8");
     assert!(
         text.starts_with(r#"{"services":[],"ipList":[],"hostname":"","client":{"type":"rust","#),
