@@ -694,3 +694,78 @@ async fn a_panic_while_starting_a_remote_request_answers_the_caller() {
     caller.stop().await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// Records every event payload its `local_event` wrapper sees, and when it wraps a handler.
+struct PayloadSpy(Recorder);
+
+impl Middleware for PayloadSpy {
+    fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
+        self.0.push(json!(format!("wrap {}", event.name)));
+        let log = self.0.clone();
+        wrap_event(next, move |ctx, next| {
+            log.push(json!({ "middleware": ctx.params.to_json().unwrap_or(Value::Null) }));
+            next.call(ctx)
+        })
+    }
+}
+
+struct Signup {
+    seen: Recorder,
+}
+
+#[service(name = "signup", register = false)]
+impl Signup {
+    #[created]
+    fn created(&self) {
+        self.seen.push(json!("created"));
+    }
+
+    #[event(name = "user.joined", params = { name: "string", role: { type: "string", default: "user" } })]
+    async fn joined(&self, ctx: EventContext) {
+        self.seen.push(json!({ "handler": ctx.params }));
+    }
+}
+
+#[tokio::test]
+async fn event_wrappers_see_validated_payloads_and_wrap_before_created() {
+    let seen = Recorder::default();
+    let broker = ServiceBroker::builder()
+        .node_id("mw-validated-events")
+        .middleware(PayloadSpy(seen.clone()))
+        .service(Signup { seen: seen.clone() })
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    // As Node creates a service: its event handlers are wrapped, then `created` runs.
+    let setup = seen.take();
+    let wrap = setup.iter().position(|r| r == "wrap user.joined");
+    let created = setup.iter().position(|r| r == "created");
+    assert!(wrap.is_some() && wrap < created, "{setup:?}");
+
+    // The validator sits outside the user's wrapper: it sees the payload with the schema's
+    // defaults applied, as the handler does.
+    broker
+        .emit("user.joined", json!({ "name": "ann" }))
+        .await
+        .unwrap();
+    let validated = json!({ "name": "ann", "role": "user" });
+    assert_eq!(
+        seen.take(),
+        [
+            json!({ "middleware": validated }),
+            json!({ "handler": validated })
+        ]
+    );
+    // An invalid payload stops at the validator: neither the wrapper nor the handler sees it.
+    let err = broker
+        .emit_with(
+            "user.joined",
+            json!({ "name": 1 }),
+            moleculer::EmitOptions::new().throw_error(true),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err:?}");
+    assert!(seen.is_empty(), "{:?}", seen.take());
+    broker.stop().await.unwrap();
+}

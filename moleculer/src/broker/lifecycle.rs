@@ -28,15 +28,8 @@ impl ServiceBroker {
     /// `ServiceSchemaError` for an invalid service, or the error of a `created` handler or of a
     /// middleware's `service_creating` or `service_created`.
     pub fn add_service<S: ServiceDef>(&self, service: S) -> Result<()> {
-        let mut local = S::spec().bind(service, self)?;
-        let middlewares = &self.inner.middlewares;
-        for event in &mut local.events {
-            event.handler = event
-                .handler
-                .take()
-                .map(|handler| middlewares.local_event(handler, &event.def));
-        }
-        middlewares.service_created(self, &local.info)?;
+        let local = S::spec().bind(service, self)?;
+        self.inner.middlewares.service_created(self, &local.info)?;
         let slot = Arc::new(ServiceSlot {
             service: local,
             started: Mutex::new(false),

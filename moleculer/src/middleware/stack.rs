@@ -80,8 +80,20 @@ impl Stack {
         self.action_retry.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn local_event(&self, handler: EventHandler, def: &EventDef) -> EventHandler {
-        self.list
+    /// Wraps a local event handler in the user's middlewares (inside the validator).
+    pub(crate) fn user_local_event(&self, handler: EventHandler, def: &EventDef) -> EventHandler {
+        self.list[..self.user]
+            .iter()
+            .fold(handler, |next, mw| mw.local_event(next, def))
+    }
+
+    /// Wraps a local event handler in the built-in middlewares (outside the validator).
+    pub(crate) fn builtin_local_event(
+        &self,
+        handler: EventHandler,
+        def: &EventDef,
+    ) -> EventHandler {
+        self.list[self.user..]
             .iter()
             .fold(handler, |next, mw| mw.local_event(next, def))
     }

@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use serde_json::{Map, Value};
 
 use super::hooks::{ErrorHook, OwnHooks, ServiceHooks};
-use super::spec::ActionParts;
+use super::spec::{ActionParts, EventParts};
 use super::{
     ActionDef, BoundAction, BoundEvent, BoxFuture, Dependency, EventDef, EventHandler,
     LocalService, ServiceInfo, Version, Visibility, full_service_name,
@@ -57,8 +57,7 @@ pub(crate) struct ComposedAction {
 pub(crate) struct ComposedEvent {
     pub(crate) name: String,
     pub(crate) group: Option<String>,
-    pub(crate) handler: EventHandler,
-    pub(crate) published: Option<Value>,
+    pub(crate) parts: EventParts,
     pub(crate) extra: Map<String, Value>,
 }
 
@@ -153,19 +152,32 @@ impl Composed {
                 fallback: action.fallback,
             });
         }
+        // Wrapped now, before the `created` handlers run, as Node wraps them while it creates
+        // the service: the built-in middlewares, the validator, the user's middlewares, the
+        // method.
+        let stack = &broker.inner.middlewares;
         let events = merge_events(self.events)
             .into_iter()
             .map(|event| {
                 let group: Arc<str> = Arc::from(event.group.as_deref().unwrap_or(&info.name));
+                let parts = event.parts;
+                let def = EventDef {
+                    name: Arc::from(event.name),
+                    group: event.group,
+                    params: parts.published,
+                    extra: event.extra,
+                };
+                let method = parts.method.clone();
+                let wrapped = stack.user_local_event(parts.method, &def);
+                let checked = if Arc::ptr_eq(&wrapped, &method) {
+                    parts.checked
+                } else {
+                    (parts.validate)(wrapped)
+                };
                 BoundEvent {
-                    def: Arc::new(EventDef {
-                        name: Arc::from(event.name),
-                        group: event.group,
-                        params: event.published,
-                        extra: event.extra,
-                    }),
+                    handler: Some(stack.builtin_local_event(checked, &def)),
+                    def: Arc::new(def),
                     group,
-                    handler: Some(event.handler),
                 }
             })
             .collect();
@@ -184,29 +196,37 @@ impl Composed {
 
 /// Handlers of the same event and group (a mixin's and the service's) become one that runs
 /// them all, concurrently, as Node runs a merged handler array.
+/// The merged event is validated once, with the first schema among them, when the user's
+/// middlewares wrap it (as Node validates the merged event's params); otherwise each handler
+/// checks its own payload.
 fn merge_events(events: Vec<ComposedEvent>) -> Vec<ComposedEvent> {
-    let mut merged: Vec<(ComposedEvent, Vec<EventHandler>)> = Vec::new();
+    type Merged = (ComposedEvent, Vec<EventHandler>, Vec<EventHandler>);
+    let mut merged: Vec<Merged> = Vec::new();
     for event in events {
         match merged
             .iter_mut()
-            .find(|(e, _)| e.name == event.name && e.group == event.group)
+            .find(|(e, _, _)| e.name == event.name && e.group == event.group)
         {
-            Some((first, more)) => {
-                more.push(event.handler);
-                if first.published.is_none() {
-                    first.published = event.published;
+            Some((first, methods, checked)) => {
+                let parts = event.parts;
+                methods.push(parts.method);
+                checked.push(parts.checked);
+                if first.parts.published.is_none() && parts.published.is_some() {
+                    first.parts.published = parts.published;
+                    first.parts.validate = parts.validate;
                 }
             }
-            None => merged.push((event, Vec::new())),
+            None => merged.push((event, Vec::new(), Vec::new())),
         }
     }
     merged
         .into_iter()
-        .map(|(mut event, more)| {
-            if !more.is_empty() {
-                let mut handlers = vec![event.handler];
-                handlers.extend(more);
-                event.handler = all_of(handlers);
+        .map(|(mut event, methods, checked)| {
+            if !methods.is_empty() {
+                let parts = &mut event.parts;
+                let first = |h: &EventHandler| std::iter::once(h.clone());
+                parts.method = all_of(first(&parts.method).chain(methods).collect());
+                parts.checked = all_of(first(&parts.checked).chain(checked).collect());
             }
             event
         })

@@ -46,7 +46,7 @@ pub type LifecycleFn<S> = fn(Arc<S>, ServiceBroker) -> BoxFuture<'static, Result
 pub type CreatedFn<S> = fn(&S, &ServiceBroker) -> Result<()>;
 
 type BindAction<S> = Box<dyn FnOnce(Arc<S>) -> Result<ActionParts> + Send>;
-type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<(EventHandler, Option<Value>)> + Send>;
+type BindEvent<S> = Box<dyn FnOnce(Arc<S>) -> Result<EventParts> + Send>;
 /// Binds a hook method to the instance and adds it to the hooks `H` (a service's, or an
 /// action's own).
 type BindHook<S, H> = Box<dyn FnOnce(&Arc<S>, &mut H) + Send>;
@@ -61,6 +61,17 @@ pub(crate) struct ActionParts {
     pub(crate) method: ActionHandler,
     pub(crate) validate: Layer<ActionHandler>,
     pub(crate) checked: ActionHandler,
+    pub(crate) published: Option<Value>,
+}
+
+/// A bound event handler before the broker wraps it, in the same parts as an action: the
+/// method with the payload converted but not validated, the validator as a layer (for the
+/// user's `local_event` wrappers to sit between them, as in Node), both fused in one handler
+/// (when nothing sits between them), and the published schema.
+pub(crate) struct EventParts {
+    pub(crate) method: EventHandler,
+    pub(crate) validate: Layer<EventHandler>,
+    pub(crate) checked: EventHandler,
     pub(crate) published: Option<Value>,
 }
 
@@ -247,16 +258,39 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
             group: None,
             extra: Map::new(),
             bind: Box::new(move |svc| {
-                let check = check()?;
+                let check = Arc::new(check()?);
                 let published = check.published().cloned();
-                let handler: EventHandler = Arc::new(move |ctx: EventContext<Payload>| {
+                // Converts (and with `check`, validates) the payload, then runs the method.
+                let run = move |svc: &Arc<S>,
+                                check: &ParamsCheck<P>,
+                                ctx: EventContext<Payload>| {
                     let EventContext { params, inner } = ctx;
                     match check.apply(params) {
                         Ok(params) => handler(svc.clone(), EventContext::from_parts(params, inner)),
                         Err(issues) => failed(validation_error(issues, &inner, "event")),
                     }
+                };
+                let checked: EventHandler = {
+                    let (svc, check) = (svc.clone(), check.clone());
+                    Arc::new(move |ctx| run(&svc, &check, ctx))
+                };
+                let convert = ParamsCheck::<P>::none();
+                let method: EventHandler = Arc::new(move |ctx| run(&svc, &convert, ctx));
+                let validate: Layer<EventHandler> = Box::new(move |next: EventHandler| {
+                    Arc::new(move |ctx: EventContext<Payload>| {
+                        let EventContext { params, inner } = ctx;
+                        match check.validate(params, None) {
+                            Ok((params, _)) => next(EventContext::from_parts(params, inner)),
+                            Err(issues) => failed(validation_error(issues, &inner, "event")),
+                        }
+                    })
                 });
-                Ok((handler, published))
+                Ok(EventParts {
+                    method,
+                    validate,
+                    checked,
+                    published,
+                })
             }),
         }
     }
@@ -502,12 +536,10 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         }
         let mut events = Vec::with_capacity(self.events.len());
         for spec in self.events {
-            let (handler, published) = (spec.bind)(svc.clone())?;
             events.push(ComposedEvent {
                 name: spec.name,
                 group: spec.group,
-                handler,
-                published,
+                parts: (spec.bind)(svc.clone())?,
                 extra: spec.extra,
             });
         }
