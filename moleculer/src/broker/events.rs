@@ -5,10 +5,9 @@
 //! `emit` picks one endpoint per list (balanced per group), `broadcast` takes every endpoint,
 //! `broadcastLocal` every local one; a `groups` option keeps only those groups. As in Node,
 //! `broadcast` sends to the other nodes and then runs `broadcastLocal` (and its wrappers) for
-//! this one. The returned
-//! future completes when the local handlers have run; their errors are logged, or returned with
-//! `throw_error`. A middleware's `emit`, `broadcast` or `broadcast_local` wrapper runs around
-//! all of it.
+//! this one. The returned future completes when the local handlers have run; their errors are
+//! logged, or returned with `throw_error`. A middleware's `emit`, `broadcast` or
+//! `broadcast_local` wrapper runs around all of it.
 
 use std::sync::Arc;
 

@@ -126,25 +126,20 @@ impl Composed {
                     None,
                 ));
             }
-            let parts = action.parts;
+            let mut parts = action.parts;
             let def = ActionDef {
                 name,
                 raw_name: action.raw_name,
                 visibility: action.visibility,
-                params: parts.published,
+                params: parts.published.take(),
                 timeout: action.timeout,
                 extra: action.extra,
             };
             let stack = &broker.inner.middlewares;
-            let method = parts.method.clone();
-            let wrapped = stack.user_local_action(parts.method, &def);
-            let wrapped = self.hooks.wrap(&def.raw_name, &action.hooks, wrapped);
-            // Nothing between the method and the validator: one closure does both.
-            let checked = if Arc::ptr_eq(&wrapped, &method) {
-                parts.checked
-            } else {
-                (parts.validate)(wrapped)
-            };
+            let checked = parts.validated_around(|method| {
+                let wrapped = stack.user_local_action(method, &def);
+                self.hooks.wrap(&def.raw_name, &action.hooks, wrapped)
+            });
             let handler = stack.builtin_local_action(checked, &def);
             actions.push(BoundAction {
                 def: Arc::new(def),
@@ -160,20 +155,14 @@ impl Composed {
             .into_iter()
             .map(|event| {
                 let group: Arc<str> = Arc::from(event.group.as_deref().unwrap_or(&info.name));
-                let parts = event.parts;
+                let mut parts = event.parts;
                 let def = EventDef {
                     name: Arc::from(event.name),
                     group: event.group,
-                    params: parts.published,
+                    params: parts.published.take(),
                     extra: event.extra,
                 };
-                let method = parts.method.clone();
-                let wrapped = stack.user_local_event(parts.method, &def);
-                let checked = if Arc::ptr_eq(&wrapped, &method) {
-                    parts.checked
-                } else {
-                    (parts.validate)(wrapped)
-                };
+                let checked = parts.validated_around(|method| stack.user_local_event(method, &def));
                 BoundEvent {
                     handler: Some(stack.builtin_local_event(checked, &def)),
                     def: Arc::new(def),
@@ -196,6 +185,7 @@ impl Composed {
 
 /// Handlers of the same event and group (a mixin's and the service's) become one that runs
 /// them all, concurrently, as Node runs a merged handler array.
+///
 /// The merged event is validated once, with the first schema among them, when the user's
 /// middlewares wrap it (as Node validates the merged event's params); otherwise each handler
 /// checks its own payload.
@@ -224,9 +214,8 @@ fn merge_events(events: Vec<ComposedEvent>) -> Vec<ComposedEvent> {
         .map(|(mut event, methods, checked)| {
             if !methods.is_empty() {
                 let parts = &mut event.parts;
-                let first = |h: &EventHandler| std::iter::once(h.clone());
-                parts.method = all_of(first(&parts.method).chain(methods).collect());
-                parts.checked = all_of(first(&parts.checked).chain(checked).collect());
+                parts.method = all_of([vec![parts.method.clone()], methods].concat());
+                parts.checked = all_of([vec![parts.checked.clone()], checked].concat());
             }
             event
         })

@@ -54,25 +54,31 @@ type BindHook<S, H> = Box<dyn FnOnce(&Arc<S>, &mut H) + Send>;
 type ComposeMixin = Box<dyn FnOnce() -> Result<Composed> + Send>;
 type Layer<H> = Box<dyn FnOnce(H) -> H + Send>;
 
-/// A bound action before the broker wraps it: the method with params converted but not
-/// checked, the validator to put around whatever wraps the method (the user's middlewares,
-/// the hooks), and both in one, used when nothing wraps the method.
-pub(crate) struct ActionParts {
-    pub(crate) method: ActionHandler,
-    pub(crate) validate: Layer<ActionHandler>,
-    pub(crate) checked: ActionHandler,
+/// A bound action or event handler before the broker wraps it: the method with params
+/// converted but not checked, the validator to put around whatever wraps the method (the
+/// user's middlewares, an action's hooks), and both in one, used when nothing wraps the
+/// method; with the published params schema.
+pub(crate) struct HandlerParts<H> {
+    pub(crate) method: H,
+    pub(crate) validate: Layer<H>,
+    pub(crate) checked: H,
     pub(crate) published: Option<Value>,
 }
 
-/// A bound event handler before the broker wraps it, in the same parts as an action: the
-/// method with the payload converted but not validated, the validator as a layer (for the
-/// user's `local_event` wrappers to sit between them, as in Node), both fused in one handler
-/// (when nothing sits between them), and the published schema.
-pub(crate) struct EventParts {
-    pub(crate) method: EventHandler,
-    pub(crate) validate: Layer<EventHandler>,
-    pub(crate) checked: EventHandler,
-    pub(crate) published: Option<Value>,
+pub(crate) type ActionParts = HandlerParts<ActionHandler>;
+pub(crate) type EventParts = HandlerParts<EventHandler>;
+
+impl<H: ?Sized> HandlerParts<Arc<H>> {
+    /// The handler in Node's order: `around` (the user's middlewares, hooks) wraps the
+    /// method and the validator wraps that; when `around` adds nothing, the fused handler.
+    pub(crate) fn validated_around(self, around: impl FnOnce(Arc<H>) -> Arc<H>) -> Arc<H> {
+        let wrapped = around(self.method.clone());
+        if Arc::ptr_eq(&wrapped, &self.method) {
+            self.checked
+        } else {
+            (self.validate)(wrapped)
+        }
+    }
 }
 
 /// One action of a service.
