@@ -34,7 +34,9 @@
 #
 # TRANSPORT=tcp (or `bash bench/tcp.sh`) runs the same on the TCP transporter instead, with no
 # message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), and
-# bare tokio TCP (`bench_tcp_bare`) as the transport's ceiling instead of bare NATS.
+# bare tokio TCP (`bench_tcp_bare`) as the transport's ceiling instead of bare NATS: its
+# responder in a second process as the Moleculer server is (`c<N>`), and both ends in one
+# process (`inproc_c<N>`, no wake-up of another process per round trip).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,7 +68,7 @@ RUST_TRANSPORTER="$NATS_URL"
 if [ "$TRANSPORT" = tcp ]; then
 	NODE_TRANSPORTER="tcp://127.0.0.1:6101/bench-server-node,127.0.0.1:6102/bench-client-node"
 	RUST_TRANSPORTER="tcp://127.0.0.1:6201/bench-server-rs,127.0.0.1:6202/bench-client-rs"
-	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
+	BARE_PICK="$(pick '^(inproc_)?c[0-9]+$' c1,c10,c100,inproc_c1,inproc_c10,inproc_c100)"
 	CROSS=0
 fi
 

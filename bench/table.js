@@ -84,7 +84,8 @@ function natsTable() {
 		["rust", "", "moleculer-rs, client → server process"],
 		["bare-nats", "", "bare async-nats, `client.request` (NATS request/reply)"],
 		["bare-nats", "pubsub", "bare async-nats, publish + own reply subject, id correlation"],
-		["bare-tcp", "", "bare tokio TCP, two connections, batched writes, id correlation"],
+		["bare-tcp", "", "bare tokio TCP, two connections, batched writes, id correlation, responder in a second process"],
+		["bare-tcp", "inproc", "bare tokio TCP, the same with both ends in one process"],
 		["rust-to-node", "", "moleculer-rs client → Node server (CROSS=1)"],
 		["node-to-rust", "", "Node client → moleculer-rs server (CROSS=1)"]
 	];

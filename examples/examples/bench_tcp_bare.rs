@@ -1,20 +1,26 @@
 //! Bare TCP request/response throughput: the transport's ceiling for the remote `bench.echo`
 //! benchmark on the TCP transporter (`bash bench/tcp.sh`), as `bench_nats_bare` is for NATS.
 //!
-//! One process, two "nodes" on 127.0.0.1, connected as Moleculer's TCP transporter connects
-//! them: each node writes on its own outgoing connection and reads the other's on its listener.
-//! The responder echoes every frame, unchanged, on its connection back, inline in its read
-//! loop (the echoes of frames read together in one write). The requester runs `c` concurrent
-//! tasks, each queueing a frame for the connection's writer task (which writes what queued in
-//! one write, as the TCP transporter's writer does) and awaiting the echo in a loop; a reader task finds each echo's id and completes the matching entry of a pending map
-//! (id -> oneshot sender), as Moleculer correlates responses by the packet id. No JSON is parsed
-//! and nothing is allocated but the frames and the pending entries.
+//! Two "nodes" on 127.0.0.1, connected as Moleculer's TCP transporter connects them: each node
+//! writes on its own outgoing connection and reads the other's on its listener. The responder
+//! echoes every frame, unchanged, on its connection back, inline in its read loop (the echoes of
+//! frames read together in one write). The requester runs `c` concurrent tasks, each queueing a
+//! frame for the connection's writer task (which writes what queued in one write, as the TCP
+//! transporter's writer does) and awaiting the echo in a loop; a reader task finds each echo's id
+//! and completes the matching entry of a pending map (id -> oneshot sender), as Moleculer
+//! correlates responses by the packet id. No JSON is parsed and nothing is allocated but the
+//! frames and the pending entries.
+//!
+//! In the cases `c<N>` the responder is a second process (this binary, run as
+//! `bench_tcp_bare respond`), as the Moleculer client and server are: every round trip then
+//! wakes a process on the other core, which is most of its time at `c1` on a virtual machine.
+//! In the cases `inproc_c<N>` both ends share one process and its runtime.
 //!
 //! Each request is a 6-byte frame header plus the 303 bytes of the REQ packet Node Moleculer
 //! 0.15.2 sends for `broker.call("bench.echo", {"a":1,"b":"hello","c":[1,2,3]})`, with a fresh
 //! 36-character id.
 //!
-//! Cases `c1`, `c10`, `c100` (any `c<N>`). Prints one JSON line per case:
+//! Cases `c1`, `c10`, `c100` (any `c<N>` or `inproc_c<N>`). Prints one JSON line per case:
 //! `{"impl":"bare-tcp","case":"c10","ops":N,"secs":S,"per_sec":R}`.
 //!
 //! Configuration (environment): `BENCH_SECS` (3), `BENCH_WARMUP` (0.5), `BENCH_CASES`
@@ -95,29 +101,95 @@ async fn link(to: &TcpListener) -> Result<(OwnedWriteHalf, BufReader<OwnedReadHa
     Ok((write, BufReader::with_capacity(64 * 1024, read)))
 }
 
-async fn run_case(concurrency: usize, warmup: Duration, measured: Duration) -> Result<(u64, f64)> {
-    let requester = TcpListener::bind("127.0.0.1:0").await?;
-    let responder = TcpListener::bind("127.0.0.1:0").await?;
-    let (request_out, mut request_in) = link(&responder).await?;
-    let (mut response_out, mut response_in) = link(&requester).await?;
-
-    // The responder: every frame straight back; the echoes of the frames that arrived together
-    // go out in one write.
-    let echo = tokio::spawn(async move {
-        let mut body = Vec::new();
-        let mut out = Vec::with_capacity(64 * 1024);
-        while read_frame(&mut request_in, &mut body).await? {
-            out.push(0);
-            out.extend_from_slice(&((HEADER_LEN + body.len()) as u32).to_be_bytes());
-            out.push(3);
-            out.extend_from_slice(&body);
-            if request_in.buffer().len() < HEADER_LEN {
-                response_out.write_all(&out).await?;
-                out.clear();
-            }
+/// Echoes every frame of `request_in` on `response_out` until the stream ends; the echoes of
+/// the frames that arrived together go out in one write.
+async fn echo(
+    mut request_in: BufReader<OwnedReadHalf>,
+    mut response_out: OwnedWriteHalf,
+) -> Result<()> {
+    let mut body = Vec::new();
+    let mut out = Vec::with_capacity(64 * 1024);
+    while read_frame(&mut request_in, &mut body).await? {
+        out.push(0);
+        out.extend_from_slice(&((HEADER_LEN + body.len()) as u32).to_be_bytes());
+        out.push(3);
+        out.extend_from_slice(&body);
+        if request_in.buffer().len() < HEADER_LEN {
+            response_out.write_all(&out).await?;
+            out.clear();
         }
-        anyhow::Ok(())
-    });
+    }
+    Ok(())
+}
+
+/// The responder process: listens, prints its port, connects back to the requester's port
+/// (`BENCH_RESPOND_TO`) and echoes until the requester closes its connection.
+async fn respond() -> Result<()> {
+    let requester: u16 = env_or("BENCH_RESPOND_TO", "").parse()?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    println!("{}", listener.local_addr()?.port());
+    let (incoming, _) = listener.accept().await?;
+    incoming.set_nodelay(true)?;
+    let back = TcpStream::connect(("127.0.0.1", requester)).await?;
+    back.set_nodelay(true)?;
+    let (read, _) = incoming.into_split();
+    let (_, write) = back.into_split();
+    echo(BufReader::with_capacity(64 * 1024, read), write).await
+}
+
+/// The requester's two connections, `(request_out, response_in)`, to a responder in this
+/// process (spawned here) or in a child process (returned, to be waited for).
+async fn connect_responder(
+    in_process: bool,
+) -> Result<(
+    OwnedWriteHalf,
+    BufReader<OwnedReadHalf>,
+    Option<tokio::task::JoinHandle<Result<()>>>,
+    Option<std::process::Child>,
+)> {
+    let requester = TcpListener::bind("127.0.0.1:0").await?;
+    if in_process {
+        let responder = TcpListener::bind("127.0.0.1:0").await?;
+        let (request_out, request_in) = link(&responder).await?;
+        let (response_out, response_in) = link(&requester).await?;
+        let task = tokio::spawn(echo(request_in, response_out));
+        return Ok((request_out, response_in, Some(task), None));
+    }
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .arg("respond")
+        .env(
+            "BENCH_RESPOND_TO",
+            requester.local_addr()?.port().to_string(),
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().context("the responder's stdout")?),
+        &mut line,
+    )?;
+    let port: u16 = line.trim().parse().context("the responder's port")?;
+    let out = TcpStream::connect(("127.0.0.1", port)).await?;
+    out.set_nodelay(true)?;
+    let (incoming, _) = requester.accept().await?;
+    incoming.set_nodelay(true)?;
+    let (_, request_out) = out.into_split();
+    let (response_in, _) = incoming.into_split();
+    Ok((
+        request_out,
+        BufReader::with_capacity(64 * 1024, response_in),
+        None,
+        Some(child),
+    ))
+}
+
+async fn run_case(
+    concurrency: usize,
+    in_process: bool,
+    warmup: Duration,
+    measured: Duration,
+) -> Result<(u64, f64)> {
+    let (request_out, mut response_in, echo, responder) = connect_responder(in_process).await?;
 
     // The requester's reader: completes the pending entries.
     let pending: Pending = Arc::default();
@@ -186,8 +258,13 @@ async fn run_case(concurrency: usize, warmup: Duration, measured: Duration) -> R
     }
     drop(queue);
     writer.await??;
-    echo.await??;
+    if let Some(echo) = echo {
+        echo.await??;
+    }
     dispatcher.await??;
+    if let Some(mut responder) = responder {
+        responder.wait()?;
+    }
     Ok((ops, secs))
 }
 
@@ -206,12 +283,20 @@ fn main() -> Result<()> {
         .worker_threads(workers)
         .enable_all()
         .build()?;
+    if std::env::args().nth(1).as_deref() == Some("respond") {
+        return runtime.block_on(respond());
+    }
     for case in env_or("BENCH_CASES", "c1,c10,c100").split(',') {
-        let Some(concurrency) = case.strip_prefix('c').and_then(|n| n.parse::<usize>().ok()) else {
-            bail!("unknown case '{case}'; expected c<N>, e.g. c10");
+        let (in_process, conc) = match case.strip_prefix("inproc_") {
+            Some(conc) => (true, conc),
+            None => (false, case),
+        };
+        let Some(concurrency) = conc.strip_prefix('c').and_then(|n| n.parse::<usize>().ok()) else {
+            bail!("unknown case '{case}'; expected c<N> or inproc_c<N>, e.g. c10");
         };
         let (ops, elapsed) = runtime.block_on(run_case(
             concurrency.max(1),
+            in_process,
             Duration::from_secs_f64(warmup),
             Duration::from_secs_f64(secs),
         ))?;

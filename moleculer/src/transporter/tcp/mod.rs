@@ -177,24 +177,32 @@ impl Transporter for TcpTransporter {
     /// node and the types TCP does not carry (DISCOVER, INFO, HEARTBEAT, DISCONNECT) are
     /// dropped, as Node's transporter drops them: gossip does their work.
     fn publish<'a>(&'a self, topic: &'a str, payload: Bytes) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let (writers, parsed) = {
-                let state = self.state.lock();
-                let running = state.as_ref().ok_or_else(Error::broker_disconnected)?;
-                let Some(parsed) = running.topics.parse(topic) else {
-                    return Ok(());
-                };
-                let (ty, TopicTarget::Node(node_id)) = (parsed.packet_type, parsed.target) else {
-                    return Ok(());
-                };
-                (running.writers.clone(), (ty, node_id))
+        let target = {
+            let state = self.state.lock();
+            let Some(running) = state.as_ref() else {
+                return Box::pin(std::future::ready(Err(Error::broker_disconnected())));
             };
-            let (ty, node_id) = parsed;
-            let Some(type_id) = ty.tcp_id() else {
-                return Ok(());
-            };
-            writers.send(node_id, ty, type_id, payload).await
-        })
+            running.topics.parse(topic).and_then(|parsed| {
+                let TopicTarget::Node(node_id) = parsed.target else {
+                    return None;
+                };
+                let type_id = parsed.packet_type.tcp_id()?;
+                Some((
+                    running.writers.clone(),
+                    parsed.packet_type,
+                    type_id,
+                    node_id,
+                ))
+            })
+        };
+        let Some((writers, ty, type_id, node_id)) = target else {
+            return Box::pin(std::future::ready(Ok(())));
+        };
+        // An open connection takes the packet at once; only connecting waits.
+        if writers.send_open(node_id, ty, type_id, &payload) {
+            return Box::pin(std::future::ready(Ok(())));
+        }
+        Box::pin(async move { writers.send(node_id, ty, type_id, payload).await })
     }
 
     fn has_built_in_balancer(&self) -> bool {

@@ -9,6 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::frame::next_frame;
+use super::writer;
 use crate::transit::{PacketType, Topics};
 use crate::transporter::{IncomingSink, PeerEvent};
 
@@ -88,26 +89,41 @@ async fn read_loop(
                 return;
             }
         }
-        loop {
-            match next_frame(&mut buf, max_packet_size) {
-                Ok(Some((PacketType::GossipHello, payload))) => {
-                    if let Some(peers) = sink.peers() {
-                        peers.peer_event(PeerEvent::Hello {
-                            payload,
-                            remote: remote.ip().to_canonical().to_string(),
-                        });
-                    }
+        // The answers that handlers give at once leave together once the batch is done.
+        if !writer::corked(|| deliver_frames(&mut buf, remote, &sink, &topics, max_packet_size)) {
+            return;
+        }
+    }
+}
+
+/// Hands every whole frame in `buf` to the broker; `false` when the connection must close
+/// (bytes that are not frames, or the broker is gone).
+fn deliver_frames(
+    buf: &mut BytesMut,
+    remote: SocketAddr,
+    sink: &IncomingSink,
+    topics: &InboundTopics,
+    max_packet_size: usize,
+) -> bool {
+    loop {
+        match next_frame(buf, max_packet_size) {
+            Ok(Some((PacketType::GossipHello, payload))) => {
+                if let Some(peers) = sink.peers() {
+                    peers.peer_event(PeerEvent::Hello {
+                        payload,
+                        remote: remote.ip().to_canonical().to_string(),
+                    });
                 }
-                Ok(Some((ty, payload))) => {
-                    if !sink.deliver(topics.of(ty), payload) {
-                        return;
-                    }
+            }
+            Ok(Some((ty, payload))) => {
+                if !sink.deliver(topics.of(ty), payload) {
+                    return false;
                 }
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::warn!(%remote, error = %err, "invalid data from a TCP peer: connection closed");
-                    return;
-                }
+            }
+            Ok(None) => return true,
+            Err(err) => {
+                tracing::warn!(%remote, error = %err, "invalid data from a TCP peer: connection closed");
+                return false;
             }
         }
     }

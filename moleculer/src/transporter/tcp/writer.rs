@@ -1,18 +1,27 @@
 //! Outgoing connections (Node's `tcp/tcp-writer.js`): one per remote node, opened on the
 //! first packet for it, starting with a `GOSSIP_HELLO`. They only carry data out: the node
 //! answers on its own connection to us. Reading them tells when the node goes away.
+//!
+//! A connection's frames queue in its [`Outbox`], in order. Who writes them:
+//! * the sender itself, at once, when the connection is idle (its last write carried one
+//!   frame and nothing waits): no task switch between a call and its bytes leaving;
+//! * the reading task that handed a batch of received frames to the broker, once the batch is
+//!   done ([`corked`]): the responses that handlers gave at once leave in one write, from the
+//!   task that read their requests;
+//! * else the connection's own task, which under load lets the other ready tasks queue their
+//!   frames first and writes them all together.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::io::ErrorKind;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::OnceCell;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::{Notify, OnceCell};
 
 use super::frame::header;
 use crate::error::{Error, Result};
@@ -21,15 +30,10 @@ use crate::transporter::{IncomingSink, PeerEvent};
 
 /// How long connecting to a node may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The most bytes gathered into one write when packets queue up.
-const BATCH_BYTES: usize = 256 * 1024;
 /// After a failed connection to a node, no new attempt for this long, doubled at each failure
 /// in a row up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(4);
-
-/// A packet to send: its TCP type id and serialized body.
-type Outgoing = (u8, Bytes);
 
 /// The outgoing connections, by nodeID.
 #[derive(Debug)]
@@ -45,13 +49,154 @@ pub(crate) struct Writers {
     backoff: Mutex<HashMap<Arc<str>, (u32, Instant)>>,
 }
 
-/// One node's connection, opened once by the first sender (the others wait for it).
+/// One node's connection, opened once by the first sender (the others wait for it). Dropping
+/// the slot closes the connection once its queued frames are written.
 #[derive(Debug, Default)]
 struct Slot {
-    tx: OnceCell<UnboundedSender<Outgoing>>,
+    link: OnceCell<Arc<Link>>,
     /// Milliseconds since `epoch` of the last non-gossip packet (for closing the least
     /// recently used connections).
     last_used: AtomicU64,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(link) = self.link.get() {
+            link.close();
+        }
+    }
+}
+
+/// An open connection: the socket, shared by its task and the senders that write straight to
+/// it, and the frames waiting for it.
+#[derive(Debug)]
+struct Link {
+    stream: TcpStream,
+    out: Mutex<Outbox>,
+    /// Wakes the connection's task: frames to write, or closing.
+    wake: Notify,
+}
+
+/// A connection's frames not written yet.
+#[derive(Debug, Default)]
+struct Outbox {
+    /// The frames, in order.
+    pending: Vec<u8>,
+    /// How many frames `pending` holds.
+    frames: usize,
+    /// The connection's task has taken frames to write: nobody else writes until it is done,
+    /// or frames would overtake each other.
+    writing: bool,
+    /// Frames in the last write: more than one means callers keep the connection busy, and a
+    /// sender then leaves its frame for the task to write with the others.
+    last_batch: usize,
+    /// No more frames are taken: the slot was dropped, or the connection ended.
+    closed: bool,
+}
+
+impl Link {
+    fn new(stream: TcpStream) -> Link {
+        Link {
+            stream,
+            out: Mutex::new(Outbox::default()),
+            wake: Notify::new(),
+        }
+    }
+
+    /// Queues one frame and sees it written (see the module's doc); `false` if the
+    /// connection is closed.
+    fn send(self: &Arc<Self>, type_id: u8, body: &[u8]) -> bool {
+        let mut out = self.out.lock();
+        if out.closed {
+            return false;
+        }
+        let first = out.pending.is_empty();
+        out.pending.extend_from_slice(&header(type_id, body.len()));
+        out.pending.extend_from_slice(body);
+        out.frames += 1;
+        // Whoever made the outbox non-empty sees it written: the task, or a corked reader.
+        if !first || out.writing || cork(self) {
+            return true;
+        }
+        drop(out);
+        self.wake.notify_one();
+        true
+    }
+
+    /// Writes what the socket takes now, without waiting. An error is left for the task,
+    /// whose own write meets it and ends the connection.
+    fn write_now(&self, out: &mut Outbox) {
+        match self.stream.try_write(&out.pending) {
+            Ok(n) if n == out.pending.len() => {
+                out.pending.clear();
+                out.last_batch = std::mem::take(&mut out.frames);
+            }
+            Ok(n) => {
+                out.pending.drain(..n);
+                out.last_batch = out.frames;
+                out.frames = 1;
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Writes the frames a corked reader queued, or leaves them to the task.
+    fn uncork(&self) {
+        let mut out = self.out.lock();
+        if out.writing || out.pending.is_empty() {
+            return;
+        }
+        self.write_now(&mut out);
+        if !out.pending.is_empty() {
+            drop(out);
+            self.wake.notify_one();
+        }
+    }
+
+    fn close(&self) {
+        self.out.lock().closed = true;
+        self.wake.notify_one();
+    }
+}
+
+thread_local! {
+    /// While a reading task delivers a batch: the connections it queued frames for.
+    static CORKED: RefCell<Vec<Arc<Link>>> = const { RefCell::new(Vec::new()) };
+    static CORK_ON: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `deliver` (a reading task handing a batch of received frames to the broker) with the
+/// frames queued meanwhile held back, then written together: one write per connection for
+/// all the answers its handlers gave at once.
+pub(crate) fn corked<R>(deliver: impl FnOnce() -> R) -> R {
+    if CORK_ON.get() {
+        return deliver();
+    }
+    struct Uncork;
+    impl Drop for Uncork {
+        fn drop(&mut self) {
+            CORK_ON.set(false);
+            CORKED.with_borrow_mut(|links| {
+                for link in links.drain(..) {
+                    link.uncork();
+                }
+            });
+        }
+    }
+    CORK_ON.set(true);
+    let _uncork = Uncork;
+    deliver()
+}
+
+/// Holds `link`'s frames for the running [`corked`] batch, if there is one.
+fn cork(link: &Arc<Link>) -> bool {
+    CORK_ON.get()
+        && CORKED.with_borrow_mut(|links| {
+            if !links.iter().any(|l| Arc::ptr_eq(l, link)) {
+                links.push(link.clone());
+            }
+            true
+        })
 }
 
 impl Writers {
@@ -72,6 +217,25 @@ impl Writers {
         }
     }
 
+    /// Sends one packet to `node_id` if its connection is open, without waiting; `false`
+    /// when it is not (then [`send`](Self::send) connects).
+    pub(crate) fn send_open(
+        &self,
+        node_id: &str,
+        ty: PacketType,
+        type_id: u8,
+        body: &[u8],
+    ) -> bool {
+        let Some(slot) = self.slots.lock().get(node_id).cloned() else {
+            return false;
+        };
+        let Some(link) = slot.link.get() else {
+            return false;
+        };
+        self.touch(&slot, ty);
+        link.send(type_id, body)
+    }
+
     /// Sends one packet to `node_id`, connecting first if needed. A failed connection marks
     /// the node lost (`unexpected`) and fails the send.
     pub(crate) async fn send(
@@ -79,37 +243,28 @@ impl Writers {
         node_id: &str,
         ty: PacketType,
         type_id: u8,
-        mut body: Bytes,
+        body: Bytes,
     ) -> Result<()> {
         // A connection that closed between lookup and send gets one fresh attempt.
         for _ in 0..2 {
             let slot = self.slot(node_id);
-            let tx = slot
-                .tx
+            let link = slot
+                .link
                 .get_or_try_init(|| self.connect(node_id, &slot))
                 .await;
-            let tx = match tx {
-                Ok(tx) => tx,
+            let link = match link {
+                Ok(link) => link,
                 Err(err) => {
                     self.remove(node_id, &slot);
                     self.lost(node_id, true);
                     return Err(err);
                 }
             };
-            if !matches!(
-                ty,
-                PacketType::GossipReq | PacketType::GossipRes | PacketType::GossipHello
-            ) {
-                slot.last_used
-                    .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+            self.touch(&slot, ty);
+            if link.send(type_id, &body) {
+                return Ok(());
             }
-            match tx.send((type_id, body)) {
-                Ok(()) => return Ok(()),
-                Err(returned) => {
-                    self.remove(node_id, &slot);
-                    body = returned.0.1;
-                }
-            }
+            self.remove(node_id, &slot);
         }
         Err(
             Error::retryable(format!("the connection to node '{node_id}' closed"))
@@ -127,6 +282,17 @@ impl Writers {
         self.slots.lock().len()
     }
 
+    /// Notes the use of `slot` by a packet that is not gossip.
+    fn touch(&self, slot: &Slot, ty: PacketType) {
+        if !matches!(
+            ty,
+            PacketType::GossipReq | PacketType::GossipRes | PacketType::GossipHello
+        ) {
+            slot.last_used
+                .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+        }
+    }
+
     fn slot(&self, node_id: &str) -> Arc<Slot> {
         let mut slots = self.slots.lock();
         if let Some(slot) = slots.get(node_id) {
@@ -137,8 +303,8 @@ impl Writers {
         slot
     }
 
-    /// Forgets `slot` if it is still `node_id`'s: its sender is dropped, so its task writes
-    /// what is queued and closes the socket.
+    /// Forgets `slot` if it is still `node_id`'s: once nobody holds it, its task writes what
+    /// is queued and closes the socket.
     fn remove(&self, node_id: &str, slot: &Arc<Slot>) {
         let mut slots = self.slots.lock();
         if slots.get(node_id).is_some_and(|s| Arc::ptr_eq(s, slot)) {
@@ -155,11 +321,7 @@ impl Writers {
         }
     }
 
-    async fn connect(
-        self: &Arc<Self>,
-        node_id: &str,
-        slot: &Arc<Slot>,
-    ) -> Result<UnboundedSender<Outgoing>> {
+    async fn connect(self: &Arc<Self>, node_id: &str, slot: &Arc<Slot>) -> Result<Arc<Link>> {
         if let Some((failures, until)) = self.backoff.lock().get(node_id).copied()
             && Instant::now() < until
         {
@@ -183,11 +345,7 @@ impl Writers {
         connected
     }
 
-    async fn open(
-        self: &Arc<Self>,
-        node_id: &str,
-        slot: &Arc<Slot>,
-    ) -> Result<UnboundedSender<Outgoing>> {
+    async fn open(self: &Arc<Self>, node_id: &str, slot: &Arc<Slot>) -> Result<Arc<Link>> {
         let peers = self.sink.peers().ok_or_else(Error::broker_disconnected)?;
         let unknown =
             || Error::server(format!("missing address of node '{node_id}'")).with_node_id(node_id);
@@ -211,16 +369,15 @@ impl Writers {
                     .with_node_id(node_id)
                 })?;
         stream.set_nodelay(true).ok();
-        let (tx, rx) = unbounded_channel();
+        let link = Arc::new(Link::new(stream));
         // The peer learns who we are from the first frame.
         let own = peers.address(self.sink.node_id()).unwrap_or_default();
         let own_host = own.host(self.use_hostname).unwrap_or("127.0.0.1");
         if let Some(hello) = peers.hello(own_host, self.local_port) {
-            let _ = tx.send((8, hello));
+            link.send(8, &hello);
         }
         tokio::spawn(write_loop(
-            stream,
-            rx,
+            link.clone(),
             Arc::from(node_id),
             Arc::downgrade(self),
             Arc::downgrade(slot),
@@ -228,7 +385,7 @@ impl Writers {
         slot.last_used
             .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         self.close_least_used();
-        Ok(tx)
+        Ok(link)
     }
 
     /// Above `maxConnections`, closes the least recently used connections.
@@ -252,7 +409,7 @@ impl Writers {
 
 /// How a connection's task ended.
 enum Ended {
-    /// We closed it (its sender was dropped).
+    /// We closed it (its slot was dropped).
     Closed,
     /// The peer closed it.
     PeerClosed,
@@ -260,55 +417,51 @@ enum Ended {
     Failed(std::io::Error),
 }
 
-/// Writes the queued packets (several per write when they pile up) and watches the
-/// socket for the peer closing it.
-async fn write_loop(
-    stream: TcpStream,
-    mut rx: UnboundedReceiver<Outgoing>,
-    node_id: Arc<str>,
-    writers: Weak<Writers>,
-    slot: Weak<Slot>,
-) {
-    let (mut read_half, mut write_half) = stream.into_split();
+/// Writes the frames that queue up (several per write under load) and watches the socket for
+/// the peer closing it.
+async fn write_loop(link: Arc<Link>, node_id: Arc<str>, writers: Weak<Writers>, slot: Weak<Slot>) {
     let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut probe = [0u8; 64];
-    // Packets in the last write: more than one means callers are keeping the connection busy.
-    let mut last_batch = 0usize;
-    let ended = loop {
+    let ended = 'task: loop {
         tokio::select! {
             biased;
-            next = rx.recv() => {
-                let Some((type_id, body)) = next else { break Ended::Closed };
-                buf.clear();
-                push(&mut buf, type_id, &body);
-                if last_batch > 1 {
-                    // Under load, let the tasks that are ready queue their packets first:
-                    // one write for many of them (a waking sender otherwise runs this task
-                    // right after itself, one packet per write). Idle, a packet goes at once.
-                    tokio::task::yield_now().await;
-                }
-                let mut count = 1;
-                while buf.len() < BATCH_BYTES {
-                    match rx.try_recv() {
-                        Ok((type_id, body)) => {
-                            push(&mut buf, type_id, &body);
-                            count += 1;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                last_batch = count;
-                if let Err(err) = write_half.write_all(&buf).await {
-                    break Ended::Failed(err);
+            () = link.wake.notified() => {}
+            ready = link.stream.readable() => {
+                // A peer never writes here: readable means closed (or stray bytes, ignored).
+                match ready.and_then(|()| link.stream.try_read(&mut probe)) {
+                    Ok(0) => break Ended::PeerClosed,
+                    Err(err) if err.kind() != ErrorKind::WouldBlock => break Ended::PeerClosed,
+                    _ => continue,
                 }
             }
-            read = read_half.read(&mut probe) => match read {
-                Ok(0) | Err(_) => break Ended::PeerClosed,
-                Ok(_) => {} // a peer never writes here; ignore it
-            },
+        }
+        loop {
+            if link.out.lock().last_batch > 1 {
+                // Under load, let the tasks that are ready queue their frames first: one
+                // write for many of them. Idle, a frame goes at once.
+                tokio::task::yield_now().await;
+            }
+            {
+                let mut out = link.out.lock();
+                if out.pending.is_empty() {
+                    out.writing = false;
+                    if out.closed {
+                        break 'task Ended::Closed;
+                    }
+                    break;
+                }
+                std::mem::swap(&mut out.pending, &mut buf);
+                out.last_batch = std::mem::take(&mut out.frames);
+                out.writing = true;
+            }
+            if let Err(err) = write_all(&link.stream, &buf).await {
+                break 'task Ended::Failed(err);
+            }
+            buf.clear();
         }
     };
-    let _ = write_half.shutdown().await;
+    link.close();
+    let _ = socket2::SockRef::from(&link.stream).shutdown(std::net::Shutdown::Write);
     let (Some(writers), Some(slot)) = (writers.upgrade(), slot.upgrade()) else {
         return;
     };
@@ -327,9 +480,18 @@ async fn write_loop(
     }
 }
 
-fn push(buf: &mut Vec<u8>, type_id: u8, body: &[u8]) {
-    buf.extend_from_slice(&header(type_id, body.len()));
-    buf.extend_from_slice(body);
+/// Writes all of `buf` to the shared socket.
+async fn write_all(stream: &TcpStream, mut buf: &[u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(buf) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -337,7 +499,7 @@ mod tests {
     use super::*;
     use crate::transporter::{PeerAddress, PeerDirectory};
 
-    /// Knows one node, at a port nobody listens on; counts what it is told.
+    /// Knows one node, `far`, at `port`; records the nodes reported lost.
     struct Directory {
         port: u16,
         lost: Mutex<Vec<(String, bool)>>,
@@ -410,5 +572,168 @@ mod tests {
             ("far".to_owned(), true),
             "a failed connection reports the node lost"
         );
+    }
+
+    fn writers_to(port: u16) -> (Arc<Writers>, Arc<Directory>) {
+        let directory = Arc::new(Directory {
+            port,
+            lost: Mutex::new(Vec::new()),
+        });
+        let sink = IncomingSink::new(|_, _| true)
+            .with_node("near", "")
+            .with_peers(directory.clone());
+        (Arc::new(Writers::new(sink, true, 4, 1)), directory)
+    }
+
+    /// Reads `count` frames off `socket`: (type id, body).
+    fn read_frames(socket: &mut std::net::TcpStream, count: usize) -> Vec<(u8, String)> {
+        use std::io::Read;
+        let (mut frames, mut buf, mut chunk) = (Vec::new(), Vec::new(), [0u8; 4096]);
+        while frames.len() < count {
+            let n = socket.read(&mut chunk).expect("read");
+            assert!(n > 0, "closed after {} frames", frames.len());
+            buf.extend_from_slice(&chunk[..n]);
+            while buf.len() >= 6 {
+                let len = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
+                if buf.len() < len {
+                    break;
+                }
+                let body = String::from_utf8(buf[6..len].to_vec()).expect("utf-8");
+                frames.push((buf[5], body));
+                buf.drain(..len);
+            }
+        }
+        frames
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn frames_keep_their_order_and_corked_ones_wait_for_the_batch() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (writers, directory) = writers_to(listener.local_addr().unwrap().port());
+        writers
+            .send("far", PacketType::Request, 2, Bytes::from_static(b"first"))
+            .await
+            .unwrap();
+        let (mut socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let start = read_frames(&mut socket, 2);
+        assert_eq!(
+            start,
+            [(8, "{}".into()), (2, "first".into())],
+            "HELLO first"
+        );
+
+        // Many senders at once: every frame arrives whole, each sender's in its order.
+        let senders: Vec<_> = (0..4)
+            .map(|task| {
+                let writers = writers.clone();
+                tokio::spawn(async move {
+                    for i in 0..100 {
+                        let body = Bytes::from(format!("{task}:{i}"));
+                        if i % 2 == 0 {
+                            writers
+                                .send("far", PacketType::Request, 2, body)
+                                .await
+                                .unwrap();
+                        } else {
+                            assert!(writers.send_open("far", PacketType::Response, 3, &body));
+                        }
+                        if i % 10 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let frames = tokio::task::spawn_blocking(move || {
+            let frames = read_frames(&mut socket, 400);
+            (frames, socket)
+        });
+        for sender in senders {
+            sender.await.unwrap();
+        }
+        let (frames, mut socket) = frames.await.unwrap();
+        let mut next = [0; 4];
+        for (type_id, body) in frames {
+            let (task, i) = body.split_once(':').unwrap();
+            let (task, i): (usize, usize) = (task.parse().unwrap(), i.parse().unwrap());
+            assert_eq!(i, next[task], "task {task}'s frames in order");
+            assert_eq!(type_id, if i % 2 == 0 { 2 } else { 3 });
+            next[task] += 1;
+        }
+        assert_eq!(next, [100; 4]);
+
+        // Frames queued by a reading task's batch are held until the batch is done (once the
+        // connection's task is idle; while it writes, it takes them along).
+        let link = writers.slots.lock()["far"].link.get().unwrap().clone();
+        while {
+            let out = link.out.lock();
+            out.writing || !out.pending.is_empty()
+        } {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        socket.set_nonblocking(true).unwrap();
+        corked(|| {
+            for i in 0..3 {
+                let body = format!("corked {i}");
+                assert!(writers.send_open("far", PacketType::Response, 3, body.as_bytes()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            let mut probe = [0u8; 16];
+            let held = std::io::Read::read(&mut socket, &mut probe);
+            assert_eq!(
+                held.map_err(|e| e.kind()),
+                Err(ErrorKind::WouldBlock),
+                "nothing is written during the batch"
+            );
+        });
+        socket.set_nonblocking(false).unwrap();
+        let corked_frames: Vec<String> = read_frames(&mut socket, 3)
+            .into_iter()
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(corked_frames, ["corked 0", "corked 1", "corked 2"]);
+
+        // The node closing its end is noticed: the node is lost, the slot forgotten.
+        drop(socket);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while directory.lost.lock().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            directory.lost.lock().as_slice(),
+            [("far".to_owned(), false)]
+        );
+        assert_eq!(writers.len(), 0);
+        assert!(!writers.send_open("far", PacketType::Request, 2, b"gone"));
+    }
+
+    #[tokio::test]
+    async fn closing_writes_what_is_queued_first() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (writers, _) = writers_to(listener.local_addr().unwrap().port());
+        writers
+            .send("far", PacketType::Request, 2, Bytes::from_static(b"0"))
+            .await
+            .unwrap();
+        for i in 1..200 {
+            assert!(writers.send_open("far", PacketType::Event, 1, i.to_string().as_bytes()));
+        }
+        writers.close_all();
+        let (mut socket, _) = listener.accept().unwrap();
+        let frames = tokio::task::spawn_blocking(move || {
+            let frames = read_frames(&mut socket, 201);
+            let mut rest = Vec::new();
+            let end = std::io::Read::read_to_end(&mut socket, &mut rest);
+            (frames, end.map(|_| rest.len()).ok())
+        })
+        .await
+        .unwrap();
+        let bodies: Vec<String> = frames.0.into_iter().skip(1).map(|(_, b)| b).collect();
+        let expected: Vec<String> = (0..200).map(|i| i.to_string()).collect();
+        assert_eq!(bodies, expected);
+        assert_eq!(frames.1, Some(0), "then the connection ends");
     }
 }
