@@ -290,7 +290,7 @@ pub fn encode(packet: &Packet, version: ProtocolVersion, sender: &str) -> Result
     };
     // Most packets fit: no regrowth while writing.
     let mut out = Vec::with_capacity(512);
-    crate::payload::with_raw_json(|| serde_json::to_writer(&mut out, &wire)).map_err(|err| {
+    crate::payload::with_raw_json(|| wire.write_json(&mut out)).map_err(|err| {
         Error::server(format!(
             "the {} packet does not serialize: {err}",
             packet.packet_type()

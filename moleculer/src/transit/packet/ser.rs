@@ -35,6 +35,16 @@ impl Serialize for WirePacket<'_> {
 }
 
 impl WirePacket<'_> {
+    /// Writes the packet as JSON, as serializing it with `serde_json` would, only faster: the
+    /// keys are written as they are, and so are strings with nothing to escape (ids, names).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.push(b'{');
+        let mut fields = JsonFields { out, first: true };
+        self.fields(&mut fields, self.version == ProtocolVersion::V5)?;
+        fields.out.push(b'}');
+        Ok(())
+    }
+
     fn fields<F: Fields>(&self, f: &mut F, v5: bool) -> Result<(), F::Error> {
         match self.packet {
             Packet::Event(p) => event(p, f, v5)?,
@@ -49,8 +59,8 @@ impl WirePacket<'_> {
             Packet::GossipReq(GossipReq { online, offline })
             | Packet::GossipRes(GossipRes { online, offline }) => gossip(online, offline, f)?,
         }
-        f.field("ver", self.version.as_str())?;
-        f.field("sender", self.sender)
+        f.str("ver", self.version.as_str())?;
+        f.str("sender", self.sender)
     }
 }
 
@@ -62,6 +72,16 @@ trait Fields {
         key: &'static str,
         value: &T,
     ) -> Result<(), Self::Error>;
+
+    /// A string field.
+    fn str(&mut self, key: &'static str, value: &str) -> Result<(), Self::Error> {
+        self.field(key, value)
+    }
+
+    /// A string field that is `null` when absent.
+    fn opt_str(&mut self, key: &'static str, value: Option<&str>) -> Result<(), Self::Error> {
+        self.field(key, &value)
+    }
 }
 
 struct Count(usize);
@@ -87,6 +107,79 @@ impl<M: SerializeMap> Fields for Entries<'_, M> {
     }
 }
 
+/// The fields written as the members of a JSON object.
+struct JsonFields<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl JsonFields<'_> {
+    fn key(&mut self, key: &'static str) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        // The keys are Moleculer's field names: nothing to escape.
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+}
+
+impl Fields for JsonFields<'_> {
+    type Error = serde_json::Error;
+
+    fn field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        self.key(key);
+        serde_json::to_writer(&mut *self.out, value)
+    }
+
+    fn str(&mut self, key: &'static str, value: &str) -> Result<(), serde_json::Error> {
+        self.key(key);
+        write_json_str(self.out, value)
+    }
+
+    fn opt_str(&mut self, key: &'static str, value: Option<&str>) -> Result<(), serde_json::Error> {
+        self.key(key);
+        match value {
+            Some(value) => write_json_str(self.out, value),
+            None => {
+                self.out.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Writes `value` as a JSON string: as it is when nothing in it needs escaping, else through
+/// `serde_json`.
+fn write_json_str(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
+    if needs_escape(value.as_bytes()) {
+        return serde_json::to_writer(out, value);
+    }
+    out.reserve(value.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(value.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
+/// Whether a JSON string needs escapes for `bytes`: a quote, a backslash or a control
+/// character. Whole blocks are checked without early exit, so that the check vectorizes.
+fn needs_escape(bytes: &[u8]) -> bool {
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut blocks = bytes.chunks_exact(16);
+    for block in &mut blocks {
+        if block.iter().fold(false, |found, &b| found | special(b)) {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| special(b))
+}
+
 /// A number written the way `JSON.stringify` writes it: integral values without a fraction
 /// (`3000`, not `3000.0`), non-finite values as `null`.
 #[derive(Debug, Clone, Copy)]
@@ -107,8 +200,8 @@ impl Serialize for JsNumber {
 }
 
 fn event<F: Fields>(p: &Event, f: &mut F, v5: bool) -> Result<(), F::Error> {
-    f.field("id", &p.id)?;
-    f.field("event", &p.event)?;
+    f.str("id", &p.id)?;
+    f.str("event", &p.event)?;
     f.field("data", &p.data)?;
     if let Some(groups) = &p.groups {
         f.field("groups", groups)?;
@@ -118,24 +211,24 @@ fn event<F: Fields>(p: &Event, f: &mut F, v5: bool) -> Result<(), F::Error> {
     headers(&p.headers, f, v5)?;
     f.field("level", &p.level)?;
     f.field("tracing", &p.tracing)?;
-    f.field("parentID", &p.parent_id)?;
-    f.field("requestID", &p.request_id)?;
-    f.field("caller", &p.caller)?;
+    f.opt_str("parentID", p.parent_id.as_deref())?;
+    f.opt_str("requestID", p.request_id.as_deref())?;
+    f.opt_str("caller", p.caller.as_deref())?;
     f.field("needAck", &p.need_ack)
 }
 
 fn request<F: Fields>(p: &Request, f: &mut F, v5: bool) -> Result<(), F::Error> {
-    f.field("id", &p.id)?;
-    f.field("action", &p.action)?;
+    f.str("id", &p.id)?;
+    f.str("action", &p.action)?;
     f.field("params", &p.params)?;
     f.field("meta", &p.meta)?;
     headers(&p.headers, f, v5)?;
     f.field("timeout", &JsNumber(p.timeout))?;
     f.field("level", &p.level)?;
     f.field("tracing", &p.tracing)?;
-    f.field("parentID", &p.parent_id)?;
-    f.field("requestID", &p.request_id)?;
-    f.field("caller", &p.caller)?;
+    f.opt_str("parentID", p.parent_id.as_deref())?;
+    f.opt_str("requestID", p.request_id.as_deref())?;
+    f.opt_str("caller", p.caller.as_deref())?;
     f.field("stream", &p.stream)?;
     if let Some(seq) = p.seq {
         f.field("seq", &seq)?;
@@ -144,7 +237,7 @@ fn request<F: Fields>(p: &Request, f: &mut F, v5: bool) -> Result<(), F::Error> 
 }
 
 fn response<F: Fields>(p: &Response, f: &mut F, v5: bool) -> Result<(), F::Error> {
-    f.field("id", &p.id)?;
+    f.str("id", &p.id)?;
     f.field("meta", &p.meta)?;
     headers(&p.headers, f, v5)?;
     f.field("success", &p.success)?;
@@ -201,12 +294,12 @@ fn heartbeat<F: Fields>(p: &Heartbeat, f: &mut F) -> Result<(), F::Error> {
 
 fn ping<F: Fields>(p: &Ping, f: &mut F) -> Result<(), F::Error> {
     f.field("time", &p.time)?;
-    f.field("id", &p.id)
+    f.str("id", &p.id)
 }
 
 fn pong<F: Fields>(p: &Pong, f: &mut F) -> Result<(), F::Error> {
     f.field("time", &p.time)?;
-    f.field("id", &p.id)?;
+    f.str("id", &p.id)?;
     f.field("arrived", &p.arrived)
 }
 

@@ -462,3 +462,53 @@ fn version_check() {
         Some(&json!({"nodeID": "node-b", "actual": "4", "received": "5"}))
     );
 }
+
+#[test]
+fn the_json_writer_writes_what_serde_json_writes() {
+    // Strings with and without escapes, in every string field, across block boundaries.
+    let strings = [
+        "",
+        "plain-id-0123456789abcdef",
+        "quote \" inside a string longer than one block",
+        "back\\slash",
+        "tab\there",
+        "0123456789abcde\n",
+        "ünïcødé ✓ \u{7f}",
+        "\u{1}",
+    ];
+    for (i, s) in strings.iter().enumerate() {
+        let other = strings[(i + 1) % strings.len()];
+        let mut req = Request::new(*s, other, json!({"k": s}));
+        req.parent_id = Some(other.to_owned());
+        req.caller = (i % 2 == 0).then(|| s.to_string());
+        let mut event = Event::new(other, *s, json!([s]));
+        event.request_id = Some(s.to_string());
+        let mut res = Response::success(*s, Some(Payload::from(json!(s))));
+        res.meta.insert(s.to_string(), json!(other));
+        let ping = Packet::Ping(Ping {
+            time: 5,
+            id: s.to_string(),
+        });
+        for packet in [
+            Packet::Request(req),
+            Packet::Event(event),
+            Packet::Response(res),
+            ping,
+        ] {
+            for version in [ProtocolVersion::V4, ProtocolVersion::V5] {
+                let wire = ser::WirePacket {
+                    packet: &packet,
+                    version,
+                    sender: other,
+                };
+                let expected = serde_json::to_vec(&wire).unwrap();
+                let mut written = Vec::new();
+                wire.write_json(&mut written).unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+        }
+    }
+}
