@@ -236,6 +236,11 @@ impl Payload {
         }
     }
 
+    /// Received JSON text, kept as it is.
+    pub(crate) fn from_raw(raw: Box<RawValue>) -> Payload {
+        Payload(Repr::Raw(raw))
+    }
+
     /// A payload of JSON text, parsed only when a value is needed.
     ///
     /// # Errors

@@ -8,6 +8,7 @@
 
 mod body;
 pub(crate) mod de;
+mod fast;
 pub(crate) mod ser;
 
 #[cfg(test)]
@@ -259,7 +260,10 @@ pub fn decode(ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
     // Checking the UTF-8 of the whole packet at once is cheaper than string by string; bytes
     // that are not UTF-8 go the slower way, which says where the bad byte is.
     match std::str::from_utf8(bytes) {
-        Ok(text) => decode_from(ty, serde_json::Deserializer::from_str(text)),
+        Ok(text) => match fast::decode(ty, text) {
+            Some(envelope) => Ok(envelope),
+            None => decode_from(ty, serde_json::Deserializer::from_str(text)),
+        },
         Err(_) => decode_from(ty, serde_json::Deserializer::from_slice(bytes)),
     }
 }

@@ -169,7 +169,7 @@ fn write_json_str(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
 
 /// Whether a JSON string needs escapes for `bytes`: a quote, a backslash or a control
 /// character. Whole blocks are checked without early exit, so that the check vectorizes.
-fn needs_escape(bytes: &[u8]) -> bool {
+pub(super) fn needs_escape(bytes: &[u8]) -> bool {
     let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
     let mut blocks = bytes.chunks_exact(16);
     for block in &mut blocks {
