@@ -535,14 +535,7 @@ mod tests {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
         };
-        let directory = Arc::new(Directory {
-            port,
-            lost: Mutex::new(Vec::new()),
-        });
-        let sink = IncomingSink::new(|_, _| true)
-            .with_node("near", "")
-            .with_peers(directory.clone());
-        let writers = Arc::new(Writers::new(sink, true, 4, 1));
+        let (writers, directory) = writers_to(port);
         let body = || Bytes::from_static(b"{}");
 
         let refused = writers
