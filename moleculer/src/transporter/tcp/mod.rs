@@ -177,31 +177,28 @@ impl Transporter for TcpTransporter {
     /// node and the types TCP does not carry (DISCOVER, INFO, HEARTBEAT, DISCONNECT) are
     /// dropped, as Node's transporter drops them: gossip does their work.
     fn publish<'a>(&'a self, topic: &'a str, payload: Bytes) -> BoxFuture<'a, Result<()>> {
-        let target = {
+        let connecting = {
             let state = self.state.lock();
             let Some(running) = state.as_ref() else {
                 return Box::pin(std::future::ready(Err(Error::broker_disconnected())));
             };
-            running.topics.parse(topic).and_then(|parsed| {
+            let target = running.topics.parse(topic).and_then(|parsed| {
                 let TopicTarget::Node(node_id) = parsed.target else {
                     return None;
                 };
-                let type_id = parsed.packet_type.tcp_id()?;
-                Some((
-                    running.writers.clone(),
-                    parsed.packet_type,
-                    type_id,
-                    node_id,
-                ))
-            })
+                Some((parsed.packet_type, parsed.packet_type.tcp_id()?, node_id))
+            });
+            let Some((ty, type_id, node_id)) = target else {
+                return Box::pin(std::future::ready(Ok(())));
+            };
+            // An open connection takes the packet at once (queueing it never blocks); only
+            // connecting waits.
+            if running.writers.send_open(node_id, ty, type_id, &payload) {
+                return Box::pin(std::future::ready(Ok(())));
+            }
+            (running.writers.clone(), ty, type_id, node_id)
         };
-        let Some((writers, ty, type_id, node_id)) = target else {
-            return Box::pin(std::future::ready(Ok(())));
-        };
-        // An open connection takes the packet at once; only connecting waits.
-        if writers.send_open(node_id, ty, type_id, &payload) {
-            return Box::pin(std::future::ready(Ok(())));
-        }
+        let (writers, ty, type_id, node_id) = connecting;
         Box::pin(async move { writers.send(node_id, ty, type_id, payload).await })
     }
 
