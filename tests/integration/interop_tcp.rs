@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use moleculer::options::ProtocolVersion;
 use moleculer::prelude::*;
-use moleculer::transporter::tcp::UdpBroadcast;
+use moleculer::transporter::tcp::{PeerUrls, UdpBroadcast};
 use moleculer::transporter::{TcpOptions, TcpTransporter};
 use moleculer_tests::node::{NodePeer, NodeVersion, node_tcp_available};
-use moleculer_tests::{Recorder, free_port};
+use moleculer_tests::{Recorder, Xor, free_port};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -281,4 +281,76 @@ async fn tcp_mixed_cluster_v4() {
 #[tokio::test]
 async fn tcp_mixed_cluster_v5() {
     mixed_cluster(NodeVersion::V15).await;
+}
+
+/// A Node node that knows no other node learns where a Rust node listens from the
+/// `GOSSIP_HELLO` that starts the Rust node's connection to it. With a byte transform on both
+/// sides (XOR here, where encryption would sit), the hello goes through it in both
+/// directions as Node's does, and the two form a cluster.
+async fn hello_through_byte_wrappers(version: NodeVersion) {
+    if !node_tcp_available() {
+        return;
+    }
+    let v = version.env_value();
+    let ns = moleculer_tests::unique_namespace(&format!("tcp-xor-v{v}"));
+    let (node_port, rust_port) = (free_port(), free_port());
+    let (n, r) = (format!("node-xor-v{v}"), format!("rust-xor-v{v}"));
+    let options = json!({
+        "xorKey": 0x5a,
+        "transporter": { "type": "TCP", "options": {
+            "udpDiscovery": false, "port": node_port, "gossipPeriod": 1,
+        }},
+    });
+    let mut node = NodePeer::spawn_with(version, &n, &ns, &["math"], &options)
+        .await
+        .expect("the Node peer starts");
+    let rust = ServiceBroker::builder()
+        .node_id(&r)
+        .namespace(&ns)
+        .protocol_version(match version {
+            NodeVersion::V14 => ProtocolVersion::V4,
+            NodeVersion::V15 => ProtocolVersion::V5,
+        })
+        .middleware(Xor(0x5a))
+        .transporter(TcpTransporter::new(TcpOptions {
+            udp_discovery: false,
+            port: Some(rust_port),
+            urls: Some(PeerUrls::List(vec![format!("127.0.0.1:{node_port}/{n}")])),
+            gossip_period: Duration::from_secs(1),
+            ..TcpOptions::default()
+        }))
+        .service(RustMath {
+            seen: Recorder::default(),
+        })
+        .build()
+        .unwrap();
+    rust.start().await.unwrap();
+    rust.wait_for_services(&["math"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    node.wait_for_services(&["rmath"], Duration::from_secs(30))
+        .await
+        .unwrap();
+    let sum: f64 = rust
+        .call("math.add", json!({"a": 1, "b": 2}))
+        .await
+        .unwrap();
+    assert_eq!(sum, 3.0);
+    let from_node = node
+        .call("rmath.add", json!({"a": 5, "b": 6}), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(from_node, json!({"sum": 11, "caller": n}));
+    rust.stop().await.unwrap();
+    node.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn tcp_hello_through_byte_wrappers_v4() {
+    hello_through_byte_wrappers(NodeVersion::V14).await;
+}
+
+#[tokio::test]
+async fn tcp_hello_through_byte_wrappers_v5() {
+    hello_through_byte_wrappers(NodeVersion::V15).await;
 }

@@ -13,7 +13,7 @@ use moleculer::prelude::*;
 use moleculer::transit::{Envelope, Packet, PacketType};
 use moleculer::transporter::{Bytes, FakeBus, FakeTransporter, IncomingSink, Transporter};
 use moleculer::{BrokerBuilder, ErrorKind};
-use moleculer_tests::Recorder;
+use moleculer_tests::{Recorder, Xor, xor};
 use serde_json::{Value, json};
 
 struct Echo {
@@ -141,28 +141,6 @@ async fn a_message_handler_wrapper_sees_received_packets_and_may_drop_them() {
     assert_eq!(events, 2, "{received:?}");
     client.stop().await.unwrap();
     server.stop().await.unwrap();
-}
-
-/// XORs every byte on the wire with a key, both ways.
-struct Xor(u8);
-
-fn xor(data: &[u8], key: u8) -> Bytes {
-    data.iter().map(|b| b ^ key).collect::<Vec<u8>>().into()
-}
-
-impl Middleware for Xor {
-    fn transporter_send(&self, next: SendHandler) -> SendHandler {
-        let key = self.0;
-        Arc::new(move |mut msg: WireMessage| {
-            msg.data = xor(&msg.data, key);
-            next(msg)
-        })
-    }
-
-    fn transporter_receive(&self, next: ReceiveHandler) -> ReceiveHandler {
-        let key = self.0;
-        Arc::new(move |ty: PacketType, data: Bytes| next(ty, xor(&data, key)))
-    }
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use moleculer::prelude::*;
 use moleculer::transporter::{TcpOptions, TcpTransporter, tcp::PeerUrls};
 use moleculer::{ErrorKind, ServiceBroker};
-use moleculer_tests::{Recorder, free_port};
+use moleculer_tests::{Recorder, Xor, free_port};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
@@ -309,6 +309,95 @@ async fn garbage_and_oversized_frames_cut_off_only_that_peer() {
         .await
         .unwrap();
     assert_eq!(res["sum"], 2.0);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+/// A TCP frame: check byte, big-endian length (header included), type id, body.
+fn frame(type_id: u8, body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(body.len() + 6).unwrap().to_be_bytes();
+    let mut frame = vec![len[0] ^ len[1] ^ len[2] ^ len[3] ^ type_id];
+    frame.extend_from_slice(&len);
+    frame.push(type_id);
+    frame.extend_from_slice(body);
+    frame
+}
+
+/// Node sends its `GOSSIP_HELLO` through `transporterSend` and reads the one it gets through
+/// `transporterReceive`: a byte transform (here XOR, as encryption would) applies to the hello
+/// too, on both sides, and nodes that share it form a cluster.
+#[tokio::test]
+async fn byte_wrappers_apply_to_the_gossip_hello() {
+    use tokio::io::AsyncReadExt;
+    let ns = moleculer_tests::unique_namespace("tcp-xor");
+    let (pa, pb) = (free_port(), free_port());
+    // A bare listener poses as node x-far, to read what a sends first.
+    let far = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let pf = far.local_addr().unwrap().port();
+    let peers = [("x-a", pa), ("x-b", pb), ("x-far", pf)];
+    let a = node("x-a", &ns, with_urls(pa, &peers))
+        .middleware(Xor(0x5a))
+        .build()
+        .unwrap();
+    let b = node("x-b", &ns, with_urls(pb, &peers))
+        .middleware(Xor(0x5a))
+        .service(Math)
+        .build()
+        .unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    wait_for(&a, &["math"]).await;
+    let res: Value = a.call("math.add", json!({"a": 1, "b": 2})).await.unwrap();
+    assert_eq!(res["sum"], 3.0);
+
+    // Gossip reaches x-far over a new connection, which starts with a's hello, transformed.
+    let (mut conn, _) = tokio::time::timeout(Duration::from_secs(10), far.accept())
+        .await
+        .expect("a connects to x-far")
+        .unwrap();
+    let mut header = [0u8; 6];
+    conn.read_exact(&mut header).await.unwrap();
+    assert_eq!(header[5], 8, "GOSSIP_HELLO first");
+    let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+    let mut body = vec![0u8; len - 6];
+    conn.read_exact(&mut body).await.unwrap();
+    assert!(
+        serde_json::from_slice::<Value>(&body).is_err(),
+        "not sent as plain JSON"
+    );
+    let hello: Value = serde_json::from_slice(&moleculer_tests::xor(&body, 0x5a)).unwrap();
+    assert_eq!(hello["sender"], "x-a");
+    assert_eq!(hello["port"], pa);
+
+    // A transformed hello from a node a has never heard of: a reads it through its wrappers
+    // and registers the node, offline, at the address it gives.
+    let hello = json!({"ver": "5", "sender": "x-new", "host": "127.0.0.1", "port": 1});
+    let mut to_a = tokio::net::TcpStream::connect(("127.0.0.1", pa))
+        .await
+        .unwrap();
+    to_a.write_all(&frame(
+        8,
+        &moleculer_tests::xor(hello.to_string().as_bytes(), 0x5a),
+    ))
+    .await
+    .unwrap();
+    let known = || async {
+        let list: Value = a.call("$node.list", json!({})).await.unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == "x-new")
+            .cloned()
+    };
+    moleculer_tests::eventually!(
+        "a registers x-new from its hello",
+        Duration::from_secs(5),
+        known().await.is_some()
+    );
+    assert_eq!(known().await.unwrap()["available"], false);
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }

@@ -145,12 +145,24 @@ const demoServices = {
 	}
 };
 
+const { xorKey, ...brokerOptions } = JSON.parse(process.env.BROKER_OPTIONS || "{}");
+
+// `xorKey` in the options: every byte on the wire XORed with it, both ways (a stand-in for
+// encryption, in the transporter hooks where Node's own Transmit middlewares sit).
+const xor = data => Buffer.from(data.map(b => b ^ xorKey));
+const xorMiddleware = {
+	name: "Xor",
+	transporterSend: next => (topic, data, meta) => next(topic, xor(data), meta),
+	transporterReceive: next => (cmd, data, socket) => next(cmd, xor(data), socket)
+};
+
 const broker = new ServiceBroker({
 	nodeID: process.env.NODE_ID || `node-${process.pid}`,
 	namespace: process.env.NAMESPACE || "",
 	transporter: process.env.TRANSPORTER || "nats://127.0.0.1:4222",
 	logger: { type: "Console", options: { level: "warn", colors: false } },
-	...JSON.parse(process.env.BROKER_OPTIONS || "{}")
+	...brokerOptions,
+	middlewares: xorKey === undefined ? [] : [xorMiddleware]
 });
 
 for (const name of (process.env.SERVICES || "").split(",").map(s => s.trim()).filter(Boolean)) {

@@ -58,6 +58,37 @@ macro_rules! eventually {
     }};
 }
 
+/// A middleware that XORs every byte on the wire with a key, both ways: a stand-in for
+/// encryption, to see that every packet goes through the byte wrappers.
+#[derive(Debug, Clone, Copy)]
+pub struct Xor(pub u8);
+
+/// `data` with every byte XORed with `key`.
+pub fn xor(data: &[u8], key: u8) -> moleculer::transporter::Bytes {
+    data.iter().map(|b| b ^ key).collect::<Vec<u8>>().into()
+}
+
+impl moleculer::middleware::Middleware for Xor {
+    fn transporter_send(
+        &self,
+        next: moleculer::middleware::SendHandler,
+    ) -> moleculer::middleware::SendHandler {
+        let key = self.0;
+        Arc::new(move |mut msg: moleculer::middleware::WireMessage| {
+            msg.data = xor(&msg.data, key);
+            next(msg)
+        })
+    }
+
+    fn transporter_receive(
+        &self,
+        next: moleculer::middleware::ReceiveHandler,
+    ) -> moleculer::middleware::ReceiveHandler {
+        let key = self.0;
+        Arc::new(move |ty, data: moleculer::transporter::Bytes| next(ty, xor(&data, key)))
+    }
+}
+
 /// A TCP (and UDP) port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
     loop {

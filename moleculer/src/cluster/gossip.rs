@@ -15,9 +15,10 @@ use serde_json::{Map, Value, json};
 use super::Cluster;
 use super::discovery::{self, CpuMeter};
 use crate::broker::{BrokerInner, ServiceBroker};
+use crate::service::BoxFuture;
 use crate::transit::packet::ser::JsNumber;
-use crate::transit::{GossipHello, GossipReq, GossipRes, Info, Packet, PacketType};
-use crate::transporter::{Bytes, PeerAddress, PeerDirectory, PeerEvent};
+use crate::transit::{GossipHello, GossipReq, GossipRes, Info, Packet};
+use crate::transporter::{PeerAddress, PeerDirectory, PeerEvent};
 
 /// The local node's side of gossip.
 #[derive(Debug)]
@@ -276,6 +277,18 @@ pub(crate) fn request_received(
     tokio::spawn(async move { send_to(&cluster, packet, &sender).await });
 }
 
+/// A `GOSSIP_HELLO` at the start of a connection from another node (Node's
+/// `processGossipHello`): an unknown node is registered offline at the address it gives,
+/// and the connection's address is kept as the node's.
+pub(crate) fn hello_received(broker: &ServiceBroker, sender: &str, hello: GossipHello) {
+    let source = crate::transporter::message_source();
+    broker
+        .inner
+        .registry
+        .nodes
+        .hello(sender, &hello.host, hello.port, source.as_deref());
+}
+
 /// A `GOSSIP_RES`: take the newer INFOs and CPU rows, and the nodes it says are gone
 /// (Node's `processGossipResponse`).
 pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, res: GossipRes) {
@@ -374,17 +387,6 @@ impl PeerDirectory for ClusterPeers {
                     tracing::debug!(node_id, %host, port, "node discovered");
                 }
             }
-            PeerEvent::Hello { payload, remote } => {
-                let Some(envelope) = cluster.decode_checked(PacketType::GossipHello, &payload)
-                else {
-                    return;
-                };
-                if let Packet::GossipHello(GossipHello { host, port }) = envelope.packet
-                    && envelope.sender != *cluster.node_id
-                {
-                    nodes.hello(&envelope.sender, &host, port, &remote);
-                }
-            }
             PeerEvent::Lost {
                 node_id,
                 unexpected,
@@ -392,17 +394,15 @@ impl PeerDirectory for ClusterPeers {
         }
     }
 
-    fn hello(&self, host: &str, port: u16) -> Option<Bytes> {
-        let (_, cluster) = self.parts()?;
+    fn send_hello(&self, node_id: &str, host: &str, port: u16) -> BoxFuture<'static, ()> {
+        let Some((_, cluster)) = self.parts() else {
+            return Box::pin(std::future::ready(()));
+        };
         let packet = Packet::GossipHello(GossipHello {
             host: host.to_owned(),
             port,
         });
-        cluster
-            .serializer
-            .serialize(&packet, cluster.version, &cluster.node_id)
-            .inspect_err(|err| tracing::warn!(error = %err, "GOSSIP_HELLO not serialized"))
-            .ok()
-            .map(Bytes::from)
+        let node_id = node_id.to_owned();
+        Box::pin(async move { cluster.send_logged(packet, Some(&node_id)).await })
     }
 }

@@ -309,20 +309,12 @@ impl Cluster {
             }
         };
         match message {
-            Some(message) => message(envelope),
-            None => self.dispatch(broker, envelope),
+            // Gossip is the transporter's own business: Node hands it to the transit's
+            // message handler (and its wrappers) as little as it sends it through
+            // `transit.publish`.
+            Some(message) if !ty.is_gossip() => message(envelope),
+            _ => self.dispatch(broker, envelope),
         }
-    }
-
-    /// Decodes a packet that does not come through a topic (the TCP transporter's
-    /// `GOSSIP_HELLO`) and checks its protocol version; a bad one is logged and dropped.
-    fn decode_checked(&self, ty: PacketType, payload: &[u8]) -> Option<Envelope> {
-        let envelope = self
-            .serializer
-            .deserialize(ty, payload)
-            .inspect_err(|err| tracing::warn!(packet = %ty, error = %err, "invalid packet dropped"))
-            .ok()?;
-        self.version_ok(&envelope).then_some(envelope)
     }
 
     /// Whether a packet speaks our protocol version; one that does not is logged.
@@ -363,6 +355,9 @@ impl Cluster {
             }
             Packet::GossipRes(res) if self.gossip.is_some() => {
                 gossip::response_received(broker, self, res);
+            }
+            Packet::GossipHello(hello) if self.gossip.is_some() => {
+                gossip::hello_received(broker, &sender, hello);
             }
             Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
                 tracing::debug!(packet = %packet.packet_type(), "gossip packet ignored");

@@ -114,8 +114,11 @@ impl Sending {
         topic: String,
     ) -> impl Future<Output = Result<()>> + Send + '_ {
         let outgoing = match &self.publish {
-            Some(publish) => Outgoing::Wrapped(publish(TransitPacket { topic, packet })),
-            None => match self.encoder.encode(&packet) {
+            // Gossip goes straight to the transporter, as in Node (see `Cluster::decode`).
+            Some(publish) if !packet.packet_type().is_gossip() => {
+                Outgoing::Wrapped(publish(TransitPacket { topic, packet }))
+            }
+            _ => match self.encoder.encode(&packet) {
                 Ok(bytes) => Outgoing::Encoded(packet.packet_type(), topic, bytes),
                 Err(err) => Outgoing::Failed(err),
             },

@@ -227,20 +227,22 @@ pub trait Middleware: Send + Sync + 'static {
     }
 
     /// Wraps the sending of every packet to other nodes (Node's `transitPublish`), before it
-    /// is serialized. Return `next` to decline.
+    /// is serialized; the TCP transporter's gossip packets, which Node sends around the
+    /// transit, bypass it. Return `next` to decline.
     fn transit_publish(&self, next: PublishHandler) -> PublishHandler {
         next
     }
 
     /// Wraps the handling of every packet received from the transporter, once decoded and
-    /// before its protocol version is checked (Node's `transitMessageHandler`). Return `next`
-    /// to decline.
+    /// before its protocol version is checked (Node's `transitMessageHandler`); gossip
+    /// packets bypass it, as in Node. Return `next` to decline.
     fn transit_message_handler(&self, next: MessageHandler) -> MessageHandler {
         next
     }
 
     /// Wraps the sending of the serialized bytes of every packet to the transporter (Node's
-    /// `transporterSend`): where compression or encryption goes. Return `next` to decline.
+    /// `transporterSend`), gossip included: where compression or encryption goes. Return
+    /// `next` to decline.
     fn transporter_send(&self, next: SendHandler) -> SendHandler {
         next
     }

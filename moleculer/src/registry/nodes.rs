@@ -188,11 +188,12 @@ impl NodeCatalog {
     }
 
     /// A `GOSSIP_HELLO` from `node_id` that announced `host:port`, on a connection from
-    /// `remote`: an unknown node is registered offline; the connection's address is kept
-    /// unless the node has one already.
-    pub(crate) fn hello(&self, node_id: &str, host: &str, port: u16, remote: &str) -> bool {
+    /// `remote` (when known): an unknown node is registered offline; the connection's address
+    /// is kept unless the node has one already.
+    pub(crate) fn hello(&self, node_id: &str, host: &str, port: u16, remote: Option<&str>) -> bool {
         let added = self.discovered(node_id, host, port, false);
-        if let Some(node) = self.nodes.lock().get_mut(node_id)
+        if let Some(remote) = remote
+            && let Some(node) = self.nodes.lock().get_mut(node_id)
             && node.info.udp_address.is_none()
         {
             node.info.udp_address = Some(remote.to_owned());

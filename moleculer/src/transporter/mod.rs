@@ -123,6 +123,21 @@ impl IncomingSink {
         (self.deliver)(topic, payload)
     }
 
+    /// Hands over one message that came from the peer at `source` (an IP address): the TCP
+    /// transporter's `GOSSIP_HELLO`, whose handling needs the address of the connection it
+    /// arrived on (Node's `socket.remoteAddress`). The address is known to the broker while
+    /// the message passes, synchronously, through the middlewares' receiving wrappers.
+    pub fn deliver_from(&self, topic: &str, payload: Bytes, source: &str) -> bool {
+        struct Reset(Option<String>);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                MESSAGE_SOURCE.set(self.0.take());
+            }
+        }
+        let _reset = Reset(MESSAGE_SOURCE.replace(Some(source.to_owned())));
+        (self.deliver)(topic, payload)
+    }
+
     /// The local nodeID (`""` when the sink was made without [`with_node`](Self::with_node)).
     pub fn node_id(&self) -> &str {
         &self.node_id
@@ -137,6 +152,18 @@ impl IncomingSink {
     pub fn peers(&self) -> Option<&Arc<dyn PeerDirectory>> {
         self.peers.as_ref()
     }
+}
+
+thread_local! {
+    /// The source address of the message [`IncomingSink::deliver_from`] is handing over.
+    static MESSAGE_SOURCE: std::cell::RefCell<Option<String>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The source address given to [`IncomingSink::deliver_from`] for the message being
+/// delivered on this thread, if any.
+pub(crate) fn message_source() -> Option<String> {
+    MESSAGE_SOURCE.with_borrow(Clone::clone)
 }
 
 impl std::fmt::Debug for IncomingSink {
@@ -160,8 +187,10 @@ pub trait PeerDirectory: Send + Sync + 'static {
     /// Something the transporter learned about a node.
     fn peer_event(&self, event: PeerEvent);
 
-    /// The serialized `GOSSIP_HELLO {host, port}` a new outgoing connection starts with.
-    fn hello(&self, host: &str, port: u16) -> Option<Bytes>;
+    /// Sends the `GOSSIP_HELLO {host, port}` that a new outgoing connection to `node_id`
+    /// starts with, as Node does: through the middlewares' `transporter_send` wrappers, to
+    /// [`Transporter::publish`], which the transporter then writes first on that connection.
+    fn send_hello(&self, node_id: &str, host: &str, port: u16) -> BoxFuture<'static, ()>;
 }
 
 /// Where a node can be reached, as the registry knows it.
@@ -205,14 +234,6 @@ pub enum PeerEvent {
         port: u16,
         /// Whether `host` is the source address of a discovery datagram.
         from_datagram: bool,
-    },
-    /// A `GOSSIP_HELLO` arrived on a new incoming connection from `remote` (the socket's
-    /// remote IP); `payload` is the serialized packet.
-    Hello {
-        /// The serialized `GOSSIP_HELLO`.
-        payload: Bytes,
-        /// The connection's remote IP.
-        remote: String,
     },
     /// The connection to a node ended (`unexpected: false`, the node closed it) or failed
     /// (`unexpected: true`).

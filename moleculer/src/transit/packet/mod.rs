@@ -97,6 +97,15 @@ impl PacketType {
         PacketType::ALL.into_iter().find(|t| t.as_str() == name)
     }
 
+    /// Whether this is one of the TCP transporter's gossip packets (`GOSSIP_HELLO`,
+    /// `GOSSIP_REQ`, `GOSSIP_RES`).
+    pub fn is_gossip(self) -> bool {
+        matches!(
+            self,
+            PacketType::GossipHello | PacketType::GossipReq | PacketType::GossipRes
+        )
+    }
+
     /// The TCP transporter's frame type id (`tcp/constants.js`): EVENT=1, REQ=2, RES=3,
     /// PING=4, PONG=5, GOSSIP_REQ=6, GOSSIP_RES=7, GOSSIP_HELLO=8. `None` for DISCOVER,
     /// INFO, DISCONNECT and HEARTBEAT, which never travel over TCP.

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use super::frame::next_frame;
 use super::writer;
 use crate::transit::{PacketType, Topics};
-use crate::transporter::{IncomingSink, PeerEvent};
+use crate::transporter::IncomingSink;
 
 /// Room kept free in a connection's read buffer.
 const READ_CHUNK: usize = 64 * 1024;
@@ -108,11 +108,9 @@ fn deliver_frames(
     loop {
         match next_frame(buf, max_packet_size) {
             Ok(Some((PacketType::GossipHello, payload))) => {
-                if let Some(peers) = sink.peers() {
-                    peers.peer_event(PeerEvent::Hello {
-                        payload,
-                        remote: remote.ip().to_canonical().to_string(),
-                    });
+                let source = remote.ip().to_canonical().to_string();
+                if !sink.deliver_from(topics.of(PacketType::GossipHello), payload, &source) {
+                    return false;
                 }
             }
             Ok(Some((ty, payload))) => {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::{Notify, OnceCell, oneshot};
 
 use super::frame::header;
 use crate::error::{Error, Result};
@@ -57,6 +57,9 @@ struct Slot {
     /// Milliseconds since `epoch` of the last non-gossip packet (for closing the least
     /// recently used connections).
     last_used: AtomicU64,
+    /// While the connection opens: where its `GOSSIP_HELLO` goes once the middlewares'
+    /// `transporter_send` wrappers are done with it.
+    hello: Mutex<Option<oneshot::Sender<Bytes>>>,
 }
 
 impl Drop for Slot {
@@ -207,7 +210,9 @@ impl Writers {
     }
 
     /// Sends one packet to `node_id` if its connection is open, without waiting; `false`
-    /// when it is not (then [`send`](Self::send) connects).
+    /// when it is not (then [`send`](Self::send) connects). A `GOSSIP_HELLO` is the first
+    /// frame of the connection being opened to `node_id`; one sent at any other time is
+    /// dropped.
     pub(crate) fn send_open(
         &self,
         node_id: &str,
@@ -216,8 +221,14 @@ impl Writers {
         body: &[u8],
     ) -> bool {
         let Some(slot) = self.slots.lock().get(node_id).cloned() else {
-            return false;
+            return ty == PacketType::GossipHello;
         };
+        if ty == PacketType::GossipHello {
+            if let Some(opening) = slot.hello.lock().take() {
+                opening.send(Bytes::copy_from_slice(body)).ok();
+            }
+            return true;
+        }
         let Some(link) = slot.link.get() else {
             return false;
         };
@@ -273,10 +284,7 @@ impl Writers {
 
     /// Notes the use of `slot` by a packet that is not gossip.
     fn touch(&self, slot: &Slot, ty: PacketType) {
-        if !matches!(
-            ty,
-            PacketType::GossipReq | PacketType::GossipRes | PacketType::GossipHello
-        ) {
+        if !ty.is_gossip() {
             slot.last_used
                 .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         }
@@ -359,11 +367,25 @@ impl Writers {
                 })?;
         stream.set_nodelay(true).ok();
         let link = Arc::new(Link::new(stream));
-        // The peer learns who we are from the first frame.
+        // The peer learns who we are from the first frame, which goes through the
+        // middlewares' wrappers and comes back by `send_open`.
         let own = peers.address(self.sink.node_id()).unwrap_or_default();
         let own_host = own.host(self.use_hostname).unwrap_or("127.0.0.1");
-        if let Some(hello) = peers.hello(own_host, self.local_port) {
-            link.send(8, &hello);
+        let (hello_tx, mut hello_rx) = oneshot::channel();
+        *slot.hello.lock() = Some(hello_tx);
+        let sent = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            peers.send_hello(node_id, own_host, self.local_port),
+        )
+        .await;
+        slot.hello.lock().take();
+        match hello_rx.try_recv() {
+            Ok(hello) => {
+                link.send(8, &hello);
+            }
+            Err(_) if sent.is_err() => tracing::warn!(node_id, "GOSSIP_HELLO not sent in time"),
+            // A middleware kept it back.
+            Err(_) => {}
         }
         tokio::spawn(write_loop(
             link.clone(),
@@ -488,10 +510,12 @@ mod tests {
     use super::*;
     use crate::transporter::{PeerAddress, PeerDirectory};
 
-    /// Knows one node, `far`, at `port`; records the nodes reported lost.
+    /// Knows one node, `far`, at `port`; records the nodes reported lost; says hello with
+    /// `{}`.
     struct Directory {
         port: u16,
         lost: Mutex<Vec<(String, bool)>>,
+        writers: std::sync::OnceLock<Weak<Writers>>,
     }
 
     impl PeerDirectory for Directory {
@@ -513,8 +537,16 @@ mod tests {
             }
         }
 
-        fn hello(&self, _host: &str, _port: u16) -> Option<Bytes> {
-            Some(Bytes::from_static(b"{}"))
+        fn send_hello(
+            &self,
+            node_id: &str,
+            _host: &str,
+            _port: u16,
+        ) -> crate::service::BoxFuture<'static, ()> {
+            if let Some(writers) = self.writers.get().and_then(Weak::upgrade) {
+                writers.send_open(node_id, PacketType::GossipHello, 8, b"{}");
+            }
+            Box::pin(std::future::ready(()))
         }
     }
 
@@ -560,11 +592,14 @@ mod tests {
         let directory = Arc::new(Directory {
             port,
             lost: Mutex::new(Vec::new()),
+            writers: std::sync::OnceLock::new(),
         });
         let sink = IncomingSink::new(|_, _| true)
             .with_node("near", "")
             .with_peers(directory.clone());
-        (Arc::new(Writers::new(sink, true, 4, 1)), directory)
+        let writers = Arc::new(Writers::new(sink, true, 4, 1));
+        directory.writers.set(Arc::downgrade(&writers)).ok();
+        (writers, directory)
     }
 
     /// Reads `count` frames off `socket`: (type id, body).
