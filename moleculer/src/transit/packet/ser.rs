@@ -168,16 +168,56 @@ fn write_json_str(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
 }
 
 /// Whether a JSON string needs escapes for `bytes`: a quote, a backslash or a control
-/// character. Whole blocks are checked without early exit, so that the check vectorizes.
+/// character. Whole blocks are checked without early exit, so that the check vectorizes; the
+/// bytes after the last block, and short strings (most keys and values), are checked 8 at a
+/// time as words, read with fixed-size loads that may overlap bytes already checked.
 pub(super) fn needs_escape(bytes: &[u8]) -> bool {
     let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let len = bytes.len();
+    if len < 8 {
+        return word_needs_escape(short_word(bytes));
+    }
     let mut blocks = bytes.chunks_exact(16);
     for block in &mut blocks {
         if block.iter().fold(false, |found, &b| found | special(b)) {
             return true;
         }
     }
-    blocks.remainder().iter().any(|&b| special(b))
+    let rest = blocks.remainder().len();
+    let word = |at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        word_needs_escape(u64::from_le_bytes(word))
+    };
+    rest > 0 && (word(len - rest.max(8)) || word(len - 8))
+}
+
+/// Up to 7 bytes as one word, every one of them in it, padded with bytes that need no
+/// escape.
+fn short_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let mut word = [b'a'; 8];
+    if n >= 4 {
+        word[..4].copy_from_slice(&bytes[..4]);
+        word[4..].copy_from_slice(&bytes[n - 4..]);
+    } else if n > 0 {
+        word[0] = bytes[0];
+        word[1] = bytes[n / 2];
+        word[2] = bytes[n - 1];
+    }
+    u64::from_le_bytes(word)
+}
+
+/// Whether one of the 8 bytes of `word` is below 0x20, a quote or a backslash (exact as a
+/// whole, by the usual bit tricks: a byte below `n` leaves its high bit set after
+/// subtracting `n` from every byte, when its own high bit was clear).
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |v: u64, n: u64| v.wrapping_sub(n * ONES) & !v & HIGH;
+    let zero = |v: u64| below(v, 1);
+    (below(word, 0x20) | zero(word ^ (u64::from(b'"') * ONES)) | zero(word ^ (u64::from(b'\\') * ONES)))
+        != 0
 }
 
 /// A number written the way `JSON.stringify` writes it: integral values without a fraction
@@ -320,4 +360,31 @@ fn gossip<F: Fields>(
         f.field("offline", offline)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_escape;
+
+    #[test]
+    fn the_escape_check_finds_every_byte_that_needs_one() {
+        let naive = |bytes: &[u8]| bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        // Every byte value at every position of strings of every length up to 40, among
+        // plain letters and among bytes with the high bit set (UTF-8 sequences).
+        for filler in [b'a', 0xc3, 0x7f, 0x20, 0x80] {
+            for len in 0..40 {
+                for pos in 0..len {
+                    for byte in 0..=255u8 {
+                        let mut bytes = vec![filler; len];
+                        bytes[pos] = byte;
+                        assert_eq!(
+                            needs_escape(&bytes),
+                            naive(&bytes),
+                            "{bytes:?} (byte {byte:#x} at {pos} of {len})"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
