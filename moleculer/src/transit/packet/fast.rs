@@ -311,10 +311,10 @@ mod tests {
         assert!(decode(ty, text).is_none(), "taken: {text}");
     }
 
-    #[test]
-    fn nodes_packets_agree_with_serde() {
+    /// The `REQ` and `RES` packets captured from Node nodes: (type, JSON text).
+    fn nodes_packets() -> Vec<(PacketType, String)> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures");
-        let mut checked = 0;
+        let mut packets = Vec::new();
         for dir in ["packets", "packets-v4", "packets/json-nobalancer"] {
             let Ok(entries) = std::fs::read_dir(std::path::Path::new(root).join(dir)) else {
                 continue;
@@ -331,14 +331,62 @@ mod tests {
                 };
                 let fixture: Value =
                     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                let Some(raw) = fixture["raw"].as_str() else {
-                    continue;
-                };
-                agrees(ty, raw);
-                checked += 1;
+                if let Some(raw) = fixture["raw"].as_str() {
+                    packets.push((ty, raw.to_owned()));
+                }
             }
         }
-        assert!(checked >= 10, "only {checked} fixtures");
+        assert!(packets.len() >= 10, "only {} fixtures", packets.len());
+        packets
+    }
+
+    #[test]
+    fn nodes_packets_agree_with_serde() {
+        for (ty, raw) in nodes_packets() {
+            agrees(ty, &raw);
+        }
+    }
+
+    /// Node's packets cut short, with one byte deleted, or with one byte replaced by bytes
+    /// that matter to JSON or UTF-8 (at every position): decoding never panics, and
+    /// whatever the fast path takes, serde decodes to the same packet.
+    #[test]
+    fn damaged_packets_are_errors_or_agree_with_serde() {
+        const BYTES: &[u8] = b"\"\\{],:0e \x00\xc3";
+        let (mut taken, mut tried) = (0, 0);
+        // A third of them (the directories hold much the same packets), the short ones.
+        let packets = nodes_packets()
+            .into_iter()
+            .filter(|(_, raw)| raw.len() < 400);
+        for (ty, raw) in packets.step_by(3) {
+            let raw = raw.as_bytes();
+            let mut variants: Vec<Vec<u8>> = Vec::new();
+            for at in 0..raw.len() {
+                variants.push(raw[..at].to_vec());
+                let mut deleted = raw.to_vec();
+                deleted.remove(at);
+                variants.push(deleted);
+                for &byte in BYTES {
+                    let mut replaced = raw.to_vec();
+                    replaced[at] = byte;
+                    variants.push(replaced);
+                }
+            }
+            for bytes in variants {
+                tried += 1;
+                let decoded = super::super::decode(ty, &bytes);
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    assert!(decoded.is_err(), "not UTF-8, yet decoded: {bytes:?}");
+                    continue;
+                };
+                if let Some(fast) = decode(ty, text) {
+                    taken += 1;
+                    assert_eq!(Ok(fast), by_serde(ty, text), "{text}");
+                }
+            }
+        }
+        // Many damaged packets are still valid (a digit for a digit, a space in a string).
+        assert!(taken > 0 && tried > 10_000, "{taken} of {tried}");
     }
 
     #[test]

@@ -216,7 +216,9 @@ fn word_needs_escape(word: u64) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let below = |v: u64, n: u64| v.wrapping_sub(n * ONES) & !v & HIGH;
     let zero = |v: u64| below(v, 1);
-    (below(word, 0x20) | zero(word ^ (u64::from(b'"') * ONES)) | zero(word ^ (u64::from(b'\\') * ONES)))
+    (below(word, 0x20)
+        | zero(word ^ (u64::from(b'"') * ONES))
+        | zero(word ^ (u64::from(b'\\') * ONES)))
         != 0
 }
 

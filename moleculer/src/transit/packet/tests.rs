@@ -512,3 +512,47 @@ fn the_json_writer_writes_what_serde_json_writes() {
         }
     }
 }
+
+/// Every packet captured from Node (one of each kind), damaged at many positions (cut short,
+/// or a byte replaced by one that matters to JSON or UTF-8): decoding gives a packet or an
+/// `InvalidPacketDataError`, never a panic, and what decodes encodes again.
+#[test]
+fn damaged_packets_of_every_type_never_panic() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/packets");
+    let mut tried = 0;
+    for entry in std::fs::read_dir(dir).expect("fixtures") {
+        let path = entry.unwrap().path();
+        // (The stream captures are several packets, one per line: not these.)
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Ok(fixture) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let (Some(cmd), Some(raw)) = (fixture["cmd"].as_str(), fixture["raw"].as_str()) else {
+            continue;
+        };
+        let Some(ty) = PacketType::from_name(cmd) else {
+            continue;
+        };
+        let raw = raw.as_bytes();
+        // Every position of short packets, about 100 of long ones (INFO).
+        let step = (raw.len() / 100).max(1);
+        for at in (0..raw.len()).step_by(step) {
+            let mut variants = vec![raw[..at].to_vec()];
+            for byte in [b'"', b'\\', b'{', b']', b'0', b'n', 0xc3] {
+                let mut replaced = raw.to_vec();
+                replaced[at] = byte;
+                variants.push(replaced);
+            }
+            for bytes in variants {
+                tried += 1;
+                match decode(ty, &bytes) {
+                    Ok(envelope) => {
+                        encode(&envelope.packet, ProtocolVersion::V5, "n").ok();
+                    }
+                    Err(err) => assert_eq!(err.kind(), ErrorKind::InvalidPacketData, "{err:?}"),
+                }
+            }
+        }
+    }
+    assert!(tried > 5_000, "only {tried} damaged packets");
+}
