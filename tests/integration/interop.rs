@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use moleculer::options::ProtocolVersion;
 use moleculer::prelude::*;
 use moleculer::{ErrorKind, ServiceBroker};
 use moleculer_tests::Recorder;
@@ -71,13 +70,6 @@ impl Listener {
     }
 }
 
-fn protocol(version: NodeVersion) -> ProtocolVersion {
-    match version {
-        NodeVersion::V14 => ProtocolVersion::V4,
-        NodeVersion::V15 => ProtocolVersion::V5,
-    }
-}
-
 fn namespace(version: NodeVersion, what: &str) -> String {
     moleculer_tests::unique_namespace(&format!("interop-{what}-v{}", version.env_value()))
 }
@@ -87,7 +79,7 @@ fn rust_node(version: NodeVersion, ns: &str, id: &str) -> moleculer::BrokerBuild
         .node_id(id)
         .namespace(ns)
         .transporter_url(&nats_url())
-        .protocol_version(protocol(version))
+        .protocol_version(version.protocol_version())
 }
 
 /// Polls `check` every 20 ms until it returns `Some`, or panics after `limit`.

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use moleculer::options::ProtocolVersion;
 use moleculer::prelude::*;
 use moleculer::{BrokerOptions, ErrorKind};
 use moleculer_tests::node::{NodePeer, NodeVersion, nats_url, node_interop_available};
@@ -48,10 +47,7 @@ fn rust_node_with(
         .node_id(id)
         .namespace(ns)
         .transporter_url(&nats_url())
-        .protocol_version(match version {
-            NodeVersion::V14 => ProtocolVersion::V4,
-            NodeVersion::V15 => ProtocolVersion::V5,
-        })
+        .protocol_version(version.protocol_version())
 }
 
 fn namespace(version: NodeVersion, what: &str) -> String {

@@ -7,7 +7,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use moleculer::options::ProtocolVersion;
 use moleculer::prelude::*;
 use moleculer::transporter::tcp::{PeerUrls, UdpBroadcast};
 use moleculer::transporter::{TcpOptions, TcpTransporter};
@@ -130,10 +129,7 @@ async fn mixed_cluster(version: NodeVersion) {
     let rust = ServiceBroker::builder()
         .node_id(&r1)
         .namespace(&ns)
-        .protocol_version(match version {
-            NodeVersion::V14 => ProtocolVersion::V4,
-            NodeVersion::V15 => ProtocolVersion::V5,
-        })
+        .protocol_version(version.protocol_version())
         .transporter(TcpTransporter::new(TcpOptions {
             udp_port,
             udp_multicast: None,
@@ -307,10 +303,7 @@ async fn hello_through_byte_wrappers(version: NodeVersion) {
     let rust = ServiceBroker::builder()
         .node_id(&r)
         .namespace(&ns)
-        .protocol_version(match version {
-            NodeVersion::V14 => ProtocolVersion::V4,
-            NodeVersion::V15 => ProtocolVersion::V5,
-        })
+        .protocol_version(version.protocol_version())
         .middleware(Xor(0x5a))
         .transporter(TcpTransporter::new(TcpOptions {
             udp_discovery: false,

@@ -61,6 +61,14 @@ impl NodeVersion {
             NodeVersion::V15 => "5",
         }
     }
+
+    /// The same protocol version, for a Rust broker that joins this peer.
+    pub fn protocol_version(self) -> moleculer::options::ProtocolVersion {
+        match self {
+            NodeVersion::V14 => moleculer::options::ProtocolVersion::V4,
+            NodeVersion::V15 => moleculer::options::ProtocolVersion::V5,
+        }
+    }
 }
 
 /// The NATS server URL: env `NATS_URL`, default `nats://127.0.0.1:4222`.
