@@ -309,9 +309,8 @@ impl Cluster {
             }
         };
         match message {
-            // Gossip is the transporter's own business: Node hands it to the transit's
-            // message handler (and its wrappers) as little as it sends it through
-            // `transit.publish`.
+            // Gossip belongs to the transporter: Node neither sends it through
+            // `transit.publish` nor hands it to the transit's message handler.
             Some(message) if !ty.is_gossip() => message(envelope),
             _ => self.dispatch(broker, envelope),
         }
