@@ -124,6 +124,24 @@ fn cast<T: 'static, U: 'static>(value: T) -> Result<U, T> {
     }
 }
 
+/// A number or boolean read straight out of a JSON value when `T` is that primitive type (what
+/// `serde_json::from_value` gives, without its deserializer); `None` otherwise, and for
+/// anything that does not fit, which then takes the general path and its error.
+fn primitive<T: 'static>(value: &Value) -> Option<T> {
+    let id = TypeId::of::<T>();
+    if id == TypeId::of::<f64>() {
+        cast::<f64, T>(value.as_f64()?).ok()
+    } else if id == TypeId::of::<i64>() {
+        cast::<i64, T>(value.as_i64()?).ok()
+    } else if id == TypeId::of::<u64>() {
+        cast::<u64, T>(value.as_u64()?).ok()
+    } else if id == TypeId::of::<bool>() {
+        cast::<bool, T>(value.as_bool()?).ok()
+    } else {
+        None
+    }
+}
+
 impl Payload {
     /// A JSON payload.
     pub fn json(value: Value) -> Payload {
@@ -294,7 +312,10 @@ impl Payload {
         match self.0 {
             Repr::Json(v) => match cast::<Value, T>(v) {
                 Ok(same) => Ok(same),
-                Err(v) => serde_json::from_value(v),
+                Err(v) => match primitive::<T>(&v) {
+                    Some(value) => Ok(value),
+                    None => serde_json::from_value(v),
+                },
             },
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
             Repr::Typed(v) => {
@@ -401,6 +422,36 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// The primitives' shortcut gives what `serde_json::from_value` gives, errors included.
+    #[test]
+    fn primitives_convert_as_serde_json_does() {
+        fn same<T: DeserializeOwned + PartialEq + fmt::Debug + 'static>(value: &Value) {
+            let fast = Payload::json(value.clone()).into_typed::<T>().ok();
+            let serde = serde_json::from_value::<T>(value.clone()).ok();
+            assert_eq!(fast, serde, "{value} as {}", std::any::type_name::<T>());
+        }
+        let values = [
+            json!(3),
+            json!(-3),
+            json!(3.5),
+            json!(-0.0),
+            json!(1e300),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(true),
+            json!("3"),
+            json!(null),
+            json!([1]),
+        ];
+        for value in &values {
+            same::<f64>(value);
+            same::<i64>(value);
+            same::<u64>(value);
+            same::<bool>(value);
+            same::<i32>(value);
+        }
+    }
 
     #[derive(Debug, Serialize, Deserialize, PartialEq)]
     struct Add {

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::ServiceBroker;
 use super::running::{Started, run_own_fallback};
-use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse};
+use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse, Target};
 use crate::error::{Error, Result};
 use crate::middleware::CallRequest;
 use crate::options::merged;
@@ -231,23 +231,22 @@ impl ServiceBroker {
         options: &mut CallOptions,
         own_fallback: bool,
     ) -> Result<Started> {
-        let endpoint = {
-            let catalog = self.inner.registry.catalog();
-            let Some(list) = catalog.actions.get(action) else {
-                return Err(Error::service_not_found(action, options.node_id.as_deref()));
-            };
-            if list.strategy.needs_input() && options.node_id.is_none() {
-                // Shard reads the params: they must be JSON.
-                let taken = match slot.take() {
-                    Some(slot) => slot.take_payload(),
-                    None => params,
-                };
-                params = Payload::json(taken.into_json().map_err(|err| {
-                    Error::server(format!("the params of '{action}' do not serialize: {err}"))
-                })?);
-            }
-            self.pick_endpoint(list, action, options, &params)?
+        let catalog = self.inner.registry.catalog();
+        let Some(list) = catalog.actions.get(action) else {
+            return Err(Error::service_not_found(action, options.node_id.as_deref()));
         };
+        if list.strategy.needs_input() && options.node_id.is_none() {
+            // Shard reads the params: they must be JSON.
+            let taken = match slot.take() {
+                Some(slot) => slot.take_payload(),
+                None => params,
+            };
+            params = Payload::json(taken.into_json().map_err(|err| {
+                Error::server(format!("the params of '{action}' do not serialize: {err}"))
+            })?);
+        }
+        // Borrowed from the catalog: the context holds the only new reference.
+        let endpoint = self.pick_endpoint(list, action, options, &params)?;
         if endpoint.local
             && options.parent.is_none()
             && self
@@ -260,7 +259,7 @@ impl ServiceBroker {
                 Some(&self.inner.node_id),
             ));
         }
-        let ctx = self.new_call_context(&endpoint, options)?;
+        let ctx = self.new_call_context(endpoint, options)?;
         let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
         // The action's own fallback gets the call's context and params: keep a copy.
         let fallback = match &endpoint.fallback {
@@ -300,13 +299,13 @@ impl ServiceBroker {
     }
 
     /// Picks the endpoint: the one on `options.node_id`, else the strategy's choice.
-    fn pick_endpoint(
+    fn pick_endpoint<'a>(
         &self,
-        list: &ActionList,
+        list: &'a ActionList,
         action: &str,
         options: &CallOptions,
         params: &Payload,
-    ) -> Result<Arc<ActionEndpoint>> {
+    ) -> Result<&'a Arc<ActionEndpoint>> {
         let registry = &self.inner.registry;
         if let Some(node) = options.node_id.as_deref() {
             return list
@@ -331,7 +330,7 @@ impl ServiceBroker {
     /// timeout).
     fn new_call_context(
         &self,
-        endpoint: &ActionEndpoint,
+        endpoint: &Arc<ActionEndpoint>,
         options: &mut CallOptions,
     ) -> Result<Arc<ContextInner>> {
         let inner = &self.inner;
@@ -368,10 +367,8 @@ impl ServiceBroker {
                 .caller
                 .take()
                 .map(Arc::from)
-                .or_else(|| parent.and_then(|p| p.service.clone())),
-            node_id: endpoint.node_id.clone(),
-            target: Some(endpoint.def.name.clone()),
-            service: Some(endpoint.service.full_name.clone()),
+                .or_else(|| parent.and_then(|p| p.target.service().cloned())),
+            target: Target::Action(endpoint.clone()),
             meta: Mutex::new(meta),
             headers: options.headers.take().map(Box::new),
             scratch: Mutex::new(None),

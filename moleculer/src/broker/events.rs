@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use super::ServiceBroker;
 use super::call::merged_meta;
 use crate::context::{
-    ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received,
+    ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received, Target,
 };
 use crate::error::Result;
 use crate::middleware::EmitRequest;
@@ -185,7 +185,12 @@ impl ServiceBroker {
         if targets.is_empty() {
             return Ok(());
         }
-        let (mut targets, remote): (Vec<_>, Vec<_>) = targets.into_iter().partition(|e| e.local);
+        // Usually every target is local: then no second list.
+        let (mut targets, remote): (Vec<_>, Vec<_>) = if targets.iter().all(|e| e.local) {
+            (targets, Vec::new())
+        } else {
+            targets.into_iter().partition(|e| e.local)
+        };
         let meta = merged_meta(options.parent.as_deref(), options.meta.take());
         let headers = options.headers.take().unwrap_or_default();
         let parent = options.parent.as_deref();
@@ -399,7 +404,7 @@ impl ServiceBroker {
     #[allow(clippy::too_many_arguments)]
     fn event_context(
         &self,
-        endpoint: &EventEndpoint,
+        endpoint: &Arc<EventEndpoint>,
         event: &Arc<str>,
         kind: EventType,
         groups: &Option<Vec<String>>,
@@ -413,10 +418,8 @@ impl ServiceBroker {
             request_id: parent.map(|p| p.request_id().clone()),
             parent_id: parent.map(|p| p.id.clone()),
             level: parent.map_or(1, |p| p.level + 1),
-            caller: parent.and_then(|p| p.service.clone()),
-            node_id: self.inner.node_id.clone(),
-            target: Some(endpoint.def.name.clone()),
-            service: Some(endpoint.service.full_name.clone()),
+            caller: parent.and_then(|p| p.target.service().cloned()),
+            target: Target::Event(endpoint.clone()),
             meta: Mutex::new(meta.clone()),
             headers: (!headers.is_empty()).then(|| Box::new(headers.clone())),
             scratch: Mutex::new(None),
@@ -515,7 +518,7 @@ fn event_packet(
         level: parent.map_or(1, |p| p.level + 1),
         tracing: parent.and_then(|p| p.tracing),
         parent_id: parent.map(|p| p.id.to_string()),
-        caller: parent.and_then(|p| p.service.as_deref().map(str::to_owned)),
+        caller: parent.and_then(|p| p.target.service().map(|s| s.to_string())),
         need_ack: None,
     }
 }

@@ -143,7 +143,7 @@ impl Cluster {
         ctx: &Arc<ContextInner>,
         params: Payload,
     ) -> Result<Payload> {
-        let action = ctx.target.clone().unwrap_or_else(|| Arc::from(""));
+        let action = ctx.target.name().cloned().unwrap_or_else(|| Arc::from(""));
         let params = params.or_empty_object();
         let answer = self
             .pending

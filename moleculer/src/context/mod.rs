@@ -24,6 +24,7 @@ pub use options::{CallOptions, EmitOptions, FallbackFn, FallbackResponse};
 
 use crate::broker::ServiceBroker;
 use crate::error::Result;
+use crate::registry::{ActionEndpoint, EventEndpoint};
 
 /// How an event reached a handler (Node's `ctx.eventType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,11 +68,8 @@ pub(crate) struct ContextInner {
     pub(crate) parent_id: Option<ContextId>,
     pub(crate) level: u32,
     pub(crate) caller: Option<Arc<str>>,
-    pub(crate) node_id: Arc<str>,
-    /// The action or event name being handled.
-    pub(crate) target: Option<Arc<str>>,
-    /// The full name of the service whose handler runs: the `caller` of its sub-calls.
-    pub(crate) service: Option<Arc<str>>,
+    /// The node, handler and service names.
+    pub(crate) target: Target,
     pub(crate) meta: Mutex<Map<String, Value>>,
     pub(crate) headers: Option<Box<Map<String, Value>>>,
     /// Response headers and locals: rarely used, allocated on first use.
@@ -80,6 +78,49 @@ pub(crate) struct ContextInner {
     /// The effective timeout and when it started counting (distributed timeout).
     pub(crate) timeout: Option<(Duration, Instant)>,
     pub(crate) event: Option<Box<EventInfo>>,
+}
+
+/// Where a request runs: the node it came from or runs on, the action or event name being
+/// handled, and the full name of the service whose handler runs (the `caller` of its
+/// sub-calls).
+pub(crate) enum Target {
+    /// A local call: the names are the endpoint's own, shared rather than copied (one reference
+    /// count per call instead of three).
+    Action(Arc<ActionEndpoint>),
+    /// A local event handler: the same for its endpoint.
+    Event(Arc<EventEndpoint>),
+    /// Names given one by one (received requests, events).
+    Named {
+        node_id: Arc<str>,
+        target: Option<Arc<str>>,
+        service: Option<Arc<str>>,
+    },
+}
+
+impl Target {
+    pub(crate) fn node_id(&self) -> &Arc<str> {
+        match self {
+            Target::Action(endpoint) => &endpoint.node_id,
+            Target::Event(endpoint) => &endpoint.node_id,
+            Target::Named { node_id, .. } => node_id,
+        }
+    }
+
+    pub(crate) fn name(&self) -> Option<&Arc<str>> {
+        match self {
+            Target::Action(endpoint) => Some(&endpoint.def.name),
+            Target::Event(endpoint) => Some(&endpoint.def.name),
+            Target::Named { target, .. } => target.as_ref(),
+        }
+    }
+
+    pub(crate) fn service(&self) -> Option<&Arc<str>> {
+        match self {
+            Target::Action(endpoint) => Some(&endpoint.service.full_name),
+            Target::Event(endpoint) => Some(&endpoint.service.full_name),
+            Target::Named { service, .. } => service.as_ref(),
+        }
+    }
 }
 
 /// Rarely used per-request state.
@@ -153,9 +194,11 @@ impl ContextInner {
             parent_id: fields.parent_id.as_deref().map(ContextId::parse),
             level: fields.level,
             caller: fields.caller.map(Arc::from),
-            node_id: sender,
-            target: Some(target),
-            service: Some(service),
+            target: Target::Named {
+                node_id: sender,
+                target: Some(target),
+                service: Some(service),
+            },
             meta: Mutex::new(fields.meta),
             headers: (!fields.headers.is_empty()).then(|| Box::new(fields.headers)),
             scratch: Mutex::new(None),
@@ -174,8 +217,8 @@ impl fmt::Debug for ContextInner {
             .field("parent_id", &self.parent_id)
             .field("level", &self.level)
             .field("caller", &self.caller)
-            .field("node_id", &self.node_id)
-            .field("target", &self.target)
+            .field("node_id", self.target.node_id())
+            .field("target", &self.target.name())
             .field("meta", &*self.meta.lock())
             .field("headers", &self.headers)
             .finish()
@@ -239,7 +282,7 @@ macro_rules! common_context_api {
 
             /// The node the request came from (the local node for local calls).
             pub fn node_id(&self) -> &str {
-                &self.inner.node_id
+                self.inner.target.node_id()
             }
 
             /// The tracing flag that travels with the request (`None` when tracing is off).
@@ -386,12 +429,12 @@ common_context_api!(EventContext);
 impl<P> Context<P> {
     /// The full name of the action being handled.
     pub fn action_name(&self) -> Option<&str> {
-        self.inner.target.as_deref()
+        self.inner.target.name().map(|name| &**name)
     }
 
     /// The full name of the service whose handler runs.
     pub fn service_name(&self) -> Option<&str> {
-        self.inner.service.as_deref()
+        self.inner.target.service().map(|name| &**name)
     }
 
     /// Sets a response header (protocol v5 `RES.headers`).
@@ -453,6 +496,6 @@ impl<P> EventContext<P> {
 
     /// The full name of the service whose handler runs.
     pub fn service_name(&self) -> Option<&str> {
-        self.inner.service.as_deref()
+        self.inner.target.service().map(|name| &**name)
     }
 }

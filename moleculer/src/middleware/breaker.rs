@@ -113,7 +113,7 @@ impl CircuitBreaker {
         wrap_action(next, move |ctx, next| {
             let ep = endpoint
                 .get_or_init(|| {
-                    let node = local_node.as_ref().unwrap_or(&ctx.inner.node_id);
+                    let node = local_node.as_ref().unwrap_or(ctx.inner.target.node_id());
                     shared.endpoint(node, &name, &options)
                 })
                 .clone();

@@ -134,7 +134,7 @@ impl Middleware for ContextTracker {
         }
         let counter = ServiceCounter::new(&self.services);
         wrap_action(next, move |ctx, next| {
-            let entered = counter.enter(ctx.inner.service.as_ref());
+            let entered = counter.enter(ctx.inner.target.service());
             counted(entered, next.call(ctx))
         })
     }
@@ -156,7 +156,7 @@ impl Middleware for ContextTracker {
         }
         let counter = ServiceCounter::new(&self.services);
         wrap_event(next, move |ctx, next| {
-            let entered = counter.enter(ctx.inner.service.as_ref());
+            let entered = counter.enter(ctx.inner.target.service());
             counted(entered, next.call(ctx))
         })
     }

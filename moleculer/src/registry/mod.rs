@@ -136,17 +136,14 @@ pub(crate) struct EventList {
 }
 
 /// Round-robin over the endpoints that pass `usable`.
-fn round_robin<T>(
-    items: &[Arc<T>],
+fn round_robin<'a, T>(
+    items: &'a [Arc<T>],
     counter: &AtomicUsize,
     usable: impl Fn(&T) -> bool,
-) -> Option<Arc<T>> {
+) -> Option<&'a Arc<T>> {
     let n = items.len();
     let start = counter.fetch_add(1, Ordering::Relaxed);
-    (0..n)
-        .map(|i| &items[(start + i) % n])
-        .find(|e| usable(e))
-        .cloned()
+    (0..n).map(|i| &items[(start + i) % n]).find(|e| usable(e))
 }
 
 impl ActionList {
@@ -156,15 +153,15 @@ impl ActionList {
         prefer_local: bool,
         stats: &dyn NodeStats,
         input: &SelectInput<'_>,
-    ) -> Option<Arc<ActionEndpoint>> {
+    ) -> Option<&Arc<ActionEndpoint>> {
         let eps = &self.endpoints;
         if self.name.starts_with('$')
             && let Some(local) = eps.iter().find(|e| e.local)
         {
-            return Some(local.clone());
+            return Some(local);
         }
         if eps.len() == 1 {
-            return eps.first().filter(|e| e.is_available()).cloned();
+            return eps.first().filter(|e| e.is_available());
         }
         if prefer_local && eps.iter().any(|e| e.local && e.is_available()) {
             return self.pick(|e| e.local && e.is_available(), stats, input);
@@ -179,7 +176,7 @@ impl ActionList {
         usable: impl Fn(&ActionEndpoint) -> bool,
         stats: &dyn NodeStats,
         input: &SelectInput<'_>,
-    ) -> Option<Arc<ActionEndpoint>> {
+    ) -> Option<&Arc<ActionEndpoint>> {
         if self.strategy.is_round_robin() {
             return round_robin(&self.endpoints, &self.counter, usable);
         }
@@ -189,7 +186,7 @@ impl ActionList {
             return None;
         }
         let index = self.strategy.select(&candidates, stats, input);
-        candidates.get(index).map(|e| (*e).clone())
+        candidates.get(index).copied()
     }
 
     /// The local endpoint, if this node offers the action.
@@ -198,11 +195,8 @@ impl ActionList {
     }
 
     /// The endpoint on `node_id`.
-    pub(crate) fn on_node(&self, node_id: &str) -> Option<Arc<ActionEndpoint>> {
-        self.endpoints
-            .iter()
-            .find(|e| &*e.node_id == node_id)
-            .cloned()
+    pub(crate) fn on_node(&self, node_id: &str) -> Option<&Arc<ActionEndpoint>> {
+        self.endpoints.iter().find(|e| &*e.node_id == node_id)
     }
 
     pub(crate) fn has_available(&self) -> bool {
@@ -217,21 +211,21 @@ impl EventList {
             return self.endpoints.first().cloned();
         }
         if prefer_local && let Some(ep) = round_robin(&self.endpoints, &self.counter, |e| e.local) {
-            return Some(ep);
+            return Some(ep.clone());
         }
-        round_robin(&self.endpoints, &self.counter, |_| true)
+        round_robin(&self.endpoints, &self.counter, |_| true).cloned()
     }
 
     /// One local endpoint (an event that arrived from another node).
     pub(crate) fn next_local(&self) -> Option<Arc<EventEndpoint>> {
-        round_robin(&self.endpoints, &self.counter, |e| e.local)
+        round_robin(&self.endpoints, &self.counter, |e| e.local).cloned()
     }
 }
 
 /// Event lists by `(pattern, group)`, while a catalog is built.
 type EventGroups = Vec<(Arc<str>, Arc<str>, Vec<Arc<EventEndpoint>>)>;
 /// Event name → the lists whose pattern matches it.
-type EventCache = RwLock<HashMap<Box<str>, Arc<[Arc<EventList>]>>>;
+type EventCache = RwLock<HashMap<Box<str>, Arc<[Arc<EventList>]>, foldhash::fast::RandomState>>;
 /// Endpoint availability by `(nodeID, action)`, kept across catalog rebuilds.
 type Availability = HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>;
 
@@ -330,7 +324,7 @@ impl Catalog {
                     })
                 })
                 .collect(),
-            event_cache: RwLock::new(HashMap::new()),
+            event_cache: RwLock::new(HashMap::default()),
         }
     }
 

@@ -360,8 +360,8 @@ fn failed<T: Send + 'static>(err: Error) -> BoxFuture<'static, Result<T>> {
 fn validation_error(mut issues: Vec<Value>, inner: &ContextInner, what: &str) -> Error {
     for issue in &mut issues {
         if let Value::Object(obj) = issue {
-            obj.insert("nodeID".into(), Value::from(&*inner.node_id));
-            if let Some(target) = &inner.target {
+            obj.insert("nodeID".into(), Value::from(&**inner.target.node_id()));
+            if let Some(target) = inner.target.name() {
                 obj.insert(what.into(), Value::from(&**target));
             }
         }
