@@ -310,13 +310,15 @@ impl Payload {
     /// When the value does not deserialize into `T`.
     pub fn into_typed<T: DeserializeOwned + 'static>(self) -> Result<T, serde_json::Error> {
         match self.0 {
-            Repr::Json(v) => match cast::<Value, T>(v) {
-                Ok(same) => Ok(same),
-                Err(v) => match primitive::<T>(&v) {
-                    Some(value) => Ok(value),
-                    None => serde_json::from_value(v),
-                },
-            },
+            Repr::Json(v) => {
+                if let Some(value) = primitive::<T>(&v) {
+                    return Ok(value);
+                }
+                match cast::<Value, T>(v) {
+                    Ok(same) => Ok(same),
+                    Err(v) => serde_json::from_value(v),
+                }
+            }
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
             Repr::Typed(v) => {
                 // A unique value of the right type moves out; a shared one (an event delivered

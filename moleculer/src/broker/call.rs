@@ -20,7 +20,9 @@ use serde_json::{Map, Value};
 
 use super::ServiceBroker;
 use super::running::{Started, run_own_fallback};
-use crate::context::{CallOptions, Context, ContextId, ContextInner, FallbackResponse, Target};
+use crate::context::{
+    CallOptions, Context, ContextId, ContextInner, FallbackResponse, SharedContext, Target,
+};
 use crate::error::{Error, Result};
 use crate::middleware::CallRequest;
 use crate::options::merged;
@@ -332,7 +334,7 @@ impl ServiceBroker {
         &self,
         endpoint: &Arc<ActionEndpoint>,
         options: &mut CallOptions,
-    ) -> Result<Arc<ContextInner>> {
+    ) -> Result<SharedContext> {
         let inner = &self.inner;
         let parent = options.parent.as_deref();
         let mut deadline = None;
@@ -354,7 +356,7 @@ impl ServiceBroker {
         }
         let timeout = effective_timeout(options, endpoint, self);
         let meta = merged_meta(parent, options.meta.take());
-        Ok(Arc::new(ContextInner {
+        Ok(SharedContext::new(ContextInner {
             broker: self.clone(),
             id: ContextId::generate(),
             request_id: options

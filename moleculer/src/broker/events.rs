@@ -19,7 +19,8 @@ use serde_json::{Map, Value};
 use super::ServiceBroker;
 use super::call::merged_meta;
 use crate::context::{
-    ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received, Target,
+    ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received,
+    SharedContext, Target,
 };
 use crate::error::Result;
 use crate::middleware::EmitRequest;
@@ -371,7 +372,7 @@ impl ServiceBroker {
                 None,
                 Some(Box::new(info)),
             );
-            run_handler(endpoint, Arc::new(ctx), payload.clone())
+            run_handler(endpoint, SharedContext::new(ctx), payload.clone())
         });
         join_all(calls).await;
     }
@@ -411,8 +412,8 @@ impl ServiceBroker {
         parent: Option<&ContextInner>,
         meta: &Map<String, Value>,
         headers: &Map<String, Value>,
-    ) -> Arc<ContextInner> {
-        Arc::new(ContextInner {
+    ) -> SharedContext {
+        SharedContext::new(ContextInner {
             broker: self.clone(),
             id: ContextId::generate(),
             request_id: parent.map(|p| p.request_id().clone()),
@@ -437,7 +438,7 @@ impl ServiceBroker {
 /// Runs one local handler and logs its failure.
 async fn run_handler(
     endpoint: Arc<EventEndpoint>,
-    ctx: Arc<ContextInner>,
+    ctx: SharedContext,
     payload: Payload,
 ) -> Result<()> {
     let Some(handler) = &endpoint.handler else {

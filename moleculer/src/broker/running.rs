@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Sleep;
 
-use crate::context::{Context, ContextInner};
+use crate::context::{Context, SharedContext};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::service::{ActionDef, ActionFallback, BoxFuture};
@@ -28,7 +28,7 @@ pub(crate) struct Started {
     /// The timeout and the node named in its error.
     pub(crate) timeout: Option<(Duration, Arc<str>)>,
     /// A sub-call's parent context and its own, to merge meta back.
-    pub(crate) merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+    pub(crate) merge: Option<(SharedContext, SharedContext)>,
     /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
     /// retries are possible (no shared counter touched per call otherwise).
     pub(crate) def: Option<Arc<ActionDef>>,
@@ -68,7 +68,7 @@ pub(crate) struct Settle<'a> {
     running: BoxFuture<'static, Result<Payload>>,
     catch_panics: bool,
     timer: Option<(Pin<Box<Sleep>>, Arc<str>)>,
-    merge: Option<(Arc<ContextInner>, Arc<ContextInner>)>,
+    merge: Option<(SharedContext, SharedContext)>,
     fallback: Option<OwnFallback>,
     action: &'a str,
 }

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::Cluster;
 use crate::broker::{ServiceBroker, Started, handler_panicked};
-use crate::context::{Context, ContextId, ContextInner, Received};
+use crate::context::{Context, ContextId, ContextInner, Received, SharedContext};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::registry::ActionEndpoint;
@@ -140,7 +140,7 @@ impl Cluster {
     pub(crate) async fn request(
         &self,
         node_id: Option<&Arc<str>>,
-        ctx: &Arc<ContextInner>,
+        ctx: &SharedContext,
         params: Payload,
     ) -> Result<Payload> {
         let action = ctx.target.name().cloned().unwrap_or_else(|| Arc::from(""));
@@ -265,7 +265,7 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String
 /// A remote request's local handler, started.
 struct LocalRun {
     started: Started,
-    ctx: Arc<ContextInner>,
+    ctx: SharedContext,
     endpoint: Arc<ActionEndpoint>,
 }
 
@@ -327,7 +327,7 @@ fn start_local(
         headers: req.headers,
         tracing: req.tracing,
     };
-    let ctx = Arc::new(ContextInner::received(
+    let ctx = SharedContext::new(ContextInner::received(
         broker.clone(),
         Arc::from(sender),
         fields,

@@ -59,6 +59,10 @@ pub(crate) struct EventInfo {
 /// Per-request scratch space; never sent anywhere.
 type Locals = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
 
+/// A context shared by the caller and the handler. Without weak references (unlike
+/// `std::sync::Arc`), its last release is one atomic update instead of two.
+pub(crate) type SharedContext = triomphe::Arc<ContextInner>;
+
 /// Everything about a request except its params; shared by the caller and the handler so that
 /// meta written by the handler is seen by the caller.
 pub(crate) struct ContextInner {
@@ -229,21 +233,21 @@ impl fmt::Debug for ContextInner {
 pub struct Context<P = Value> {
     /// The call's params.
     pub params: P,
-    pub(crate) inner: Arc<ContextInner>,
+    pub(crate) inner: SharedContext,
 }
 
 /// The context of an event, with a payload of type `P` (JSON by default).
 pub struct EventContext<P = Value> {
     /// The event's payload (Node's `ctx.params`).
     pub params: P,
-    pub(crate) inner: Arc<ContextInner>,
+    pub(crate) inner: SharedContext,
 }
 
 /// Accessors and sub-calls shared by [`Context`] and [`EventContext`].
 macro_rules! common_context_api {
     ($ty:ident) => {
         impl<P> $ty<P> {
-            pub(crate) fn from_parts(params: P, inner: Arc<ContextInner>) -> $ty<P> {
+            pub(crate) fn from_parts(params: P, inner: SharedContext) -> $ty<P> {
                 $ty { params, inner }
             }
 

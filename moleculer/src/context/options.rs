@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{ContextId, ContextInner};
+use super::{ContextId, SharedContext};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 
@@ -58,7 +58,7 @@ pub struct CallOptions {
     pub caller: Option<String>,
     /// What to return when the call fails.
     pub fallback_response: Option<FallbackResponse>,
-    pub(crate) parent: Option<Arc<ContextInner>>,
+    pub(crate) parent: Option<SharedContext>,
 }
 
 impl CallOptions {
@@ -168,7 +168,7 @@ pub struct EmitOptions {
     pub headers: Option<Map<String, Value>>,
     /// Fail when a local handler fails (Node 0.15's `throwError`); otherwise errors are logged.
     pub throw_error: bool,
-    pub(crate) parent: Option<Arc<ContextInner>>,
+    pub(crate) parent: Option<SharedContext>,
 }
 
 impl EmitOptions {
