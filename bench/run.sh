@@ -8,6 +8,8 @@
 #   BENCH_CASES=validated_c1 bash bench/run.sh               # a subset (names as in local.js /
 #                                                            # bench_local.rs; unknown ones are
 #                                                            # skipped per side)
+#   FLOOR=0 bash bench/run.sh                                # without bench_call_floor (the cost
+#                                                            # of a call's pieces, no Moleculer)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,8 +34,9 @@ RUST_PICK="$(pick "$RUST_CASES")"
 
 cd "$ROOT"
 echo "building the Rust bench (release)..." >&2
-cargo build --release --quiet -p moleculer-examples --example bench_local
+cargo build --release --quiet -p moleculer-examples --example bench_local --example bench_call_floor
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_local"
+FLOOR_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_call_floor"
 
 if [ ! -d bench/node_modules/moleculer ]; then
 	echo "installing moleculer@0.15.2 (npm ci)..." >&2
@@ -51,6 +54,10 @@ for round in $(seq 1 "$ROUNDS"); do
 	[ -z "$NODE_PICK" ] || BENCH_CASES="$NODE_PICK" node bench/local.js | tee -a "$OUT" >&2
 	echo "round $round/$ROUNDS: rust..." >&2
 	[ -z "$RUST_PICK" ] || BENCH_CASES="$RUST_PICK" "$BIN" | tee -a "$OUT" >&2
+	if [ "${FLOOR:-1}" = 1 ]; then
+		echo "round $round/$ROUNDS: floor (no Moleculer)..." >&2
+		"$FLOOR_BIN" | tee -a "$OUT" >&2
+	fi
 done
 
 echo >&2

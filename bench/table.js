@@ -76,6 +76,19 @@ for (const [rc, nc, label] of ROWS) {
 }
 console.log(`\n${n} run(s) per case.`);
 
+// `bench_call_floor`: the least each piece of a call costs, without Moleculer, against
+// Node's validated call of the same run.
+const floor = runs.floor || {};
+if (Object.keys(floor).length) {
+	const base = node.validated_c1;
+	console.log(`\n| floor case (no Moleculer) | ops/s, median (min–max) | ns/op | / Node validated_c1 |`);
+	console.log(`|---|---:|---:|---:|`);
+	for (const [c, xs] of Object.entries(floor)) {
+		const ratio = base ? `${(median(xs) / median(base)).toFixed(2)}x` : "–";
+		console.log(`| \`${c}\` | ${cell(xs)} | ${(1e9 / median(xs)).toFixed(1)} | ${ratio} |`);
+	}
+}
+
 /* `--nats`: remote request/response over NATS, rows by concurrency and side. */
 function natsTable() {
 	// [impl, variant] -> label, in display order; other sides follow with a generated label.
