@@ -78,16 +78,18 @@ fn take_params(slot: &mut dyn Any) -> Result<Params, String> {
 
 type Map<T> = HashMap<Box<str>, T, foldhash::fast::RandomState>;
 
-fn registry<T>(handler: T) -> Map<T> {
-    let mut map = Map::default();
-    for name in ["math.sub", "math.mul", "greeter.hello", "$node.list"] {
-        map.insert(name.into(), None);
-    }
-    let mut map: Map<Option<T>> = map;
-    map.insert("math.add".into(), Some(handler));
-    map.into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect()
+/// A small registry: `math.add` and a few other names, each with a handler made by `make`.
+fn registry<T>(make: impl Fn() -> T) -> Map<T> {
+    [
+        "math.add",
+        "math.sub",
+        "math.mul",
+        "greeter.hello",
+        "$node.list",
+    ]
+    .into_iter()
+    .map(|name| (name.into(), make()))
+    .collect()
 }
 
 fn main() {
@@ -102,25 +104,33 @@ fn main() {
         .build()
         .expect("runtime");
 
-    let sync_map = registry::<SyncHandler>(Box::new(|params, out| {
-        let p = take_params(params)?;
-        if let Some(out) = out.downcast_mut::<Option<f64>>() {
-            *out = Some(p.a + p.b);
-        }
-        Ok(())
-    }));
-    let async_map = registry::<AsyncHandler>(Box::new(|params| match take_params(params) {
-        Ok(p) => Box::pin(add(p)),
-        Err(e) => Box::pin(async move { Err(e) }),
-    }));
-    let ctx_map = registry::<CtxHandler>(Box::new(|ctx, params| match take_params(params) {
-        Ok(p) => Box::pin(add_ctx(ctx, p)),
-        Err(e) => Box::pin(async move { Err(e) }),
-    }));
-    let min_map = registry::<MinCtxHandler>(Box::new(|ctx, params| match take_params(params) {
-        Ok(p) => Box::pin(add_min_ctx(ctx, p)),
-        Err(e) => Box::pin(async move { Err(e) }),
-    }));
+    let sync_map = registry(|| -> SyncHandler {
+        Box::new(|params, out| {
+            let p = take_params(params)?;
+            if let Some(out) = out.downcast_mut::<Option<f64>>() {
+                *out = Some(p.a + p.b);
+            }
+            Ok(())
+        })
+    });
+    let async_map = registry(|| -> AsyncHandler {
+        Box::new(|params| match take_params(params) {
+            Ok(p) => Box::pin(add(p)),
+            Err(e) => Box::pin(async move { Err(e) }),
+        })
+    });
+    let ctx_map = registry(|| -> CtxHandler {
+        Box::new(|ctx, params| match take_params(params) {
+            Ok(p) => Box::pin(add_ctx(ctx, p)),
+            Err(e) => Box::pin(async move { Err(e) }),
+        })
+    });
+    let min_map = registry(|| -> MinCtxHandler {
+        Box::new(|ctx, params| match take_params(params) {
+            Ok(p) => Box::pin(add_min_ctx(ctx, p)),
+            Err(e) => Box::pin(async move { Err(e) }),
+        })
+    });
     let broker = Arc::new(AtomicU64::new(0));
 
     for case in cases.split(',') {

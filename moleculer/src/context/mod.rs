@@ -96,7 +96,7 @@ pub(crate) enum Target {
     /// Names given one by one (received requests, events).
     Named {
         node_id: Arc<str>,
-        target: Option<Arc<str>>,
+        name: Option<Arc<str>>,
         service: Option<Arc<str>>,
     },
 }
@@ -114,7 +114,7 @@ impl Target {
         match self {
             Target::Action(endpoint) => Some(&endpoint.def.name),
             Target::Event(endpoint) => Some(&endpoint.def.name),
-            Target::Named { target, .. } => target.as_ref(),
+            Target::Named { name, .. } => name.as_ref(),
         }
     }
 
@@ -200,7 +200,7 @@ impl ContextInner {
             caller: fields.caller.map(Arc::from),
             target: Target::Named {
                 node_id: sender,
-                target: Some(target),
+                name: Some(target),
                 service: Some(service),
             },
             meta: Mutex::new(fields.meta),

@@ -222,17 +222,20 @@ impl EventList {
     }
 }
 
+/// A hash map with a fast hasher (its keys are names from the registry, not from strangers).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Event lists by `(pattern, group)`, while a catalog is built.
 type EventGroups = Vec<(Arc<str>, Arc<str>, Vec<Arc<EventEndpoint>>)>;
 /// Event name → the lists whose pattern matches it.
-type EventCache = RwLock<HashMap<Box<str>, Arc<[Arc<EventList>]>, foldhash::fast::RandomState>>;
+type EventCache = RwLock<FastMap<Box<str>, Arc<[Arc<EventList>]>>>;
 /// Endpoint availability by `(nodeID, action)`, kept across catalog rebuilds.
 type Availability = HashMap<(Arc<str>, Arc<str>), Arc<AtomicBool>>;
 
 /// An immutable view of the whole registry.
 pub(crate) struct Catalog {
     pub(crate) services: Vec<ServiceEntry>,
-    pub(crate) actions: HashMap<Arc<str>, Arc<ActionList>, foldhash::fast::RandomState>,
+    pub(crate) actions: FastMap<Arc<str>, Arc<ActionList>>,
     pub(crate) events: Vec<Arc<EventList>>,
     /// Event name → matching lists, filled on first use.
     event_cache: EventCache,

@@ -26,7 +26,6 @@ mod shard;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -36,8 +35,7 @@ use serde_json::{Map, Value};
 pub(crate) use latency::LatencyStore;
 pub(crate) use shard::Shard;
 
-/// A hash map with the crate's fast hasher.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use super::FastMap;
 
 /// What a strategy needs to know of one candidate endpoint.
 pub(crate) trait Candidate {
