@@ -2,6 +2,8 @@
 //! `RoundRobin`, `Random`, `CpuUsage` and `Latency`. `Shard`, the LRU, the latency store and the
 //! JavaScript helpers are tested next to their code.
 
+use std::collections::HashMap;
+
 use super::*;
 use serde_json::json;
 
