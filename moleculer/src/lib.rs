@@ -46,17 +46,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod broker;
-mod cluster;
 pub mod context;
 pub mod error;
 pub mod logging;
 pub mod middleware;
 pub mod options;
 pub mod payload;
+pub mod protocol;
 pub mod registry;
 pub mod serializer;
 pub mod service;
-pub mod transit;
+mod transit;
 pub mod transporter;
 pub mod validation;
 

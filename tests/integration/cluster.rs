@@ -517,7 +517,7 @@ async fn an_unknown_strategy_is_an_options_error() {
 #[tokio::test]
 async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
     use moleculer::options::ProtocolVersion;
-    use moleculer::transit::{Info, Packet, encode};
+    use moleculer::protocol::{Info, Packet, encode};
     use moleculer::transporter::Transporter;
 
     let bus = FakeBus::new();

@@ -10,7 +10,7 @@ use moleculer::middleware::{
     WireMessage,
 };
 use moleculer::prelude::*;
-use moleculer::transit::{Envelope, Packet, PacketType};
+use moleculer::protocol::{Envelope, Packet, PacketType};
 use moleculer::transporter::{Bytes, FakeBus, FakeTransporter, IncomingSink, Transporter};
 use moleculer::{BrokerBuilder, ErrorKind};
 use moleculer_tests::{Recorder, Xor, xor};

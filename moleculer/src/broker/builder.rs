@@ -217,7 +217,7 @@ impl BrokerBuilder {
             )),
         ];
         let middlewares = Stack::new(self.middlewares, builtin);
-        let cluster = crate::cluster::Cluster::from_options(
+        let cluster = crate::transit::Transit::from_options(
             &options,
             self.transporter,
             node_id.clone(),

@@ -25,8 +25,8 @@ use crate::context::{
 use crate::error::Result;
 use crate::middleware::EmitRequest;
 use crate::payload::Payload;
+use crate::protocol::Event;
 use crate::registry::EventEndpoint;
-use crate::transit::Event;
 
 impl ServiceBroker {
     /// Emits an event: one handler per group receives it (balanced).
@@ -271,7 +271,7 @@ impl ServiceBroker {
     /// included; nothing runs locally without the transporter.
     async fn dispatch_balanced(
         &self,
-        cluster: &crate::cluster::Cluster,
+        cluster: &crate::transit::Transit,
         event: &str,
         payload: &Payload,
         options: EmitOptions,

@@ -59,7 +59,7 @@ pub(crate) struct BrokerInner {
     pub(crate) seq: AtomicU64,
     pub(crate) local_node: NodeInfo,
     /// The link to the other nodes; `None` without a transporter.
-    pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
+    pub(crate) cluster: Option<Arc<crate::transit::Transit>>,
     /// User middlewares, then the built-in ones: the order they wrap handlers in.
     pub(crate) middlewares: crate::middleware::Stack,
     /// The middlewares' wrappers around `call`, `mcall`, `emit`, `broadcast` and

@@ -97,7 +97,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use moleculer::middleware::{Middleware, ReceiveHandler, SendHandler, WireMessage};
-//! use moleculer::transit::PacketType;
+//! use moleculer::protocol::PacketType;
 //! use moleculer::transporter::Bytes;
 //!
 //! struct Xor(u8);

@@ -14,8 +14,8 @@
 use std::sync::Arc;
 
 use crate::error::Result;
+use crate::protocol::{Envelope, Packet, PacketType};
 use crate::service::BoxFuture;
-use crate::transit::{Envelope, Packet, PacketType};
 use crate::transporter::Bytes;
 
 /// A packet on its way out, as the

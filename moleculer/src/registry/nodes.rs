@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
 use super::NodeInfo;
-use crate::transit::Info;
+use crate::protocol::Info;
 use crate::transporter::PeerAddress;
 
 /// One remote node.

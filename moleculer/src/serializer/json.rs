@@ -3,15 +3,15 @@
 use super::Serializer;
 use crate::Result;
 use crate::options::ProtocolVersion;
-use crate::transit::{self, Envelope, Packet, PacketType};
+use crate::protocol::{self, Envelope, Packet, PacketType};
 
-/// The `JSON` serializer (Node's default), built on [`transit::encode`] and
-/// [`transit::decode`].
+/// The `JSON` serializer (Node's default), built on [`protocol::encode`] and
+/// [`protocol::decode`].
 ///
 /// ```
 /// use moleculer::options::ProtocolVersion;
 /// use moleculer::serializer::{JsonSerializer, Serializer};
-/// use moleculer::transit::{Heartbeat, Packet, PacketType};
+/// use moleculer::protocol::{Heartbeat, Packet, PacketType};
 ///
 /// let json = JsonSerializer;
 /// let bytes = json.serialize(&Packet::Heartbeat(Heartbeat { cpu: 12.0 }), ProtocolVersion::V5, "n1")?;
@@ -33,11 +33,11 @@ impl Serializer for JsonSerializer {
         version: ProtocolVersion,
         sender: &str,
     ) -> Result<Vec<u8>> {
-        transit::encode(packet, version, sender)
+        protocol::encode(packet, version, sender)
     }
 
     fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
-        transit::decode(ty, bytes)
+        protocol::decode(ty, bytes)
     }
 }
 
@@ -46,7 +46,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::transit::Discover;
+    use crate::protocol::Discover;
 
     #[test]
     fn is_object_safe_and_round_trips() {

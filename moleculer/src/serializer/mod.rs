@@ -14,7 +14,7 @@ pub use json::JsonSerializer;
 
 use crate::Result;
 use crate::options::ProtocolVersion;
-use crate::transit::{Envelope, Packet, PacketType};
+use crate::protocol::{Envelope, Packet, PacketType};
 
 /// Encodes and decodes packets. Object safe: transports hold an `Arc<dyn Serializer>`.
 pub trait Serializer: Send + Sync + fmt::Debug {

@@ -1,45 +1,443 @@
-//! Moleculer's wire protocol, versions 4 (0.14) and 5 (0.15): packets, topics and the
-//! Node `Buffer` JSON form (reference §1).
+//! The transit layer (Node's `src/transit.js` and the Local discoverer): it connects the
+//! broker to the other nodes through a [`Transporter`].
 //!
-//! * [`Packet`] is a packet body; [`Envelope`] adds the `ver` and `sender` that every
-//!   transporter writes.
-//! * [`decode`] and [`encode`] are the JSON codec (the [`JsonSerializer`](crate::serializer::JsonSerializer)
-//!   uses them): decoding is liberal, encoding writes exactly Node's fields, in Node's order.
-//! * [`Envelope::check_version`] is Node's protocol version check.
-//! * [`Topics`] builds and parses `MOL[-<ns>].<TYPE>[.<nodeID>]` and the balanced
-//!   `REQB`/`EVENTB` topics.
-//!
-//! Other serializers reuse the same field rules through serde: `packet::de::deserialize_envelope`
-//! decodes from any self-describing `Deserializer`, and `packet::ser::WirePacket` serializes
-//! with a known map length (both crate-private). With this JSON codec, the params and data of
-//! received packets stay JSON text ([`Payload::as_raw_json`](crate::Payload::as_raw_json))
-//! until a handler parses them into its own type; with any other format they are values.
-//!
-//! ```
-//! use moleculer::options::ProtocolVersion;
-//! use moleculer::transit::{Packet, PacketType, Request, decode, encode};
-//!
-//! let req = Request::new("c1", "math.add", serde_json::json!({"a": 1, "b": 2}));
-//! let bytes = encode(&Packet::Request(req), ProtocolVersion::V4, "node-1")?;
-//! assert_eq!(
-//!     String::from_utf8(bytes.clone()).unwrap(),
-//!     r#"{"id":"c1","action":"math.add","params":{"a":1,"b":2},"meta":{},"timeout":0,"level":1,"tracing":null,"parentID":null,"requestID":"c1","caller":null,"stream":false,"ver":"4","sender":"node-1"}"#
-//! );
-//! let back = decode(PacketType::Request, &bytes)?;
-//! assert_eq!(back.sender, "node-1");
-//! back.check_version(ProtocolVersion::V4, false)?;
-//! let Packet::Request(req) = back.packet else { unreachable!() };
-//! assert_eq!(req.params.as_raw_json(), Some(r#"{"a":1,"b":2}"#));
-//! # Ok::<(), moleculer::Error>(())
-//! ```
+//! * Outgoing: remote action endpoints send `REQ` and wait in the pending table for the `RES`
+//!   ([`requests`]); events for remote nodes go out as one `EVENT` per node ([`events`]).
+//! * Incoming: one task reads every message of the transporter, decodes it, checks the
+//!   protocol version and hands it on: `REQ` and `EVENT` run on their own tasks, `RES`
+//!   completes a pending call, the discovery packets update the registry ([`discovery`]).
+//! * Discovery: `DISCOVER`/`INFO` on connect, a debounced `INFO` when local services change,
+//!   `HEARTBEAT` with the CPU usage, offline detection, `DISCONNECT` on stop. With a
+//!   transporter that carries none of these (TCP), gossip instead ([`gossip`]).
 
-mod buffer;
-pub(crate) mod packet;
-mod topic;
+mod balanced;
+mod discovery;
+mod events;
+mod gossip;
+mod latency;
+mod ping;
+mod remote;
+mod requests;
+mod wire;
 
-pub use buffer::{buffer_from_json, buffer_to_json, is_buffer_json};
-pub use packet::{
-    ClientInfo, Disconnect, Discover, Envelope, Event, GossipHello, GossipReq, GossipRes,
-    Heartbeat, Info, Packet, PacketType, Ping, Pong, Request, Response, decode, encode,
-};
-pub use topic::{Topic, TopicTarget, Topics};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::task::JoinHandle;
+
+pub(crate) use ping::PingTable;
+pub(crate) use requests::Pending;
+
+use crate::broker::ServiceBroker;
+use crate::error::{Error, Result};
+use crate::middleware::Stack;
+use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
+use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
+use crate::serializer::{JsonSerializer, Serializer};
+use crate::transporter::{IncomingSink, Transporter};
+
+/// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
+const DISCOVER_WAIT: Duration = Duration::from_millis(500);
+/// Delay between two connection attempts.
+const RECONNECT_DELAY: Duration = Duration::from_secs(5);
+
+/// The broker's link to the other nodes.
+pub(crate) struct Transit {
+    pub(crate) transporter: Arc<dyn Transporter>,
+    serializer: Arc<dyn Serializer>,
+    /// Packets out: serializer and transporter, with the middlewares' wrappers.
+    sending: wire::Sending,
+    pub(crate) topics: Topics,
+    pub(crate) version: ProtocolVersion,
+    disable_version_check: bool,
+    disable_reconnect: bool,
+    pub(crate) node_id: Arc<str>,
+    namespace: String,
+    instance_id: String,
+    /// Set when the transporter has no discovery packets: nodes gossip instead.
+    gossip: Option<gossip::GossipState>,
+    /// `disableBalancer` with a transporter that balances: requests go to `REQB.<action>`.
+    pub(crate) balanced: bool,
+    pub(crate) pending: Pending,
+    pub(crate) pings: PingTable,
+    /// Services are started and INFO may be sent.
+    ready: AtomicBool,
+    /// The broker is stopping: requests are refused, events dropped.
+    pub(crate) stopping: AtomicBool,
+    /// Bumped by every local service change; a debounced INFO goes out when it settles.
+    info_generation: AtomicU64,
+    /// Another process runs with this nodeID.
+    conflict: Mutex<Option<Error>>,
+    /// The balanced topics subscribed to, with their queue group.
+    balanced_topics: Mutex<std::collections::BTreeMap<String, String>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    heartbeat: discovery::HeartbeatSettings,
+    info_debounce: Duration,
+    stop_delay: Duration,
+}
+
+impl Transit {
+    /// The cluster link `options` ask for, or `None` without a transporter.
+    pub(crate) fn from_options(
+        options: &BrokerOptions,
+        transporter: Option<Box<dyn Transporter>>,
+        node_id: Arc<str>,
+        instance_id: String,
+        middlewares: &Stack,
+    ) -> Result<Option<Transit>> {
+        let transporter: Arc<dyn Transporter> = match (transporter, &options.transporter) {
+            (Some(t), _) => Arc::from(t),
+            (None, Some(opt)) => Arc::from(crate::transporter::from_option(opt)?),
+            (None, None) => return Ok(None),
+        };
+        let serializer = serializer_from(options)?;
+        let gossip = transporter.gossip_period().map(gossip::GossipState::new);
+        let sending = wire::Sending::new(
+            middlewares,
+            serializer.clone(),
+            options.transit.protocol_version,
+            node_id.clone(),
+            transporter.clone(),
+        );
+        let balanced = options.disable_balancer && transporter.has_built_in_balancer();
+        if options.disable_balancer && !balanced {
+            tracing::warn!(
+                transporter = transporter.name(),
+                "the transporter has no built-in balancer: `disableBalancer` is ignored"
+            );
+        }
+        Ok(Some(Transit {
+            transporter,
+            serializer,
+            sending,
+            topics: Topics::new(&options.namespace),
+            version: options.transit.protocol_version,
+            disable_version_check: options.transit.disable_version_check,
+            disable_reconnect: options.transit.disable_reconnect,
+            node_id,
+            namespace: options.namespace.clone(),
+            instance_id,
+            gossip,
+            balanced,
+            pending: Pending::new(options.transit.max_queue_size),
+            pings: PingTable::default(),
+            ready: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            info_generation: AtomicU64::new(0),
+            conflict: Mutex::new(None),
+            balanced_topics: Mutex::new(std::collections::BTreeMap::new()),
+            tasks: Mutex::new(Vec::new()),
+            heartbeat: discovery::HeartbeatSettings::from_options(options),
+            info_debounce: Duration::from_millis(options.transit.service_changed_debounce_time),
+            stop_delay: Duration::from_millis(options.registry.stop_delay),
+        }))
+    }
+
+    /// Serializes and publishes `packet` to `topic` (through the middlewares'
+    /// `transit_publish` and `transporter_send` wrappers, if any). Serializing happens at
+    /// once; the future only publishes (and holds no packet: it stays small).
+    pub(crate) fn publish(
+        &self,
+        packet: Packet,
+        topic: String,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        self.sending.publish(packet, topic)
+    }
+
+    /// Publishes `packet` to its type's topic of `node_id`, or to the broadcast topic.
+    pub(crate) fn send(
+        &self,
+        packet: Packet,
+        node_id: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        let topic = self.topics.topic(packet.packet_type(), node_id);
+        self.publish(packet, topic)
+    }
+
+    /// Publishes and logs a failure: for packets nobody waits on (INFO, HEARTBEAT, PONG…).
+    pub(crate) fn send_logged(
+        &self,
+        packet: Packet,
+        node_id: Option<&str>,
+    ) -> impl Future<Output = ()> + Send + '_ {
+        let ty = packet.packet_type();
+        let sending = self.send(packet, node_id);
+        async move {
+            if let Err(err) = sending.await {
+                tracing::warn!(packet = %ty, error = %err, "could not send a packet");
+            }
+        }
+    }
+
+    /// Connects (retrying every 5 s unless `disableReconnect`), subscribes, starts the reader
+    /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
+    pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
+        self.stopping.store(false, Ordering::Release);
+        let sink = incoming_sink(broker, self.clone())
+            .with_node(&self.node_id, &self.namespace)
+            .with_peers(Arc::new(gossip::TransitPeers {
+                broker: Arc::downgrade(&broker.inner),
+                cluster: Arc::downgrade(self),
+            }));
+        loop {
+            match self.transporter.connect(sink.clone()).await {
+                Ok(()) => break,
+                Err(err) if !self.disable_reconnect => {
+                    tracing::warn!(
+                        transporter = self.transporter.name(),
+                        error = %err,
+                        "connection failed, retrying in 5 s"
+                    );
+                    tokio::time::sleep(RECONNECT_DELAY).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        for (_, topic) in self.topics.subscriptions(&self.node_id) {
+            self.transporter.subscribe(&topic).await?;
+        }
+        let timers = if self.gossip.is_some() {
+            gossip::spawn_timer(Arc::downgrade(&broker.inner), self.clone())
+        } else {
+            discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone())
+        };
+        self.tasks.lock().push(timers);
+        if let Some(pinger) = latency::spawn_pinger(broker, self) {
+            self.tasks.lock().push(pinger);
+        }
+        tracing::info!(
+            transporter = self.transporter.name(),
+            protocol = self.version.as_str(),
+            "transporter connected"
+        );
+        if self.gossip.is_none() {
+            self.send(Packet::Discover(Discover), None).await?;
+        }
+        tokio::time::sleep(DISCOVER_WAIT).await;
+        self.check_conflict()?;
+        broker
+            .broadcast_local(
+                "$transporter.connected",
+                serde_json::json!({ "wasReconnect": false }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The local services have started: publish them (INFO broadcast) and the balanced
+    /// subscriptions.
+    pub(crate) async fn ready(&self, broker: &ServiceBroker) -> Result<()> {
+        self.check_conflict()?;
+        self.ready.store(true, Ordering::Release);
+        self.broadcast_info(broker).await;
+        Ok(())
+    }
+
+    /// Whether INFO may be sent.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Another process took our nodeID: refuse to go on.
+    fn check_conflict(&self) -> Result<()> {
+        match &*self.conflict.lock() {
+            Some(err) => Err(err.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// First stop step (the broker calls it as `stop` begins, before the middlewares'
+    /// `stopping` hooks): refuse incoming requests and drop incoming events from now on.
+    pub(crate) fn refuse_requests(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Second stop step: publish an empty service list, wait `registry.stopDelay`.
+    pub(crate) async fn begin_stop(&self, broker: &ServiceBroker) {
+        if self.is_ready() {
+            let info = discovery::local_info(broker, true);
+            self.send_logged(Packet::Info(info), None).await;
+            tokio::time::sleep(self.stop_delay).await;
+        }
+        self.ready.store(false, Ordering::Release);
+    }
+
+    /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.
+    pub(crate) async fn disconnect(&self, graceful: bool) {
+        if graceful {
+            self.send_logged(Packet::Disconnect(crate::protocol::Disconnect), None)
+                .await;
+        }
+        if let Err(err) = self.transporter.disconnect().await {
+            tracing::warn!(error = %err, "transporter disconnect failed");
+        }
+        for task in self.tasks.lock().drain(..) {
+            task.abort();
+        }
+        self.balanced_topics.lock().clear();
+        self.pending.reject_all(&self.node_id);
+        self.pings.clear();
+    }
+
+    /// The packet type of a message's topic, or `None` (logged) for a topic that is not
+    /// Moleculer's.
+    fn packet_type_of(&self, subject: &str) -> Option<PacketType> {
+        let topic = self.topics.parse(subject);
+        if topic.is_none() {
+            tracing::debug!(topic = subject, "message on an unknown topic dropped");
+        }
+        topic.map(|t| t.packet_type)
+    }
+
+    /// Decodes the bytes of one message and hands the packet to the middlewares'
+    /// `transit_message_handler` wrappers, if any, or to [`Transit::dispatch`].
+    fn decode(
+        self: &Arc<Self>,
+        broker: &ServiceBroker,
+        ty: PacketType,
+        payload: &[u8],
+        message: Option<&crate::middleware::MessageHandler>,
+    ) {
+        let envelope = match self.serializer.deserialize(ty, payload) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
+                return;
+            }
+        };
+        match message {
+            // Gossip belongs to the transporter: Node neither sends it through
+            // `transit.publish` nor hands it to the transit's message handler.
+            Some(message) if !ty.is_gossip() => message(envelope),
+            _ => self.dispatch(broker, envelope),
+        }
+    }
+
+    /// Whether a packet speaks our protocol version; one that does not is logged.
+    fn version_ok(&self, envelope: &Envelope) -> bool {
+        let checked = envelope.check_version(self.version, self.disable_version_check);
+        if let Err(err) = &checked {
+            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
+        }
+        checked.is_ok()
+    }
+
+    /// Checks a decoded packet's protocol version and hands it on.
+    fn dispatch(self: &Arc<Self>, broker: &ServiceBroker, envelope: Envelope) {
+        if !self.version_ok(&envelope) {
+            return;
+        }
+        let own = envelope.sender == *self.node_id;
+        let Envelope { sender, packet, .. } = envelope;
+        match packet {
+            // Balanced queues can deliver our own requests and events back to us.
+            Packet::Request(req) => requests::serve(broker.clone(), self.clone(), sender, req),
+            Packet::Response(res) => self.pending.resolve(sender, res),
+            Packet::Event(event) => events::deliver(broker.clone(), self.clone(), sender, event),
+            Packet::Info(info) if own => {
+                if info.instance_id != self.instance_id {
+                    self.node_id_conflict(&info.instance_id);
+                }
+            }
+            _ if own => {}
+            Packet::Info(info) => discovery::info_received(broker, self, sender, info),
+            Packet::Discover(_) => discovery::discover_received(broker, self, sender),
+            Packet::Heartbeat(hb) => discovery::heartbeat_received(broker, self, sender, hb),
+            Packet::Disconnect(_) => discovery::node_disconnected(broker, self, &sender, false),
+            Packet::Ping(ping) => ping::ping_received(self, sender, ping),
+            Packet::Pong(pong) => ping::pong_received(broker, self, sender, pong),
+            Packet::GossipReq(req) if self.gossip.is_some() => {
+                gossip::request_received(broker, self, sender, req);
+            }
+            Packet::GossipRes(res) if self.gossip.is_some() => {
+                gossip::response_received(broker, self, res);
+            }
+            Packet::GossipHello(hello) if self.gossip.is_some() => {
+                gossip::hello_received(broker, &sender, hello);
+            }
+            Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
+                tracing::debug!(packet = %packet.packet_type(), "gossip packet ignored");
+            }
+        }
+    }
+
+    /// Another process announced itself with our nodeID: Node exits; a library must not, so
+    /// the node leaves the cluster (without `DISCONNECT`, which would drop the other one).
+    fn node_id_conflict(self: &Arc<Self>, other_instance: &str) {
+        let err = Error::broker_options(
+            format!(
+                "another node runs with the nodeID `{}` (instanceID `{other_instance}`); \
+                 every node needs a unique nodeID. This node leaves the cluster.",
+                self.node_id
+            ),
+            Some(serde_json::json!({ "nodeID": &*self.node_id, "instanceID": other_instance })),
+        )
+        .with_type("NODE_ID_CONFLICT");
+        tracing::error!(error = %err, "nodeID conflict");
+        *self.conflict.lock() = Some(err);
+        self.ready.store(false, Ordering::Release);
+        let cluster = self.clone();
+        tokio::spawn(async move { cluster.disconnect(false).await });
+    }
+}
+
+impl std::fmt::Debug for Transit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transit")
+            .field("transporter", &self.transporter.name())
+            .field("serializer", &self.serializer.name())
+            .field("protocol", &self.version)
+            .field("balanced", &self.balanced)
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+/// The serializer `options.serializer` names (JSON is the only one built so far).
+fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
+    match options.serializer.as_ref().map(|o| o.kind()) {
+        None | Some(SerializerKind::Json) => Ok(Arc::new(JsonSerializer)),
+        Some(kind) => Err(Error::broker_options(
+            format!("the {kind} serializer is not available yet (available: JSON)"),
+            Some(serde_json::json!({ "type": kind.name() })),
+        )),
+    }
+}
+
+/// Where the transporter hands each message: through the middlewares' receiving wrappers
+/// (composed here, once per connection), decoded and dispatched on the transporter's receiving
+/// task; it does nothing once the broker is gone.
+fn incoming_sink(broker: &ServiceBroker, cluster: Arc<Transit>) -> IncomingSink {
+    let weak = Arc::downgrade(&broker.inner);
+    let receiving = wire::Receiving::new(&broker.inner.middlewares, &weak, &cluster);
+    IncomingSink::new(move |topic, payload| match weak.upgrade() {
+        Some(inner) => {
+            if let Some(ty) = cluster.packet_type_of(topic) {
+                receiving.deliver(&cluster, &ServiceBroker { inner }, ty, payload);
+            }
+            true
+        }
+        None => false,
+    })
+}
+
+/// Runs `work` on the current task until it first has to wait, and only then moves it to a
+/// task of its own: a handler that answers at once costs no task switch. A panic in the
+/// first poll is logged and contained, as a spawned task would contain it.
+pub(crate) fn run_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
+    let mut work = Box::pin(work);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let polled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(&mut cx)));
+    match polled {
+        // The spawned task polls again at once, registering its real waker.
+        Ok(std::task::Poll::Pending) => {
+            tokio::spawn(work);
+        }
+        Ok(std::task::Poll::Ready(())) => {}
+        Err(_) => tracing::error!("a handler panicked"),
+    }
+}

@@ -11,7 +11,7 @@ use std::fmt;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use crate::transit::PacketType;
+use crate::protocol::PacketType;
 
 /// The header's size.
 pub(crate) const HEADER_SIZE: usize = 6;

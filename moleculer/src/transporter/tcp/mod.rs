@@ -33,8 +33,8 @@ pub use options::{PeerUrl, PeerUrls, TcpOptions, UdpBroadcast};
 
 use super::{IncomingSink, PeerEvent, Transporter};
 use crate::error::{Error, Result};
+use crate::protocol::{TopicTarget, Topics};
 use crate::service::BoxFuture;
-use crate::transit::{TopicTarget, Topics};
 use reader::InboundTopics;
 use writer::Writers;
 

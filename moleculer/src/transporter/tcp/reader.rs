@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use super::frame::next_frame;
 use super::writer;
-use crate::transit::{PacketType, Topics};
+use crate::protocol::{PacketType, Topics};
 use crate::transporter::IncomingSink;
 
 /// Room kept free in a connection's read buffer.

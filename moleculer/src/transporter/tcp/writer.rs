@@ -25,7 +25,7 @@ use tokio::sync::{Notify, OnceCell, oneshot};
 
 use super::frame::header;
 use crate::error::{Error, Result};
-use crate::transit::PacketType;
+use crate::protocol::PacketType;
 use crate::transporter::{IncomingSink, PeerEvent};
 
 /// How long connecting to a node may take.

@@ -8,11 +8,11 @@ use parking_lot::Mutex;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::Cluster;
+use super::Transit;
 use crate::broker::ServiceBroker;
 use crate::context::ContextId;
 use crate::error::{Error, Result};
-use crate::transit::{Packet, Ping, Pong};
+use crate::protocol::{Packet, Ping, Pong};
 
 /// The answer to one ping.
 #[derive(Debug)]
@@ -49,7 +49,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// A PING: answer with a PONG to its sender.
-pub(crate) fn ping_received(cluster: &Arc<Cluster>, sender: String, ping: Ping) {
+pub(crate) fn ping_received(cluster: &Arc<Transit>, sender: String, ping: Ping) {
     let cluster = cluster.clone();
     let pong = Pong {
         time: ping.time,
@@ -64,7 +64,7 @@ pub(crate) fn ping_received(cluster: &Arc<Cluster>, sender: String, ping: Ping) 
 /// A PONG: complete the ping and emit the local `$node.pong`.
 pub(crate) fn pong_received(
     broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     sender: String,
     pong: Pong,
 ) {

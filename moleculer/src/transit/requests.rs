@@ -10,13 +10,13 @@ use parking_lot::Mutex;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::Cluster;
+use super::Transit;
 use crate::broker::{ServiceBroker, Started, handler_panicked};
 use crate::context::{Context, ContextId, ContextInner, Received, SharedContext};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
+use crate::protocol::{Packet, PacketType, Request, Response};
 use crate::registry::ActionEndpoint;
-use crate::transit::{Packet, PacketType, Request, Response};
 
 /// What a pending call receives: the responder's nodeID and its answer.
 type Answer = Result<(String, Response)>;
@@ -134,7 +134,7 @@ impl Drop for WaiterGuard<'_> {
     }
 }
 
-impl Cluster {
+impl Transit {
     /// Sends the request of `ctx` to `node_id` (or to the balanced `REQB` topic) and waits
     /// for the response; its meta merges into the context's meta.
     pub(crate) async fn request(
@@ -209,7 +209,7 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Payload)
 
 /// A `REQ` from `sender`: run the local action (on a task of its own once it has to wait)
 /// and answer with `RES`.
-pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, req: Request) {
+pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Transit>, sender: String, req: Request) {
     // The synchronous part runs here, so that the task's future holds no packet.
     let (id, started) = start_local(&broker, &cluster, &sender, req);
     super::run_or_spawn(async move {
@@ -290,7 +290,7 @@ impl LocalRun {
 /// rebuilt from the packet; gives back the request id for the response.
 fn start_local(
     broker: &ServiceBroker,
-    cluster: &Cluster,
+    cluster: &Transit,
     sender: &str,
     req: Request,
 ) -> (String, Result<LocalRun>) {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 /// The Buffer JSON form of `bytes`: `{"type":"Buffer","data":[…]}`.
 ///
 /// ```
-/// # use moleculer::transit::buffer_to_json;
+/// # use moleculer::protocol::buffer_to_json;
 /// assert_eq!(buffer_to_json(b"hi").to_string(), r#"{"type":"Buffer","data":[104,105]}"#);
 /// ```
 pub fn buffer_to_json(bytes: &[u8]) -> Value {
@@ -31,7 +31,7 @@ pub fn is_buffer_json(value: &Value) -> bool {
 /// or `data` is not an array of integers 0–255).
 ///
 /// ```
-/// # use moleculer::transit::buffer_from_json;
+/// # use moleculer::protocol::buffer_from_json;
 /// let chunk = serde_json::json!({"type": "Buffer", "data": [104, 105]});
 /// assert_eq!(buffer_from_json(&chunk).as_deref(), Some(&b"hi"[..]));
 /// ```

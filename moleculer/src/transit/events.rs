@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::Cluster;
+use super::Transit;
 use crate::broker::ServiceBroker;
-use crate::transit::{Event, Packet};
+use crate::protocol::{Event, Packet};
 
 /// An `EVENT` from `sender`: run the matching local handlers on their own task. Dropped while
 /// the broker stops.
-pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Cluster>, sender: String, event: Event) {
+pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Transit>, sender: String, event: Event) {
     if cluster.stopping.load(Ordering::Acquire) {
         tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
         return;
@@ -17,7 +17,7 @@ pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Cluster>, sender: Stri
     super::run_or_spawn(async move { broker.deliver_remote_event(&sender, event).await });
 }
 
-impl Cluster {
+impl Transit {
     /// Sends an event to one node (`EVENT.<node>`), or with the built-in balancer to the
     /// queue of its first group (`EVENTB.<group>.<event>`).
     pub(crate) fn send_event(

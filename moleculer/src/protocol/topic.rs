@@ -7,7 +7,7 @@ use super::packet::{Packet, PacketType};
 /// Builds and parses the topics of one namespace.
 ///
 /// ```
-/// # use moleculer::transit::{PacketType, TopicTarget, Topics};
+/// # use moleculer::protocol::{PacketType, TopicTarget, Topics};
 /// let topics = Topics::new("dev");
 /// assert_eq!(topics.topic(PacketType::Request, Some("node-1")), "MOL-dev.REQ.node-1");
 /// let parsed = topics.parse("MOL-dev.REQ.node-1").unwrap();
@@ -188,7 +188,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::transit::packet::{Event, Request};
+    use crate::protocol::packet::{Event, Request};
 
     #[test]
     fn builds_topics_with_and_without_namespace() {

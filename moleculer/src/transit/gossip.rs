@@ -4,7 +4,7 @@
 //! answers with what is newer on its side (whole INFOs, CPU rows, offline seqs).
 //!
 //! The transporter reports what it learns itself (discovery datagrams, `GOSSIP_HELLO`s,
-//! lost connections) through [`ClusterPeers`], the broker's [`PeerDirectory`].
+//! lost connections) through [`TransitPeers`], the broker's [`PeerDirectory`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::Cluster;
+use super::Transit;
 use super::discovery::{self, CpuMeter};
 use crate::broker::{BrokerInner, ServiceBroker};
+use crate::protocol::packet::ser::JsNumber;
+use crate::protocol::{GossipHello, GossipReq, GossipRes, Info, Packet};
 use crate::service::BoxFuture;
-use crate::transit::packet::ser::JsNumber;
-use crate::transit::{GossipHello, GossipReq, GossipRes, Info, Packet};
 use crate::transporter::{PeerAddress, PeerDirectory, PeerEvent};
 
 /// The local node's side of gossip.
@@ -50,7 +50,7 @@ impl GossipState {
 /// Every gossip period: sample the CPU, then send a `GOSSIP_REQ`.
 pub(crate) fn spawn_timer(
     broker: Weak<BrokerInner>,
-    cluster: Arc<Cluster>,
+    cluster: Arc<Transit>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let Some(state) = cluster.gossip.as_ref() else {
@@ -80,7 +80,7 @@ pub(crate) fn spawn_timer(
 
 /// `GOSSIP_REQ` to a random online node, and with a probability that grows with the share
 /// of offline nodes, to a random offline one (so a node that came back is found).
-async fn send_request(broker: &ServiceBroker, cluster: &Arc<Cluster>) {
+async fn send_request(broker: &ServiceBroker, cluster: &Arc<Transit>) {
     let rows = broker.inner.registry.nodes.gossip_rows();
     if rows.is_empty() {
         return;
@@ -128,7 +128,7 @@ fn pick(ids: &[String]) -> Option<&String> {
 }
 
 /// Sends a gossip packet; an unreachable node is already marked lost by the transporter.
-async fn send_to(cluster: &Cluster, packet: Packet, node_id: &str) {
+async fn send_to(cluster: &Transit, packet: Packet, node_id: &str) {
     let ty = packet.packet_type();
     if let Err(err) = cluster.send(packet, Some(node_id)).await {
         tracing::debug!(node_id, packet = %ty, error = %err, "gossip not delivered");
@@ -136,14 +136,14 @@ async fn send_to(cluster: &Cluster, packet: Packet, node_id: &str) {
 }
 
 /// `(seq, cpuSeq, cpu)` of the local node.
-fn local_row(broker: &ServiceBroker, cluster: &Cluster) -> (u64, u64, f64) {
+fn local_row(broker: &ServiceBroker, cluster: &Transit) -> (u64, u64, f64) {
     let seq = broker.inner.seq.load(Ordering::Relaxed);
     let (cpu_seq, cpu) = cluster.gossip.as_ref().map_or((0, 0.0), GossipState::cpu);
     (seq, cpu_seq, cpu)
 }
 
 /// The local node's INFO as gossip carries it: with the TCP `port`.
-fn local_info(broker: &ServiceBroker, cluster: &Cluster) -> Value {
+fn local_info(broker: &ServiceBroker, cluster: &Transit) -> Value {
     let mut info = discovery::local_info(broker, false);
     info.port = cluster.transporter.local_port();
     info_value(&info)
@@ -201,7 +201,7 @@ impl Said {
 /// better (Node's `processGossipRequest`).
 pub(crate) fn request_received(
     broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     sender: String,
     req: GossipReq,
 ) {
@@ -291,7 +291,7 @@ pub(crate) fn hello_received(broker: &ServiceBroker, sender: &str, hello: Gossip
 
 /// A `GOSSIP_RES`: take the newer INFOs and CPU rows, and the nodes it says are gone
 /// (Node's `processGossipResponse`).
-pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, res: GossipRes) {
+pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Transit>, res: GossipRes) {
     let nodes = &broker.inner.registry.nodes;
     for (id, row) in res.online.into_iter().flatten() {
         if id == *cluster.node_id {
@@ -338,13 +338,13 @@ pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, 
 }
 
 /// The broker's [`PeerDirectory`]: the registry's nodes, for the transporter.
-pub(crate) struct ClusterPeers {
+pub(crate) struct TransitPeers {
     pub(crate) broker: Weak<BrokerInner>,
-    pub(crate) cluster: Weak<Cluster>,
+    pub(crate) cluster: Weak<Transit>,
 }
 
-impl ClusterPeers {
-    fn parts(&self) -> Option<(ServiceBroker, Arc<Cluster>)> {
+impl TransitPeers {
+    fn parts(&self) -> Option<(ServiceBroker, Arc<Transit>)> {
         Some((
             ServiceBroker {
                 inner: self.broker.upgrade()?,
@@ -354,7 +354,7 @@ impl ClusterPeers {
     }
 }
 
-impl PeerDirectory for ClusterPeers {
+impl PeerDirectory for TransitPeers {
     fn address(&self, node_id: &str) -> Option<PeerAddress> {
         let (broker, cluster) = self.parts()?;
         if node_id == &*cluster.node_id {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::Cluster;
+use super::Transit;
 use crate::context::Context;
 use crate::middleware::Stack;
 use crate::payload::{ParamSlot, Payload};
@@ -17,7 +17,7 @@ use crate::service::{
 
 /// The registry entries of `node_id`'s INFO `services`. Items without a `name` are skipped.
 pub(crate) fn service_entries(
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     middlewares: &Stack,
     node_id: &str,
     services: &[Value],
@@ -36,7 +36,7 @@ pub(crate) fn service_entries(
 }
 
 fn service_entry(
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     middlewares: &Stack,
     node: &Arc<str>,
     svc: &Value,
@@ -147,7 +147,7 @@ fn event_def(key: &str, def: &Value) -> EventDef {
 }
 
 /// The handler of an action on another node: send the request there and wait for its answer.
-fn remote_action_handler(cluster: Arc<Cluster>, node_id: Arc<str>) -> ActionHandler {
+fn remote_action_handler(cluster: Arc<Transit>, node_id: Arc<str>) -> ActionHandler {
     Arc::new(
         move |ctx: Context<Payload>, slot: Option<&mut dyn ParamSlot>| {
             let Context { params, inner } = ctx;

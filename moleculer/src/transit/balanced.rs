@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::Cluster;
+use super::Transit;
 use crate::broker::ServiceBroker;
 
-impl Cluster {
+impl Transit {
     /// Brings the balanced subscriptions in line with the local services: new ones are
     /// subscribed, gone ones unsubscribed.
     pub(crate) async fn resubscribe_balanced(&self, broker: &ServiceBroker) {

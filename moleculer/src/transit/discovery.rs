@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Cluster, remote};
+use super::{Transit, remote};
 use crate::broker::{BrokerInner, ServiceBroker};
 use crate::options::BrokerOptions;
+use crate::protocol::{ClientInfo, Discover, Heartbeat, Info, Packet};
 use crate::registry::{HeartbeatOutcome, InfoOutcome, ServiceEntry};
-use crate::transit::{ClientInfo, Discover, Heartbeat, Info, Packet};
 
 /// How often offline nodes are looked at for removal (Node: 60 s).
 const OFFLINE_CHECK_EVERY: Duration = Duration::from_secs(60);
@@ -92,7 +92,7 @@ fn local_services_json(broker: &ServiceBroker) -> Vec<Value> {
         .collect()
 }
 
-impl Cluster {
+impl Transit {
     /// Broadcasts the local INFO (with gossip, peers ask for it instead).
     pub(crate) async fn broadcast_info(&self, broker: &ServiceBroker) {
         if self.gossip.is_some() {
@@ -125,7 +125,7 @@ impl Cluster {
 /// An INFO from another node: update the node and (re)register its services.
 pub(crate) fn info_received(
     broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     sender: String,
     info: Info,
 ) {
@@ -160,7 +160,7 @@ pub(crate) fn info_received(
 }
 
 /// A DISCOVER: answer with our INFO, to the sender only.
-pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, sender: String) {
+pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Transit>, sender: String) {
     if !cluster.is_ready() {
         return;
     }
@@ -174,7 +174,7 @@ pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Cluster>, 
 /// A HEARTBEAT: note it, or ask an unknown or offline sender for its INFO.
 pub(crate) fn heartbeat_received(
     broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     sender: String,
     heartbeat: Heartbeat,
 ) {
@@ -198,7 +198,7 @@ pub(crate) fn heartbeat_received(
 /// services, fail the calls waiting on it, tell the local services.
 pub(crate) fn node_disconnected(
     broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
     node_id: &str,
     unexpected: bool,
 ) {
@@ -249,7 +249,7 @@ pub(crate) fn announce(broker: &ServiceBroker, events: Vec<(&'static str, Value)
 /// The heartbeat sender, the remote-node check and the offline-node cleanup, on one task.
 pub(crate) fn spawn_timers(
     broker: Weak<BrokerInner>,
-    cluster: Arc<Cluster>,
+    cluster: Arc<Transit>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let settings = cluster.heartbeat.clone();

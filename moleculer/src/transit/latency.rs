@@ -4,7 +4,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use super::Cluster;
+use super::Transit;
 use crate::broker::{BrokerInner, ServiceBroker};
 
 /// How long one latency ping may take.
@@ -13,7 +13,7 @@ const PING_TIMEOUT: Duration = Duration::from_secs(5);
 /// Starts the pinger when the registry keeps latencies; `None` otherwise.
 pub(crate) fn spawn_pinger(
     broker: &ServiceBroker,
-    cluster: &Arc<Cluster>,
+    cluster: &Arc<Transit>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let registry = &broker.inner.registry;
     registry.latency.as_ref()?;

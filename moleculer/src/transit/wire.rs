@@ -8,16 +8,16 @@
 
 use std::sync::{Arc, Weak};
 
-use super::Cluster;
+use super::Transit;
 use crate::broker::{BrokerInner, ServiceBroker};
 use crate::error::{Error, Result};
 use crate::middleware::{
     MessageHandler, PublishHandler, ReceiveHandler, SendHandler, Stack, TransitPacket, WireMessage,
 };
 use crate::options::ProtocolVersion;
+use crate::protocol::{Envelope, Packet, PacketType};
 use crate::serializer::Serializer;
 use crate::service::BoxFuture;
-use crate::transit::{Envelope, Packet, PacketType};
 use crate::transporter::{Bytes, Transporter};
 
 /// The sending side: serializes packets and hands the bytes to the transporter.
@@ -114,7 +114,7 @@ impl Sending {
         topic: String,
     ) -> impl Future<Output = Result<()>> + Send + '_ {
         let outgoing = match &self.publish {
-            // Gossip goes straight to the transporter, as in Node (see `Cluster::decode`).
+            // Gossip goes straight to the transporter, as in Node (see `Transit::decode`).
             Some(publish) if !packet.packet_type().is_gossip() => {
                 Outgoing::Wrapped(publish(TransitPacket { topic, packet }))
             }
@@ -149,7 +149,7 @@ impl Receiving {
     pub(crate) fn new(
         stack: &Stack,
         broker: &Weak<BrokerInner>,
-        cluster: &Arc<Cluster>,
+        cluster: &Arc<Transit>,
     ) -> Receiving {
         let message_base: MessageHandler = {
             let (broker, cluster) = (broker.clone(), cluster.clone());
@@ -180,7 +180,7 @@ impl Receiving {
     /// to the decoder.
     pub(crate) fn deliver(
         &self,
-        cluster: &Arc<Cluster>,
+        cluster: &Arc<Transit>,
         broker: &ServiceBroker,
         ty: PacketType,
         data: Bytes,

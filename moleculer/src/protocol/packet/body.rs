@@ -87,7 +87,7 @@ pub struct Request {
     /// The full action name, e.g. `v2.greeter.hello`.
     pub action: String,
     /// The params: `{}` when the caller gave none; a stream chunk in stream packets with
-    /// `seq > 0` (bytes in [Buffer JSON form](crate::transit::buffer_to_json)); `null` in a v4
+    /// `seq > 0` (bytes in [Buffer JSON form](crate::protocol::buffer_to_json)); `null` in a v4
     /// stream's first packet and in every stream's closing packet. Received packets keep
     /// them as JSON text until the handler parses them into its params type.
     #[serde(default = "Payload::null")]
