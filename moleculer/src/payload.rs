@@ -7,7 +7,6 @@
 //! between) and a typed result is written straight into the response.
 
 use std::any::{Any, TypeId};
-use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -26,30 +25,6 @@ enum Repr {
     Typed(Arc<dyn ErasedValue>),
     /// Received JSON text, parsed only by whoever needs the value.
     Raw(Box<RawValue>),
-}
-
-thread_local! {
-    /// Set while the transit's JSON codec runs: received params and data may then be kept
-    /// as text, and text payloads written as they are. Any other serializer or deserializer
-    /// sees (and gives) ordinary values, so a payload is never written as serde_json's
-    /// raw-value marker in another format.
-    static RAW_JSON: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` with raw JSON payloads enabled (the transit's JSON codec).
-pub(crate) fn with_raw_json<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            RAW_JSON.with(|raw| raw.set(self.0));
-        }
-    }
-    let _reset = Reset(RAW_JSON.with(|raw| raw.replace(true)));
-    f()
-}
-
-fn raw_json_enabled() -> bool {
-    RAW_JSON.with(Cell::get)
 }
 
 /// A typed value that can still become JSON when it has to.
@@ -375,7 +350,8 @@ impl Serialize for Payload {
             Repr::Json(v) => v.serialize(serializer),
             // Straight to the serializer: no `Value` in between.
             Repr::Typed(v) => erased_serde::serialize(v.as_serialize(), serializer),
-            Repr::Raw(raw) if raw_json_enabled() => raw.serialize(serializer),
+            // Parsed, so that any format gets a value (serde_json's raw-value marker means
+            // something to serde_json only); the JSON serializer writes the text itself.
             Repr::Raw(raw) => serde_json::from_str::<Value>(raw.get())
                 .map_err(serde::ser::Error::custom)?
                 .serialize(serializer),
@@ -383,14 +359,11 @@ impl Serialize for Payload {
     }
 }
 
-/// Any self-describing format gives a JSON payload; the transit's JSON codec keeps the text.
+/// Any self-describing format gives a JSON payload (the JSON serializer keeps a packet's
+/// payload as text by reading it itself).
 impl<'de> Deserialize<'de> for Payload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
-        if raw_json_enabled() {
-            Box::<RawValue>::deserialize(deserializer).map(|raw| Payload(Repr::Raw(raw)))
-        } else {
-            Value::deserialize(deserializer).map(Payload::json)
-        }
+        Value::deserialize(deserializer).map(Payload::json)
     }
 }
 

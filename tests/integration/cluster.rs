@@ -517,7 +517,8 @@ async fn an_unknown_strategy_is_an_options_error() {
 #[tokio::test]
 async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
     use moleculer::options::ProtocolVersion;
-    use moleculer::protocol::{Info, Packet, encode};
+    use moleculer::protocol::{Info, Packet};
+    use moleculer::serializer::{JsonSerializer, Serializer};
     use moleculer::transporter::Transporter;
 
     let bus = FakeBus::new();
@@ -547,7 +548,8 @@ async fn a_silent_node_goes_offline_after_the_heartbeat_timeout() {
     ghost
         .publish(
             "MOL.INFO",
-            encode(&Packet::Info(info), ProtocolVersion::V5, "ghost")
+            JsonSerializer
+                .serialize(&Packet::Info(info), ProtocolVersion::V5, "ghost")
                 .expect("encode")
                 .into(),
         )

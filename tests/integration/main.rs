@@ -23,7 +23,6 @@ mod mixins;
 mod naming;
 mod node_harness;
 mod options;
-mod protocol;
 mod reconnect;
 mod registration;
 mod run;

@@ -5,34 +5,25 @@
 use super::packet::{Packet, PacketType};
 
 /// Builds and parses the topics of one namespace.
-///
-/// ```
-/// # use moleculer::protocol::{PacketType, TopicTarget, Topics};
-/// let topics = Topics::new("dev");
-/// assert_eq!(topics.topic(PacketType::Request, Some("node-1")), "MOL-dev.REQ.node-1");
-/// let parsed = topics.parse("MOL-dev.REQ.node-1").unwrap();
-/// assert_eq!(parsed.packet_type, PacketType::Request);
-/// assert_eq!(parsed.target, TopicTarget::Node("node-1"));
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Topics {
+pub(crate) struct Topics {
     prefix: String,
     separator: char,
 }
 
 /// A parsed topic: the packet type and where it was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Topic<'a> {
+pub(crate) struct Topic<'a> {
     /// The packet type; `REQB` topics carry [`PacketType::Request`] and `EVENTB` topics
     /// [`PacketType::Event`].
-    pub packet_type: PacketType,
+    pub(crate) packet_type: PacketType,
     /// The part after the type.
-    pub target: TopicTarget<'a>,
+    pub(crate) target: TopicTarget<'a>,
 }
 
 /// Where a packet was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopicTarget<'a> {
+pub(crate) enum TopicTarget<'a> {
     /// To every node (`MOL.DISCOVER`, `MOL.INFO`, `MOL.HEARTBEAT`…).
     Broadcast,
     /// To one node (`MOL.REQ.<nodeID>`). The nodeID may itself contain dots.
@@ -52,7 +43,7 @@ pub enum TopicTarget<'a> {
 
 impl Topics {
     /// The topics of `namespace`: prefix `MOL`, or `MOL-<namespace>` when it is not empty.
-    pub fn new(namespace: &str) -> Topics {
+    pub(crate) fn new(namespace: &str) -> Topics {
         let prefix = if namespace.is_empty() {
             "MOL".to_owned()
         } else {
@@ -64,21 +55,9 @@ impl Topics {
         }
     }
 
-    /// Uses another separator between prefix, type and nodeID (MQTT's `topicSeparator`).
-    /// Balanced topics keep the `.`, as in Node (only balancing transporters build them).
-    pub fn with_separator(mut self, separator: char) -> Topics {
-        self.separator = separator;
-        self
-    }
-
-    /// `MOL` or `MOL-<namespace>`.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
     /// `<prefix>.<TYPE>`, or `<prefix>.<TYPE>.<nodeID>` when targeted (Node's
     /// `getTopicName`; an empty nodeID counts as none).
-    pub fn topic(&self, ty: PacketType, node_id: Option<&str>) -> String {
+    pub(crate) fn topic(&self, ty: PacketType, node_id: Option<&str>) -> String {
         let mut sep = [0; 4];
         let sep: &str = self.separator.encode_utf8(&mut sep);
         match node_id.filter(|id| !id.is_empty()) {
@@ -88,12 +67,12 @@ impl Topics {
     }
 
     /// `<prefix>.REQB.<action>`.
-    pub fn balanced_request(&self, action: &str) -> String {
+    pub(crate) fn balanced_request(&self, action: &str) -> String {
         join(&[&self.prefix, ".REQB.", action])
     }
 
     /// `<prefix>.EVENTB.<group>.<event>`.
-    pub fn balanced_event(&self, group: &str, event: &str) -> String {
+    pub(crate) fn balanced_event(&self, group: &str, event: &str) -> String {
         join(&[&self.prefix, ".EVENTB.", group, ".", event])
     }
 
@@ -102,7 +81,7 @@ impl Topics {
     /// with groups (its first group: Node publishes a copy per group, each with
     /// `groups: [group]`, so split multi-group events before), and the broadcast topic for
     /// everything else.
-    pub fn for_packet(&self, packet: &Packet, target: Option<&str>) -> String {
+    pub(crate) fn for_packet(&self, packet: &Packet, target: Option<&str>) -> String {
         if let Some(target) = target.filter(|t| !t.is_empty()) {
             return self.topic(packet.packet_type(), Some(target));
         }
@@ -120,7 +99,7 @@ impl Topics {
     /// (`transit.js` `makeSubscriptions`): `EVENT.<id>`, `REQ.<id>`, `RES.<id>`, `DISCOVER`,
     /// `DISCOVER.<id>`, `INFO`, `INFO.<id>`, `DISCONNECT`, `HEARTBEAT`, `PING`, `PING.<id>`,
     /// `PONG.<id>`.
-    pub fn subscriptions(&self, node_id: &str) -> Vec<(PacketType, String)> {
+    pub(crate) fn subscriptions(&self, node_id: &str) -> Vec<(PacketType, String)> {
         use PacketType as T;
         let own = Some(node_id);
         [
@@ -144,7 +123,7 @@ impl Topics {
 
     /// Parses a topic of this namespace; `None` for a topic of another namespace, an unknown
     /// type, or an empty target.
-    pub fn parse<'a>(&self, subject: &'a str) -> Option<Topic<'a>> {
+    pub(crate) fn parse<'a>(&self, subject: &'a str) -> Option<Topic<'a>> {
         let rest = subject.strip_prefix(self.prefix.as_str())?;
         if let Some(rest) = rest.strip_prefix('.') {
             if let Some(action) = rest.strip_prefix("REQB.") {
@@ -193,7 +172,6 @@ mod tests {
     #[test]
     fn builds_topics_with_and_without_namespace() {
         let plain = Topics::new("");
-        assert_eq!(plain.prefix(), "MOL");
         assert_eq!(plain.topic(PacketType::Discover, None), "MOL.DISCOVER");
         assert_eq!(plain.topic(PacketType::Info, Some("")), "MOL.INFO");
         assert_eq!(plain.topic(PacketType::Pong, Some("n-1")), "MOL.PONG.n-1");
@@ -281,17 +259,6 @@ mod tests {
         assert_eq!(plain.parse("MOL.EVENTB..event"), None);
         assert_eq!(plain.parse("MOLX.REQ.a"), None);
         assert_eq!(plain.parse(""), None);
-    }
-
-    #[test]
-    fn custom_separator() {
-        let topics = Topics::new("ns").with_separator('/');
-        assert_eq!(topics.topic(PacketType::Request, Some("n")), "MOL-ns/REQ/n");
-        assert_eq!(
-            topics.parse("MOL-ns/REQ/n").map(|t| t.target),
-            Some(TopicTarget::Node("n"))
-        );
-        assert_eq!(topics.parse("MOL-ns.REQ.n"), None);
     }
 
     #[test]

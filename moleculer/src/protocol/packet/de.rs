@@ -1,8 +1,11 @@
-//! Liberal decoding: the envelope (`ver`, `sender`) split off the body in one pass, and field
-//! helpers that treat absent, `null` and `undefined` alike.
+//! Liberal decoding: the envelope (`ver`, `sender`) and the payload split off the body in one
+//! pass, and field helpers that treat absent, `null` and `undefined` alike.
 //!
-//! Everything here works with any self-describing serde format (JSON now, MsgPack and CBOR
-//! later), so other serializers decode through the same body types.
+//! Everything here works with any self-describing serde format (JSON, MsgPack, CBOR), so
+//! every serializer decodes through the same body types. How the payload field (a `REQ`'s
+//! `params`, a `RES`'s or `EVENT`'s `data`) is read is the serializer's choice, given as a
+//! [`PayloadReader`]: the JSON serializer keeps it as the received text; a binary format reads
+//! it as a value.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,35 +18,81 @@ use serde::{Deserialize, de::Error as _};
 use super::{Disconnect, Discover, Envelope, Packet, PacketType};
 use crate::payload::Payload;
 
-/// Decodes one packet of type `ty` from any serde deserializer.
-pub(crate) fn deserialize_envelope<'de, D: Deserializer<'de>>(
+/// How a serializer reads the payload field of a packet from its format.
+pub(crate) trait PayloadReader {
+    /// Reads the value of the payload field that `map` is at.
+    ///
+    /// # Errors
+    /// The format's error for a value that does not decode.
+    fn read<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Payload, A::Error>;
+}
+
+/// The payload field of a packet type: `params` of a `REQ`, `data` of a `RES` or `EVENT`.
+fn payload_key(ty: PacketType) -> Option<&'static str> {
+    match ty {
+        PacketType::Request => Some("params"),
+        PacketType::Response | PacketType::Event => Some("data"),
+        _ => None,
+    }
+}
+
+/// Decodes one packet of type `ty` from any serde deserializer, its payload read by `R`.
+pub(crate) fn deserialize_envelope<'de, D: Deserializer<'de>, R: PayloadReader>(
     ty: PacketType,
     d: D,
 ) -> Result<Envelope, D::Error> {
-    fn wrap<T>(w: Wire<T>, f: impl FnOnce(T) -> Packet) -> Envelope {
+    fn wrap<T>(w: Wire<T>, f: impl FnOnce(T, Option<Payload>) -> Packet) -> Envelope {
         Envelope {
             ver: w.ver,
             sender: w.sender,
-            packet: f(w.body),
+            packet: f(w.body, w.payload),
         }
     }
+    let key = payload_key(ty);
     Ok(match ty {
-        PacketType::Event => wrap(Wire::deserialize(d)?, Packet::Event),
-        PacketType::Request => wrap(Wire::deserialize(d)?, Packet::Request),
-        PacketType::Response => wrap(Wire::deserialize(d)?, Packet::Response),
-        PacketType::Discover => wrap(Wire::<Empty>::deserialize(d)?, |_| {
+        PacketType::Event => wrap(
+            Wire::read::<R, D>(d, key)?,
+            |mut body: super::Event, payload| {
+                body.data = payload.unwrap_or_else(Payload::null);
+                Packet::Event(body)
+            },
+        ),
+        PacketType::Request => wrap(
+            Wire::read::<R, D>(d, key)?,
+            |mut body: super::Request, payload| {
+                body.params = payload.unwrap_or_else(Payload::null);
+                Packet::Request(body)
+            },
+        ),
+        PacketType::Response => wrap(
+            Wire::read::<R, D>(d, key)?,
+            |mut body: super::Response, payload| {
+                // An explicit `null` is `Some(null)`; only an absent field is `None`.
+                body.data = payload;
+                Packet::Response(body)
+            },
+        ),
+        PacketType::Discover => wrap(Wire::read::<R, D>(d, key)?, |_: Empty, _| {
             Packet::Discover(Discover)
         }),
-        PacketType::Info => wrap(Wire::deserialize(d)?, Packet::Info),
-        PacketType::Disconnect => wrap(Wire::<Empty>::deserialize(d)?, |_| {
+        PacketType::Info => wrap(Wire::read::<R, D>(d, key)?, |body, _| Packet::Info(body)),
+        PacketType::Disconnect => wrap(Wire::read::<R, D>(d, key)?, |_: Empty, _| {
             Packet::Disconnect(Disconnect)
         }),
-        PacketType::Heartbeat => wrap(Wire::deserialize(d)?, Packet::Heartbeat),
-        PacketType::Ping => wrap(Wire::deserialize(d)?, Packet::Ping),
-        PacketType::Pong => wrap(Wire::deserialize(d)?, Packet::Pong),
-        PacketType::GossipHello => wrap(Wire::deserialize(d)?, Packet::GossipHello),
-        PacketType::GossipReq => wrap(Wire::deserialize(d)?, Packet::GossipReq),
-        PacketType::GossipRes => wrap(Wire::deserialize(d)?, Packet::GossipRes),
+        PacketType::Heartbeat => wrap(Wire::read::<R, D>(d, key)?, |body, _| {
+            Packet::Heartbeat(body)
+        }),
+        PacketType::Ping => wrap(Wire::read::<R, D>(d, key)?, |body, _| Packet::Ping(body)),
+        PacketType::Pong => wrap(Wire::read::<R, D>(d, key)?, |body, _| Packet::Pong(body)),
+        PacketType::GossipHello => wrap(Wire::read::<R, D>(d, key)?, |body, _| {
+            Packet::GossipHello(body)
+        }),
+        PacketType::GossipReq => wrap(Wire::read::<R, D>(d, key)?, |body, _| {
+            Packet::GossipReq(body)
+        }),
+        PacketType::GossipRes => wrap(Wire::read::<R, D>(d, key)?, |body, _| {
+            Packet::GossipRes(body)
+        }),
     })
 }
 
@@ -51,22 +100,33 @@ pub(crate) fn deserialize_envelope<'de, D: Deserializer<'de>>(
 #[derive(Deserialize)]
 struct Empty {}
 
-/// One packet: the body `T` plus the transporter's `ver` and `sender`, read in a single pass.
+/// One packet: the body `T` plus the transporter's `ver` and `sender` and the payload field,
+/// read in a single pass.
 struct Wire<T> {
     ver: String,
     sender: String,
+    payload: Option<Payload>,
     body: T,
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Wire<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(WireVisitor(PhantomData))
+impl<'de, T: Deserialize<'de>> Wire<T> {
+    fn read<R: PayloadReader, D: Deserializer<'de>>(
+        d: D,
+        payload_key: Option<&'static str>,
+    ) -> Result<Wire<T>, D::Error> {
+        d.deserialize_map(WireVisitor::<T, R> {
+            payload_key,
+            marker: PhantomData,
+        })
     }
 }
 
-struct WireVisitor<T>(PhantomData<T>);
+struct WireVisitor<T, R> {
+    payload_key: Option<&'static str>,
+    marker: PhantomData<(T, R)>,
+}
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for WireVisitor<T> {
+impl<'de, T: Deserialize<'de>, R: PayloadReader> Visitor<'de> for WireVisitor<T, R> {
     type Value = Wire<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,29 +134,38 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for WireVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Wire<T>, A::Error> {
-        let mut ver = None;
-        let mut sender = None;
-        let body = T::deserialize(MapAccessDeserializer::new(EnvelopeFilter {
+        let mut filter = EnvelopeFilter::<A, R> {
             inner: map,
-            ver: &mut ver,
-            sender: &mut sender,
-        }))?;
+            ver: None,
+            sender: None,
+            payload_key: self.payload_key,
+            payload: None,
+            reader: PhantomData,
+        };
+        let body = T::deserialize(MapAccessDeserializer::new(&mut filter))?;
         Ok(Wire {
-            ver: ver.flatten().unwrap_or_default(),
-            sender: sender.ok_or_else(|| A::Error::missing_field("sender"))?,
+            ver: filter.ver.flatten().unwrap_or_default(),
+            sender: filter
+                .sender
+                .ok_or_else(|| A::Error::missing_field("sender"))?,
+            payload: filter.payload,
             body,
         })
     }
 }
 
-/// Hands every entry to the body's own visitor, except `ver` and `sender`, which it keeps.
-struct EnvelopeFilter<'a, A> {
+/// Hands every entry to the body's own visitor, except `ver`, `sender` and the payload
+/// field, which it keeps.
+struct EnvelopeFilter<A, R> {
     inner: A,
-    ver: &'a mut Option<Option<String>>,
-    sender: &'a mut Option<String>,
+    ver: Option<Option<String>>,
+    sender: Option<String>,
+    payload_key: Option<&'static str>,
+    payload: Option<Payload>,
+    reader: PhantomData<R>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for EnvelopeFilter<'_, A> {
+impl<'de, A: MapAccess<'de>, R: PayloadReader> MapAccess<'de> for &mut EnvelopeFilter<A, R> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -108,8 +177,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for EnvelopeFilter<'_, A> {
                 return Ok(None);
             };
             match &*key {
-                "ver" => *self.ver = Some(self.inner.next_value::<Option<String>>()?),
-                "sender" => *self.sender = Some(self.inner.next_value::<String>()?),
+                "ver" => self.ver = Some(self.inner.next_value::<Option<String>>()?),
+                "sender" => self.sender = Some(self.inner.next_value::<String>()?),
+                key if Some(key) == self.payload_key => {
+                    if self.payload.is_some() {
+                        return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    self.payload = Some(R::read(&mut self.inner)?);
+                }
                 _ => {
                     let key: CowStrDeserializer<'de, A::Error> = key.into_deserializer();
                     return seed.deserialize(key).map(Some);

@@ -1,18 +1,15 @@
-//! Moleculer's packets (`src/packets.js`) and their JSON codec (reference §1.1–§1.2).
+//! Moleculer's packets (`src/packets.js`, reference §1.1–§1.2) and the field rules every
+//! serializer shares.
 //!
-//! [`decode`] is liberal, as Node is: absent, `null` and `undefined` are the same for optional
-//! fields, fractional numbers are accepted where Node may send them, unknown fields are
-//! ignored. A wrong-typed required field is an [`InvalidPacketData`](crate::ErrorKind) error,
-//! never a panic. [`encode`] writes exactly what Node writes for the chosen protocol version:
-//! the same fields, in the same order, then `ver` and `sender`.
+//! Decoding ([`de`]) is liberal, as Node is: absent, `null` and `undefined` are the same for
+//! optional fields, fractional numbers are accepted where Node may send them, unknown fields
+//! are ignored; a wrong-typed required field is an [`InvalidPacketData`](crate::ErrorKind)
+//! error, never a panic. Encoding ([`ser`]) gives exactly the fields Node writes for the chosen
+//! protocol version, in the same order, then `ver` and `sender`.
 
 mod body;
 pub(crate) mod de;
-mod fast;
 pub(crate) mod ser;
-
-#[cfg(test)]
-mod tests;
 
 use std::fmt;
 use std::str::FromStr;
@@ -257,61 +254,6 @@ impl Envelope {
     }
 }
 
-/// Decodes a JSON packet of type `ty` (known from the topic or the TCP frame) straight from
-/// the received bytes.
-///
-/// # Errors
-/// `InvalidPacketDataError` for anything that is not a valid packet of that type: bad JSON
-/// or UTF-8, nesting deeper than 128, a missing or wrong-typed required field (`id`,
-/// `action`, `event`, `success`, `sender`…), a number out of range. Its data is
-/// `{type, reason}`.
-pub fn decode(ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
-    // Checking the UTF-8 of the whole packet at once is cheaper than string by string; bytes
-    // that are not UTF-8 go the slower way, which says where the bad byte is.
-    match std::str::from_utf8(bytes) {
-        Ok(text) => match fast::decode(ty, text) {
-            Some(envelope) => Ok(envelope),
-            None => decode_from(ty, serde_json::Deserializer::from_str(text)),
-        },
-        Err(_) => decode_from(ty, serde_json::Deserializer::from_slice(bytes)),
-    }
-}
-
-fn decode_from<'de, R: serde_json::de::Read<'de>>(
-    ty: PacketType,
-    mut de: serde_json::Deserializer<R>,
-) -> Result<Envelope> {
-    // Params and data stay JSON text, parsed by whoever needs them.
-    crate::payload::with_raw_json(|| de::deserialize_envelope(ty, &mut de))
-        .and_then(|envelope| de.end().map(|()| envelope))
-        .map_err(|err| invalid_packet(ty, &err))
-}
-
-/// Encodes `packet` as JSON, exactly as a Node node speaking `version` would send it:
-/// Node's field order, `headers` only in v5, optional fields omitted where Node omits them,
-/// then `ver` and `sender`. Typed params, data and results are written straight into the
-/// packet; received JSON text as it came.
-///
-/// # Errors
-/// When a typed payload's `Serialize` implementation fails (for example a map whose keys
-/// are not strings or numbers).
-pub fn encode(packet: &Packet, version: ProtocolVersion, sender: &str) -> Result<Vec<u8>> {
-    let wire = ser::WirePacket {
-        packet,
-        version,
-        sender,
-    };
-    // Most packets fit: no regrowth while writing.
-    let mut out = Vec::with_capacity(512);
-    crate::payload::with_raw_json(|| wire.write_json(&mut out)).map_err(|err| {
-        Error::server(format!(
-            "the {} packet does not serialize: {err}",
-            packet.packet_type()
-        ))
-    })?;
-    Ok(out)
-}
-
 /// The error for a packet that does not decode.
 pub(crate) fn invalid_packet(ty: PacketType, reason: &dyn fmt::Display) -> Error {
     let reason = reason.to_string();
@@ -319,4 +261,29 @@ pub(crate) fn invalid_packet(ty: PacketType, reason: &dyn fmt::Display) -> Error
         format!("Invalid {ty} packet data: {reason}"),
         Some(json!({ "type": ty.as_str(), "reason": reason })),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_and_tcp_ids() {
+        for ty in PacketType::ALL {
+            assert_eq!(PacketType::from_name(ty.as_str()), Some(ty));
+            assert_eq!(ty.as_str().parse::<PacketType>().ok(), Some(ty));
+            assert_eq!(ty.to_string(), ty.as_str());
+            if let Some(id) = ty.tcp_id() {
+                assert_eq!(PacketType::from_tcp_id(id), Some(ty));
+            }
+        }
+        assert_eq!(PacketType::Request.as_str(), "REQ");
+        assert_eq!(PacketType::GossipRes.as_str(), "GOSSIP_RES");
+        assert_eq!(PacketType::GossipHello.tcp_id(), Some(8));
+        assert_eq!(PacketType::Info.tcp_id(), None);
+        assert_eq!(PacketType::from_tcp_id(0), None);
+        assert_eq!(PacketType::from_tcp_id(9), None);
+        assert!("GOSSIP_RSP".parse::<PacketType>().is_err());
+        assert!("req".parse::<PacketType>().is_err());
+    }
 }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{Envelope, Packet, PacketType, Request, Response};
 use crate::payload::Payload;
+use crate::protocol::{Envelope, Packet, PacketType, Request, Response};
 
 /// The packet in `text`, if it is a `REQ` or `RES` of the common shape.
 pub(super) fn decode(ty: PacketType, text: &str) -> Option<Envelope> {
@@ -190,7 +190,7 @@ impl<'a> Scan<'a> {
         self.eat(b'"')?;
         let rest = &self.text.as_bytes()[self.pos..];
         let len = memchr::memchr(b'"', rest)?;
-        if super::ser::needs_escape(&rest[..len]) {
+        if super::writer::needs_escape(&rest[..len]) {
             return None;
         }
         let s = self.text.get(self.pos..self.pos + len)?;
@@ -374,7 +374,11 @@ mod tests {
             }
             for bytes in variants {
                 tried += 1;
-                let decoded = super::super::decode(ty, &bytes);
+                let decoded = crate::serializer::Serializer::deserialize(
+                    &super::super::JsonSerializer,
+                    ty,
+                    &bytes,
+                );
                 let Ok(text) = std::str::from_utf8(&bytes) else {
                     assert!(decoded.is_err(), "not UTF-8, yet decoded: {bytes:?}");
                     continue;
@@ -462,7 +466,12 @@ mod tests {
             r#"{"id":"1","action":"a","level":1.0,"sender":"n"}"#,
         ] {
             assert_eq!(
-                super::super::decode(Req, text.as_bytes()).unwrap(),
+                crate::serializer::Serializer::deserialize(
+                    &super::super::JsonSerializer,
+                    Req,
+                    text.as_bytes()
+                )
+                .unwrap(),
                 by_serde(Req, text).unwrap()
             );
         }

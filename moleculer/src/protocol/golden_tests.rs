@@ -6,11 +6,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use moleculer::ErrorKind;
-use moleculer::options::ProtocolVersion;
-use moleculer::protocol::{
-    self, Envelope, Packet, PacketType, TopicTarget, Topics, buffer_from_json,
-};
+use super::{Envelope, Packet, PacketType, TopicTarget, Topics, buffer_from_json};
+use crate::ErrorKind;
+use crate::options::ProtocolVersion;
+use crate::serializer::{JsonSerializer, Serializer};
 use serde_json::{Value, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures");
@@ -81,8 +80,9 @@ fn written_by_node(payload: &Value) -> bool {
 /// Decodes `wire` as `ty`, re-encodes it with the same version and sender, and checks the
 /// result against the original bytes and value. Returns the decoded envelope.
 fn round_trip(what: &str, ty: PacketType, wire: &[u8], payload: &Value) -> Envelope {
-    let envelope =
-        protocol::decode(ty, wire).unwrap_or_else(|err| panic!("{what}: decode failed: {err:?}"));
+    let envelope = JsonSerializer
+        .deserialize(ty, wire)
+        .unwrap_or_else(|err| panic!("{what}: decode failed: {err:?}"));
     assert_eq!(envelope.packet.packet_type(), ty, "{what}");
     assert_eq!(Some(envelope.sender.as_str()), payload["sender"].as_str());
     let version = version_of(payload);
@@ -90,7 +90,9 @@ fn round_trip(what: &str, ty: PacketType, wire: &[u8], payload: &Value) -> Envel
         .check_version(version, false)
         .unwrap_or_else(|err| panic!("{what}: {err:?}"));
 
-    let encoded = protocol::encode(&envelope.packet, version, &envelope.sender).expect("encode");
+    let encoded = JsonSerializer
+        .serialize(&envelope.packet, version, &envelope.sender)
+        .expect("encode");
     let value: Value = serde_json::from_slice(&encoded).expect("encoded JSON parses");
     if !written_by_node(payload) {
         // Hand-made by the capture harness (the `ghost-node` HEARTBEAT): same values, but
@@ -272,8 +274,9 @@ fn v5_packets_reencode_as_v4_without_headers() {
             .parse(v5["subject"].as_str().expect("subject"))
             .expect("topic")
             .packet_type;
-        let envelope =
-            protocol::decode(ty, v5["raw"].as_str().expect("raw").as_bytes()).expect("decode");
+        let envelope = JsonSerializer
+            .deserialize(ty, v5["raw"].as_str().expect("raw").as_bytes())
+            .expect("decode");
 
         // A 0.14 node refuses it unless the version check is off.
         let err = envelope
@@ -288,7 +291,8 @@ fn v5_packets_reencode_as_v4_without_headers() {
             .check_version(ProtocolVersion::V4, true)
             .expect("disableVersionCheck");
 
-        let encoded = protocol::encode(&envelope.packet, ProtocolVersion::V4, &envelope.sender)
+        let encoded = JsonSerializer
+            .serialize(&envelope.packet, ProtocolVersion::V4, &envelope.sender)
             .expect("encode");
         let value: Value = serde_json::from_slice(&encoded).expect("json");
         let keys: Vec<&String> = value.as_object().expect("object").keys().collect();
@@ -304,7 +308,8 @@ fn stream_chunks_are_node_buffers() {
     let mut chunks = Vec::new();
     for p in fixture["packets"].as_array().expect("packets") {
         let raw = p["raw"].as_str().expect("raw");
-        let Packet::Request(req) = protocol::decode(PacketType::Request, raw.as_bytes())
+        let Packet::Request(req) = JsonSerializer
+            .deserialize(PacketType::Request, raw.as_bytes())
             .expect("decode")
             .packet
         else {
@@ -324,7 +329,7 @@ fn stream_chunks_are_node_buffers() {
 // Malformed input: always an InvalidPacketData error.
 
 fn assert_invalid(ty: PacketType, bytes: &[u8]) {
-    match protocol::decode(ty, bytes) {
+    match JsonSerializer.deserialize(ty, bytes) {
         Ok(envelope) => panic!(
             "decoded {envelope:?} from {:?}",
             String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
@@ -367,7 +372,9 @@ fn wrong_types_and_missing_fields_are_invalid() {
         };
         serde_json::to_vec(&packet).expect("json")
     };
-    protocol::decode(T::Request, &with("extra", Some(json!(1)))).expect("the base is valid");
+    JsonSerializer
+        .deserialize(T::Request, &with("extra", Some(json!(1))))
+        .expect("the base is valid");
     for (key, value) in [
         ("id", None),
         ("id", Some(json!(null))),
@@ -390,7 +397,7 @@ fn wrong_types_and_missing_fields_are_invalid() {
         ("seq", Some(json!(0.5))),
     ] {
         let bytes = with(key, value.clone());
-        match protocol::decode(T::Request, &bytes) {
+        match JsonSerializer.deserialize(T::Request, &bytes) {
             Ok(_) => panic!("{key} = {value:?} was accepted"),
             Err(err) => {
                 assert_eq!(err.kind(), ErrorKind::InvalidPacketData, "{key}");
@@ -421,33 +428,36 @@ fn huge_numbers_are_invalid_where_integers_are_expected() {
     assert_invalid(T::GossipHello, br#"{"host":"h","port":65536,"sender":"n"}"#);
     assert_invalid(T::Info, br#"{"seq":-1,"sender":"n"}"#);
     // Huge numbers inside payload values are just numbers.
-    let ok = protocol::decode(
-        T::Event,
-        br#"{"id":"1","event":"e","data":[1e300,99999999999999999999999,-0.0],"sender":"n"}"#,
-    )
-    .expect("payload numbers");
+    let ok = JsonSerializer
+        .deserialize(
+            T::Event,
+            br#"{"id":"1","event":"e","data":[1e300,99999999999999999999999,-0.0],"sender":"n"}"#,
+        )
+        .expect("payload numbers");
     let Packet::Event(event) = ok.packet else {
         panic!("not an event")
     };
     assert_eq!(event.data.to_json().expect("parses")[0], json!(1e300));
     // ...but one beyond f64 does not parse: the data stays text until a handler needs it,
     // which then gets the error.
-    let ok = protocol::decode(
-        T::Event,
-        br#"{"id":"1","event":"e","data":1e400,"sender":"n"}"#,
-    )
-    .expect("kept as text");
+    let ok = JsonSerializer
+        .deserialize(
+            T::Event,
+            br#"{"id":"1","event":"e","data":1e400,"sender":"n"}"#,
+        )
+        .expect("kept as text");
     let Packet::Event(event) = ok.packet else {
         panic!("not an event")
     };
     let err = event.data.to_json().expect_err("beyond f64");
     assert!(err.to_string().contains("number out of range"), "{err}");
     // A huge fractional timeout is fine.
-    protocol::decode(
-        T::Request,
-        br#"{"id":"1","action":"a","timeout":1.7e308,"sender":"n"}"#,
-    )
-    .expect("timeout");
+    JsonSerializer
+        .deserialize(
+            T::Request,
+            br#"{"id":"1","action":"a","timeout":1.7e308,"sender":"n"}"#,
+        )
+        .expect("timeout");
 }
 
 #[test]
@@ -469,11 +479,14 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         // An unknown field is skipped without recursion (serde_json's `ignore_value` keeps
         // its own stack), so it is accepted, not a crash.
         let json = format!(r#"{{"id":"1","action":"a","unknownField":{deep},"sender":"n"}}"#);
-        protocol::decode(PacketType::Request, json.as_bytes()).expect("ignored deep field");
+        JsonSerializer
+            .deserialize(PacketType::Request, json.as_bytes())
+            .expect("ignored deep field");
         // Params are kept as text the same way: the packet decodes (its caller can be
         // answered) and parsing the params is the error.
         let json = format!(r#"{{"id":"1","action":"a","params":{deep},"sender":"n"}}"#);
-        let Packet::Request(req) = protocol::decode(PacketType::Request, json.as_bytes())
+        let Packet::Request(req) = JsonSerializer
+            .deserialize(PacketType::Request, json.as_bytes())
             .expect("params kept as text")
             .packet
         else {
@@ -491,7 +504,9 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         "[".repeat(100),
         "]".repeat(100)
     );
-    protocol::decode(PacketType::Request, ok.as_bytes()).expect("100 levels");
+    JsonSerializer
+        .deserialize(PacketType::Request, ok.as_bytes())
+        .expect("100 levels");
 }
 
 #[test]
@@ -511,12 +526,13 @@ fn non_utf8_and_non_json_are_invalid() {
         assert_invalid(PacketType::Request, bytes);
     }
     // A lone surrogate inside the params (kept as text) fails when they are parsed.
-    let Packet::Request(req) = protocol::decode(
-        PacketType::Request,
-        b"{\"id\":\"1\",\"action\":\"a\",\"params\":\"\\ud800\",\"sender\":\"n\"}",
-    )
-    .expect("params kept as text")
-    .packet
+    let Packet::Request(req) = JsonSerializer
+        .deserialize(
+            PacketType::Request,
+            b"{\"id\":\"1\",\"action\":\"a\",\"params\":\"\\ud800\",\"sender\":\"n\"}",
+        )
+        .expect("params kept as text")
+        .packet
     else {
         panic!("not a request")
     };
