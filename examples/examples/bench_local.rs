@@ -93,12 +93,12 @@ const CASES: [&str; 8] = [
 struct PassOn(Arc<AtomicU64>);
 
 impl Middleware for PassOn {
-    fn local_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
         let seen = self.0.clone();
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             seen.fetch_add(1, Ordering::Relaxed);
             next.call(ctx)
-        })
+        }))
     }
 }
 

@@ -67,7 +67,7 @@ impl<T: Serialize + Send + Sync + 'static> ErasedValue for T {
 
 /// Typed params lent by a local caller: the handler takes the value out (no allocation) when
 /// the types match, or turns it into a payload otherwise.
-pub trait ParamSlot: Send {
+pub(crate) trait ParamSlot: Send {
     /// The slot (an `Option<T>`) as `Any`, to downcast.
     fn as_any(&mut self) -> &mut dyn Any;
     /// Takes the value as a payload.
@@ -125,35 +125,40 @@ impl Payload {
 
     /// A typed payload. A `serde_json::Value` is stored as JSON.
     pub fn typed<T: Serialize + Send + Sync + 'static>(value: T) -> Payload {
-        // Numbers, booleans and `()` are stored as JSON: no allocation, and they convert back
-        // without loss (a non-finite f64 becomes `null`, as with `serde_json`).
-        let value = match cast::<T, f64>(value) {
-            Ok(n) => return Payload(Repr::Json(Value::from(n))),
-            Err(v) => v,
-        };
-        let value = match cast::<T, i64>(value) {
-            Ok(n) => return Payload(Repr::Json(Value::from(n))),
-            Err(v) => v,
-        };
-        let value = match cast::<T, u64>(value) {
-            Ok(n) => return Payload(Repr::Json(Value::from(n))),
-            Err(v) => v,
-        };
-        let value = match cast::<T, bool>(value) {
-            Ok(b) => return Payload(Repr::Json(Value::Bool(b))),
-            Err(v) => v,
-        };
-        let value = match cast::<T, ()>(value) {
-            Ok(()) => return Payload(Repr::Json(Value::Null)),
-            Err(v) => v,
-        };
-        match cast::<T, Value>(value) {
-            Ok(json) => Payload(Repr::Json(json)),
+        match Payload::json_form(value) {
+            Ok(json) => json,
             Err(value) => match cast::<T, Payload>(value) {
                 Ok(payload) => payload,
                 Err(value) => Payload(Repr::Typed(Arc::new(value))),
             },
         }
+    }
+
+    /// `value` as a JSON payload when it is JSON already: a `serde_json::Value`, a number, a
+    /// boolean or `()` (no allocation; they convert back without loss, a non-finite f64
+    /// becoming `null` as with `serde_json`); any other value is given back.
+    pub(crate) fn json_form<T: 'static>(value: T) -> Result<Payload, T> {
+        let value = match cast::<T, f64>(value) {
+            Ok(n) => return Ok(Payload(Repr::Json(Value::from(n)))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, i64>(value) {
+            Ok(n) => return Ok(Payload(Repr::Json(Value::from(n)))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, u64>(value) {
+            Ok(n) => return Ok(Payload(Repr::Json(Value::from(n)))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, bool>(value) {
+            Ok(b) => return Ok(Payload(Repr::Json(Value::Bool(b)))),
+            Err(v) => v,
+        };
+        let value = match cast::<T, ()>(value) {
+            Ok(()) => return Ok(Payload(Repr::Json(Value::Null))),
+            Err(v) => v,
+        };
+        cast::<T, Value>(value).map(|json| Payload(Repr::Json(json)))
     }
 
     /// The empty params object `{}`, what Node uses when a caller passes no params.

@@ -116,19 +116,19 @@ impl Shop {
 struct Inner(Recorder);
 
 impl Middleware for Inner {
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         if !action.name.starts_with("shop.") {
-            return next;
+            return None;
         }
         let log = self.0.clone();
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             // User middlewares run inside the hooks, on validated params.
             log.push(json!(format!(
                 "mw {}",
                 ctx.params.to_json().unwrap_or_default()
             )));
             next.call(ctx)
-        })
+        }))
     }
 }
 

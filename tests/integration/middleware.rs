@@ -23,12 +23,12 @@ struct Tracer {
 }
 
 impl Middleware for Tracer {
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         if !action.name.contains(self.only) {
-            return next;
+            return None;
         }
         let (name, log) = (self.name, self.log.clone());
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             let (log, next) = (log.clone(), next.clone());
             Box::pin(async move {
                 log.push(json!(format!("{name}>")));
@@ -36,15 +36,15 @@ impl Middleware for Tracer {
                 log.push(json!(format!("<{name}")));
                 result
             })
-        })
+        }))
     }
 
-    fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
+    fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
         let (name, log, event_name) = (self.name, self.log.clone(), event.name.clone());
-        wrap_event(next, move |ctx, next| {
+        Some(wrap_event(next, move |ctx, next| {
             log.push(json!(format!("{name} event {event_name}")));
             next.call(ctx)
-        })
+        }))
     }
 
     fn created(&self, _broker: &ServiceBroker) {
@@ -234,12 +234,12 @@ async fn lifecycle_hooks_run_in_order_and_stopping_ones_in_reverse() {
 struct RemoteCounter(Arc<AtomicUsize>);
 
 impl Middleware for RemoteCounter {
-    fn remote_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
+    fn remote_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
         let count = self.0.clone();
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             count.fetch_add(1, Ordering::Relaxed);
             next.call(ctx)
-        })
+        }))
     }
 }
 
@@ -645,11 +645,13 @@ async fn a_retry_lands_on_another_node() {
 struct PanicsAtCall;
 
 impl Middleware for PanicsAtCall {
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         if action.name.as_ref() != "flaky.broken" {
-            return next;
+            return None;
         }
-        wrap_action(next, |_ctx, _next| panic!("the wrapper panicked"))
+        Some(wrap_action(next, |_ctx, _next| {
+            panic!("the wrapper panicked")
+        }))
     }
 }
 
@@ -699,13 +701,13 @@ async fn a_panic_while_starting_a_remote_request_answers_the_caller() {
 struct PayloadSpy(Recorder);
 
 impl Middleware for PayloadSpy {
-    fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
+    fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
         self.0.push(json!(format!("wrap {}", event.name)));
         let log = self.0.clone();
-        wrap_event(next, move |ctx, next| {
+        Some(wrap_event(next, move |ctx, next| {
             log.push(json!({ "middleware": ctx.params.to_json().unwrap_or(Value::Null) }));
             next.call(ctx)
-        })
+        }))
     }
 }
 

@@ -77,9 +77,10 @@ impl CallTracer {
 }
 
 impl Middleware for CallTracer {
-    fn call(&self, next: CallHandler) -> CallHandler {
+    fn call(&self, next: &CallHandler) -> Option<CallHandler> {
+        let next = next.clone();
         let this = self.clone();
-        Arc::new(move |mut req: CallRequest| {
+        Some(Arc::new(move |mut req: CallRequest| {
             let (name, log) = (this.name, this.log.clone());
             let sub = if req.options.is_sub_call() {
                 " (sub)"
@@ -104,7 +105,7 @@ impl Middleware for CallTracer {
                 log.push(json!(format!("<{name}")));
                 result
             })
-        })
+        }))
     }
 }
 
@@ -196,20 +197,25 @@ async fn a_call_wrapper_may_change_the_params_or_answer_itself() {
 struct Decliner;
 
 impl Middleware for Decliner {
-    fn call(&self, next: CallHandler) -> CallHandler {
-        next
+    fn call(&self, next: &CallHandler) -> Option<CallHandler> {
+        let _ = next;
+        None
     }
-    fn mcall(&self, next: McallHandler) -> McallHandler {
-        next
+    fn mcall(&self, next: &McallHandler) -> Option<McallHandler> {
+        let _ = next;
+        None
     }
-    fn emit(&self, next: EmitHandler) -> EmitHandler {
-        next
+    fn emit(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let _ = next;
+        None
     }
-    fn broadcast(&self, next: EmitHandler) -> EmitHandler {
-        next
+    fn broadcast(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let _ = next;
+        None
     }
-    fn broadcast_local(&self, next: EmitHandler) -> EmitHandler {
-        next
+    fn broadcast_local(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let _ = next;
+        None
     }
 }
 
@@ -249,14 +255,15 @@ async fn a_declining_middleware_changes_nothing() {
 struct McallSpy(Recorder);
 
 impl Middleware for McallSpy {
-    fn mcall(&self, next: McallHandler) -> McallHandler {
+    fn mcall(&self, next: &McallHandler) -> Option<McallHandler> {
+        let next = next.clone();
         let log = self.0.clone();
-        Arc::new(move |mut req: McallRequest| {
+        Some(Arc::new(move |mut req: McallRequest| {
             let actions: Vec<&str> = req.calls.calls().iter().map(|(_, c)| &*c.action).collect();
             log.push(json!(format!("mcall {}", actions.join(","))));
             req.calls = req.calls.settled(true);
             next(req)
-        })
+        }))
     }
 }
 
@@ -338,23 +345,26 @@ impl EventTracer {
 }
 
 impl Middleware for EventTracer {
-    fn emit(&self, next: EmitHandler) -> EmitHandler {
+    fn emit(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let next = next.clone();
         if self.kind != EventType::Emit {
-            return next;
+            return None;
         }
-        self.wrap(next)
+        Some(self.wrap(next))
     }
-    fn broadcast(&self, next: EmitHandler) -> EmitHandler {
+    fn broadcast(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let next = next.clone();
         if self.kind != EventType::Broadcast {
-            return next;
+            return None;
         }
-        self.wrap(next)
+        Some(self.wrap(next))
     }
-    fn broadcast_local(&self, next: EmitHandler) -> EmitHandler {
+    fn broadcast_local(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let next = next.clone();
         if self.kind != EventType::BroadcastLocal {
-            return next;
+            return None;
         }
-        self.wrap(next)
+        Some(self.wrap(next))
     }
 }
 

@@ -76,12 +76,12 @@ impl Middleware for Editor {
         Ok(())
     }
 
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, _next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         if action.name.starts_with("editable.") {
             self.log
                 .push(json!(format!("{} wraps {}", self.name, action.name)));
         }
-        next
+        None
     }
 
     fn service_created(&self, _broker: &ServiceBroker, service: &ServiceInfo) -> Result<()> {

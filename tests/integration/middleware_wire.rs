@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moleculer::middleware::{
-    MessageHandler, Middleware, PublishHandler, ReceiveHandler, SendHandler, TransitPacket,
-    WireMessage,
+    MessageHandler, Middleware, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler,
+    TransitPacket, WireMessage,
 };
 use moleculer::prelude::*;
 use moleculer::protocol::{Envelope, Packet, PacketType};
-use moleculer::transporter::{Bytes, FakeBus, FakeTransporter, IncomingSink, Transporter};
+use moleculer::transporter::{FakeBus, FakeTransporter, IncomingSink, Transporter};
 use moleculer::{BrokerBuilder, ErrorKind};
 use moleculer_tests::{Recorder, Xor, xor};
 use serde_json::{Value, json};
@@ -42,9 +42,10 @@ fn node(id: &str) -> BrokerBuilder {
 struct PublishSpy(Recorder);
 
 impl Middleware for PublishSpy {
-    fn transit_publish(&self, next: PublishHandler) -> PublishHandler {
+    fn transit_publish(&self, next: &PublishHandler) -> Option<PublishHandler> {
+        let next = next.clone();
         let log = self.0.clone();
-        Arc::new(move |mut out: TransitPacket| {
+        Some(Arc::new(move |mut out: TransitPacket| {
             log.push(json!(out.packet.packet_type().as_str()));
             if let Packet::Event(event) = &mut out.packet
                 && let Ok(Some(data)) = event.data.json_mut().map(Value::as_object_mut)
@@ -52,7 +53,7 @@ impl Middleware for PublishSpy {
                 data.insert("via".into(), json!("publish"));
             }
             next(out)
-        })
+        }))
     }
 }
 
@@ -87,9 +88,10 @@ async fn a_publish_wrapper_sees_every_packet_and_may_change_it() {
 struct MessageSpy(Recorder);
 
 impl Middleware for MessageSpy {
-    fn transit_message_handler(&self, next: MessageHandler) -> MessageHandler {
+    fn transit_message_handler(&self, next: &MessageHandler) -> Option<MessageHandler> {
+        let next = next.clone();
         let log = self.0.clone();
-        Arc::new(move |envelope: Envelope| {
+        Some(Arc::new(move |envelope: Envelope| {
             log.push(json!(format!(
                 "{} from {}",
                 envelope.packet.packet_type(),
@@ -101,7 +103,7 @@ impl Middleware for MessageSpy {
                 return;
             }
             next(envelope);
-        })
+        }))
     }
 }
 
@@ -222,9 +224,10 @@ struct Tag {
 }
 
 impl Middleware for Tag {
-    fn transporter_send(&self, next: SendHandler) -> SendHandler {
+    fn transporter_send(&self, next: &SendHandler) -> Option<SendHandler> {
+        let next = next.clone();
         let (tag, log) = (self.tag, self.log.clone());
-        Arc::new(move |mut msg: WireMessage| {
+        Some(Arc::new(move |mut msg: WireMessage| {
             if msg.packet_type == PacketType::Request {
                 log.push(json!(format!("{} send", tag as char)));
             }
@@ -232,19 +235,21 @@ impl Middleware for Tag {
             data.push(tag);
             msg.data = data.into();
             next(msg)
-        })
+        }))
     }
 
-    fn transporter_receive(&self, next: ReceiveHandler) -> ReceiveHandler {
+    fn transporter_receive(&self, next: &ReceiveHandler) -> Option<ReceiveHandler> {
+        let next = next.clone();
         let (tag, log) = (self.tag, self.log.clone());
-        Arc::new(move |ty: PacketType, data: Bytes| {
-            if ty == PacketType::Request {
+        Some(Arc::new(move |mut msg: ReceivedMessage| {
+            if msg.packet_type == PacketType::Request {
                 log.push(json!(format!("{} receive", tag as char)));
             }
-            if data.last() == Some(&tag) {
-                next(ty, data.slice(..data.len() - 1));
+            if msg.data.last() == Some(&tag) {
+                msg.data = msg.data.slice(..msg.data.len() - 1);
+                next(msg);
             }
-        })
+        }))
     }
 }
 

@@ -71,21 +71,28 @@ pub fn xor(data: &[u8], key: u8) -> moleculer::transporter::Bytes {
 impl moleculer::middleware::Middleware for Xor {
     fn transporter_send(
         &self,
-        next: moleculer::middleware::SendHandler,
-    ) -> moleculer::middleware::SendHandler {
-        let key = self.0;
-        Arc::new(move |mut msg: moleculer::middleware::WireMessage| {
-            msg.data = xor(&msg.data, key);
-            next(msg)
-        })
+        next: &moleculer::middleware::SendHandler,
+    ) -> Option<moleculer::middleware::SendHandler> {
+        let (key, next) = (self.0, next.clone());
+        Some(Arc::new(
+            move |mut msg: moleculer::middleware::WireMessage| {
+                msg.data = xor(&msg.data, key);
+                next(msg)
+            },
+        ))
     }
 
     fn transporter_receive(
         &self,
-        next: moleculer::middleware::ReceiveHandler,
-    ) -> moleculer::middleware::ReceiveHandler {
-        let key = self.0;
-        Arc::new(move |ty, data: moleculer::transporter::Bytes| next(ty, xor(&data, key)))
+        next: &moleculer::middleware::ReceiveHandler,
+    ) -> Option<moleculer::middleware::ReceiveHandler> {
+        let (key, next) = (self.0, next.clone());
+        Some(Arc::new(
+            move |mut msg: moleculer::middleware::ReceivedMessage| {
+                msg.data = xor(&msg.data, key);
+                next(msg)
+            },
+        ))
     }
 }
 

@@ -2,14 +2,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::time::Instant;
+use std::sync::atomic::AtomicBool;
 
 use parking_lot::Mutex;
 use serde_json::json;
 
 use super::hooks::BrokerHooks;
-use super::{BrokerInner, BrokerState, ErrorInfo, ServiceBroker};
+use super::{BrokerInner, BrokerState, ErrorInfo, LocalDispatch, ServiceBroker, WeakBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
 use crate::middleware::{Bulkhead, CircuitBreaker, ContextTracker, Middleware, Stack};
@@ -216,38 +215,42 @@ impl BrokerBuilder {
                 node_id.clone(),
             )),
         ];
-        let middlewares = Stack::new(self.middlewares, builtin);
-        let cluster = crate::transit::Transit::from_options(
-            &options,
-            self.transporter,
-            node_id.clone(),
-            instance_id.clone(),
-            &middlewares,
-        )?
-        .map(Arc::new);
-        let registry = Registry::new(
+        let middlewares = Arc::new(Stack::new(self.middlewares, builtin));
+        let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
+        let registry = Arc::new(Registry::new(
             options.registry.prefer_local,
             default_strategy(&options)?,
-            node_id.clone(),
-        );
+            local_node,
+        ));
+        let local = LocalDispatch::new(self.error_handler);
         let broker = ServiceBroker {
-            // The middlewares' wrappers of the broker's methods end in its plain paths: they
-            // hold it weakly.
-            inner: Arc::new_cyclic(|weak| BrokerInner {
-                hooks: BrokerHooks::new(&middlewares, weak),
-                cluster,
-                registry,
-                node_id,
-                instance_id,
-                services: Mutex::new(Vec::new()),
-                state: Mutex::new(BrokerState::Created),
-                started_at: Instant::now(),
-                seq: AtomicU64::new(1),
-                local_node,
-                middlewares,
-                draining: AtomicBool::new(false),
-                error_handler: self.error_handler,
-                options,
+            // What the broker owns (its transit, the middlewares' wrappers of its methods)
+            // holds it weakly.
+            inner: Arc::new_cyclic(|weak| {
+                let weak = WeakBroker(weak.clone());
+                BrokerInner {
+                    hooks: BrokerHooks::new(&middlewares, &weak),
+                    transit: transit.map(|setup| {
+                        Arc::new(setup.build(
+                            &options,
+                            &node_id,
+                            &instance_id,
+                            &registry,
+                            &middlewares,
+                            &local,
+                            weak,
+                        ))
+                    }),
+                    registry,
+                    node_id,
+                    instance_id,
+                    services: Mutex::new(Vec::new()),
+                    state: Mutex::new(BrokerState::Created),
+                    middlewares,
+                    draining: AtomicBool::new(false),
+                    local,
+                    options,
+                }
             }),
         };
         broker.inner.middlewares.created(&broker);

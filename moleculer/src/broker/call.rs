@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::ServiceBroker;
 use super::running::{Started, run_own_fallback};
+use super::{Params, ServiceBroker, Start};
+use crate::context::merged_meta;
 use crate::context::{
-    CallOptions, Context, ContextId, ContextInner, FallbackResponse, SharedContext, Target,
+    CallOptions, ContextId, ContextInner, FallbackResponse, SharedContext, Target,
 };
 use crate::error::{Error, Result};
 use crate::middleware::CallRequest;
@@ -115,11 +116,12 @@ impl ServiceBroker {
     ) -> (Result<Started>, Option<FallbackResponse>) {
         let fallback = options.fallback_response.take();
         let own = fallback.is_none();
-        let started = if std::any::TypeId::of::<P>() == std::any::TypeId::of::<Value>() {
-            self.begin_call(action, Payload::typed(params), None, &mut options, own)
-        } else {
-            let mut slot = Some(params);
-            self.begin_call(action, Payload::null(), Some(&mut slot), &mut options, own)
+        let started = match Payload::json_form(params) {
+            Ok(json) => self.begin_call(action, Params::Payload(json), &mut options, own),
+            Err(params) => {
+                let mut lent = Some(params);
+                self.begin_call(action, Params::Lent(&mut lent), &mut options, own)
+            }
         };
         (started, fallback)
     }
@@ -161,7 +163,7 @@ impl ServiceBroker {
                 self.handled(action, apply_fallback(action, result, fallback))
             });
         }
-        let started = self.begin_call(action, params, None, &mut options, own);
+        let started = self.begin_call(action, Params::Payload(params), &mut options, own);
         drop(options);
         Box::pin(async move {
             let result = finish(action, started, fallback).await;
@@ -172,11 +174,9 @@ impl ServiceBroker {
     /// The result, or what the broker's error handler makes of its error (Node's
     /// `ErrorHandler`, outside the fallbacks).
     fn handled(&self, action: &str, result: Result<Payload>) -> Result<Payload> {
-        super::handled(
-            self.inner.error_handler.as_ref(),
-            result,
-            &super::ErrorInfo::action(action),
-        )
+        self.inner
+            .local
+            .handled(result, &super::ErrorInfo::action(action))
     }
 
     /// A call under the retry policy (Node's `Retry` middleware, which sits inside
@@ -195,8 +195,8 @@ impl ServiceBroker {
         loop {
             let started = {
                 let mut attempt_options = options.clone();
-                let params = params.next(action)?;
-                self.begin_call(action, params, None, &mut attempt_options, own_fallback)?
+                let params = Params::Payload(params.next(action)?);
+                self.begin_call(action, params, &mut attempt_options, own_fallback)?
             };
             let def = started.def.clone();
             let (err, fallback) = match started.settle(action).await {
@@ -224,12 +224,12 @@ impl ServiceBroker {
         }
     }
 
-    /// The synchronous part of a call: endpoint, context, params check, handler future.
+    /// The synchronous part of a call: endpoint, context, and the handler started through
+    /// the local-dispatch port (for a remote endpoint, its handler sends the request).
     fn begin_call(
         &self,
         action: &str,
-        mut params: Payload,
-        mut slot: Option<&mut dyn crate::payload::ParamSlot>,
+        mut params: Params<'_>,
         options: &mut CallOptions,
         own_fallback: bool,
     ) -> Result<Started> {
@@ -239,13 +239,10 @@ impl ServiceBroker {
         };
         if list.strategy.needs_input() && options.node_id.is_none() {
             // Shard reads the params: they must be JSON.
-            let taken = match slot.take() {
-                Some(slot) => slot.take_payload(),
-                None => params,
-            };
-            params = Payload::json(taken.into_json().map_err(|err| {
+            let json = params.into_payload().into_json().map_err(|err| {
                 Error::server(format!("the params of '{action}' do not serialize: {err}"))
-            })?);
+            })?;
+            params = Params::Payload(Payload::json(json));
         }
         // Borrowed from the catalog: the context holds the only new reference.
         let endpoint = self.pick_endpoint(list, action, options, &params)?;
@@ -262,42 +259,28 @@ impl ServiceBroker {
             ));
         }
         let ctx = self.new_call_context(endpoint, options)?;
-        let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
-        // The action's own fallback gets the call's context and params: keep a copy.
-        let fallback = match &endpoint.fallback {
-            Some(fallback) if own_fallback && endpoint.local => {
-                if let Some(lent) = slot.take() {
-                    params = lent.take_payload();
-                }
-                Some(Box::new((
-                    fallback.clone(),
-                    Context::from_parts(params.clone(), ctx.clone()),
-                )))
-            }
-            _ => None,
-        };
         // Only a sub-call needs the context back (to merge its meta into the parent's).
         let merge = options.parent.take().map(|parent| (parent, ctx.clone()));
-        let running = match &self.inner.cluster {
+        let keep_def = self.retries_possible();
+        let mut started = match &self.inner.transit {
             // disableBalancer: the transporter picks the node, even for a local action.
-            Some(cluster) if cluster.balanced && options.node_id.is_none() => {
-                let params = match slot {
-                    Some(slot) => slot.take_payload(),
-                    None => params,
-                };
-                let cluster = cluster.clone();
-                Box::pin(async move { cluster.request(None, &ctx, params).await })
+            Some(transit) if transit.balanced() && options.node_id.is_none() => {
+                transit.balanced_request(ctx, params.into_payload(), endpoint)
             }
-            _ => (endpoint.handler)(Context::from_parts(params, ctx), slot),
+            _ => {
+                let start = Start {
+                    own_fallback,
+                    catch_panics: false,
+                    keep_def,
+                };
+                self.inner.local.start_action(endpoint, ctx, params, start)
+            }
         };
-        Ok(Started {
-            running,
-            timeout,
-            merge,
-            fallback,
-            def: self.retries_possible().then(|| endpoint.def.clone()),
-            catch_panics: false,
-        })
+        started.merge = merge;
+        if keep_def && started.def.is_none() {
+            started.def = Some(endpoint.def.clone());
+        }
+        Ok(started)
     }
 
     /// Picks the endpoint: the one on `options.node_id`, else the strategy's choice.
@@ -306,9 +289,9 @@ impl ServiceBroker {
         list: &'a ActionList,
         action: &str,
         options: &CallOptions,
-        params: &Payload,
+        params: &Params<'_>,
     ) -> Result<&'a Arc<ActionEndpoint>> {
-        let registry = &self.inner.registry;
+        let registry = &*self.inner.registry;
         if let Some(node) = options.node_id.as_deref() {
             return list
                 .on_node(node)
@@ -443,23 +426,6 @@ impl RetryParams {
         serde_json::from_slice(copy)
             .map(Payload::json)
             .map_err(|err| Error::server(format!("the params of '{action}': {err}")))
-    }
-}
-
-/// `{...parent.meta, ...opts.meta}`, or the options' meta, or `{}`.
-pub(crate) fn merged_meta(
-    parent: Option<&ContextInner>,
-    own: Option<Map<String, Value>>,
-) -> Map<String, Value> {
-    match (parent, own) {
-        (None, own) => own.unwrap_or_default(),
-        (Some(parent), own) => {
-            let mut meta = parent.meta.lock().clone();
-            if let Some(own) = own {
-                meta.extend(own);
-            }
-            meta
-        }
     }
 }
 

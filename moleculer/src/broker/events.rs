@@ -11,22 +11,19 @@
 
 use std::sync::Arc;
 
-use futures_util::future::join_all;
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::ServiceBroker;
-use super::call::merged_meta;
 use crate::context::{
-    ContextId, ContextInner, EmitOptions, EventContext, EventInfo, EventType, Received,
-    SharedContext, Target,
+    ContextId, ContextInner, EmitOptions, EventInfo, EventType, SharedContext, Target, merged_meta,
 };
 use crate::error::Result;
 use crate::middleware::EmitRequest;
 use crate::payload::Payload;
-use crate::protocol::Event;
 use crate::registry::EventEndpoint;
+use crate::transit::OutgoingEvent;
 
 impl ServiceBroker {
     /// Emits an event: one handler per group receives it (balanced).
@@ -161,24 +158,26 @@ impl ServiceBroker {
         if wrapped && let Some(hook) = self.inner.hooks.emit(kind) {
             return hook(EmitRequest::new(event, payload, options)).await;
         }
-        if let Some(cluster) = &self.inner.cluster
-            && cluster.balanced
+        let transit = self.inner.transit.as_ref();
+        if let Some(transit) = transit
+            && transit.balanced()
             && kind != EventType::BroadcastLocal
         {
-            return self
-                .dispatch_balanced(cluster, event, &payload, options, kind)
-                .await;
+            let targets =
+                self.event_targets(event, options.groups.as_deref(), EventType::Broadcast);
+            let outgoing = OutgoingEvent::new(event, &payload, &options, kind);
+            return transit.emit_balanced(outgoing, &targets).await;
         }
         let targets = self.event_targets(event, options.groups.as_deref(), kind);
         if kind == EventType::Broadcast {
             // Node's `broadcast`: the other nodes, then `broadcastLocal` for this one (through
             // its wrappers; the handlers see the event type `broadcastLocal`).
             let remote: Vec<_> = targets.into_iter().filter(|e| !e.local).collect();
-            if !remote.is_empty() {
-                let meta = merged_meta(options.parent.as_deref(), options.meta.clone());
-                let headers = options.headers.clone().unwrap_or_default();
-                self.send_remote(event, &payload, &remote, &options, kind, &meta, &headers)
-                    .await;
+            if let Some(transit) = transit
+                && !remote.is_empty()
+            {
+                let outgoing = OutgoingEvent::new(event, &payload, &options, kind);
+                transit.send_events(outgoing, &remote).await;
             }
             let local = self.dispatch(event, payload, options, EventType::BroadcastLocal, true);
             return Box::pin(local).await;
@@ -187,194 +186,44 @@ impl ServiceBroker {
             return Ok(());
         }
         // Usually every target is local: then no second list.
-        let (mut targets, remote): (Vec<_>, Vec<_>) = if targets.iter().all(|e| e.local) {
+        let (local, remote): (Vec<_>, Vec<_>) = if targets.iter().all(|e| e.local) {
             (targets, Vec::new())
         } else {
             targets.into_iter().partition(|e| e.local)
         };
+        if let Some(transit) = transit
+            && !remote.is_empty()
+        {
+            let outgoing = OutgoingEvent::new(event, &payload, &options, kind);
+            transit.send_events(outgoing, &remote).await;
+        }
+        if local.is_empty() {
+            return Ok(());
+        }
         let meta = merged_meta(options.parent.as_deref(), options.meta.take());
         let headers = options.headers.take().unwrap_or_default();
         let parent = options.parent.as_deref();
-        if !remote.is_empty() {
-            self.send_remote(event, &payload, &remote, &options, kind, &meta, &headers)
-                .await;
-        }
         let event_name: Arc<str> = Arc::from(event);
-        let run = |endpoint: Arc<EventEndpoint>, payload: Payload| {
-            let ctx = self.event_context(
-                &endpoint,
-                &event_name,
-                kind,
-                &options.groups,
-                parent,
-                &meta,
-                &headers,
-            );
-            run_handler(endpoint, ctx, payload)
-        };
-        // The last target gets the payload itself, so a typed payload with one receiver is
-        // moved, not copied through JSON; one target needs no `join_all`.
-        let Some(last) = targets.pop() else {
-            return Ok(());
-        };
-        if targets.is_empty() {
-            let result = run(last, payload).await;
-            if options.throw_error {
-                result?;
-            }
-            return Ok(());
-        }
-        let mut calls: Vec<_> = targets
+        let targets = local
             .into_iter()
-            .map(|e| run(e, payload.clone()))
-            .collect();
-        calls.push(run(last, payload));
-        let results = join_all(calls).await;
-        if options.throw_error {
-            results.into_iter().collect::<Result<Vec<()>>>()?;
-        }
-        Ok(())
-    }
-
-    /// The `EVENT` packets of an emit or broadcast to the nodes of `remote`: one per node.
-    #[allow(clippy::too_many_arguments)]
-    async fn send_remote(
-        &self,
-        event: &str,
-        payload: &Payload,
-        remote: &[Arc<EventEndpoint>],
-        options: &EmitOptions,
-        kind: EventType,
-        meta: &Map<String, Value>,
-        headers: &Map<String, Value>,
-    ) {
-        let Some(cluster) = &self.inner.cluster else {
-            return;
-        };
-        let sends = remote_sends(remote, kind, options.groups.as_deref());
-        let data = match payload.to_json() {
-            Ok(data) => data,
-            Err(err) => {
-                tracing::error!(event, error = %err, "event payload does not serialize; not sent to other nodes");
-                return;
-            }
-        };
-        let parent = options.parent.as_deref();
-        for (node, groups) in sends {
-            let packet = event_packet(event, data.clone(), groups, kind, parent, meta, headers);
-            cluster.send_event(packet, Some(&node)).await;
-        }
-    }
-
-    /// `disableBalancer` (reference §1.9): an emit goes once per group to the group's queue
-    /// (`EVENTB.<group>.<event>`), a broadcast once to every listening node, this one
-    /// included; nothing runs locally without the transporter.
-    async fn dispatch_balanced(
-        &self,
-        cluster: &crate::transit::Transit,
-        event: &str,
-        payload: &Payload,
-        options: EmitOptions,
-        kind: EventType,
-    ) -> Result<()> {
-        let data = payload.to_json().map_err(|err| {
-            crate::Error::server(format!("event payload does not serialize: {err}"))
-        })?;
-        let parent = options.parent.as_deref();
-        let meta = merged_meta(parent, options.meta);
-        let headers = options.headers.unwrap_or_default();
-        let targets = self.event_targets(event, options.groups.as_deref(), EventType::Broadcast);
-        if kind == EventType::Emit {
-            let groups: std::collections::BTreeSet<String> = match options.groups {
-                Some(groups) => groups.into_iter().collect(),
-                None => targets.iter().map(|e| e.group().to_owned()).collect(),
-            };
-            for group in groups {
-                let packet = event_packet(
-                    event,
-                    data.clone(),
-                    Some(vec![group]),
+            .map(|endpoint| {
+                let ctx = self.event_context(
+                    &endpoint,
+                    &event_name,
                     kind,
+                    &options.groups,
                     parent,
                     &meta,
                     &headers,
                 );
-                cluster.send_event(packet, None).await;
-            }
-        } else {
-            for (node, groups) in remote_sends(&targets, kind, options.groups.as_deref()) {
-                let packet =
-                    event_packet(event, data.clone(), groups, kind, parent, &meta, &headers);
-                cluster.send_event(packet, Some(&node)).await;
-            }
+                (endpoint, ctx)
+            })
+            .collect();
+        let results = self.inner.local.run_events(targets, payload).await;
+        if options.throw_error {
+            results.into_iter().collect::<Result<Vec<()>>>()?;
         }
         Ok(())
-    }
-
-    /// An event that another node sent here: Node's `emitLocalServices`. For each local list
-    /// whose pattern matches and whose group is among the packet's groups (every list when it
-    /// names none), one local handler runs for an emit, all of them for a broadcast.
-    pub(crate) async fn deliver_remote_event(&self, sender: &str, event: Event) {
-        let kind = if event.broadcast {
-            EventType::Broadcast
-        } else {
-            EventType::Emit
-        };
-        let groups = event.groups.as_deref().filter(|g| !g.is_empty());
-        let mut targets = Vec::new();
-        for list in self
-            .inner
-            .registry
-            .catalog()
-            .event_lists(&event.event)
-            .iter()
-        {
-            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group)) {
-                continue;
-            }
-            match kind {
-                EventType::Broadcast => {
-                    targets.extend(list.endpoints.iter().filter(|e| e.local).cloned());
-                }
-                _ => targets.extend(list.next_local()),
-            }
-        }
-        if targets.is_empty() {
-            return;
-        }
-        let name: Arc<str> = Arc::from(event.event.as_str());
-        let node_id: Arc<str> = Arc::from(sender);
-        let payload = event.data;
-        let fields = Received {
-            id: ContextId::parse(&event.id),
-            request_id: event.request_id,
-            parent_id: event.parent_id,
-            level: event.level,
-            caller: event.caller,
-            meta: event.meta,
-            headers: event.headers,
-            tracing: event.tracing,
-        };
-        let calls = targets.into_iter().map(|endpoint| {
-            let info = EventInfo {
-                name: name.clone(),
-                event_type: kind,
-                groups: event.groups.clone(),
-            };
-            let ctx = ContextInner::received(
-                self.clone(),
-                node_id.clone(),
-                fields.clone(),
-                (
-                    endpoint.def.name.clone(),
-                    endpoint.service.full_name.clone(),
-                ),
-                None,
-                Some(Box::new(info)),
-            );
-            run_handler(endpoint, SharedContext::new(ctx), payload.clone())
-        });
-        join_all(calls).await;
     }
 
     /// The endpoints that receive one event.
@@ -432,94 +281,5 @@ impl ServiceBroker {
                 groups: groups.clone(),
             })),
         })
-    }
-}
-
-/// Runs one local handler and logs its failure.
-async fn run_handler(
-    endpoint: Arc<EventEndpoint>,
-    ctx: SharedContext,
-    payload: Payload,
-) -> Result<()> {
-    let Some(handler) = &endpoint.handler else {
-        return Ok(());
-    };
-    // Kept only when there is one: no reference count touched per event otherwise.
-    let error_handler = ctx.broker.inner.error_handler.clone();
-    let result = handler(EventContext::from_parts(payload, ctx)).await;
-    // The error handler may silence the error (any `Ok`).
-    let result = match result {
-        Ok(()) => Ok(()),
-        Err(err) => {
-            let info = super::ErrorInfo::event(&endpoint.def.name, &endpoint.service.full_name);
-            super::handled(error_handler.as_ref(), Err(err), &info).map(drop)
-        }
-    };
-    if let Err(err) = &result {
-        tracing::error!(
-            event = %endpoint.def.name,
-            service = %endpoint.service.full_name,
-            error = %err,
-            "event handler failed"
-        );
-    }
-    result
-}
-
-/// The `EVENT` packets for remote endpoints, one per node (Node's `sendEvent` grouping): an
-/// emit names the groups picked on that node; a broadcast names the caller's groups, if any.
-fn remote_sends(
-    remote: &[Arc<EventEndpoint>],
-    kind: EventType,
-    groups: Option<&[String]>,
-) -> Vec<(Arc<str>, Option<Vec<String>>)> {
-    let mut sends: Vec<(Arc<str>, Option<Vec<String>>)> = Vec::new();
-    for endpoint in remote {
-        let slot = match sends.iter().position(|(n, _)| *n == endpoint.node_id) {
-            Some(i) => i,
-            None => {
-                let initial = match kind {
-                    EventType::Emit => Some(Vec::new()),
-                    _ => groups.map(<[String]>::to_vec),
-                };
-                sends.push((endpoint.node_id.clone(), initial));
-                sends.len() - 1
-            }
-        };
-        if kind == EventType::Emit
-            && let Some(list) = &mut sends[slot].1
-            && !list.iter().any(|g| g == endpoint.group())
-        {
-            list.push(endpoint.group().to_owned());
-        }
-    }
-    sends
-}
-
-/// The `EVENT` packet of an emit or broadcast, with the context fields Node sends.
-fn event_packet(
-    event: &str,
-    data: Value,
-    groups: Option<Vec<String>>,
-    kind: EventType,
-    parent: Option<&ContextInner>,
-    meta: &Map<String, Value>,
-    headers: &Map<String, Value>,
-) -> Event {
-    let id = ContextId::generate().to_string();
-    Event {
-        request_id: Some(parent.map_or_else(|| id.clone(), |p| p.request_id().to_string())),
-        id,
-        event: event.to_owned(),
-        data: data.into(),
-        groups,
-        broadcast: kind == EventType::Broadcast,
-        meta: meta.clone(),
-        headers: headers.clone(),
-        level: parent.map_or(1, |p| p.level + 1),
-        tracing: parent.and_then(|p| p.tracing),
-        parent_id: parent.map(|p| p.id.to_string()),
-        caller: parent.and_then(|p| p.target.service().map(|s| s.to_string())),
-        need_ack: None,
     }
 }

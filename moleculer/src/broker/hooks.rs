@@ -5,9 +5,9 @@
 //! pays nothing. The innermost handler of each chain runs the plain path of the broker it was
 //! built for (held weakly, so the chain does not keep the broker alive).
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
-use super::{BrokerInner, ServiceBroker};
+use super::{ServiceBroker, WeakBroker};
 use crate::context::EventType;
 use crate::error::{Error, Result};
 use crate::middleware::{
@@ -16,8 +16,8 @@ use crate::middleware::{
 
 /// The composed wrappers, `None` where no middleware wraps.
 pub(crate) struct BrokerHooks {
-    pub(crate) call: Option<CallHandler>,
-    pub(crate) mcall: Option<McallHandler>,
+    pub(super) call: Option<CallHandler>,
+    pub(super) mcall: Option<McallHandler>,
     emit: Option<EmitHandler>,
     broadcast: Option<EmitHandler>,
     broadcast_local: Option<EmitHandler>,
@@ -25,7 +25,7 @@ pub(crate) struct BrokerHooks {
 
 impl BrokerHooks {
     /// Applies the middlewares' method hooks around the plain paths of `broker`.
-    pub(crate) fn new(stack: &Stack, broker: &Weak<BrokerInner>) -> BrokerHooks {
+    pub(crate) fn new(stack: &Stack, broker: &WeakBroker) -> BrokerHooks {
         let call_base: CallHandler = {
             let broker = broker.clone();
             Arc::new(move |req: CallRequest| {
@@ -46,15 +46,15 @@ impl BrokerHooks {
             })
         };
         let emit = |kind| {
-            stack.wrapped(emit_base(broker, kind), false, |mw, next| match kind {
+            stack.wrapped(&emit_base(broker, kind), false, |mw, next| match kind {
                 EventType::Emit => mw.emit(next),
                 EventType::Broadcast => mw.broadcast(next),
                 EventType::BroadcastLocal => mw.broadcast_local(next),
             })
         };
         BrokerHooks {
-            call: stack.wrapped(call_base, false, |mw, next| mw.call(next)),
-            mcall: stack.wrapped(mcall_base, false, |mw, next| mw.mcall(next)),
+            call: stack.wrapped(&call_base, false, |mw, next| mw.call(next)),
+            mcall: stack.wrapped(&mcall_base, false, |mw, next| mw.mcall(next)),
             emit: emit(EventType::Emit),
             broadcast: emit(EventType::Broadcast),
             broadcast_local: emit(EventType::BroadcastLocal),
@@ -72,7 +72,7 @@ impl BrokerHooks {
 }
 
 /// The plain `emit`, `broadcast` or `broadcast_local` of `broker`.
-fn emit_base(broker: &Weak<BrokerInner>, kind: EventType) -> EmitHandler {
+fn emit_base(broker: &WeakBroker, kind: EventType) -> EmitHandler {
     let broker = broker.clone();
     Arc::new(move |req: EmitRequest| {
         let broker = broker.upgrade();
@@ -85,8 +85,6 @@ fn emit_base(broker: &Weak<BrokerInner>, kind: EventType) -> EmitHandler {
 }
 
 /// The broker a chain was built for, if it still exists.
-fn alive(inner: Option<Arc<BrokerInner>>) -> Result<ServiceBroker> {
-    inner
-        .map(|inner| ServiceBroker { inner })
-        .ok_or_else(|| Error::server("the broker of this middleware chain was dropped"))
+fn alive(broker: Option<ServiceBroker>) -> Result<ServiceBroker> {
+    broker.ok_or_else(|| Error::server("the broker of this middleware chain was dropped"))
 }

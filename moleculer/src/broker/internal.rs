@@ -105,15 +105,10 @@ impl ServiceDef for NodeService {
 }
 
 fn list(broker: &ServiceBroker, flags: &Flags) -> Value {
-    let node = &broker.inner.local_node;
+    let node = broker.inner.registry.local_node();
     let mut local = node.to_json(broker.uptime_secs());
-    local["seq"] = Value::from(broker.inner.seq.load(std::sync::atomic::Ordering::Relaxed));
-    if let Some(port) = broker
-        .inner
-        .cluster
-        .as_ref()
-        .and_then(|c| c.transporter.local_port())
-    {
+    local["seq"] = Value::from(broker.inner.registry.local_seq());
+    if let Some(port) = broker.inner.transit.as_ref().and_then(|t| t.local_port()) {
         local["port"] = Value::from(port);
     }
     let mut items = vec![(node.id.clone(), local)];
@@ -298,10 +293,10 @@ fn health(broker: &ServiceBroker) -> Value {
         "process": {
             "pid": std::process::id(),
             "memory": Value::Null,
-            "uptime": broker.inner.started_at.elapsed().as_secs_f64(),
+            "uptime": broker.inner.registry.uptime().as_secs_f64(),
             "argv": std::env::args().collect::<Vec<_>>(),
         },
-        "client": broker.inner.local_node.client,
+        "client": broker.inner.registry.local_node().client,
         "net": { "ip": ip_list() },
         "time": { "now": now, "iso": Value::Null, "utc": Value::Null },
     })

@@ -28,7 +28,7 @@ impl ServiceBroker {
     /// `ServiceSchemaError` for an invalid service, or the error of a `created` handler or of a
     /// middleware's `service_creating` or `service_created`.
     pub fn add_service<S: ServiceDef>(&self, service: S) -> Result<()> {
-        let local = S::spec().bind(service, self)?;
+        let local = S::spec().bind(service, self, &self.inner.middlewares)?;
         self.inner.middlewares.service_created(self, &local.info)?;
         let slot = Arc::new(ServiceSlot {
             service: local,
@@ -70,11 +70,11 @@ impl ServiceBroker {
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
-        if let Some(cluster) = &self.inner.cluster
-            && let Err(err) = cluster.connect(self).await
+        if let Some(transit) = &self.inner.transit
+            && let Err(err) = transit.connect().await
         {
             tracing::error!(error = %err, "broker start failed: no connection to the cluster");
-            cluster.disconnect(false).await;
+            transit.disconnect(false).await;
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
@@ -82,14 +82,14 @@ impl ServiceBroker {
         let results = join_all(slots.iter().map(|slot| self.start_service(slot))).await;
         let mut failure = results.into_iter().find_map(Result::err);
         if failure.is_none()
-            && let Some(cluster) = &self.inner.cluster
+            && let Some(transit) = &self.inner.transit
         {
-            failure = cluster.ready(self).await.err();
+            failure = transit.ready().await.err();
         }
         if let Some(err) = failure {
             tracing::error!(error = %err, "broker start failed");
-            if let Some(cluster) = &self.inner.cluster {
-                cluster.disconnect(false).await;
+            if let Some(transit) = &self.inner.transit {
+                transit.disconnect(false).await;
             }
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
@@ -142,15 +142,13 @@ impl ServiceBroker {
             events: service.events.clone(),
         });
         *slot.started.lock() = true;
-        self.inner
-            .seq
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.registry.next_local_seq();
         tracing::info!(service = %info.full_name, "service started");
         middlewares
             .run(false, |m| m.service_started(self, info))
             .await?;
-        if let Some(cluster) = &self.inner.cluster {
-            cluster.local_services_changed(self);
+        if let Some(transit) = &self.inner.transit {
+            transit.local_services_changed();
         }
         self.broadcast_local("$services.changed", json!({ "localService": true }))
             .await?;
@@ -173,13 +171,13 @@ impl ServiceBroker {
         // New requests, local or from other nodes, are refused from now on; those running
         // finish (the context tracker waits for them when tracking is on).
         self.inner.draining.store(true, Ordering::Release);
-        if let Some(cluster) = &self.inner.cluster {
-            cluster.refuse_requests();
+        if let Some(transit) = &self.inner.transit {
+            transit.refuse_requests();
         }
         let middlewares = &self.inner.middlewares;
         let mut first_error = middlewares.run(true, |m| m.stopping(self)).await.err();
-        if let Some(cluster) = &self.inner.cluster {
-            cluster.begin_stop(self).await;
+        if let Some(transit) = &self.inner.transit {
+            transit.begin_stop().await;
         }
         let slots: Vec<_> = self.inner.services.lock().clone();
         let mut stopped = Vec::new();
@@ -209,10 +207,10 @@ impl ServiceBroker {
             }
             stopped.push(info.full_name.clone());
         }
-        if let Some(cluster) = &self.inner.cluster {
+        if let Some(transit) = &self.inner.transit {
             self.broadcast_local("$transporter.disconnected", json!({ "graceFul": true }))
                 .await?;
-            cluster.disconnect(true).await;
+            transit.disconnect(true).await;
         }
         // Handlers of `$broker.stopped` still run; the services leave the registry after it.
         self.broadcast_local("$broker.stopped", json!({})).await?;

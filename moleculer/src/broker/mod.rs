@@ -13,24 +13,27 @@ mod hooks;
 mod internal;
 pub(crate) use internal::ipv4_interfaces;
 mod lifecycle;
+mod local;
 mod mcall;
+mod ping;
 mod running;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
-use std::time::Instant;
+use std::sync::atomic::AtomicBool;
 
 use parking_lot::Mutex;
 
 pub use builder::BrokerBuilder;
-pub(crate) use error_handler::handled;
 pub use error_handler::{ErrorHandler, ErrorInfo};
+pub(crate) use local::{LocalDispatch, Params, Start};
 pub use mcall::{CallDef, MultiCall};
-pub(crate) use running::{Started, handler_panicked};
+pub(crate) use running::Started;
 
+use crate::middleware::Stack;
 use crate::options::BrokerOptions;
-use crate::registry::{NodeInfo, Registry};
+use crate::registry::Registry;
 use crate::service::LocalService;
+use crate::transit::Transit;
 
 /// Where the broker is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,28 +51,27 @@ pub(crate) struct ServiceSlot {
     pub(crate) started: Mutex<bool>,
 }
 
+/// The broker's state; its fields are the broker module's own. The transit layer gets the
+/// registry, the middlewares and the local-dispatch port ([`local::LocalDispatch`]), not these.
 pub(crate) struct BrokerInner {
-    pub(crate) options: BrokerOptions,
-    pub(crate) node_id: Arc<str>,
-    pub(crate) instance_id: String,
-    pub(crate) registry: Registry,
-    pub(crate) services: Mutex<Vec<Arc<ServiceSlot>>>,
-    pub(crate) state: Mutex<BrokerState>,
-    pub(crate) started_at: Instant,
-    pub(crate) seq: AtomicU64,
-    pub(crate) local_node: NodeInfo,
+    options: BrokerOptions,
+    node_id: Arc<str>,
+    instance_id: String,
+    registry: Arc<Registry>,
+    services: Mutex<Vec<Arc<ServiceSlot>>>,
+    state: Mutex<BrokerState>,
     /// The link to the other nodes; `None` without a transporter.
-    pub(crate) cluster: Option<Arc<crate::transit::Transit>>,
+    transit: Option<Arc<Transit>>,
     /// User middlewares, then the built-in ones: the order they wrap handlers in.
-    pub(crate) middlewares: crate::middleware::Stack,
+    middlewares: Arc<Stack>,
     /// The middlewares' wrappers around `call`, `mcall`, `emit`, `broadcast` and
     /// `broadcast_local`, where any wraps them.
-    pub(crate) hooks: hooks::BrokerHooks,
+    hooks: hooks::BrokerHooks,
     /// The broker is stopping: new calls to local actions are refused; sub-calls of the
     /// requests still running go on.
-    pub(crate) draining: std::sync::atomic::AtomicBool,
-    /// The user's error handler (`BrokerBuilder::error_handler`).
-    pub(crate) error_handler: Option<ErrorHandler>,
+    draining: AtomicBool,
+    /// Where local handlers start (with the user's error handler).
+    local: LocalDispatch,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.
@@ -135,12 +137,65 @@ impl ServiceBroker {
 
     /// Seconds since the broker was created (Node's `lastHeartbeatTime` clock).
     pub(crate) fn uptime_secs(&self) -> u64 {
-        self.inner.started_at.elapsed().as_secs()
+        self.inner.registry.clock()
     }
 
     /// The name of the transporter connecting this node to others, if any.
     pub fn transporter_name(&self) -> Option<&'static str> {
-        self.inner.cluster.as_ref().map(|c| c.transporter.name())
+        self.inner.transit.as_ref().map(|t| t.transporter_name())
+    }
+}
+
+impl ServiceBroker {
+    /// A handle that does not keep the broker alive (for a middleware or a task the broker
+    /// owns, which would otherwise keep it alive forever).
+    pub fn downgrade(&self) -> WeakBroker {
+        WeakBroker(Arc::downgrade(&self.inner))
+    }
+
+    /// Whether the balancer may pick the action `action` on the node `node_id` (Node's
+    /// `endpoint.state`, which the circuit breaker turns off and on). The state lasts while
+    /// the broker runs, across re-registrations of the node's services.
+    pub fn endpoint_state(&self, node_id: &str, action: &str) -> EndpointState {
+        EndpointState(
+            self.inner
+                .registry
+                .availability(&Arc::from(node_id), &Arc::from(action)),
+        )
+    }
+}
+
+/// A [`ServiceBroker`] handle that does not keep it alive ([`ServiceBroker::downgrade`]).
+#[derive(Clone, Debug)]
+pub struct WeakBroker(std::sync::Weak<BrokerInner>);
+
+impl WeakBroker {
+    /// The broker, if it still exists.
+    pub fn upgrade(&self) -> Option<ServiceBroker> {
+        self.0.upgrade().map(|inner| ServiceBroker { inner })
+    }
+}
+
+/// Whether the balancer may pick one endpoint (an action on one node): Node's
+/// `endpoint.state`. See [`ServiceBroker::endpoint_state`].
+#[derive(Clone, Debug)]
+pub struct EndpointState(Arc<std::sync::atomic::AtomicBool>);
+
+impl EndpointState {
+    /// A state that no registry reads (the broker is gone).
+    pub(crate) fn detached() -> EndpointState {
+        EndpointState(Arc::new(std::sync::atomic::AtomicBool::new(true)))
+    }
+
+    /// Whether the endpoint may be picked.
+    pub fn is_available(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Lets the balancer pick the endpoint, or not.
+    pub fn set_available(&self, available: bool) {
+        self.0
+            .store(available, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

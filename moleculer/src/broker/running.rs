@@ -20,26 +20,41 @@ use crate::payload::Payload;
 use crate::service::{ActionDef, ActionFallback, BoxFuture};
 
 /// A local action's own fallback with the context it gets.
-pub(crate) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
+pub(super) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
 
 /// A call whose handler future is ready to run.
 pub(crate) struct Started {
-    pub(crate) running: BoxFuture<'static, Result<Payload>>,
+    pub(super) running: BoxFuture<'static, Result<Payload>>,
     /// The timeout and the node named in its error.
-    pub(crate) timeout: Option<(Duration, Arc<str>)>,
+    pub(super) timeout: Option<(Duration, Arc<str>)>,
     /// A sub-call's parent context and its own, to merge meta back.
-    pub(crate) merge: Option<(SharedContext, SharedContext)>,
+    pub(super) merge: Option<(SharedContext, SharedContext)>,
     /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
     /// retries are possible (no shared counter touched per call otherwise).
-    pub(crate) def: Option<Arc<ActionDef>>,
+    pub(super) def: Option<Arc<ActionDef>>,
     /// The local action's own fallback, with the context it gets.
-    pub(crate) fallback: Option<OwnFallback>,
+    pub(super) fallback: Option<OwnFallback>,
     /// Whether a panic in the handler becomes an error (a remote caller must get an answer)
     /// instead of unwinding into the caller.
-    pub(crate) catch_panics: bool,
+    pub(super) catch_panics: bool,
 }
 
 impl Started {
+    /// A call that runs `running` under `timeout`, with no fallback of its own.
+    pub(crate) fn plain(
+        running: BoxFuture<'static, Result<Payload>>,
+        timeout: Option<(Duration, Arc<str>)>,
+    ) -> Started {
+        Started {
+            running,
+            timeout,
+            merge: None,
+            def: None,
+            fallback: None,
+            catch_panics: false,
+        }
+    }
+
     /// The handler's result under the timeout, and the action's fallback, not run yet.
     pub(super) fn settle(self, action: &str) -> Settle<'_> {
         Settle {
@@ -144,6 +159,6 @@ pub(super) fn run_own_fallback(
 }
 
 /// The error a remote caller gets when the handler panics.
-pub(crate) fn handler_panicked(action: &str) -> Error {
+pub(super) fn handler_panicked(action: &str) -> Error {
     Error::server(format!("the handler of '{action}' panicked"))
 }

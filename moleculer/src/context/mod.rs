@@ -167,6 +167,23 @@ impl ContextInner {
     }
 }
 
+/// `{...parent.meta, ...opts.meta}`, or the options' meta, or `{}`.
+pub(crate) fn merged_meta(
+    parent: Option<&ContextInner>,
+    own: Option<Map<String, Value>>,
+) -> Map<String, Value> {
+    match (parent, own) {
+        (None, own) => own.unwrap_or_default(),
+        (Some(parent), own) => {
+            let mut meta = parent.meta.lock().clone();
+            if let Some(own) = own {
+                meta.extend(own);
+            }
+            meta
+        }
+    }
+}
+
 /// The context fields that arrive with a `REQ` or an `EVENT` packet.
 #[derive(Clone)]
 pub(crate) struct Received {

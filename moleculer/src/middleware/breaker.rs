@@ -15,7 +15,6 @@
 //! over it, for local actions and for remote ones (from their INFO), as in Node.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
@@ -24,7 +23,7 @@ use serde_json::json;
 use tokio::task::JoinHandle;
 
 use super::{Middleware, wrap_action};
-use crate::broker::{BrokerInner, ServiceBroker};
+use crate::broker::{EndpointState, ServiceBroker, WeakBroker};
 use crate::error::Result;
 use crate::options::{CircuitBreakerOptions, merged};
 use crate::service::{ActionDef, ActionHandler, BoxFuture};
@@ -44,7 +43,7 @@ type Endpoints = HashMap<(Arc<str>, Arc<str>), Arc<Endpoint>>;
 /// What the wrappers and timers share: the broker and every endpoint's state.
 #[derive(Default)]
 struct Shared {
-    broker: OnceLock<Weak<BrokerInner>>,
+    broker: OnceLock<WeakBroker>,
     endpoints: Mutex<Endpoints>,
 }
 
@@ -65,8 +64,8 @@ struct Endpoint {
     options: CircuitBreakerOptions,
     /// For broadcasting from timers.
     shared: Weak<Shared>,
-    /// The registry's availability flag of this endpoint, which the balancer reads.
-    available: Arc<AtomicBool>,
+    /// Whether the balancer may pick this endpoint.
+    available: EndpointState,
     circuit: Mutex<Circuit>,
 }
 
@@ -93,28 +92,30 @@ impl CircuitBreaker {
     /// endpoint's.
     fn wrap(
         &self,
-        next: ActionHandler,
+        next: &ActionHandler,
         action: &ActionDef,
         local_node: Option<&Arc<str>>,
-    ) -> ActionHandler {
+    ) -> Option<ActionHandler> {
         let options = merged(
             &self.options,
             action.extra.get("circuitBreaker"),
             "circuitBreaker",
         );
         if !options.enabled {
-            return next;
+            return None;
         }
         let shared = self.shared.clone();
         let name = action.name.clone();
         let local_node = local_node.cloned();
         // A wrapper serves one endpoint (a local action, or an action of one remote node).
         let endpoint: OnceLock<Arc<Endpoint>> = OnceLock::new();
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             let ep = endpoint
                 .get_or_init(|| {
-                    let node = local_node.as_ref().unwrap_or(ctx.inner.target.node_id());
-                    shared.endpoint(node, &name, &options)
+                    let node = local_node
+                        .clone()
+                        .unwrap_or_else(|| Arc::from(ctx.node_id()));
+                    shared.endpoint(&node, &name, &options)
                 })
                 .clone();
             ep.on_call();
@@ -133,14 +134,13 @@ impl CircuitBreaker {
                 }
                 result
             })
-        })
+        }))
     }
 }
 
 impl Shared {
     fn broker(&self) -> Option<ServiceBroker> {
-        let inner = self.broker.get()?.upgrade()?;
-        Some(ServiceBroker { inner })
+        self.broker.get()?.upgrade()
     }
 
     fn endpoint(
@@ -155,8 +155,8 @@ impl Shared {
             return ep.clone();
         }
         let available = match self.broker() {
-            Some(broker) => broker.inner.registry.availability(node_id, action),
-            None => Arc::new(AtomicBool::new(true)),
+            Some(broker) => broker.endpoint_state(node_id, action),
+            None => EndpointState::detached(),
         };
         let ep = Arc::new(Endpoint {
             node_id: node_id.clone(),
@@ -193,7 +193,7 @@ impl Endpoint {
         let mut circuit = self.circuit.lock();
         if circuit.state == State::HalfOpen {
             circuit.state = State::HalfOpenWait;
-            self.available.store(false, Ordering::Relaxed);
+            self.available.set_available(false);
             // Anti-stick: a trial that never settles does not keep the circuit shut.
             self.schedule_half_open(&mut circuit);
         }
@@ -211,7 +211,7 @@ impl Endpoint {
             if let Some(timer) = circuit.timer.take() {
                 timer.abort();
             }
-            self.available.store(true, Ordering::Relaxed);
+            self.available.set_available(true);
             tracing::info!(node_id = %self.node_id, action = %self.action, "circuit breaker closed");
             self.broadcast(
                 "$circuit-breaker.closed",
@@ -229,7 +229,7 @@ impl Endpoint {
 
     fn open(self: &Arc<Self>, circuit: &mut Circuit) {
         circuit.state = State::Open;
-        self.available.store(false, Ordering::Relaxed);
+        self.available.set_available(false);
         self.schedule_half_open(circuit);
         let (count, failures) = (circuit.count, circuit.failures);
         let rate = if count > 0 {
@@ -269,7 +269,7 @@ impl Endpoint {
         let mut circuit = self.circuit.lock();
         circuit.state = State::HalfOpen;
         circuit.timer = None;
-        self.available.store(true, Ordering::Relaxed);
+        self.available.set_available(true);
         drop(circuit);
         tracing::debug!(node_id = %self.node_id, action = %self.action, "circuit breaker half-opened");
         self.broadcast(
@@ -297,16 +297,16 @@ impl Middleware for CircuitBreaker {
         "CircuitBreaker"
     }
 
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         self.wrap(next, action, Some(&self.node_id))
     }
 
-    fn remote_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn remote_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         self.wrap(next, action, None)
     }
 
     fn created(&self, broker: &ServiceBroker) {
-        let _ = self.shared.broker.set(Arc::downgrade(&broker.inner));
+        let _ = self.shared.broker.set(broker.downgrade());
     }
 
     fn started<'a>(&'a self, _broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {

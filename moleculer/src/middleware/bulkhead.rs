@@ -75,33 +75,33 @@ impl Middleware for Bulkhead {
         "Bulkhead"
     }
 
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         let options = merged(&self.options, action.extra.get("bulkhead"), "bulkhead");
         if !options.enabled {
-            return next;
+            return None;
         }
         let gate = Gate::new(&options, action.name.clone(), self.node_id.clone());
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             let (gate, next) = (gate.clone(), next.clone());
             Box::pin(async move {
                 let _slot = gate.enter().await?;
                 next.call(ctx).await
             })
-        })
+        }))
     }
 
-    fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
+    fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
         let options = merged(&self.options, event.extra.get("bulkhead"), "bulkhead");
         if !options.enabled {
-            return next;
+            return None;
         }
         let gate = Gate::new(&options, event.name.clone(), self.node_id.clone());
-        wrap_event(next, move |ctx, next| {
+        Some(wrap_event(next, move |ctx, next| {
             let (gate, next) = (gate.clone(), next.clone());
             Box::pin(async move {
                 let _slot = gate.enter().await?;
                 next.call(ctx).await
             })
-        })
+        }))
     }
 }

@@ -2,7 +2,7 @@
 //! handlers and methods, the transit layer and the transporter, and hooks into the lifecycle.
 //!
 //! A [`Middleware`] implements only the hooks it needs; every hook has a default that
-//! declines. There are three kinds:
+//! does nothing (a wrapping hook returns `None`). There are three kinds:
 //!
 //! * **Handler wrappers** ([`local_action`](Middleware::local_action),
 //!   [`remote_action`](Middleware::remote_action), [`local_event`](Middleware::local_event)):
@@ -26,9 +26,9 @@
 //!
 //! With the feature `tower`, `TowerLayer` makes a tower `Layer` a middleware around actions.
 //!
-//! A wrapper gets the next handler and returns the handler to use instead, or the same one to
-//! decline. When every middleware declines a hook, the broker keeps its plain path: a call,
-//! an emit or a packet through middlewares that declined costs nothing.
+//! A wrapping hook gets the next handler and returns `Some` handler to use instead, or `None`
+//! to leave it as it is. When no middleware wraps a hook, the broker keeps its plain path: a
+//! call, an emit or a packet through middlewares that wrap nothing costs nothing.
 //!
 //! Order, as in Node: middlewares wrap in the order they were added, each later one around
 //! the earlier ones, so the last one added runs first (outermost); the built-in ones (bulkhead,
@@ -37,28 +37,45 @@
 //! sending side's changes in mirror order. The `stopping`, `stopped`, `service_stopping` and
 //! `service_stopped` hooks run in reverse order.
 //!
-//! A handler wrapper:
+//! A handler wrapper, written as an async function ([`from_fn`], as axum's):
 //!
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use moleculer::middleware::from_fn;
+//!
+//! // Counts the calls of every local action.
+//! let count = Arc::new(AtomicUsize::new(0));
+//! let counter = from_fn({
+//!     let count = count.clone();
+//!     move |ctx, next| {
+//!         count.fetch_add(1, Ordering::Relaxed);
+//!         async move { next.call(ctx).await }
+//!     }
+//! });
+//! # let _ = moleculer::ServiceBroker::builder().middleware(counter);
+//! ```
+//!
+//! The same as a [`Middleware`] that wraps only some actions:
+//!
+//! ```
 //! use moleculer::middleware::{Middleware, wrap_action};
 //! use moleculer::service::{ActionDef, ActionHandler};
 //!
-//! /// Counts the calls of every local action.
-//! #[derive(Default)]
-//! struct CallCounter(Arc<AtomicUsize>);
+//! /// Logs the calls of the actions published as `rest` routes.
+//! struct RestLog;
 //!
-//! impl Middleware for CallCounter {
-//!     fn local_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
-//!         let count = self.0.clone();
-//!         wrap_action(next, move |ctx, next| {
-//!             count.fetch_add(1, Ordering::Relaxed);
+//! impl Middleware for RestLog {
+//!     fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
+//!         action.extra.get("rest")?;
+//!         let name = action.name.clone();
+//!         Some(wrap_action(next, move |ctx, next| {
+//!             tracing::info!(action = %name, "REST call");
 //!             next.call(ctx)
-//!         })
+//!         }))
 //!     }
 //! }
-//! # let _ = moleculer::ServiceBroker::builder().middleware(CallCounter::default());
+//! # let _ = moleculer::ServiceBroker::builder().middleware(RestLog);
 //! ```
 //!
 //! A `call` wrapper that answers one action itself and passes the other calls on:
@@ -71,13 +88,14 @@
 //! struct Maintenance;
 //!
 //! impl Middleware for Maintenance {
-//!     fn call(&self, next: CallHandler) -> CallHandler {
-//!         Arc::new(move |req: CallRequest| {
+//!     fn call(&self, next: &CallHandler) -> Option<CallHandler> {
+//!         let next = next.clone();
+//!         Some(Arc::new(move |req: CallRequest| {
 //!             if req.action == "billing.charge" {
 //!                 return Box::pin(async { Ok(Payload::typed("closed for maintenance")) });
 //!             }
 //!             next(req)
-//!         })
+//!         }))
 //!     }
 //! }
 //!
@@ -96,8 +114,9 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use moleculer::middleware::{Middleware, ReceiveHandler, SendHandler, WireMessage};
-//! use moleculer::protocol::PacketType;
+//! use moleculer::middleware::{
+//!     Middleware, ReceiveHandler, ReceivedMessage, SendHandler, WireMessage,
+//! };
 //! use moleculer::transporter::Bytes;
 //!
 //! struct Xor(u8);
@@ -107,17 +126,20 @@
 //! }
 //!
 //! impl Middleware for Xor {
-//!     fn transporter_send(&self, next: SendHandler) -> SendHandler {
-//!         let key = self.0;
-//!         Arc::new(move |mut msg: WireMessage| {
+//!     fn transporter_send(&self, next: &SendHandler) -> Option<SendHandler> {
+//!         let (key, next) = (self.0, next.clone());
+//!         Some(Arc::new(move |mut msg: WireMessage| {
 //!             msg.data = xor(&msg.data, key);
 //!             next(msg)
-//!         })
+//!         }))
 //!     }
 //!
-//!     fn transporter_receive(&self, next: ReceiveHandler) -> ReceiveHandler {
-//!         let key = self.0;
-//!         Arc::new(move |ty: PacketType, data: Bytes| next(ty, xor(&data, key)))
+//!     fn transporter_receive(&self, next: &ReceiveHandler) -> Option<ReceiveHandler> {
+//!         let (key, next) = (self.0, next.clone());
+//!         Some(Arc::new(move |mut msg: ReceivedMessage| {
+//!             msg.data = xor(&msg.data, key);
+//!             next(msg)
+//!         }))
 //!     }
 //! }
 //! # let _ = moleculer::ServiceBroker::builder().middleware(Xor(0x5a));
@@ -127,8 +149,10 @@
 //!
 //! * Middlewares are values implementing [`Middleware`], not objects of functions; Node's
 //!   built-in middlewares are options of the broker, not names to add.
+//! * A wrapping hook that leaves the handler as it is returns `None` (Node's returns `next`).
 //! * The receiving hooks (`transporter_receive`, `transit_message_handler`) are synchronous:
-//!   they run on the transporter's reading task. One that has to wait spawns a task.
+//!   they run on the transporter's reading task. One that has to wait spawns a task and calls
+//!   `next` from it; everything the rest of the chain needs travels in the message.
 //! * `service_creating` gets a [`ServiceSchema`], a view of the
 //!   merged definition that can change its name, settings, metadata, dependencies and its
 //!   actions' published options, or remove actions; it cannot add handlers.
@@ -154,9 +178,10 @@ pub use hooks::{CallHandler, CallRequest, EmitHandler, EmitRequest, McallHandler
 pub(crate) use stack::Stack;
 pub(crate) use tracker::ContextTracker;
 pub use wire::{
-    MessageHandler, PublishHandler, ReceiveHandler, SendHandler, TransitPacket, WireMessage,
+    MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler, TransitPacket,
+    WireMessage,
 };
-pub use wrap::{NextAction, NextEvent, wrap_action, wrap_event};
+pub use wrap::{FromFn, from_fn, wrap_action, wrap_event};
 
 use crate::broker::ServiceBroker;
 use crate::error::Result;
@@ -172,87 +197,97 @@ pub trait Middleware: Send + Sync + 'static {
         std::any::type_name::<Self>()
     }
 
-    /// Wraps the handler of a local action (Node's `localAction`). Return `next` to decline.
-    fn local_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
-        let _ = action;
-        next
+    /// Wraps the handler of a local action (Node's `localAction`): the handler to use
+    /// instead of `next`, or `None` to leave it as it is.
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
+        let _ = (next, action);
+        None
     }
 
     /// Wraps the handler of an action on another node, which sends the request (Node's
-    /// `remoteAction`). Return `next` to decline.
-    fn remote_action(&self, next: ActionHandler, action: &ActionDef) -> ActionHandler {
-        let _ = action;
-        next
+    /// `remoteAction`); `None` leaves it as it is.
+    fn remote_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
+        let _ = (next, action);
+        None
     }
 
-    /// Wraps the handler of a local event (Node's `localEvent`). Return `next` to decline.
-    fn local_event(&self, next: EventHandler, event: &EventDef) -> EventHandler {
-        let _ = event;
-        next
+    /// Wraps the handler of a local event (Node's `localEvent`); `None` leaves it as it is.
+    fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
+        let _ = (next, event);
+        None
     }
 
     /// Wraps the broker's call path (Node's `call`): every `broker.call*` and `ctx.call*`,
     /// before the endpoint is picked. The handler may change the request, answer without
-    /// calling `next`, or look at the result. Return `next` to decline.
+    /// calling `next`, or look at the result. `None` leaves it as it is.
     ///
     /// With a `call` wrapper, typed params travel in a [`Payload`](crate::Payload) (still
     /// typed, not serialized); without one, calls take the direct typed path.
-    fn call(&self, next: CallHandler) -> CallHandler {
-        next
+    fn call(&self, next: &CallHandler) -> Option<CallHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps `broker.mcall` and `ctx.mcall` (Node's `mcall`); each call of the `mcall` then
-    /// goes through the `call` wrappers. Return `next` to decline.
-    fn mcall(&self, next: McallHandler) -> McallHandler {
-        next
+    /// goes through the `call` wrappers. `None` leaves it as it is.
+    fn mcall(&self, next: &McallHandler) -> Option<McallHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps `broker.emit*` and `ctx.emit*` (Node's `emit`). The handler may change the
     /// event's name, payload or options, swallow it (`Ok(())` without calling `next`), or
-    /// look at it. Return `next` to decline.
-    fn emit(&self, next: EmitHandler) -> EmitHandler {
-        next
+    /// look at it. `None` leaves it as it is.
+    fn emit(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps `broker.broadcast*` and `ctx.broadcast` (Node's `broadcast`), as
     /// [`emit`](Middleware::emit).
-    fn broadcast(&self, next: EmitHandler) -> EmitHandler {
-        next
+    fn broadcast(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps `broker.broadcast_local*` (Node's `broadcastLocal`), the internal events
     /// (`$broker.started`, `$services.changed`, …) included, as [`emit`](Middleware::emit).
-    fn broadcast_local(&self, next: EmitHandler) -> EmitHandler {
-        next
+    fn broadcast_local(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps the sending of every packet to other nodes (Node's `transitPublish`), before it
     /// is serialized; the TCP transporter's gossip packets, which Node sends around the
-    /// transit, bypass it. Return `next` to decline.
-    fn transit_publish(&self, next: PublishHandler) -> PublishHandler {
-        next
+    /// transit, bypass it. `None` leaves it as it is.
+    fn transit_publish(&self, next: &PublishHandler) -> Option<PublishHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps the handling of every packet received from the transporter, once decoded and
     /// before its protocol version is checked (Node's `transitMessageHandler`); gossip
-    /// packets bypass it, as in Node. Return `next` to decline.
-    fn transit_message_handler(&self, next: MessageHandler) -> MessageHandler {
-        next
+    /// packets bypass it, as in Node. `None` leaves it as it is.
+    fn transit_message_handler(&self, next: &MessageHandler) -> Option<MessageHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps the sending of the serialized bytes of every packet to the transporter (Node's
-    /// `transporterSend`), gossip included: where compression or encryption goes. Return
-    /// `next` to decline.
-    fn transporter_send(&self, next: SendHandler) -> SendHandler {
-        next
+    /// `transporterSend`), gossip included: where compression or encryption goes. `None`
+    /// leaves it as it is.
+    fn transporter_send(&self, next: &SendHandler) -> Option<SendHandler> {
+        let _ = next;
+        None
     }
 
     /// Wraps the bytes of every message received from the transporter, before they are
     /// decoded (Node's `transporterReceive`); applied in reverse order of the middlewares, so
-    /// it undoes [`transporter_send`](Middleware::transporter_send) in mirror order. Return
-    /// `next` to decline.
-    fn transporter_receive(&self, next: ReceiveHandler) -> ReceiveHandler {
-        next
+    /// it undoes [`transporter_send`](Middleware::transporter_send) in mirror order. `None`
+    /// leaves it as it is.
+    fn transporter_receive(&self, next: &ReceiveHandler) -> Option<ReceiveHandler> {
+        let _ = next;
+        None
     }
 
     /// The broker was built (synchronous, as in Node).

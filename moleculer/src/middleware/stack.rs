@@ -34,15 +34,15 @@ impl Stack {
         }
     }
 
-    /// Wraps a local action in the user's middlewares.
+    /// Wraps a local action in the user's middlewares; `None` when none wraps it.
     pub(crate) fn user_local_action(
         &self,
-        handler: ActionHandler,
+        handler: &ActionHandler,
         def: &ActionDef,
-    ) -> ActionHandler {
-        self.list[..self.user]
-            .iter()
-            .fold(handler, |next, mw| mw.local_action(next, def))
+    ) -> Option<ActionHandler> {
+        fold(&self.list[..self.user], handler, |mw, next| {
+            mw.local_action(next, def)
+        })
     }
 
     /// Wraps a local action in the built-in middlewares.
@@ -52,16 +52,15 @@ impl Stack {
         def: &ActionDef,
     ) -> ActionHandler {
         self.note_retry(def);
-        self.list[self.user..]
-            .iter()
-            .fold(handler, |next, mw| mw.local_action(next, def))
+        fold(&self.list[self.user..], &handler, |mw, next| {
+            mw.local_action(next, def)
+        })
+        .unwrap_or(handler)
     }
 
     pub(crate) fn remote_action(&self, handler: ActionHandler, def: &ActionDef) -> ActionHandler {
         self.note_retry(def);
-        self.list
-            .iter()
-            .fold(handler, |next, mw| mw.remote_action(next, def))
+        fold(&self.list, &handler, |mw, next| mw.remote_action(next, def)).unwrap_or(handler)
     }
 
     fn note_retry(&self, def: &ActionDef) {
@@ -80,11 +79,16 @@ impl Stack {
         self.action_retry.load(Ordering::Relaxed)
     }
 
-    /// Wraps a local event handler in the user's middlewares (inside the validator).
-    pub(crate) fn user_local_event(&self, handler: EventHandler, def: &EventDef) -> EventHandler {
-        self.list[..self.user]
-            .iter()
-            .fold(handler, |next, mw| mw.local_event(next, def))
+    /// Wraps a local event handler in the user's middlewares (inside the validator); `None`
+    /// when none wraps it.
+    pub(crate) fn user_local_event(
+        &self,
+        handler: &EventHandler,
+        def: &EventDef,
+    ) -> Option<EventHandler> {
+        fold(&self.list[..self.user], handler, |mw, next| {
+            mw.local_event(next, def)
+        })
     }
 
     /// Wraps a local event handler in the built-in middlewares (outside the validator).
@@ -93,27 +97,27 @@ impl Stack {
         handler: EventHandler,
         def: &EventDef,
     ) -> EventHandler {
-        self.list[self.user..]
-            .iter()
-            .fold(handler, |next, mw| mw.local_event(next, def))
+        fold(&self.list[self.user..], &handler, |mw, next| {
+            mw.local_event(next, def)
+        })
+        .unwrap_or(handler)
     }
 
     /// `base` wrapped by `hook` of every middleware, each later one around the earlier ones
-    /// (`reverse`: each earlier one around the later ones); `None` when all of them declined,
-    /// so the caller keeps its plain path.
-    pub(crate) fn wrapped<T: ?Sized>(
+    /// (`reverse`: each earlier one around the later ones); `None` when none wraps it, so the
+    /// caller keeps its plain path.
+    pub(crate) fn wrapped<H: Clone>(
         &self,
-        base: Arc<T>,
+        base: &H,
         reverse: bool,
-        hook: impl Fn(&dyn Middleware, Arc<T>) -> Arc<T>,
-    ) -> Option<Arc<T>> {
-        let fold = |next: Arc<T>, mw: &Arc<dyn Middleware>| hook(mw.as_ref(), next);
-        let wrapped = if reverse {
-            self.list.iter().rev().fold(base.clone(), fold)
+        hook: impl Fn(&dyn Middleware, &H) -> Option<H>,
+    ) -> Option<H> {
+        if reverse {
+            let list: Vec<Arc<dyn Middleware>> = self.list.iter().rev().cloned().collect();
+            fold(&list, base, hook)
         } else {
-            self.list.iter().fold(base.clone(), fold)
-        };
-        (!Arc::ptr_eq(&wrapped, &base)).then_some(wrapped)
+            fold(&self.list, base, hook)
+        }
     }
 
     /// Runs every middleware's `service_creating`; the first error ends it.
@@ -157,6 +161,19 @@ impl Stack {
         }
         Ok(())
     }
+}
+
+/// `handler` wrapped by `hook` of each of `list`, each later one around the earlier ones;
+/// `None` when none wraps it.
+fn fold<H: Clone>(
+    list: &[Arc<dyn Middleware>],
+    handler: &H,
+    hook: impl Fn(&dyn Middleware, &H) -> Option<H>,
+) -> Option<H> {
+    list.iter().fold(None, |wrapped: Option<H>, mw| {
+        let next = wrapped.as_ref().unwrap_or(handler);
+        hook(mw.as_ref(), next).or(wrapped)
+    })
 }
 
 impl std::fmt::Debug for Stack {

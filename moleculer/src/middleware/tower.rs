@@ -6,13 +6,11 @@
 //! each action on its own). Each call clones the action's service, waits until it is ready,
 //! and calls it, as tower's `oneshot` does.
 
-use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use tower::{Layer, Service};
 
-use super::wrap::with_lent_params;
-use super::{Middleware, NextAction};
+use super::Middleware;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::payload::Payload;
@@ -20,7 +18,7 @@ use crate::service::{ActionDef, ActionHandler, BoxFuture};
 
 /// The rest of an action's chain, as a tower [`Service`]: always ready.
 #[derive(Clone, Debug)]
-pub struct ActionService(NextAction);
+pub struct ActionService(ActionHandler);
 
 impl Service<Context<Payload>> for ActionService {
     type Response = Payload;
@@ -95,7 +93,7 @@ impl<L> TowerLayer<L> {
         self
     }
 
-    fn wrap(&self, next: ActionHandler) -> ActionHandler
+    fn wrap(&self, next: &ActionHandler) -> ActionHandler
     where
         L: Layer<ActionService>,
         L::Service: Service<Context<Payload>, Response = Payload, Error = Error>
@@ -105,9 +103,8 @@ impl<L> TowerLayer<L> {
             + 'static,
         <L::Service as Service<Context<Payload>>>::Future: Send + 'static,
     {
-        let service = self.layer.layer(ActionService(NextAction(next)));
-        Arc::new(move |ctx: Context<Payload>, slot| {
-            let ctx = with_lent_params(ctx, slot);
+        let service = self.layer.layer(ActionService(next.clone()));
+        ActionHandler::new(move |ctx: Context<Payload>| {
             let mut service = service.clone();
             Box::pin(async move {
                 std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
@@ -127,14 +124,11 @@ where
         + 'static,
     <L::Service as Service<Context<Payload>>>::Future: Send + 'static,
 {
-    fn local_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
-        self.wrap(next)
+    fn local_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
+        Some(self.wrap(next))
     }
 
-    fn remote_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
-        if !self.remote {
-            return next;
-        }
-        self.wrap(next)
+    fn remote_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
+        self.remote.then(|| self.wrap(next))
     }
 }

@@ -114,11 +114,11 @@ impl ServiceCounter {
         }
     }
 
-    fn enter(&self, service: Option<&Arc<str>>) -> Option<Entered> {
+    fn enter(&self, service: Option<&str>) -> Option<Entered> {
         let service = service?;
         let counter = self
             .counter
-            .get_or_init(|| ContextTracker::service(&self.services, service));
+            .get_or_init(|| ContextTracker::service(&self.services, &Arc::from(service)));
         Some(counter.enter())
     }
 }
@@ -128,37 +128,37 @@ impl Middleware for ContextTracker {
         "ContextTracker"
     }
 
-    fn local_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
+    fn local_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
         if !self.options.enabled {
-            return next;
+            return None;
         }
         let counter = ServiceCounter::new(&self.services);
-        wrap_action(next, move |ctx, next| {
-            let entered = counter.enter(ctx.inner.target.service());
+        Some(wrap_action(next, move |ctx, next| {
+            let entered = counter.enter(ctx.service_name());
             counted(entered, next.call(ctx))
-        })
+        }))
     }
 
-    fn remote_action(&self, next: ActionHandler, _action: &ActionDef) -> ActionHandler {
+    fn remote_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
         if !self.options.enabled {
-            return next;
+            return None;
         }
         let remote = self.remote.clone();
-        wrap_action(next, move |ctx, next| {
+        Some(wrap_action(next, move |ctx, next| {
             let entered = remote.enter();
             counted(entered, next.call(ctx))
-        })
+        }))
     }
 
-    fn local_event(&self, next: EventHandler, _event: &EventDef) -> EventHandler {
+    fn local_event(&self, next: &EventHandler, _event: &EventDef) -> Option<EventHandler> {
         if !self.options.enabled {
-            return next;
+            return None;
         }
         let counter = ServiceCounter::new(&self.services);
-        wrap_event(next, move |ctx, next| {
-            let entered = counter.enter(ctx.inner.target.service());
+        Some(wrap_event(next, move |ctx, next| {
+            let entered = counter.enter(ctx.service_name());
             counted(entered, next.call(ctx))
-        })
+        }))
     }
 
     fn stopping<'a>(&'a self, _broker: &'a ServiceBroker) -> BoxFuture<'a, Result<()>> {

@@ -9,7 +9,8 @@
 //!
 //! The receiving side is synchronous: the transporter's reading task calls it once per
 //! message, and the broker moves slow work to other tasks itself. A receiving hook that has to
-//! wait spawns a task and calls `next` from it.
+//! wait spawns a task and calls `next` from it: what the rest of the chain needs (the bytes,
+//! the packet type, the peer's address) travels in the message.
 
 use std::sync::Arc;
 
@@ -55,7 +56,20 @@ pub struct WireMessage {
 /// Hands bytes to the transporter, wrapped by the `transporter_send` hooks.
 pub type SendHandler = Arc<dyn Fn(WireMessage) -> BoxFuture<'static, Result<()>> + Send + Sync>;
 
-/// Takes the bytes of one received message of the given packet type (Node's
-/// `(cmd, data)`), decodes them and hands the packet on, wrapped by the `transporter_receive`
-/// hooks. Bytes that do not decode are logged and dropped.
-pub type ReceiveHandler = Arc<dyn Fn(PacketType, Bytes) + Send + Sync>;
+/// Bytes received from the transporter, as the
+/// [`Middleware::transporter_receive`](super::Middleware::transporter_receive) hook sees them
+/// (Node's `(cmd, data, socket)`).
+#[derive(Debug, Clone)]
+pub struct ReceivedMessage {
+    /// The type of the packet they hold (from the topic, or the TCP frame header).
+    pub packet_type: PacketType,
+    /// The bytes; what is decoded is what the last hook passes on.
+    pub data: Bytes,
+    /// The address of the peer they came from, where the transporter knows it (the TCP
+    /// transporter's `GOSSIP_HELLO`: Node's `socket.remoteAddress`).
+    pub source: Option<String>,
+}
+
+/// Takes the bytes of one received message, decodes them and hands the packet on, wrapped by
+/// the `transporter_receive` hooks. Bytes that do not decode are logged and dropped.
+pub type ReceiveHandler = Arc<dyn Fn(ReceivedMessage) + Send + Sync>;

@@ -1,80 +1,102 @@
 //! Helpers to write `local_action`, `remote_action` and `local_event` wrappers.
 
+use std::future::Future;
 use std::sync::Arc;
 
+use super::Middleware;
 use crate::context::{Context, EventContext};
 use crate::error::Result;
-use crate::payload::{ParamSlot, Payload};
-use crate::service::{ActionHandler, BoxFuture, EventHandler};
-
-/// The handler a wrapper passes the call on to.
-#[derive(Clone)]
-pub struct NextAction(pub(crate) ActionHandler);
-
-impl NextAction {
-    /// Runs the rest of the chain with `ctx`.
-    pub fn call(&self, ctx: Context<Payload>) -> BoxFuture<'static, Result<Payload>> {
-        (self.0)(ctx, None)
-    }
-}
+use crate::payload::Payload;
+use crate::service::{ActionDef, ActionHandler, BoxFuture, EventHandler};
 
 /// An action handler running `wrapper(ctx, next)` around `next`.
-///
-/// Typed params lent by a local caller are taken into `ctx.params` first (still typed: a
-/// handler of that type moves them out without JSON).
-pub fn wrap_action<F>(next: ActionHandler, wrapper: F) -> ActionHandler
+pub fn wrap_action<F>(next: &ActionHandler, wrapper: F) -> ActionHandler
 where
-    F: Fn(Context<Payload>, &NextAction) -> BoxFuture<'static, Result<Payload>>
+    F: Fn(Context<Payload>, &ActionHandler) -> BoxFuture<'static, Result<Payload>>
         + Send
         + Sync
         + 'static,
 {
-    let next = NextAction(next);
-    Arc::new(move |ctx: Context<Payload>, slot| wrapper(with_lent_params(ctx, slot), &next))
-}
-
-/// `ctx` with the typed params a local caller lent, if any, taken into `ctx.params`.
-pub(crate) fn with_lent_params(
-    ctx: Context<Payload>,
-    slot: Option<&mut dyn ParamSlot>,
-) -> Context<Payload> {
-    match slot {
-        Some(slot) => Context::from_parts(slot.take_payload(), ctx.inner),
-        None => ctx,
-    }
-}
-
-/// The handler a wrapper passes the event on to.
-#[derive(Clone)]
-pub struct NextEvent(EventHandler);
-
-impl NextEvent {
-    /// Runs the rest of the chain with `ctx`.
-    pub fn call(&self, ctx: EventContext<Payload>) -> BoxFuture<'static, Result<()>> {
-        (self.0)(ctx)
-    }
+    let next = next.clone();
+    ActionHandler::new(move |ctx| wrapper(ctx, &next))
 }
 
 /// An event handler running `wrapper(ctx, next)` around `next`.
-pub fn wrap_event<F>(next: EventHandler, wrapper: F) -> EventHandler
+pub fn wrap_event<F>(next: &EventHandler, wrapper: F) -> EventHandler
 where
-    F: Fn(EventContext<Payload>, &NextEvent) -> BoxFuture<'static, Result<()>>
+    F: Fn(EventContext<Payload>, &EventHandler) -> BoxFuture<'static, Result<()>>
         + Send
         + Sync
         + 'static,
 {
-    let next = NextEvent(next);
-    Arc::new(move |ctx: EventContext<Payload>| wrapper(ctx, &next))
+    let next = next.clone();
+    EventHandler::new(move |ctx| wrapper(ctx, &next))
 }
 
-impl std::fmt::Debug for NextAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NextAction")
+/// A middleware around every local action made of an async function of the context and the
+/// rest of the chain, as axum's `from_fn`: `from_fn(|ctx, next| async move { next.call(ctx).await })`.
+///
+/// [`FromFn::remote_too`] makes it wrap the actions of other nodes as well (around the request
+/// this node sends).
+pub fn from_fn<F, Fut>(wrapper: F) -> FromFn<F>
+where
+    F: Fn(Context<Payload>, ActionHandler) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Payload>> + Send + 'static,
+{
+    FromFn {
+        wrapper: Arc::new(wrapper),
+        remote: false,
     }
 }
 
-impl std::fmt::Debug for NextEvent {
+/// The middleware [`from_fn`] makes.
+pub struct FromFn<F> {
+    wrapper: Arc<F>,
+    remote: bool,
+}
+
+impl<F> FromFn<F> {
+    /// Wraps the actions of other nodes too, not only the local ones.
+    pub fn remote_too(mut self) -> FromFn<F> {
+        self.remote = true;
+        self
+    }
+}
+
+impl<F, Fut> FromFn<F>
+where
+    F: Fn(Context<Payload>, ActionHandler) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Payload>> + Send + 'static,
+{
+    fn around(&self, next: &ActionHandler) -> ActionHandler {
+        let wrapper = self.wrapper.clone();
+        let next = next.clone();
+        ActionHandler::new(move |ctx| Box::pin(wrapper(ctx, next.clone())))
+    }
+}
+
+impl<F, Fut> Middleware for FromFn<F>
+where
+    F: Fn(Context<Payload>, ActionHandler) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Payload>> + Send + 'static,
+{
+    fn name(&self) -> &str {
+        "FromFn"
+    }
+
+    fn local_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
+        Some(self.around(next))
+    }
+
+    fn remote_action(&self, next: &ActionHandler, _action: &ActionDef) -> Option<ActionHandler> {
+        self.remote.then(|| self.around(next))
+    }
+}
+
+impl<F> std::fmt::Debug for FromFn<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NextEvent")
+        f.debug_struct("FromFn")
+            .field("remote", &self.remote)
+            .finish()
     }
 }

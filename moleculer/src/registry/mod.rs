@@ -389,13 +389,19 @@ pub(crate) struct Registry {
     /// The local node's CPU usage (f64 bits; NaN before the first sample).
     local_cpu: std::sync::atomic::AtomicU64,
     local_node_id: Arc<str>,
+    /// The local node, as INFO and `$node.list` describe it.
+    local_node: NodeInfo,
+    /// The local node's INFO sequence number: bumped when its services change.
+    local_seq: std::sync::atomic::AtomicU64,
+    /// Where the registry's clock (`lastHeartbeatTime`, in seconds) starts.
+    started_at: std::time::Instant,
 }
 
 impl Registry {
     pub(crate) fn new(
         prefer_local: bool,
         default_strategy: Strategy,
-        local_node_id: Arc<str>,
+        local_node: NodeInfo,
     ) -> Registry {
         let latency = default_strategy
             .latency_options()
@@ -407,7 +413,10 @@ impl Registry {
             default_strategy,
             latency,
             local_cpu: std::sync::atomic::AtomicU64::new(f64::NAN.to_bits()),
-            local_node_id,
+            local_node_id: Arc::from(local_node.id.as_str()),
+            local_seq: std::sync::atomic::AtomicU64::new(local_node.seq),
+            local_node,
+            started_at: std::time::Instant::now(),
             services: Mutex::new(Vec::new()),
             availability: Mutex::new(HashMap::new()),
             changed: watch::channel(0).0,
@@ -506,6 +515,37 @@ impl Registry {
             .latency_options()
             .map(|o| o.ping_interval)
             .filter(|i| !i.is_zero())
+    }
+
+    /// The local node.
+    pub(crate) fn local_node(&self) -> &NodeInfo {
+        &self.local_node
+    }
+
+    /// The local node's INFO sequence number.
+    pub(crate) fn local_seq(&self) -> u64 {
+        self.local_seq.load(Ordering::Relaxed)
+    }
+
+    /// Sets the local node's INFO sequence number (gossip outbids a peer that thinks this
+    /// node is gone).
+    pub(crate) fn set_local_seq(&self, seq: u64) {
+        self.local_seq.store(seq, Ordering::Relaxed);
+    }
+
+    /// Bumps the local node's INFO sequence number (its services changed) and returns it.
+    pub(crate) fn next_local_seq(&self) -> u64 {
+        self.local_seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Seconds since the registry was made: the clock of `lastHeartbeatTime`.
+    pub(crate) fn clock(&self) -> u64 {
+        self.uptime().as_secs()
+    }
+
+    /// How long the registry (the broker) has existed.
+    pub(crate) fn uptime(&self) -> std::time::Duration {
+        self.started_at.elapsed()
     }
 
     /// Records the local node's CPU usage (the heartbeat samples it).

@@ -19,6 +19,7 @@ use super::{
 use crate::broker::ServiceBroker;
 use crate::context::EventContext;
 use crate::error::{Error, Result};
+use crate::middleware::Stack;
 use crate::payload::Payload;
 
 /// A `started` or `stopped` handler bound to its instance.
@@ -99,7 +100,7 @@ impl Composed {
 
     /// Builds the handlers (Node's order around each action: the user's middlewares, the
     /// hooks, the validator, the built-in middlewares) and runs `created`.
-    pub(crate) fn build(self, broker: &ServiceBroker) -> Result<LocalService> {
+    pub(crate) fn build(self, broker: &ServiceBroker, stack: &Stack) -> Result<LocalService> {
         if self.name.is_empty() {
             return Err(Error::service_schema("service name can't be empty", None));
         }
@@ -135,10 +136,12 @@ impl Composed {
                 timeout: action.timeout,
                 extra: action.extra,
             };
-            let stack = &broker.inner.middlewares;
             let checked = parts.validated_around(|method| {
                 let wrapped = stack.user_local_action(method, &def);
-                self.hooks.wrap(&def.raw_name, &action.hooks, wrapped)
+                let inner = wrapped.as_ref().unwrap_or(method);
+                self.hooks
+                    .wrap(&def.raw_name, &action.hooks, inner)
+                    .or(wrapped)
             });
             let handler = stack.builtin_local_action(checked, &def);
             actions.push(BoundAction {
@@ -150,7 +153,6 @@ impl Composed {
         // Wrapped now, before the `created` handlers run, as Node wraps them while it creates
         // the service: the built-in middlewares, the validator, the user's middlewares, the
         // method.
-        let stack = &broker.inner.middlewares;
         let events = merge_events(self.events)
             .into_iter()
             .map(|event| {
@@ -223,11 +225,11 @@ fn merge_events(events: Vec<ComposedEvent>) -> Vec<ComposedEvent> {
 }
 
 fn all_of(handlers: Vec<EventHandler>) -> EventHandler {
-    Arc::new(move |ctx: EventContext<Payload>| {
+    EventHandler::new(move |ctx: EventContext<Payload>| {
         let runs: Vec<_> = handlers
             .iter()
             .map(|h| {
-                h(EventContext::from_parts(
+                h.call(EventContext::from_parts(
                     ctx.params.clone(),
                     ctx.inner.clone(),
                 ))

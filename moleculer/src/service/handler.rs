@@ -3,8 +3,7 @@
 //! The registry stores every action as an [`ActionHandler`]: a function from a JSON-or-typed
 //! context to a boxed future. A local action's handler converts the params to the method's type
 //! (moving them when the caller passed that very type), validates them, and runs the method; a
-//! remote action's handler (later) sends a request. Middlewares wrap these once, at
-//! registration.
+//! remote action's handler sends a request. Middlewares wrap these once, at registration.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,24 +13,110 @@ use serde::Serialize;
 
 use crate::context::{Context, EventContext};
 use crate::error::{Error, Result};
-use crate::payload::Payload;
+use crate::payload::{ParamSlot, Payload};
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// An action handler as the registry stores it.
-pub type ActionHandler = Arc<
-    dyn Fn(
-            Context<Payload>,
-            Option<&mut dyn crate::payload::ParamSlot>,
-        ) -> BoxFuture<'static, Result<Payload>>
-        + Send
-        + Sync,
->;
+/// The erased form of an action handler: typed params a local caller lends come beside the
+/// context, for the handlers that can take them without JSON (the params check of a typed
+/// action); every other handler gets them in `ctx.params`.
+type LendingFn = dyn Fn(Context<Payload>, Option<&mut dyn ParamSlot>) -> BoxFuture<'static, Result<Payload>>
+    + Send
+    + Sync;
 
-/// An event handler as the registry stores it.
-pub type EventHandler =
-    Arc<dyn Fn(EventContext<Payload>) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+/// An action handler: what runs for one action, local or remote, as the registry stores it
+/// and as middlewares wrap it. Cheap to clone.
+///
+/// ```
+/// use moleculer::service::ActionHandler;
+/// use moleculer::Payload;
+///
+/// let echo = ActionHandler::new(|ctx| Box::pin(async move { Ok(ctx.params) }));
+/// # let _ = echo;
+/// ```
+#[derive(Clone)]
+pub struct ActionHandler(Arc<LendingFn>);
+
+impl ActionHandler {
+    /// A handler running `handler` for each call.
+    pub fn new<F>(handler: F) -> ActionHandler
+    where
+        F: Fn(Context<Payload>) -> BoxFuture<'static, Result<Payload>> + Send + Sync + 'static,
+    {
+        ActionHandler(Arc::new(move |ctx: Context<Payload>, lent| {
+            handler(with_lent_params(ctx, lent))
+        }))
+    }
+
+    /// A handler that takes lent typed params itself (see [`LendingFn`]).
+    pub(crate) fn lending<F>(handler: F) -> ActionHandler
+    where
+        F: Fn(Context<Payload>, Option<&mut dyn ParamSlot>) -> BoxFuture<'static, Result<Payload>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        ActionHandler(Arc::new(handler))
+    }
+
+    /// Runs the handler with `ctx`.
+    pub fn call(&self, ctx: Context<Payload>) -> BoxFuture<'static, Result<Payload>> {
+        (self.0)(ctx, None)
+    }
+
+    /// Runs the handler with typed params a local caller lends (moved out, not serialized,
+    /// when they are the action's params type), or with `ctx.params`.
+    pub(crate) fn call_lending(
+        &self,
+        ctx: Context<Payload>,
+        lent: Option<&mut dyn ParamSlot>,
+    ) -> BoxFuture<'static, Result<Payload>> {
+        (self.0)(ctx, lent)
+    }
+}
+
+/// `ctx` with the typed params a local caller lent, if any, taken into `ctx.params`.
+fn with_lent_params(ctx: Context<Payload>, lent: Option<&mut dyn ParamSlot>) -> Context<Payload> {
+    match lent {
+        Some(lent) => ctx.with_params(lent.take_payload()),
+        None => ctx,
+    }
+}
+
+impl std::fmt::Debug for ActionHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ActionHandler")
+    }
+}
+
+type EventFnErased = dyn Fn(EventContext<Payload>) -> BoxFuture<'static, Result<()>> + Send + Sync;
+
+/// An event handler: what runs for one local event handler, as the registry stores it and as
+/// middlewares wrap it. Cheap to clone.
+#[derive(Clone)]
+pub struct EventHandler(Arc<EventFnErased>);
+
+impl EventHandler {
+    /// A handler running `handler` for each event.
+    pub fn new<F>(handler: F) -> EventHandler
+    where
+        F: Fn(EventContext<Payload>) -> BoxFuture<'static, Result<()>> + Send + Sync + 'static,
+    {
+        EventHandler(Arc::new(handler))
+    }
+
+    /// Runs the handler with `ctx`.
+    pub fn call(&self, ctx: EventContext<Payload>) -> BoxFuture<'static, Result<()>> {
+        (self.0)(ctx)
+    }
+}
+
+impl std::fmt::Debug for EventHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventHandler")
+    }
+}
 
 /// What an action method may return: `Result<T, E>` where `T` serializes and `E` converts into
 /// [`Error`].

@@ -175,14 +175,14 @@ struct ActionHooks {
 }
 
 impl ServiceHooks {
-    /// Wraps `next` in the hooks that apply to the action `raw_name`; returns `next` itself
-    /// when there are none.
+    /// Wraps `next` in the hooks that apply to the action `raw_name`; `None` when there are
+    /// none.
     pub(crate) fn wrap(
         &self,
         raw_name: &str,
         own: &OwnHooks,
-        next: ActionHandler,
-    ) -> ActionHandler {
+        next: &ActionHandler,
+    ) -> Option<ActionHandler> {
         let mut before = self.before.all_then_named(raw_name);
         before.extend(own.before.iter().cloned());
         let mut after = own.after.clone();
@@ -190,26 +190,22 @@ impl ServiceHooks {
         let mut error = own.error.clone();
         error.extend(self.error.named_then_all(raw_name));
         if before.is_empty() && after.is_empty() && error.is_empty() {
-            return next;
+            return None;
         }
         let hooks = Arc::new(ActionHooks {
             before,
             after,
             error,
         });
-        crate::middleware::wrap_action(next, move |ctx, next| {
+        Some(crate::middleware::wrap_action(next, move |ctx, next| {
             let (hooks, next) = (hooks.clone(), next.clone());
             Box::pin(async move { hooks.run(ctx, &next).await })
-        })
+        }))
     }
 }
 
 impl ActionHooks {
-    async fn run(
-        &self,
-        mut ctx: Context<Payload>,
-        next: &crate::middleware::NextAction,
-    ) -> Result<Payload> {
+    async fn run(&self, mut ctx: Context<Payload>, next: &ActionHandler) -> Result<Payload> {
         let mut failed = None;
         for hook in &self.before {
             if let Err(err) = hook(&mut ctx).await {

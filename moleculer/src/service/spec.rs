@@ -13,6 +13,7 @@ use super::{
 use crate::broker::ServiceBroker;
 use crate::context::{Context, ContextInner, EventContext};
 use crate::error::{Error, Result};
+use crate::middleware::Stack;
 use crate::payload::Payload;
 use crate::validation::{Params, ParamsCheck};
 
@@ -68,15 +69,13 @@ pub(crate) struct HandlerParts<H> {
 pub(crate) type ActionParts = HandlerParts<ActionHandler>;
 pub(crate) type EventParts = HandlerParts<EventHandler>;
 
-impl<H: ?Sized> HandlerParts<Arc<H>> {
+impl<H> HandlerParts<H> {
     /// The handler in Node's order: `around` (the user's middlewares, hooks) wraps the
-    /// method and the validator wraps that; when `around` adds nothing, the fused handler.
-    pub(crate) fn validated_around(self, around: impl FnOnce(Arc<H>) -> Arc<H>) -> Arc<H> {
-        let wrapped = around(self.method.clone());
-        if Arc::ptr_eq(&wrapped, &self.method) {
-            self.checked
-        } else {
-            (self.validate)(wrapped)
+    /// method and the validator wraps that; when `around` wraps nothing, the fused handler.
+    pub(crate) fn validated_around(self, around: impl FnOnce(&H) -> Option<H>) -> H {
+        match around(&self.method) {
+            Some(wrapped) => (self.validate)(wrapped),
+            None => self.checked,
         }
     }
 }
@@ -134,18 +133,20 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
                             Err(issues) => failed(validation_error(issues, &inner, "action")),
                         }
                     };
-                let checked: ActionHandler = {
+                let checked = {
                     let (svc, check) = (svc.clone(), check.clone());
-                    Arc::new(move |ctx, slot| run(&svc, &check, ctx, slot))
+                    ActionHandler::lending(move |ctx, slot| run(&svc, &check, ctx, slot))
                 };
                 let convert = ParamsCheck::<P>::none();
-                let method: ActionHandler =
-                    Arc::new(move |ctx, slot| run(&svc, &convert, ctx, slot));
+                let method =
+                    ActionHandler::lending(move |ctx, slot| run(&svc, &convert, ctx, slot));
                 let validate: Layer<ActionHandler> = Box::new(move |next: ActionHandler| {
-                    Arc::new(move |ctx: Context<Payload>, slot| {
+                    ActionHandler::lending(move |ctx: Context<Payload>, slot| {
                         let Context { params, inner } = ctx;
                         match check.validate(params, slot) {
-                            Ok((params, slot)) => next(Context::from_parts(params, inner), slot),
+                            Ok((params, slot)) => {
+                                next.call_lending(Context::from_parts(params, inner), slot)
+                            }
                             Err(issues) => failed(validation_error(issues, &inner, "action")),
                         }
                     })
@@ -276,17 +277,17 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
                         Err(issues) => failed(validation_error(issues, &inner, "event")),
                     }
                 };
-                let checked: EventHandler = {
+                let checked = {
                     let (svc, check) = (svc.clone(), check.clone());
-                    Arc::new(move |ctx| run(&svc, &check, ctx))
+                    EventHandler::new(move |ctx| run(&svc, &check, ctx))
                 };
                 let convert = ParamsCheck::<P>::none();
-                let method: EventHandler = Arc::new(move |ctx| run(&svc, &convert, ctx));
+                let method = EventHandler::new(move |ctx| run(&svc, &convert, ctx));
                 let validate: Layer<EventHandler> = Box::new(move |next: EventHandler| {
-                    Arc::new(move |ctx: EventContext<Payload>| {
+                    EventHandler::new(move |ctx: EventContext<Payload>| {
                         let EventContext { params, inner } = ctx;
                         match check.validate(params, None) {
-                            Ok((params, _)) => next(EventContext::from_parts(params, inner)),
+                            Ok((params, _)) => next.call(EventContext::from_parts(params, inner)),
                             Err(issues) => failed(validation_error(issues, &inner, "event")),
                         }
                     })
@@ -589,13 +590,15 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
 
     /// Binds the definition to an instance: composes it with its mixins, shows it to the
     /// middlewares' `service_creating`, checks names, builds the handlers and runs `created`.
-    pub(crate) fn bind(self, instance: S, broker: &ServiceBroker) -> Result<LocalService> {
+    pub(crate) fn bind(
+        self,
+        instance: S,
+        broker: &ServiceBroker,
+        middlewares: &Stack,
+    ) -> Result<LocalService> {
         let mut composed = self.compose(&Arc::new(instance))?;
-        broker
-            .inner
-            .middlewares
-            .service_creating(broker, &mut super::ServiceSchema::new(&mut composed))?;
-        composed.build(broker)
+        middlewares.service_creating(broker, &mut super::ServiceSchema::new(&mut composed))?;
+        composed.build(broker, middlewares)
     }
 }
 

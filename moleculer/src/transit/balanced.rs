@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::Transit;
-use crate::broker::ServiceBroker;
 
 impl Transit {
     /// Brings the balanced subscriptions in line with the local services: new ones are
     /// subscribed, gone ones unsubscribed.
-    pub(crate) async fn resubscribe_balanced(&self, broker: &ServiceBroker) {
+    pub(crate) async fn resubscribe_balanced(&self) {
         let mut wanted: BTreeMap<String, String> = BTreeMap::new();
-        let catalog = broker.inner.registry.snapshot();
+        let catalog = self.registry.snapshot();
         for svc in catalog.services.iter().filter(|s| s.local) {
             for action in &svc.actions {
                 wanted.insert(

@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::{Transit, remote};
-use crate::broker::{BrokerInner, ServiceBroker};
 use crate::options::BrokerOptions;
 use crate::protocol::{ClientInfo, Discover, Heartbeat, Info, Packet};
 use crate::registry::{HeartbeatOutcome, InfoOutcome, ServiceEntry};
@@ -54,88 +53,80 @@ impl HeartbeatSettings {
     }
 }
 
-/// The local node's INFO: every published local service, or none while stopping.
-pub(crate) fn local_info(broker: &ServiceBroker, stopping: bool) -> Info {
-    let inner = &broker.inner;
-    let seq = if stopping {
-        inner.seq.fetch_add(1, Ordering::Relaxed) + 1
-    } else {
-        inner.seq.load(Ordering::Relaxed)
-    };
-    let services = if stopping {
-        Vec::new()
-    } else {
-        local_services_json(broker)
-    };
-    let node = &inner.local_node;
-    Info {
-        services,
-        ip_list: node.ip_list.clone(),
-        hostname: node.hostname.clone(),
-        client: ClientInfo::rust(),
-        config: Value::Object(Map::new()),
-        instance_id: node.instance_id.clone(),
-        metadata: Value::Object(node.metadata.clone()),
-        seq,
-        port: None,
+impl Transit {
+    /// The local node's INFO: every published local service, or none (and a new seq) while
+    /// stopping.
+    pub(super) fn local_info(&self, stopping: bool) -> Info {
+        let registry = &self.registry;
+        let (seq, services) = if stopping {
+            (registry.next_local_seq(), Vec::new())
+        } else {
+            (registry.local_seq(), self.local_services_json())
+        };
+        let node = registry.local_node();
+        Info {
+            services,
+            ip_list: node.ip_list.clone(),
+            hostname: node.hostname.clone(),
+            client: ClientInfo::rust(),
+            config: Value::Object(Map::new()),
+            instance_id: node.instance_id.clone(),
+            metadata: Value::Object(node.metadata.clone()),
+            seq,
+            port: None,
+        }
     }
-}
 
-/// The local services as Node's `getLocalNodeServices` shapes them for INFO.
-fn local_services_json(broker: &ServiceBroker) -> Vec<Value> {
-    let catalog = broker.inner.registry.snapshot();
-    catalog
-        .services
-        .iter()
-        .filter(|s| s.local)
-        .map(ServiceEntry::to_info_json)
-        .collect()
+    /// The local services as Node's `getLocalNodeServices` shapes them for INFO.
+    fn local_services_json(&self) -> Vec<Value> {
+        let catalog = self.registry.snapshot();
+        catalog
+            .services
+            .iter()
+            .filter(|s| s.local)
+            .map(ServiceEntry::to_info_json)
+            .collect()
+    }
 }
 
 impl Transit {
     /// Broadcasts the local INFO (with gossip, peers ask for it instead).
-    pub(crate) async fn broadcast_info(&self, broker: &ServiceBroker) {
+    pub(crate) async fn broadcast_info(&self) {
         if self.gossip.is_some() {
             return;
         }
-        let info = local_info(broker, false);
+        let info = self.local_info(false);
         self.send_logged(Packet::Info(info), None).await;
         if self.balanced {
-            self.resubscribe_balanced(broker).await;
+            self.resubscribe_balanced().await;
         }
     }
 
     /// A local service started or stopped: broadcast INFO once changes settle (Node's
     /// `serviceChangedDebounceTime`). Before the node is ready, the INFO of `ready` covers it.
-    pub(crate) fn local_services_changed(self: &Arc<Self>, broker: &ServiceBroker) {
+    pub(crate) fn local_services_changed(self: &Arc<Self>) {
         if !self.is_ready() {
             return;
         }
         let generation = self.info_generation.fetch_add(1, Ordering::AcqRel) + 1;
-        let (cluster, broker) = (self.clone(), broker.clone());
+        let transit = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(cluster.info_debounce).await;
-            if cluster.is_ready() && cluster.info_generation.load(Ordering::Acquire) == generation {
-                cluster.broadcast_info(&broker).await;
+            tokio::time::sleep(transit.info_debounce).await;
+            if transit.is_ready() && transit.info_generation.load(Ordering::Acquire) == generation {
+                transit.broadcast_info().await;
             }
         });
     }
 }
 
 /// An INFO from another node: update the node and (re)register its services.
-pub(crate) fn info_received(
-    broker: &ServiceBroker,
-    cluster: &Arc<Transit>,
-    sender: String,
-    info: Info,
-) {
-    let registry = &broker.inner.registry;
+pub(crate) fn info_received(transit: &Arc<Transit>, sender: String, info: Info) {
+    let registry = &transit.registry;
     let (outcome, changed) = registry
         .nodes
-        .process_info(&sender, &info, broker.uptime_secs());
+        .process_info(&sender, &info, registry.clock());
     if changed {
-        let entries =
-            remote::service_entries(cluster, &broker.inner.middlewares, &sender, &info.services);
+        let entries = remote::service_entries(transit, &sender, &info.services);
         registry.replace_node_services(&sender, entries);
     }
     let node = registry
@@ -156,38 +147,31 @@ pub(crate) fn info_received(
     if changed {
         events.push(("$services.changed", json!({ "localService": false })));
     }
-    announce(broker, events);
+    transit.announce(events);
 }
 
 /// A DISCOVER: answer with our INFO, to the sender only.
-pub(crate) fn discover_received(broker: &ServiceBroker, cluster: &Arc<Transit>, sender: String) {
-    if !cluster.is_ready() {
+pub(crate) fn discover_received(transit: &Arc<Transit>, sender: String) {
+    if !transit.is_ready() {
         return;
     }
-    let (broker, cluster) = (broker.clone(), cluster.clone());
+    let transit = transit.clone();
     tokio::spawn(async move {
-        let info = local_info(&broker, false);
-        cluster.send_logged(Packet::Info(info), Some(&sender)).await;
+        let info = transit.local_info(false);
+        transit.send_logged(Packet::Info(info), Some(&sender)).await;
     });
 }
 
 /// A HEARTBEAT: note it, or ask an unknown or offline sender for its INFO.
-pub(crate) fn heartbeat_received(
-    broker: &ServiceBroker,
-    cluster: &Arc<Transit>,
-    sender: String,
-    heartbeat: Heartbeat,
-) {
-    let outcome =
-        broker
-            .inner
-            .registry
-            .nodes
-            .heartbeat(&sender, heartbeat.cpu, broker.uptime_secs());
+pub(crate) fn heartbeat_received(transit: &Arc<Transit>, sender: String, heartbeat: Heartbeat) {
+    let registry = &transit.registry;
+    let outcome = registry
+        .nodes
+        .heartbeat(&sender, heartbeat.cpu, registry.clock());
     if outcome == HeartbeatOutcome::Discover {
-        let cluster = cluster.clone();
+        let transit = transit.clone();
         tokio::spawn(async move {
-            cluster
+            transit
                 .send_logged(Packet::Discover(Discover), Some(&sender))
                 .await;
         });
@@ -196,18 +180,13 @@ pub(crate) fn heartbeat_received(
 
 /// A node left (DISCONNECT) or stopped sending heartbeats (`unexpected`): drop its
 /// services, fail the calls waiting on it, tell the local services.
-pub(crate) fn node_disconnected(
-    broker: &ServiceBroker,
-    cluster: &Arc<Transit>,
-    node_id: &str,
-    unexpected: bool,
-) {
-    let registry = &broker.inner.registry;
+pub(crate) fn node_disconnected(transit: &Transit, node_id: &str, unexpected: bool) {
+    let registry = &transit.registry;
     let Some(node) = registry.nodes.disconnect(node_id) else {
         return;
     };
     let removed = registry.remove_node_services(node_id);
-    cluster.pending.reject_node(node_id);
+    transit.pending.reject_node(node_id);
     // The Latency strategy forgets a host when its last node left, as Node's does.
     if let Some(latency) = &registry.latency
         && !registry.nodes.host_has_nodes(&node.hostname)
@@ -222,7 +201,7 @@ pub(crate) fn node_disconnected(
     } else {
         tracing::info!(node_id, "node disconnected");
     }
-    let node = node.to_json(broker.uptime_secs());
+    let node = node.to_json(registry.clock());
     let mut events = vec![(
         "$node.disconnected",
         json!({ "node": node, "unexpected": unexpected }),
@@ -230,29 +209,32 @@ pub(crate) fn node_disconnected(
     if removed {
         events.push(("$services.changed", json!({ "localService": false })));
     }
-    announce(broker, events);
+    transit.announce(events);
 }
 
-/// Emits local events, in order, on a task of their own (their handlers may take time; the
-/// caller is the transporter's receiving task).
-pub(crate) fn announce(broker: &ServiceBroker, events: Vec<(&'static str, Value)>) {
-    let broker = broker.clone();
-    tokio::spawn(async move {
-        for (event, payload) in events {
-            if let Err(err) = broker.broadcast_local(event, payload).await {
-                tracing::warn!(event, error = %err, "local event handler failed");
+impl Transit {
+    /// Emits local events, in order, on a task of their own (their handlers may take time;
+    /// the caller is the transporter's receiving task).
+    pub(super) fn announce(&self, events: Vec<(&'static str, Value)>) {
+        let Some(broker) = self.broker.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            for (event, payload) in events {
+                if let Err(err) = broker.broadcast_local(event, payload).await {
+                    tracing::warn!(event, error = %err, "local event handler failed");
+                }
             }
-        }
-    });
+        });
+    }
 }
 
 /// The heartbeat sender, the remote-node check and the offline-node cleanup, on one task.
-pub(crate) fn spawn_timers(
-    broker: Weak<BrokerInner>,
-    cluster: Arc<Transit>,
-) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn_timers(transit: Weak<Transit>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let settings = cluster.heartbeat.clone();
+        let Some(settings) = transit.upgrade().map(|t| t.heartbeat.clone()) else {
+            return;
+        };
         let mut cpu = CpuMeter::new();
         let check_every = Duration::from_secs_f64(settings.timeout_secs);
         let mut next_beat = tokio::time::Instant::now() + jitter(settings.interval);
@@ -261,17 +243,17 @@ pub(crate) fn spawn_timers(
         loop {
             let wake = next_beat.min(next_check).min(next_clean);
             tokio::time::sleep_until(wake).await;
-            let Some(inner) = broker.upgrade() else {
+            let Some(transit) = transit.upgrade() else {
                 return;
             };
-            let broker = ServiceBroker { inner };
+            let registry = &transit.registry;
             let now = tokio::time::Instant::now();
             if now >= next_beat {
                 next_beat = now + jitter(settings.interval);
                 let heartbeat = Heartbeat { cpu: cpu.sample() };
-                broker.inner.registry.set_local_cpu(heartbeat.cpu);
-                if cluster.is_ready() {
-                    cluster
+                registry.set_local_cpu(heartbeat.cpu);
+                if transit.is_ready() {
+                    transit
                         .send_logged(Packet::Heartbeat(heartbeat), None)
                         .await;
                 }
@@ -280,25 +262,15 @@ pub(crate) fn spawn_timers(
                 next_check = now + check_every;
                 if settings.checks {
                     let timeout = settings.timeout_secs.ceil() as u64;
-                    for node_id in broker
-                        .inner
-                        .registry
-                        .nodes
-                        .timed_out(broker.uptime_secs(), timeout)
-                    {
-                        node_disconnected(&broker, &cluster, &node_id, true);
+                    for node_id in registry.nodes.timed_out(registry.clock(), timeout) {
+                        node_disconnected(&transit, &node_id, true);
                     }
                 }
             }
             if now >= next_clean {
                 next_clean = now + OFFLINE_CHECK_EVERY;
                 if settings.remove_offline {
-                    for node_id in broker
-                        .inner
-                        .registry
-                        .nodes
-                        .remove_offline(settings.clean_after)
-                    {
+                    for node_id in registry.nodes.remove_offline(settings.clean_after) {
                         tracing::info!(node_id, "offline node removed from the registry");
                     }
                 }

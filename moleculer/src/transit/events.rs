@@ -1,37 +1,235 @@
-//! Events across nodes (Node's `transit.js` `sendEvent` and `eventHandler`).
+//! Events across nodes (Node's `transit.js` `sendEvent` and `eventHandler`): the `EVENT`
+//! packets of an emit or broadcast, and the local handlers of a received one.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::Transit;
-use crate::broker::ServiceBroker;
-use crate::protocol::{Event, Packet};
+use serde_json::{Map, Value};
 
-/// An `EVENT` from `sender`: run the matching local handlers on their own task. Dropped while
-/// the broker stops.
-pub(crate) fn deliver(broker: ServiceBroker, cluster: Arc<Transit>, sender: String, event: Event) {
-    if cluster.stopping.load(Ordering::Acquire) {
-        tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
-        return;
+use super::Transit;
+use crate::context::{
+    ContextId, ContextInner, EmitOptions, EventInfo, EventType, Received, SharedContext,
+    merged_meta,
+};
+use crate::error::Result;
+use crate::payload::Payload;
+use crate::protocol::{Event, Packet};
+use crate::registry::EventEndpoint;
+
+/// A local handler of an event, with the context it runs with.
+type EventTarget = (Arc<EventEndpoint>, SharedContext);
+
+/// An emit or broadcast on its way to other nodes: what its `EVENT` packets carry.
+pub(crate) struct OutgoingEvent<'a> {
+    name: &'a str,
+    payload: &'a Payload,
+    kind: EventType,
+    /// The caller's groups, if it named any.
+    groups: Option<&'a [String]>,
+    parent: Option<&'a ContextInner>,
+    meta: Map<String, Value>,
+    headers: Map<String, Value>,
+}
+
+impl<'a> OutgoingEvent<'a> {
+    pub(crate) fn new(
+        name: &'a str,
+        payload: &'a Payload,
+        options: &'a EmitOptions,
+        kind: EventType,
+    ) -> OutgoingEvent<'a> {
+        let parent = options.parent.as_deref();
+        OutgoingEvent {
+            name,
+            payload,
+            kind,
+            groups: options.groups.as_deref(),
+            parent,
+            meta: merged_meta(parent, options.meta.clone()),
+            headers: options.headers.clone().unwrap_or_default(),
+        }
     }
-    super::run_or_spawn(async move { broker.deliver_remote_event(&sender, event).await });
+
+    /// The `EVENT` packet naming `groups`, with the context fields Node sends.
+    fn packet(&self, groups: Option<Vec<String>>) -> Event {
+        let id = ContextId::generate().to_string();
+        let parent = self.parent;
+        Event {
+            request_id: Some(parent.map_or_else(|| id.clone(), |p| p.request_id().to_string())),
+            id,
+            event: self.name.to_owned(),
+            data: self.payload.clone(),
+            groups,
+            broadcast: self.kind == EventType::Broadcast,
+            meta: self.meta.clone(),
+            headers: self.headers.clone(),
+            level: parent.map_or(1, |p| p.level + 1),
+            tracing: parent.and_then(|p| p.tracing),
+            parent_id: parent.map(|p| p.id.to_string()),
+            caller: parent.and_then(|p| p.target.service().map(|s| s.to_string())),
+            need_ack: None,
+        }
+    }
 }
 
 impl Transit {
-    /// Sends an event to one node (`EVENT.<node>`), or with the built-in balancer to the
-    /// queue of its first group (`EVENTB.<group>.<event>`).
-    pub(crate) fn send_event(
+    /// Sends an emit or broadcast to the nodes of `remote`: one `EVENT` per node (Node's
+    /// `sendEvent` grouping).
+    pub(crate) async fn send_events(
         &self,
-        event: Event,
-        node_id: Option<&str>,
-    ) -> impl Future<Output = ()> + Send + '_ {
+        event: OutgoingEvent<'_>,
+        remote: &[Arc<EventEndpoint>],
+    ) {
+        for (node, groups) in per_node(remote, event.kind, event.groups) {
+            self.send_event(event.packet(groups), Some(&node)).await;
+        }
+    }
+
+    /// `disableBalancer` (reference §1.9): an emit goes once per group to the group's queue
+    /// (`EVENTB.<group>.<event>`), a broadcast once to every listening node, this one
+    /// included; nothing runs locally without the transporter.
+    pub(crate) async fn emit_balanced(
+        &self,
+        event: OutgoingEvent<'_>,
+        targets: &[Arc<EventEndpoint>],
+    ) -> Result<()> {
+        if event.kind == EventType::Emit {
+            let groups: BTreeSet<String> = match event.groups {
+                Some(groups) => groups.iter().cloned().collect(),
+                None => targets.iter().map(|e| e.group().to_owned()).collect(),
+            };
+            for group in groups {
+                self.send_event(event.packet(Some(vec![group])), None).await;
+            }
+        } else {
+            self.send_events(event, targets).await;
+        }
+        Ok(())
+    }
+
+    /// Sends an event to one node (`EVENT.<node>`), or with the built-in balancer to the
+    /// queue of its first group (`EVENTB.<group>.<event>`); a failure is logged.
+    async fn send_event(&self, event: Event, node_id: Option<&str>) {
         let packet = Packet::Event(event);
         let topic = self.topics.for_packet(&packet, node_id);
-        let sending = self.publish(packet, topic);
-        async move {
-            if let Err(err) = sending.await {
-                tracing::warn!(error = %err, "could not send an event");
+        if let Err(err) = self.publish(packet, topic).await {
+            tracing::warn!(error = %err, "could not send an event");
+        }
+    }
+}
+
+/// The nodes of `remote` and the groups each `EVENT` names: for an emit, the groups picked on
+/// that node; for a broadcast, the caller's groups, if any.
+fn per_node(
+    remote: &[Arc<EventEndpoint>],
+    kind: EventType,
+    groups: Option<&[String]>,
+) -> Vec<(Arc<str>, Option<Vec<String>>)> {
+    let mut sends: Vec<(Arc<str>, Option<Vec<String>>)> = Vec::new();
+    for endpoint in remote {
+        let slot = match sends.iter().position(|(n, _)| *n == endpoint.node_id) {
+            Some(i) => i,
+            None => {
+                let initial = match kind {
+                    EventType::Emit => Some(Vec::new()),
+                    _ => groups.map(<[String]>::to_vec),
+                };
+                sends.push((endpoint.node_id.clone(), initial));
+                sends.len() - 1
+            }
+        };
+        if kind == EventType::Emit
+            && let Some(list) = &mut sends[slot].1
+            && !list.iter().any(|g| g == endpoint.group())
+        {
+            list.push(endpoint.group().to_owned());
+        }
+    }
+    sends
+}
+
+/// An `EVENT` from `sender`: the matching local handlers run through the local-dispatch port,
+/// on a task of their own once they have to wait. Dropped while the broker stops.
+pub(crate) fn deliver(transit: &Arc<Transit>, sender: String, event: Event) {
+    if transit.stopping.load(Ordering::Acquire) {
+        tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
+        return;
+    }
+    let Some(targets) = transit.received_event_targets(&sender, event) else {
+        return;
+    };
+    let (local, (targets, payload)) = (transit.local.clone(), targets);
+    super::run_or_spawn(async move {
+        local.run_events(targets, payload).await;
+    });
+}
+
+impl Transit {
+    /// Node's `emitLocalServices`: for each local list whose pattern matches and whose group
+    /// is among the packet's groups (every list when it names none), one local handler for an
+    /// emit, all of them for a broadcast; each with its context. `None` when none listens.
+    fn received_event_targets(
+        &self,
+        sender: &str,
+        event: Event,
+    ) -> Option<(Vec<EventTarget>, Payload)> {
+        let kind = if event.broadcast {
+            EventType::Broadcast
+        } else {
+            EventType::Emit
+        };
+        let groups = event.groups.as_deref().filter(|g| !g.is_empty());
+        let mut endpoints = Vec::new();
+        for list in self.registry.catalog().event_lists(&event.event).iter() {
+            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group)) {
+                continue;
+            }
+            match kind {
+                EventType::Broadcast => {
+                    endpoints.extend(list.endpoints.iter().filter(|e| e.local).cloned());
+                }
+                _ => endpoints.extend(list.next_local()),
             }
         }
+        if endpoints.is_empty() {
+            return None;
+        }
+        let broker = self.broker.upgrade()?;
+        let name: Arc<str> = Arc::from(event.event.as_str());
+        let node_id: Arc<str> = Arc::from(sender);
+        let fields = Received {
+            id: ContextId::parse(&event.id),
+            request_id: event.request_id,
+            parent_id: event.parent_id,
+            level: event.level,
+            caller: event.caller,
+            meta: event.meta,
+            headers: event.headers,
+            tracing: event.tracing,
+        };
+        let targets = endpoints
+            .into_iter()
+            .map(|endpoint| {
+                let info = EventInfo {
+                    name: name.clone(),
+                    event_type: kind,
+                    groups: event.groups.clone(),
+                };
+                let ctx = ContextInner::received(
+                    broker.clone(),
+                    node_id.clone(),
+                    fields.clone(),
+                    (
+                        endpoint.def.name.clone(),
+                        endpoint.service.full_name.clone(),
+                    ),
+                    None,
+                    Some(Box::new(info)),
+                );
+                (endpoint, SharedContext::new(ctx))
+            })
+            .collect();
+        Some((targets, event.data))
     }
 }

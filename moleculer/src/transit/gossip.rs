@@ -14,7 +14,6 @@ use serde_json::{Map, Value, json};
 
 use super::Transit;
 use super::discovery::{self, CpuMeter};
-use crate::broker::{BrokerInner, ServiceBroker};
 use crate::protocol::packet::ser::JsNumber;
 use crate::protocol::{GossipHello, GossipReq, GossipRes, Info, Packet};
 use crate::service::BoxFuture;
@@ -48,46 +47,48 @@ impl GossipState {
 }
 
 /// Every gossip period: sample the CPU, then send a `GOSSIP_REQ`.
-pub(crate) fn spawn_timer(
-    broker: Weak<BrokerInner>,
-    cluster: Arc<Transit>,
-) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn_timer(transit: Weak<Transit>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let Some(state) = cluster.gossip.as_ref() else {
+        let Some(period) = transit
+            .upgrade()
+            .and_then(|t| Some(t.gossip.as_ref()?.period))
+        else {
             return;
         };
         let mut cpu = CpuMeter::new();
-        let mut ticks = tokio::time::interval(state.period);
+        let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await;
         loop {
             ticks.tick().await;
-            let Some(inner) = broker.upgrade() else {
+            let Some(transit) = transit.upgrade() else {
                 return;
             };
-            let broker = ServiceBroker { inner };
+            let Some(state) = transit.gossip.as_ref() else {
+                return;
+            };
             let sample = cpu.sample();
             if f64::from_bits(state.cpu.swap(sample.to_bits(), Ordering::Relaxed)) != sample
                 || state.cpu_seq.load(Ordering::Relaxed) == 0
             {
                 state.cpu_seq.fetch_add(1, Ordering::Relaxed);
             }
-            broker.inner.registry.set_local_cpu(sample);
-            send_request(&broker, &cluster).await;
+            transit.registry.set_local_cpu(sample);
+            send_request(&transit).await;
         }
     })
 }
 
 /// `GOSSIP_REQ` to a random online node, and with a probability that grows with the share
 /// of offline nodes, to a random offline one (so a node that came back is found).
-async fn send_request(broker: &ServiceBroker, cluster: &Arc<Transit>) {
-    let rows = broker.inner.registry.nodes.gossip_rows();
+async fn send_request(cluster: &Arc<Transit>) {
+    let rows = cluster.registry.nodes.gossip_rows();
     if rows.is_empty() {
         return;
     }
     let mut online = Map::new();
     let mut offline = Map::new();
-    let (seq, cpu_seq, cpu) = local_row(broker, cluster);
+    let (seq, cpu_seq, cpu) = local_row(cluster);
     online.insert(
         cluster.node_id.to_string(),
         json!([seq, cpu_seq, cpu_value(cpu)]),
@@ -136,15 +137,15 @@ async fn send_to(cluster: &Transit, packet: Packet, node_id: &str) {
 }
 
 /// `(seq, cpuSeq, cpu)` of the local node.
-fn local_row(broker: &ServiceBroker, cluster: &Transit) -> (u64, u64, f64) {
-    let seq = broker.inner.seq.load(Ordering::Relaxed);
+fn local_row(cluster: &Transit) -> (u64, u64, f64) {
+    let seq = cluster.registry.local_seq();
     let (cpu_seq, cpu) = cluster.gossip.as_ref().map_or((0, 0.0), GossipState::cpu);
     (seq, cpu_seq, cpu)
 }
 
 /// The local node's INFO as gossip carries it: with the TCP `port`.
-fn local_info(broker: &ServiceBroker, cluster: &Transit) -> Value {
-    let mut info = discovery::local_info(broker, false);
+fn local_info(cluster: &Transit) -> Value {
+    let mut info = cluster.local_info(false);
     info.port = cluster.transporter.local_port();
     info_value(&info)
 }
@@ -199,25 +200,20 @@ impl Said {
 
 /// A `GOSSIP_REQ`: answer with what we know better, and learn what the requester knows
 /// better (Node's `processGossipRequest`).
-pub(crate) fn request_received(
-    broker: &ServiceBroker,
-    cluster: &Arc<Transit>,
-    sender: String,
-    req: GossipReq,
-) {
-    let registry = &broker.inner.registry;
+pub(crate) fn request_received(cluster: &Arc<Transit>, sender: String, req: GossipReq) {
+    let registry = &cluster.registry;
     let mut online = Map::new();
     let mut offline = Map::new();
 
     // The local node.
     let own = cluster.node_id.to_string();
-    let (own_seq, own_cpu_seq, own_cpu) = local_row(broker, cluster);
+    let (own_seq, own_cpu_seq, own_cpu) = local_row(cluster);
     let said = Said::of(&req, &own);
     match (said.seq_at_least(own_seq), said) {
         (Some(seq), Said::Offline(_)) => {
             // The requester thinks we are gone: outbid its seq and send our INFO.
-            broker.inner.seq.store(seq + 1, Ordering::Relaxed);
-            let info = local_info(broker, cluster);
+            registry.set_local_seq(seq + 1);
+            let info = local_info(cluster);
             online.insert(own, json!([info, own_cpu_seq, cpu_value(own_cpu)]));
         }
         (Some(_), Said::Online { cpu_seq, .. }) => {
@@ -226,7 +222,7 @@ pub(crate) fn request_received(
             }
         }
         _ => {
-            let info = local_info(broker, cluster);
+            let info = local_info(cluster);
             online.insert(own, json!([info, own_cpu_seq, cpu_value(own_cpu)]));
         }
     }
@@ -247,7 +243,7 @@ pub(crate) fn request_received(
         match said {
             Said::Offline(_) => {
                 if available {
-                    discovery::node_disconnected(broker, cluster, &id, false);
+                    discovery::node_disconnected(cluster, &id, false);
                 }
                 if seq > node_seq || available {
                     registry.nodes.set_seq(&id, seq);
@@ -257,7 +253,7 @@ pub(crate) fn request_received(
                 if cpu_seq > node_cpu_seq {
                     registry
                         .nodes
-                        .gossip_cpu(&id, cpu_seq, cpu, broker.uptime_secs());
+                        .gossip_cpu(&id, cpu_seq, cpu, registry.clock());
                 } else if cpu_seq < node_cpu_seq {
                     online.insert(id, json!([node_cpu_seq, cpu_value(node_cpu)]));
                 }
@@ -280,19 +276,23 @@ pub(crate) fn request_received(
 /// A `GOSSIP_HELLO` at the start of a connection from another node (Node's
 /// `processGossipHello`): an unknown node is registered offline at the address it gives,
 /// and the connection's address is kept as the node's.
-pub(crate) fn hello_received(broker: &ServiceBroker, sender: &str, hello: GossipHello) {
-    let source = crate::transporter::message_source();
-    broker
-        .inner
+pub(crate) fn hello_received(
+    transit: &Transit,
+    sender: &str,
+    hello: GossipHello,
+    source: Option<&str>,
+) {
+    transit
         .registry
         .nodes
-        .hello(sender, &hello.host, hello.port, source.as_deref());
+        .hello(sender, &hello.host, hello.port, source);
 }
 
 /// A `GOSSIP_RES`: take the newer INFOs and CPU rows, and the nodes it says are gone
 /// (Node's `processGossipResponse`).
-pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Transit>, res: GossipRes) {
-    let nodes = &broker.inner.registry.nodes;
+pub(crate) fn response_received(cluster: &Arc<Transit>, res: GossipRes) {
+    let registry = &cluster.registry;
+    let nodes = &registry.nodes;
     for (id, row) in res.online.into_iter().flatten() {
         if id == *cluster.node_id {
             continue;
@@ -309,7 +309,7 @@ pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Transit>, 
                 Ok(info) => {
                     let known = nodes.get(&id).map(|n| n.info.seq);
                     if known.is_none_or(|seq| seq < info.seq) {
-                        discovery::info_received(broker, cluster, id.clone(), info);
+                        discovery::info_received(cluster, id.clone(), info);
                     }
                 }
                 Err(err) => {
@@ -318,7 +318,7 @@ pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Transit>, 
             }
         }
         if let Some((Some(cpu_seq), Some(cpu))) = cpu.map(|(s, c)| (s.as_u64(), c.as_f64())) {
-            nodes.gossip_cpu(&id, cpu_seq, cpu, broker.uptime_secs());
+            nodes.gossip_cpu(&id, cpu_seq, cpu, registry.clock());
         }
     }
     for (id, seq) in res.offline.into_iter().flatten() {
@@ -330,7 +330,7 @@ pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Transit>, 
         };
         if node.info.seq < seq {
             if node.info.available {
-                discovery::node_disconnected(broker, cluster, &id, false);
+                discovery::node_disconnected(cluster, &id, false);
             }
             nodes.set_seq(&id, seq);
         }
@@ -338,42 +338,28 @@ pub(crate) fn response_received(broker: &ServiceBroker, cluster: &Arc<Transit>, 
 }
 
 /// The broker's [`PeerDirectory`]: the registry's nodes, for the transporter.
-pub(crate) struct TransitPeers {
-    pub(crate) broker: Weak<BrokerInner>,
-    pub(crate) cluster: Weak<Transit>,
-}
-
-impl TransitPeers {
-    fn parts(&self) -> Option<(ServiceBroker, Arc<Transit>)> {
-        Some((
-            ServiceBroker {
-                inner: self.broker.upgrade()?,
-            },
-            self.cluster.upgrade()?,
-        ))
-    }
-}
+pub(crate) struct TransitPeers(pub(crate) Weak<Transit>);
 
 impl PeerDirectory for TransitPeers {
     fn address(&self, node_id: &str) -> Option<PeerAddress> {
-        let (broker, cluster) = self.parts()?;
-        if node_id == &*cluster.node_id {
-            let local = &broker.inner.local_node;
+        let transit = self.0.upgrade()?;
+        if node_id == &*transit.node_id {
+            let local = transit.registry.local_node();
             return Some(PeerAddress {
                 udp_address: None,
                 hostname: local.hostname.clone(),
                 ip_list: local.ip_list.clone(),
-                port: cluster.transporter.local_port(),
+                port: transit.transporter.local_port(),
             });
         }
-        broker.inner.registry.nodes.address(node_id)
+        transit.registry.nodes.address(node_id)
     }
 
     fn peer_event(&self, event: PeerEvent) {
-        let Some((broker, cluster)) = self.parts() else {
+        let Some(cluster) = self.0.upgrade() else {
             return;
         };
-        let nodes = &broker.inner.registry.nodes;
+        let nodes = &cluster.registry.nodes;
         match event {
             PeerEvent::Discovered {
                 node_id,
@@ -390,12 +376,12 @@ impl PeerDirectory for TransitPeers {
             PeerEvent::Lost {
                 node_id,
                 unexpected,
-            } => discovery::node_disconnected(&broker, &cluster, &node_id, unexpected),
+            } => discovery::node_disconnected(&cluster, &node_id, unexpected),
         }
     }
 
     fn send_hello(&self, node_id: &str, host: &str, port: u16) -> BoxFuture<'static, ()> {
-        let Some((_, cluster)) = self.parts() else {
+        let Some(cluster) = self.0.upgrade() else {
             return Box::pin(std::future::ready(()));
         };
         let packet = Packet::GossipHello(GossipHello {

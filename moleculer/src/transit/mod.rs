@@ -28,14 +28,16 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 
+pub(crate) use events::OutgoingEvent;
 pub(crate) use ping::PingTable;
 pub(crate) use requests::Pending;
 
-use crate::broker::ServiceBroker;
+use crate::broker::{LocalDispatch, WeakBroker};
 use crate::error::{Error, Result};
-use crate::middleware::Stack;
+use crate::middleware::{MessageHandler, ReceivedMessage, Stack};
 use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
+use crate::registry::Registry;
 use crate::serializer::{JsonSerializer, Serializer};
 use crate::transporter::{IncomingSink, Transporter};
 
@@ -77,23 +79,59 @@ pub(crate) struct Transit {
     heartbeat: discovery::HeartbeatSettings,
     info_debounce: Duration,
     stop_delay: Duration,
+    /// The registry: the catalog requests and events are served from, the nodes.
+    registry: Arc<Registry>,
+    /// For the wrappers of remote actions and of the wire.
+    middlewares: Arc<Stack>,
+    /// Where served requests and received events start their local handlers.
+    local: LocalDispatch,
+    /// The broker, for the contexts of served requests and events and the local events
+    /// (`$node.connected`, …) the transit announces.
+    broker: WeakBroker,
 }
 
-impl Transit {
-    /// The cluster link `options` ask for, or `None` without a transporter.
+/// What a transit needs that can fail to make: the transporter and the serializer the
+/// options name.
+pub(crate) struct TransitSetup {
+    transporter: Arc<dyn Transporter>,
+    serializer: Arc<dyn Serializer>,
+}
+
+impl TransitSetup {
+    /// The transporter and serializer `options` ask for, or `None` without a transporter.
     pub(crate) fn from_options(
         options: &BrokerOptions,
         transporter: Option<Box<dyn Transporter>>,
-        node_id: Arc<str>,
-        instance_id: String,
-        middlewares: &Stack,
-    ) -> Result<Option<Transit>> {
+    ) -> Result<Option<TransitSetup>> {
         let transporter: Arc<dyn Transporter> = match (transporter, &options.transporter) {
             (Some(t), _) => Arc::from(t),
             (None, Some(opt)) => Arc::from(crate::transporter::from_option(opt)?),
             (None, None) => return Ok(None),
         };
         let serializer = serializer_from(options)?;
+        Ok(Some(TransitSetup {
+            transporter,
+            serializer,
+        }))
+    }
+
+    /// The transit of the broker `broker`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn build(
+        self,
+        options: &BrokerOptions,
+        node_id: &Arc<str>,
+        instance_id: &str,
+        registry: &Arc<Registry>,
+        middlewares: &Arc<Stack>,
+        local: &LocalDispatch,
+        broker: WeakBroker,
+    ) -> Transit {
+        let TransitSetup {
+            transporter,
+            serializer,
+        } = self;
+        let node_id = node_id.clone();
         let gossip = transporter.gossip_period().map(gossip::GossipState::new);
         let sending = wire::Sending::new(
             middlewares,
@@ -109,7 +147,7 @@ impl Transit {
                 "the transporter has no built-in balancer: `disableBalancer` is ignored"
             );
         }
-        Ok(Some(Transit {
+        Transit {
             transporter,
             serializer,
             sending,
@@ -119,7 +157,7 @@ impl Transit {
             disable_reconnect: options.transit.disable_reconnect,
             node_id,
             namespace: options.namespace.clone(),
-            instance_id,
+            instance_id: instance_id.to_owned(),
             gossip,
             balanced,
             pending: Pending::new(options.transit.max_queue_size),
@@ -133,7 +171,29 @@ impl Transit {
             heartbeat: discovery::HeartbeatSettings::from_options(options),
             info_debounce: Duration::from_millis(options.transit.service_changed_debounce_time),
             stop_delay: Duration::from_millis(options.registry.stop_delay),
-        }))
+            registry: registry.clone(),
+            middlewares: middlewares.clone(),
+            local: local.clone(),
+            broker,
+        }
+    }
+}
+
+impl Transit {
+    /// The transporter's name (`"NATS"`, `"TCP"`, …).
+    pub(crate) fn transporter_name(&self) -> &'static str {
+        self.transporter.name()
+    }
+
+    /// The TCP port the transporter listens on, if it listens.
+    pub(crate) fn local_port(&self) -> Option<u16> {
+        self.transporter.local_port()
+    }
+
+    /// Whether calls without a `nodeID` go to the transporter's balanced queues
+    /// (`disableBalancer` with a transporter that balances).
+    pub(crate) fn balanced(&self) -> bool {
+        self.balanced
     }
 
     /// Serializes and publishes `packet` to `topic` (through the middlewares'
@@ -174,14 +234,11 @@ impl Transit {
 
     /// Connects (retrying every 5 s unless `disableReconnect`), subscribes, starts the reader
     /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
-    pub(crate) async fn connect(self: &Arc<Self>, broker: &ServiceBroker) -> Result<()> {
+    pub(crate) async fn connect(self: &Arc<Self>) -> Result<()> {
         self.stopping.store(false, Ordering::Release);
-        let sink = incoming_sink(broker, self.clone())
+        let sink = incoming_sink(self)
             .with_node(&self.node_id, &self.namespace)
-            .with_peers(Arc::new(gossip::TransitPeers {
-                broker: Arc::downgrade(&broker.inner),
-                cluster: Arc::downgrade(self),
-            }));
+            .with_peers(Arc::new(gossip::TransitPeers(Arc::downgrade(self))));
         loop {
             match self.transporter.connect(sink.clone()).await {
                 Ok(()) => break,
@@ -200,12 +257,12 @@ impl Transit {
             self.transporter.subscribe(&topic).await?;
         }
         let timers = if self.gossip.is_some() {
-            gossip::spawn_timer(Arc::downgrade(&broker.inner), self.clone())
+            gossip::spawn_timer(Arc::downgrade(self))
         } else {
-            discovery::spawn_timers(Arc::downgrade(&broker.inner), self.clone())
+            discovery::spawn_timers(Arc::downgrade(self))
         };
         self.tasks.lock().push(timers);
-        if let Some(pinger) = latency::spawn_pinger(broker, self) {
+        if let Some(pinger) = latency::spawn_pinger(self) {
             self.tasks.lock().push(pinger);
         }
         tracing::info!(
@@ -218,21 +275,21 @@ impl Transit {
         }
         tokio::time::sleep(DISCOVER_WAIT).await;
         self.check_conflict()?;
-        broker
-            .broadcast_local(
-                "$transporter.connected",
-                serde_json::json!({ "wasReconnect": false }),
-            )
-            .await?;
+        if let Some(broker) = self.broker.upgrade() {
+            let connected = serde_json::json!({ "wasReconnect": false });
+            broker
+                .broadcast_local("$transporter.connected", connected)
+                .await?;
+        }
         Ok(())
     }
 
     /// The local services have started: publish them (INFO broadcast) and the balanced
     /// subscriptions.
-    pub(crate) async fn ready(&self, broker: &ServiceBroker) -> Result<()> {
+    pub(crate) async fn ready(&self) -> Result<()> {
         self.check_conflict()?;
         self.ready.store(true, Ordering::Release);
-        self.broadcast_info(broker).await;
+        self.broadcast_info().await;
         Ok(())
     }
 
@@ -256,9 +313,9 @@ impl Transit {
     }
 
     /// Second stop step: publish an empty service list, wait `registry.stopDelay`.
-    pub(crate) async fn begin_stop(&self, broker: &ServiceBroker) {
+    pub(crate) async fn begin_stop(&self) {
         if self.is_ready() {
-            let info = discovery::local_info(broker, true);
+            let info = self.local_info(true);
             self.send_logged(Packet::Info(info), None).await;
             tokio::time::sleep(self.stop_delay).await;
         }
@@ -293,26 +350,43 @@ impl Transit {
     }
 
     /// Decodes the bytes of one message and hands the packet to the middlewares'
-    /// `transit_message_handler` wrappers, if any, or to [`Transit::dispatch`].
-    fn decode(
-        self: &Arc<Self>,
-        broker: &ServiceBroker,
-        ty: PacketType,
-        payload: &[u8],
-        message: Option<&crate::middleware::MessageHandler>,
-    ) {
-        let envelope = match self.serializer.deserialize(ty, payload) {
+    /// `transit_message_handler` wrappers, if any, or to [`Transit::dispatch`]; gossip goes to
+    /// [`Transit::gossip_received`], with the address it came from.
+    fn decode(self: &Arc<Self>, message: ReceivedMessage, handler: Option<&MessageHandler>) {
+        let ty = message.packet_type;
+        let envelope = match self.serializer.deserialize(ty, &message.data) {
             Ok(envelope) => envelope,
             Err(err) => {
                 tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
                 return;
             }
         };
-        match message {
+        if ty.is_gossip() {
             // Gossip belongs to the transporter: Node neither sends it through
             // `transit.publish` nor hands it to the transit's message handler.
-            Some(message) if !ty.is_gossip() => message(envelope),
-            _ => self.dispatch(broker, envelope),
+            self.gossip_received(envelope, message.source.as_deref());
+            return;
+        }
+        match handler {
+            Some(handler) => handler(envelope),
+            None => self.dispatch(envelope),
+        }
+    }
+
+    /// A gossip packet (TCP transporter); `source` is the address it came from.
+    fn gossip_received(self: &Arc<Self>, envelope: Envelope, source: Option<&str>) {
+        if !self.version_ok(&envelope) || envelope.sender == *self.node_id {
+            return;
+        }
+        let Envelope { sender, packet, .. } = envelope;
+        match packet {
+            _ if self.gossip.is_none() => {
+                tracing::debug!(packet = %packet.packet_type(), "gossip packet ignored");
+            }
+            Packet::GossipReq(req) => gossip::request_received(self, sender, req),
+            Packet::GossipRes(res) => gossip::response_received(self, res),
+            Packet::GossipHello(hello) => gossip::hello_received(self, &sender, hello, source),
+            other => tracing::debug!(packet = %other.packet_type(), "not a gossip packet"),
         }
     }
 
@@ -326,7 +400,7 @@ impl Transit {
     }
 
     /// Checks a decoded packet's protocol version and hands it on.
-    fn dispatch(self: &Arc<Self>, broker: &ServiceBroker, envelope: Envelope) {
+    fn dispatch(self: &Arc<Self>, envelope: Envelope) {
         if !self.version_ok(&envelope) {
             return;
         }
@@ -334,32 +408,23 @@ impl Transit {
         let Envelope { sender, packet, .. } = envelope;
         match packet {
             // Balanced queues can deliver our own requests and events back to us.
-            Packet::Request(req) => requests::serve(broker.clone(), self.clone(), sender, req),
+            Packet::Request(req) => requests::serve(self.clone(), sender, req),
             Packet::Response(res) => self.pending.resolve(sender, res),
-            Packet::Event(event) => events::deliver(broker.clone(), self.clone(), sender, event),
+            Packet::Event(event) => events::deliver(self, sender, event),
             Packet::Info(info) if own => {
                 if info.instance_id != self.instance_id {
                     self.node_id_conflict(&info.instance_id);
                 }
             }
             _ if own => {}
-            Packet::Info(info) => discovery::info_received(broker, self, sender, info),
-            Packet::Discover(_) => discovery::discover_received(broker, self, sender),
-            Packet::Heartbeat(hb) => discovery::heartbeat_received(broker, self, sender, hb),
-            Packet::Disconnect(_) => discovery::node_disconnected(broker, self, &sender, false),
+            Packet::Info(info) => discovery::info_received(self, sender, info),
+            Packet::Discover(_) => discovery::discover_received(self, sender),
+            Packet::Heartbeat(hb) => discovery::heartbeat_received(self, sender, hb),
+            Packet::Disconnect(_) => discovery::node_disconnected(self, &sender, false),
             Packet::Ping(ping) => ping::ping_received(self, sender, ping),
-            Packet::Pong(pong) => ping::pong_received(broker, self, sender, pong),
-            Packet::GossipReq(req) if self.gossip.is_some() => {
-                gossip::request_received(broker, self, sender, req);
-            }
-            Packet::GossipRes(res) if self.gossip.is_some() => {
-                gossip::response_received(broker, self, res);
-            }
-            Packet::GossipHello(hello) if self.gossip.is_some() => {
-                gossip::hello_received(broker, &sender, hello);
-            }
+            Packet::Pong(pong) => ping::pong_received(self, sender, pong),
             Packet::GossipHello(_) | Packet::GossipReq(_) | Packet::GossipRes(_) => {
-                tracing::debug!(packet = %packet.packet_type(), "gossip packet ignored");
+                tracing::debug!(packet = %packet.packet_type(), "gossip packet outside gossip dropped");
             }
         }
     }
@@ -409,18 +474,23 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
 
 /// Where the transporter hands each message: through the middlewares' receiving wrappers
 /// (composed here, once per connection), decoded and dispatched on the transporter's receiving
-/// task; it does nothing once the broker is gone.
-fn incoming_sink(broker: &ServiceBroker, cluster: Arc<Transit>) -> IncomingSink {
-    let weak = Arc::downgrade(&broker.inner);
-    let receiving = wire::Receiving::new(&broker.inner.middlewares, &weak, &cluster);
-    IncomingSink::new(move |topic, payload| match weak.upgrade() {
-        Some(inner) => {
-            if let Some(ty) = cluster.packet_type_of(topic) {
-                receiving.deliver(&cluster, &ServiceBroker { inner }, ty, payload);
-            }
-            true
+/// task; it does nothing once the transit is gone.
+fn incoming_sink(transit: &Arc<Transit>) -> IncomingSink {
+    let weak = Arc::downgrade(transit);
+    let receiving = wire::Receiving::new(&transit.middlewares, &weak);
+    IncomingSink::with_source(move |topic, data, source| {
+        let Some(transit) = weak.upgrade() else {
+            return false;
+        };
+        if let Some(packet_type) = transit.packet_type_of(topic) {
+            let message = ReceivedMessage {
+                packet_type,
+                data,
+                source: source.map(str::to_owned),
+            };
+            receiving.deliver(&transit, message);
         }
-        None => false,
+        true
     })
 }
 

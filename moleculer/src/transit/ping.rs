@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::Transit;
-use crate::broker::ServiceBroker;
 use crate::context::ContextId;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::protocol::{Packet, Ping, Pong};
 
 /// The answer to one ping.
@@ -62,33 +61,23 @@ pub(crate) fn ping_received(cluster: &Arc<Transit>, sender: String, ping: Ping) 
 }
 
 /// A PONG: complete the ping and emit the local `$node.pong`.
-pub(crate) fn pong_received(
-    broker: &ServiceBroker,
-    cluster: &Arc<Transit>,
-    sender: String,
-    pong: Pong,
-) {
+pub(crate) fn pong_received(cluster: &Arc<Transit>, sender: String, pong: Pong) {
     let (elapsed, time_diff) = pong_times(&pong, now_ms());
     let payload = json!({ "nodeID": sender, "elapsedTime": elapsed, "timeDiff": time_diff });
     if let Some(tx) = cluster.pings.waiting.lock().remove(&pong.id) {
         let _ = tx.send(PongAnswer { sender, pong });
     }
-    super::discovery::announce(broker, vec![("$node.pong", payload)]);
+    cluster.announce(vec![("$node.pong", payload)]);
 }
 
-impl ServiceBroker {
-    /// Pings a node (Node's `broker.ping(nodeID, timeout)`): `{nodeID, elapsedTime,
-    /// timeDiff, id}`, or `null` when no PONG came within `timeout`. `timeDiff` is how far our
-    /// clock is ahead of the other node's, in ms, as Node computes it.
+impl Transit {
+    /// Pings a node: `{nodeID, elapsedTime, timeDiff, id}`, or `null` when no PONG came
+    /// within `timeout` (see `ServiceBroker::ping`).
     ///
     /// # Errors
-    /// `BrokerDisconnectedError` without a transporter or when the PING cannot be sent.
-    pub async fn ping(&self, node_id: &str, timeout: Duration) -> Result<Value> {
-        let cluster = self
-            .inner
-            .cluster
-            .clone()
-            .ok_or_else(Error::broker_disconnected)?;
+    /// `BrokerDisconnectedError` when the PING cannot be sent.
+    pub(crate) async fn ping(&self, node_id: &str, timeout: Duration) -> Result<Value> {
+        let cluster = self;
         let id = ContextId::generate().to_string();
         let (tx, rx) = oneshot::channel();
         cluster.pings.waiting.lock().insert(id.clone(), tx);
@@ -115,20 +104,5 @@ impl ServiceBroker {
                 Ok(Value::Null)
             }
         }
-    }
-
-    /// Pings every online remote node at once: `{nodeID: result or null}`.
-    ///
-    /// # Errors
-    /// `BrokerDisconnectedError` without a transporter.
-    pub async fn ping_all(&self, timeout: Duration) -> Result<Value> {
-        let nodes = self.inner.registry.nodes.available_ids();
-        let results =
-            futures_util::future::join_all(nodes.iter().map(|n| self.ping(n, timeout))).await;
-        let mut out = serde_json::Map::new();
-        for (node, result) in nodes.into_iter().zip(results) {
-            out.insert(node, result?);
-        }
-        Ok(Value::Object(out))
     }
 }

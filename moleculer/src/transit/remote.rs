@@ -7,8 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Transit;
 use crate::context::Context;
-use crate::middleware::Stack;
-use crate::payload::{ParamSlot, Payload};
+use crate::payload::Payload;
 use crate::registry::ServiceEntry;
 use crate::service::{
     ActionDef, ActionHandler, BoundAction, BoundEvent, EventDef, ServiceInfo, Version, Visibility,
@@ -18,7 +17,6 @@ use crate::service::{
 /// The registry entries of `node_id`'s INFO `services`. Items without a `name` are skipped.
 pub(crate) fn service_entries(
     cluster: &Arc<Transit>,
-    middlewares: &Stack,
     node_id: &str,
     services: &[Value],
 ) -> Vec<ServiceEntry> {
@@ -26,7 +24,7 @@ pub(crate) fn service_entries(
     services
         .iter()
         .filter_map(|svc| {
-            let entry = service_entry(cluster, middlewares, &node, svc);
+            let entry = service_entry(cluster, &node, svc);
             if entry.is_none() {
                 tracing::warn!(node_id, service = %svc, "service without a name in INFO skipped");
             }
@@ -35,12 +33,7 @@ pub(crate) fn service_entries(
         .collect()
 }
 
-fn service_entry(
-    cluster: &Arc<Transit>,
-    middlewares: &Stack,
-    node: &Arc<str>,
-    svc: &Value,
-) -> Option<ServiceEntry> {
+fn service_entry(cluster: &Arc<Transit>, node: &Arc<str>, svc: &Value) -> Option<ServiceEntry> {
     let name = svc.get("name")?.as_str()?.to_owned();
     let version = svc.get("version").and_then(Version::from_json);
     let full_name = svc
@@ -63,7 +56,8 @@ fn service_entry(
         .into_iter()
         .filter_map(|(key, def)| {
             let def = action_def(&key, def)?;
-            let handler = middlewares
+            let handler = cluster
+                .middlewares
                 .remote_action(remote_action_handler(cluster.clone(), node.clone()), &def);
             Some(BoundAction {
                 fallback: None,
@@ -148,17 +142,11 @@ fn event_def(key: &str, def: &Value) -> EventDef {
 
 /// The handler of an action on another node: send the request there and wait for its answer.
 fn remote_action_handler(cluster: Arc<Transit>, node_id: Arc<str>) -> ActionHandler {
-    Arc::new(
-        move |ctx: Context<Payload>, slot: Option<&mut dyn ParamSlot>| {
-            let Context { params, inner } = ctx;
-            let params = match slot {
-                Some(slot) => slot.take_payload(),
-                None => params,
-            };
-            let (cluster, node_id) = (cluster.clone(), node_id.clone());
-            Box::pin(async move { cluster.request(Some(&node_id), &inner, params).await })
-        },
-    )
+    ActionHandler::new(move |ctx: Context<Payload>| {
+        let Context { params, inner } = ctx;
+        let (cluster, node_id) = (cluster.clone(), node_id.clone());
+        Box::pin(async move { cluster.request(Some(&node_id), &inner, params).await })
+    })
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::Transit;
-use crate::broker::{ServiceBroker, Started, handler_panicked};
-use crate::context::{Context, ContextId, ContextInner, Received, SharedContext};
+use crate::broker::{ErrorInfo, LocalDispatch, Params, Start, Started};
+use crate::context::{ContextId, ContextInner, Received, SharedContext};
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::protocol::{Packet, PacketType, Request, Response};
@@ -135,6 +135,20 @@ impl Drop for WaiterGuard<'_> {
 }
 
 impl Transit {
+    /// A call that the transporter balances (`disableBalancer`): its request goes to
+    /// `REQB.<action>`, a queue of every node that offers the action.
+    pub(crate) fn balanced_request(
+        self: &Arc<Self>,
+        ctx: SharedContext,
+        params: Payload,
+        endpoint: &ActionEndpoint,
+    ) -> Started {
+        let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
+        let transit = self.clone();
+        let running = Box::pin(async move { transit.request(None, &ctx, params).await });
+        Started::plain(running, timeout)
+    }
+
     /// Sends the request of `ctx` to `node_id` (or to the balanced `REQB` topic) and waits
     /// for the response; its meta merges into the context's meta.
     pub(crate) async fn request(
@@ -209,20 +223,20 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Payload)
 
 /// A `REQ` from `sender`: run the local action (on a task of its own once it has to wait)
 /// and answer with `RES`.
-pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Transit>, sender: String, req: Request) {
+pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) {
     // The synchronous part runs here, so that the task's future holds no packet.
-    let (id, started) = start_local(&broker, &cluster, &sender, req);
+    let (id, started) = transit.start_served(&sender, req);
     super::run_or_spawn(async move {
         let (result, ctx) = match started {
-            Ok(local) => {
-                let ctx = local.ctx.clone();
-                (local.run(&broker, &sender).await, Some(ctx))
+            Ok(served) => {
+                let ctx = served.ctx.clone();
+                (served.run(&transit.local, &sender).await, Some(ctx))
             }
             Err(err) => (Err(err), None),
         };
         let failure = |id: String, err: Error| {
             let err = if err.node_id().is_none() {
-                err.with_node_id(&*cluster.node_id)
+                err.with_node_id(&*transit.node_id)
             } else {
                 err
             };
@@ -244,7 +258,7 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Transit>, sender: String
                 response.headers = std::mem::take(&mut scratch.response_headers);
             }
         }
-        let Err(err) = cluster
+        let Err(err) = transit
             .send(Packet::Response(response), Some(&sender))
             .await
         else {
@@ -255,7 +269,7 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Transit>, sender: String
         tracing::warn!(error = %err, "could not send a response");
         if let Some(id) = retry_id {
             let response = failure(id.to_string(), err);
-            cluster
+            transit
                 .send_logged(Packet::Response(response), Some(&sender))
                 .await;
         }
@@ -263,106 +277,97 @@ pub(crate) fn serve(broker: ServiceBroker, cluster: Arc<Transit>, sender: String
 }
 
 /// A remote request's local handler, started.
-struct LocalRun {
+struct Served {
     started: Started,
     ctx: SharedContext,
     endpoint: Arc<ActionEndpoint>,
 }
 
-impl LocalRun {
+impl Served {
     /// The handler's result under the request's timeout, after the action's fallback and the
     /// broker's error handler.
-    async fn run(self, broker: &ServiceBroker, sender: &str) -> Result<Payload> {
-        let LocalRun {
+    async fn run(self, local: &LocalDispatch, sender: &str) -> Result<Payload> {
+        let Served {
             started, endpoint, ..
         } = self;
         let result = started.run(&endpoint.def.name).await;
-        let info = crate::broker::ErrorInfo {
+        let info = ErrorInfo {
             service: Some(&endpoint.service.full_name),
             caller_node_id: Some(sender),
-            ..crate::broker::ErrorInfo::action(&endpoint.def.name)
+            ..ErrorInfo::action(&endpoint.def.name)
         };
-        crate::broker::handled(broker.inner.error_handler.as_ref(), result, &info)
+        local.handled(result, &info)
     }
 }
 
-/// Finds the local endpoint of a remote request and starts its handler with the context
-/// rebuilt from the packet; gives back the request id for the response.
-fn start_local(
-    broker: &ServiceBroker,
-    cluster: &Transit,
-    sender: &str,
-    req: Request,
-) -> (String, Result<LocalRun>) {
-    let own = &cluster.node_id;
-    if cluster.stopping.load(std::sync::atomic::Ordering::Acquire) {
-        let err = Error::service_not_available(&req.action, Some(own));
-        return (req.id, Err(err));
-    }
-    let endpoint = {
-        let catalog = broker.inner.registry.catalog();
-        match catalog.actions.get(req.action.as_str()) {
-            None => Err(Error::service_not_found(&req.action, Some(own))),
-            Some(list) => match list.local_endpoint() {
-                None => Err(Error::service_not_found(&req.action, Some(own))),
-                Some(ep) if !ep.is_available() => {
-                    Err(Error::service_not_available(&req.action, Some(own)))
-                }
-                Some(ep) => Ok(ep.clone()),
-            },
+impl Transit {
+    /// Finds the local endpoint of a remote request and starts its handler through the
+    /// local-dispatch port, with the context rebuilt from the packet; gives back the request
+    /// id for the response.
+    fn start_served(&self, sender: &str, req: Request) -> (String, Result<Served>) {
+        let own = &self.node_id;
+        if self.stopping.load(std::sync::atomic::Ordering::Acquire) {
+            let err = Error::service_not_available(&req.action, Some(own));
+            return (req.id, Err(err));
         }
-    };
-    let endpoint = match endpoint {
-        Ok(endpoint) => endpoint,
-        Err(err) => return (req.id, Err(err)),
-    };
-    let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
-    let fields = Received {
-        id: ContextId::parse(&req.id),
-        request_id: req.request_id,
-        parent_id: req.parent_id,
-        level: req.level,
-        caller: req.caller,
-        meta: req.meta,
-        headers: req.headers,
-        tracing: req.tracing,
-    };
-    let ctx = SharedContext::new(ContextInner::received(
-        broker.clone(),
-        Arc::from(sender),
-        fields,
-        (
-            endpoint.def.name.clone(),
-            endpoint.service.full_name.clone(),
-        ),
-        timeout,
-        None,
-    ));
-    // The action's own fallback gets the params too.
-    let params = req.params;
-    let fallback = endpoint
-        .fallback
-        .clone()
-        .map(|f| Box::new((f, Context::from_parts(params.clone(), ctx.clone()))));
-    // Starting the handler runs code (the middlewares' wrappers, the params check) on the
-    // transporter's receiving task: a panic there answers the caller too.
-    let start = || (endpoint.handler)(Context::from_parts(params, ctx.clone()), None);
-    let Ok(running) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)) else {
-        return (req.id, Err(handler_panicked(&endpoint.def.name)));
-    };
-    let started = Started {
-        running,
-        timeout: timeout.map(|t| (t, own.clone())),
-        merge: None,
-        def: None,
-        fallback,
-        // A panicking handler answers with an error instead of leaving the caller waiting.
-        catch_panics: true,
-    };
-    let local = LocalRun {
-        started,
-        ctx,
-        endpoint,
-    };
-    (req.id, Ok(local))
+        let endpoint = match self.local_endpoint(&req.action) {
+            Ok(endpoint) => endpoint,
+            Err(err) => return (req.id, Err(err)),
+        };
+        let Some(broker) = self.broker.upgrade() else {
+            let err = Error::service_not_available(&req.action, Some(own));
+            return (req.id, Err(err));
+        };
+        let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
+        let fields = Received {
+            id: ContextId::parse(&req.id),
+            request_id: req.request_id,
+            parent_id: req.parent_id,
+            level: req.level,
+            caller: req.caller,
+            meta: req.meta,
+            headers: req.headers,
+            tracing: req.tracing,
+        };
+        let ctx = SharedContext::new(ContextInner::received(
+            broker,
+            Arc::from(sender),
+            fields,
+            (
+                endpoint.def.name.clone(),
+                endpoint.service.full_name.clone(),
+            ),
+            timeout,
+            None,
+        ));
+        let start = Start {
+            own_fallback: true,
+            // A panicking handler answers with an error instead of leaving the caller waiting.
+            catch_panics: true,
+            keep_def: false,
+        };
+        let params = Params::Payload(req.params);
+        let started = self
+            .local
+            .start_action(&endpoint, ctx.clone(), params, start);
+        let served = Served {
+            started,
+            ctx,
+            endpoint,
+        };
+        (req.id, Ok(served))
+    }
+
+    /// The local endpoint of `action`: `ServiceNotFoundError` when this node has none,
+    /// `ServiceNotAvailableError` when its circuit is open.
+    fn local_endpoint(&self, action: &str) -> Result<Arc<ActionEndpoint>> {
+        let own = &self.node_id;
+        let catalog = self.registry.catalog();
+        let list = catalog.actions.get(action);
+        match list.and_then(|list| list.local_endpoint()) {
+            None => Err(Error::service_not_found(action, Some(own))),
+            Some(ep) if !ep.is_available() => Err(Error::service_not_available(action, Some(own))),
+            Some(ep) => Ok(ep.clone()),
+        }
+    }
 }

@@ -9,10 +9,10 @@
 use std::sync::{Arc, Weak};
 
 use super::Transit;
-use crate::broker::{BrokerInner, ServiceBroker};
 use crate::error::{Error, Result};
 use crate::middleware::{
-    MessageHandler, PublishHandler, ReceiveHandler, SendHandler, Stack, TransitPacket, WireMessage,
+    MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler, Stack,
+    TransitPacket, WireMessage,
 };
 use crate::options::ProtocolVersion;
 use crate::protocol::{Envelope, Packet, PacketType};
@@ -88,7 +88,7 @@ impl Sending {
             version,
             node_id,
             transporter,
-            send: stack.wrapped(send_base, false, |mw, next| mw.transporter_send(next)),
+            send: stack.wrapped(&send_base, false, |mw, next| mw.transporter_send(next)),
         });
         let publish_base: PublishHandler = {
             let encoder = encoder.clone();
@@ -100,7 +100,7 @@ impl Sending {
             })
         };
         Sending {
-            publish: stack.wrapped(publish_base, false, |mw, next| mw.transit_publish(next)),
+            publish: stack.wrapped(&publish_base, false, |mw, next| mw.transit_publish(next)),
             encoder,
         }
     }
@@ -144,50 +144,39 @@ pub(crate) struct Receiving {
 }
 
 impl Receiving {
-    /// The middlewares' receiving wrappers around the plain handling by `cluster` for
-    /// `broker` (held weakly: a message that arrives once it is gone is dropped).
-    pub(crate) fn new(
-        stack: &Stack,
-        broker: &Weak<BrokerInner>,
-        cluster: &Arc<Transit>,
-    ) -> Receiving {
+    /// The middlewares' receiving wrappers around the plain handling by `transit` (held
+    /// weakly: a message that arrives once it is gone is dropped).
+    pub(crate) fn new(stack: &Stack, transit: &Weak<Transit>) -> Receiving {
         let message_base: MessageHandler = {
-            let (broker, cluster) = (broker.clone(), cluster.clone());
+            let transit = transit.clone();
             Arc::new(move |envelope: Envelope| {
-                if let Some(inner) = broker.upgrade() {
-                    cluster.dispatch(&ServiceBroker { inner }, envelope);
+                if let Some(transit) = transit.upgrade() {
+                    transit.dispatch(envelope);
                 }
             })
         };
-        let message = stack.wrapped(message_base, false, |mw, next| {
+        let message = stack.wrapped(&message_base, false, |mw, next| {
             mw.transit_message_handler(next)
         });
         let receive_base: ReceiveHandler = {
-            let (broker, cluster, message) = (broker.clone(), cluster.clone(), message.clone());
-            Arc::new(move |ty: PacketType, data: Bytes| {
-                if let Some(inner) = broker.upgrade() {
-                    cluster.decode(&ServiceBroker { inner }, ty, &data, message.as_ref());
+            let (transit, message) = (transit.clone(), message.clone());
+            Arc::new(move |received: ReceivedMessage| {
+                if let Some(transit) = transit.upgrade() {
+                    transit.decode(received, message.as_ref());
                 }
             })
         };
         // Reversed: the first middleware undoes its sending change last on the way out, so
         // first on the way in.
-        let receive = stack.wrapped(receive_base, true, |mw, next| mw.transporter_receive(next));
+        let receive = stack.wrapped(&receive_base, true, |mw, next| mw.transporter_receive(next));
         Receiving { receive, message }
     }
 
-    /// Hands the bytes of one message of type `ty` on: to the receiving wrappers, or straight
-    /// to the decoder.
-    pub(crate) fn deliver(
-        &self,
-        cluster: &Arc<Transit>,
-        broker: &ServiceBroker,
-        ty: PacketType,
-        data: Bytes,
-    ) {
+    /// Hands one received message on: to the receiving wrappers, or straight to the decoder.
+    pub(crate) fn deliver(&self, transit: &Arc<Transit>, message: ReceivedMessage) {
         match &self.receive {
-            Some(receive) => receive(ty, data),
-            None => cluster.decode(broker, ty, &data, self.message.as_ref()),
+            Some(receive) => receive(message),
+            None => transit.decode(message, self.message.as_ref()),
         }
     }
 }

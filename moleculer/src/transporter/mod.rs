@@ -77,13 +77,21 @@ pub struct IncomingSink {
     peers: Option<Arc<dyn PeerDirectory>>,
 }
 
-/// What an [`IncomingSink`] calls: `(topic, payload) -> still taking messages`.
-type DeliverFn = dyn Fn(&str, Bytes) -> bool + Send + Sync;
+/// What an [`IncomingSink`] calls: `(topic, payload, source) -> still taking messages`.
+type DeliverFn = dyn Fn(&str, Bytes, Option<&str>) -> bool + Send + Sync;
 
 impl IncomingSink {
     /// A sink calling `deliver(topic, payload)` for each message; `deliver` returns whether it
     /// still takes messages (`false` once its receiver is gone).
     pub fn new(deliver: impl Fn(&str, Bytes) -> bool + Send + Sync + 'static) -> IncomingSink {
+        IncomingSink::with_source(move |topic, payload, _source| deliver(topic, payload))
+    }
+
+    /// A sink that also gets the source address a message came from, where the transporter
+    /// knows it ([`deliver_from`](Self::deliver_from)).
+    pub(crate) fn with_source(
+        deliver: impl Fn(&str, Bytes, Option<&str>) -> bool + Send + Sync + 'static,
+    ) -> IncomingSink {
         IncomingSink {
             deliver: Arc::new(deliver),
             node_id: Arc::from(""),
@@ -120,22 +128,15 @@ impl IncomingSink {
 
     /// Hands one message over; `false` when the receiver is gone.
     pub fn deliver(&self, topic: &str, payload: Bytes) -> bool {
-        (self.deliver)(topic, payload)
+        (self.deliver)(topic, payload, None)
     }
 
     /// Hands over one message that came from the peer at `source` (an IP address): the TCP
     /// transporter's `GOSSIP_HELLO`, whose handling needs the address of the connection it
-    /// arrived on (Node's `socket.remoteAddress`). The address is known to the broker while
-    /// the message passes, synchronously, through the middlewares' receiving wrappers.
+    /// arrived on (Node's `socket.remoteAddress`). The address travels with the message,
+    /// through the middlewares' receiving wrappers ([`ReceivedMessage::source`](crate::middleware::ReceivedMessage::source)).
     pub fn deliver_from(&self, topic: &str, payload: Bytes, source: &str) -> bool {
-        struct Reset(Option<String>);
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                MESSAGE_SOURCE.set(self.0.take());
-            }
-        }
-        let _reset = Reset(MESSAGE_SOURCE.replace(Some(source.to_owned())));
-        (self.deliver)(topic, payload)
+        (self.deliver)(topic, payload, Some(source))
     }
 
     /// The local nodeID (`""` when the sink was made without [`with_node`](Self::with_node)).
@@ -152,18 +153,6 @@ impl IncomingSink {
     pub fn peers(&self) -> Option<&Arc<dyn PeerDirectory>> {
         self.peers.as_ref()
     }
-}
-
-thread_local! {
-    /// The source address of the message [`IncomingSink::deliver_from`] is handing over.
-    static MESSAGE_SOURCE: std::cell::RefCell<Option<String>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// The source address given to [`IncomingSink::deliver_from`] for the message being
-/// delivered on this thread, if any.
-pub(crate) fn message_source() -> Option<String> {
-    MESSAGE_SOURCE.with_borrow(Clone::clone)
 }
 
 impl std::fmt::Debug for IncomingSink {
