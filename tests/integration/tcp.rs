@@ -475,3 +475,89 @@ impl Watcher {
             .push(json!({ "on": ctx.broker().node_id(), "node": ctx.params["node"]["id"] }));
     }
 }
+
+/// Hands every received message on later, from a task of its own (as a receiving hook that
+/// has to wait does), and notes the peer address each `GOSSIP_HELLO` arrived with.
+struct Deferring {
+    hello_sources: Recorder,
+}
+
+impl moleculer::middleware::Middleware for Deferring {
+    fn transporter_receive(
+        &self,
+        next: &moleculer::middleware::ReceiveHandler,
+    ) -> Option<moleculer::middleware::ReceiveHandler> {
+        let (next, sources) = (next.clone(), self.hello_sources.clone());
+        Some(std::sync::Arc::new(
+            move |msg: moleculer::middleware::ReceivedMessage| {
+                if msg.packet_type == moleculer::protocol::PacketType::GossipHello {
+                    sources.push(json!(msg.source));
+                }
+                let next = next.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    next(msg);
+                });
+            },
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receive_hook_that_defers_keeps_gossip_and_serving_working() {
+    let ns = moleculer_tests::unique_namespace("tcp-defer");
+    let (pa, pb) = (free_port(), free_port());
+    let sources = Recorder::default();
+    // Only a knows where b listens: b learns of a from a's GOSSIP_HELLO alone, which reaches
+    // gossip after the hook's delay, with the address of the connection it came on.
+    let a = node("defer-a", &ns, with_urls(pa, &[("defer-b", pb)]))
+        .middleware(Deferring {
+            hello_sources: sources.clone(),
+        })
+        .service(Math)
+        .build()
+        .unwrap();
+    let b = node("defer-b", &ns, with_urls(pb, &[]))
+        .middleware(Deferring {
+            hello_sources: sources.clone(),
+        })
+        .service(Math)
+        .build()
+        .unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    moleculer_tests::eventually!(
+        "both nodes see each other",
+        Duration::from_secs(15),
+        online(&a).await == ["defer-a", "defer-b"] && online(&b).await == ["defer-a", "defer-b"]
+    );
+    assert!(
+        sources
+            .take()
+            .iter()
+            .any(|s| s.as_str() == Some("127.0.0.1")),
+        "the hello's source address reaches the hook"
+    );
+    // Many calls at once both ways, each answered correctly.
+    let calls = (0..200).map(|i| {
+        let (a, b) = (a.clone(), b.clone());
+        async move {
+            let (from, to) = if i % 2 == 0 {
+                (a, "defer-b")
+            } else {
+                (b, "defer-a")
+            };
+            let options = CallOptions::new().node_id(to);
+            let res: Value = from
+                .call_with("math.add", json!({"a": i, "b": 1}), options)
+                .await
+                .unwrap();
+            assert_eq!(res["sum"], f64::from(i + 1));
+            assert_eq!(res["node"], to);
+        }
+    });
+    futures_util::future::join_all(calls).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::Transit;
+use super::{Transit, Work};
 use crate::context::{
     ContextId, ContextInner, EmitOptions, EventInfo, EventType, Received, SharedContext,
     merged_meta,
@@ -149,20 +149,18 @@ fn per_node(
     sends
 }
 
-/// An `EVENT` from `sender`: the matching local handlers run through the local-dispatch port,
-/// on a task of their own once they have to wait. Dropped while the broker stops.
-pub(crate) fn deliver(transit: &Arc<Transit>, sender: String, event: Event) {
+/// An `EVENT` from `sender`: the work of running the matching local handlers through the
+/// local-dispatch port; `None` when none listens, or while the broker stops (dropped).
+pub(crate) fn deliver(transit: &Arc<Transit>, sender: String, event: Event) -> Option<Work> {
     if transit.stopping.load(Ordering::Acquire) {
         tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
-        return;
+        return None;
     }
-    let Some(targets) = transit.received_event_targets(&sender, event) else {
-        return;
-    };
-    let (local, (targets, payload)) = (transit.local.clone(), targets);
-    super::run_or_spawn(async move {
+    let (targets, payload) = transit.received_event_targets(&sender, event)?;
+    let local = transit.local.clone();
+    Some(Box::pin(async move {
         local.run_events(targets, payload).await;
-    });
+    }))
 }
 
 impl Transit {

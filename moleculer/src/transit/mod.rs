@@ -39,7 +39,12 @@ use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind}
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
 use crate::registry::Registry;
 use crate::serializer::{JsonSerializer, Serializer};
-use crate::transporter::{IncomingSink, Transporter};
+use crate::service::BoxFuture;
+use crate::transporter::{Delivered, IncomingSink, Transporter};
+
+/// What a received request or event starts: its handlers and answer, run by the receiving
+/// task until they first wait, then on a task of their own.
+pub(crate) type Work = BoxFuture<'static, ()>;
 
 /// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
 const DISCOVER_WAIT: Duration = Duration::from_millis(500);
@@ -352,23 +357,30 @@ impl Transit {
     /// Decodes the bytes of one message and hands the packet to the middlewares'
     /// `transit_message_handler` wrappers, if any, or to [`Transit::dispatch`]; gossip goes to
     /// [`Transit::gossip_received`], with the address it came from.
-    fn decode(self: &Arc<Self>, message: ReceivedMessage, handler: Option<&MessageHandler>) {
+    fn decode(
+        self: &Arc<Self>,
+        message: ReceivedMessage,
+        handler: Option<&MessageHandler>,
+    ) -> Option<Work> {
         let ty = message.packet_type;
         let envelope = match self.serializer.deserialize(ty, &message.data) {
             Ok(envelope) => envelope,
             Err(err) => {
                 tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
-                return;
+                return None;
             }
         };
         if ty.is_gossip() {
             // Gossip belongs to the transporter: Node neither sends it through
             // `transit.publish` nor hands it to the transit's message handler.
             self.gossip_received(envelope, message.source.as_deref());
-            return;
+            return None;
         }
         match handler {
-            Some(handler) => handler(envelope),
+            Some(handler) => {
+                handler(envelope);
+                None
+            }
             None => self.dispatch(envelope),
         }
     }
@@ -399,18 +411,19 @@ impl Transit {
         checked.is_ok()
     }
 
-    /// Checks a decoded packet's protocol version and hands it on.
-    fn dispatch(self: &Arc<Self>, envelope: Envelope) {
+    /// Checks a decoded packet's protocol version and hands it on; a request or an event
+    /// gives back the work it starts.
+    fn dispatch(self: &Arc<Self>, envelope: Envelope) -> Option<Work> {
         if !self.version_ok(&envelope) {
-            return;
+            return None;
         }
         let own = envelope.sender == *self.node_id;
         let Envelope { sender, packet, .. } = envelope;
         match packet {
             // Balanced queues can deliver our own requests and events back to us.
-            Packet::Request(req) => requests::serve(self.clone(), sender, req),
+            Packet::Request(req) => return Some(requests::serve(self.clone(), sender, req)),
             Packet::Response(res) => self.pending.resolve(sender, res),
-            Packet::Event(event) => events::deliver(self, sender, event),
+            Packet::Event(event) => return events::deliver(self, sender, event),
             Packet::Info(info) if own => {
                 if info.instance_id != self.instance_id {
                     self.node_id_conflict(&info.instance_id);
@@ -427,6 +440,7 @@ impl Transit {
                 tracing::debug!(packet = %packet.packet_type(), "gossip packet outside gossip dropped");
             }
         }
+        None
     }
 
     /// Another process announced itself with our nodeID: Node exits; a library must not, so
@@ -474,40 +488,26 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
 
 /// Where the transporter hands each message: through the middlewares' receiving wrappers
 /// (composed here, once per connection), decoded and dispatched on the transporter's receiving
-/// task; it does nothing once the transit is gone.
+/// task, which runs the work the message starts until it first waits; it does nothing once
+/// the transit is gone.
 fn incoming_sink(transit: &Arc<Transit>) -> IncomingSink {
     let weak = Arc::downgrade(transit);
     let receiving = wire::Receiving::new(&transit.middlewares, &weak);
     IncomingSink::with_source(move |topic, data, source| {
         let Some(transit) = weak.upgrade() else {
-            return false;
+            return Delivered {
+                open: false,
+                work: None,
+            };
         };
-        if let Some(packet_type) = transit.packet_type_of(topic) {
+        let work = transit.packet_type_of(topic).and_then(|packet_type| {
             let message = ReceivedMessage {
                 packet_type,
                 data,
                 source: source.map(str::to_owned),
             };
-            receiving.deliver(&transit, message);
-        }
-        true
+            receiving.deliver(&transit, message)
+        });
+        Delivered { open: true, work }
     })
-}
-
-/// Runs `work` on the current task until it first has to wait, and only then moves it to a
-/// task of its own: a handler that answers at once costs no task switch. A panic in the
-/// first poll is logged and contained, as a spawned task would contain it.
-pub(crate) fn run_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
-    let mut work = Box::pin(work);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let polled =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(&mut cx)));
-    match polled {
-        // The spawned task polls again at once, registering its real waker.
-        Ok(std::task::Poll::Pending) => {
-            tokio::spawn(work);
-        }
-        Ok(std::task::Poll::Ready(())) => {}
-        Err(_) => tracing::error!("a handler panicked"),
-    }
 }

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::Transit;
+use super::{Transit, Work};
 use crate::broker::{ErrorInfo, LocalDispatch, Params, Start, Started};
 use crate::context::{ContextId, ContextInner, Received, SharedContext};
 use crate::error::{Error, Result};
@@ -221,12 +221,11 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Payload)
     }
 }
 
-/// A `REQ` from `sender`: run the local action (on a task of its own once it has to wait)
-/// and answer with `RES`.
-pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) {
-    // The synchronous part runs here, so that the task's future holds no packet.
+/// A `REQ` from `sender`: the work of running the local action and answering with `RES`.
+pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) -> Work {
+    // The synchronous part runs here, so that the work's future holds no packet.
     let (id, started) = transit.start_served(&sender, req);
-    super::run_or_spawn(async move {
+    Box::pin(async move {
         let (result, ctx) = match started {
             Ok(served) => {
                 let ctx = served.ctx.clone();
@@ -273,7 +272,7 @@ pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) {
                 .send_logged(Packet::Response(response), Some(&sender))
                 .await;
         }
-    });
+    })
 }
 
 /// A remote request's local handler, started.

@@ -149,9 +149,10 @@ impl Receiving {
     pub(crate) fn new(stack: &Stack, transit: &Weak<Transit>) -> Receiving {
         let message_base: MessageHandler = {
             let transit = transit.clone();
+            // Behind a wrapper, whatever the packet starts runs on a task of its own.
             Arc::new(move |envelope: Envelope| {
-                if let Some(transit) = transit.upgrade() {
-                    transit.dispatch(envelope);
+                if let Some(work) = transit.upgrade().and_then(|t| t.dispatch(envelope)) {
+                    tokio::spawn(work);
                 }
             })
         };
@@ -161,8 +162,9 @@ impl Receiving {
         let receive_base: ReceiveHandler = {
             let (transit, message) = (transit.clone(), message.clone());
             Arc::new(move |received: ReceivedMessage| {
-                if let Some(transit) = transit.upgrade() {
-                    transit.decode(received, message.as_ref());
+                let transit = transit.upgrade();
+                if let Some(work) = transit.and_then(|t| t.decode(received, message.as_ref())) {
+                    tokio::spawn(work);
                 }
             })
         };
@@ -172,10 +174,18 @@ impl Receiving {
         Receiving { receive, message }
     }
 
-    /// Hands one received message on: to the receiving wrappers, or straight to the decoder.
-    pub(crate) fn deliver(&self, transit: &Arc<Transit>, message: ReceivedMessage) {
+    /// Hands one received message on: to the receiving wrappers, or straight to the decoder
+    /// (then the work the message starts comes back, for the receiving task to run).
+    pub(crate) fn deliver(
+        &self,
+        transit: &Arc<Transit>,
+        message: ReceivedMessage,
+    ) -> Option<super::Work> {
         match &self.receive {
-            Some(receive) => receive(message),
+            Some(receive) => {
+                receive(message);
+                None
+            }
             None => transit.decode(message, self.message.as_ref()),
         }
     }

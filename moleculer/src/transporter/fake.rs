@@ -212,7 +212,7 @@ impl Transporter for FakeTransporter {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Incoming>();
         tokio::spawn(async move {
             while let Some(msg) = rx.recv().await {
-                if !incoming.deliver(&msg.topic, msg.payload) {
+                if !incoming.deliver(&msg.topic, msg.payload).await {
                     break;
                 }
             }

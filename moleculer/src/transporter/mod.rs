@@ -61,9 +61,11 @@ pub struct Incoming {
 }
 
 /// Where a transporter hands every message it receives: the topic (borrowed) and the payload.
-/// It is called from the transporter's receiving task, once per message, and returns quickly
-/// (the broker decodes the packet and moves slow work to other tasks), so messages are not
-/// queued twice and nothing is copied.
+/// The transporter's receiving task awaits [`deliver`](Self::deliver) once per message: the
+/// broker decodes the packet there and runs the handler it starts until the handler first
+/// waits (a handler that answers at once costs no task switch), then moves it to a task of its
+/// own, so the receiving task is never held up for long. Messages are not queued twice and
+/// nothing is copied.
 ///
 /// The broker's sink also names the local node ([`node_id`](Self::node_id),
 /// [`namespace`](Self::namespace)) and, for transporters that find the nodes themselves
@@ -77,20 +79,33 @@ pub struct IncomingSink {
     peers: Option<Arc<dyn PeerDirectory>>,
 }
 
-/// What an [`IncomingSink`] calls: `(topic, payload, source) -> still taking messages`.
-type DeliverFn = dyn Fn(&str, Bytes, Option<&str>) -> bool + Send + Sync;
+/// What an [`IncomingSink`] calls for one message: `(topic, payload, source)`.
+type DeliverFn = dyn Fn(&str, Bytes, Option<&str>) -> Delivered + Send + Sync;
+
+/// What handing one message over gave.
+pub(crate) struct Delivered {
+    /// Whether the sink still takes messages (`false` once its receiver is gone).
+    pub(crate) open: bool,
+    /// Work the message started (a served request, event handlers), to run in the receiving
+    /// task until it first waits.
+    pub(crate) work: Option<BoxFuture<'static, ()>>,
+}
 
 impl IncomingSink {
     /// A sink calling `deliver(topic, payload)` for each message; `deliver` returns whether it
     /// still takes messages (`false` once its receiver is gone).
     pub fn new(deliver: impl Fn(&str, Bytes) -> bool + Send + Sync + 'static) -> IncomingSink {
-        IncomingSink::with_source(move |topic, payload, _source| deliver(topic, payload))
+        IncomingSink::with_source(move |topic, payload, _source| Delivered {
+            open: deliver(topic, payload),
+            work: None,
+        })
     }
 
-    /// A sink that also gets the source address a message came from, where the transporter
-    /// knows it ([`deliver_from`](Self::deliver_from)).
+    /// The broker's sink: it also gets the source address a message came from, where the
+    /// transporter knows it ([`deliver_from`](Self::deliver_from)), and gives back the work
+    /// the message started.
     pub(crate) fn with_source(
-        deliver: impl Fn(&str, Bytes, Option<&str>) -> bool + Send + Sync + 'static,
+        deliver: impl Fn(&str, Bytes, Option<&str>) -> Delivered + Send + Sync + 'static,
     ) -> IncomingSink {
         IncomingSink {
             deliver: Arc::new(deliver),
@@ -127,16 +142,16 @@ impl IncomingSink {
     }
 
     /// Hands one message over; `false` when the receiver is gone.
-    pub fn deliver(&self, topic: &str, payload: Bytes) -> bool {
-        (self.deliver)(topic, payload, None)
+    pub async fn deliver(&self, topic: &str, payload: Bytes) -> bool {
+        run_here((self.deliver)(topic, payload, None)).await
     }
 
     /// Hands over one message that came from the peer at `source` (an IP address): the TCP
     /// transporter's `GOSSIP_HELLO`, whose handling needs the address of the connection it
     /// arrived on (Node's `socket.remoteAddress`). The address travels with the message,
     /// through the middlewares' receiving wrappers ([`ReceivedMessage::source`](crate::middleware::ReceivedMessage::source)).
-    pub fn deliver_from(&self, topic: &str, payload: Bytes, source: &str) -> bool {
-        (self.deliver)(topic, payload, Some(source))
+    pub async fn deliver_from(&self, topic: &str, payload: Bytes, source: &str) -> bool {
+        run_here((self.deliver)(topic, payload, Some(source))).await
     }
 
     /// The local nodeID (`""` when the sink was made without [`with_node`](Self::with_node)).
@@ -153,6 +168,28 @@ impl IncomingSink {
     pub fn peers(&self) -> Option<&Arc<dyn PeerDirectory>> {
         self.peers.as_ref()
     }
+}
+
+/// Runs the work a message started in the calling task until it first has to wait (polled
+/// with this task's own waker, so no wake-up is lost), then on a task of its own. A panic in
+/// that first poll is logged and contained, as a spawned task would contain it.
+async fn run_here(delivered: Delivered) -> bool {
+    if let Some(mut work) = delivered.work {
+        let first = std::future::poll_fn(|cx| {
+            let polled =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(cx)));
+            std::task::Poll::Ready(polled)
+        })
+        .await;
+        match first {
+            Ok(std::task::Poll::Pending) => {
+                tokio::spawn(work);
+            }
+            Ok(std::task::Poll::Ready(())) => {}
+            Err(_) => tracing::error!("a handler panicked"),
+        }
+    }
+    delivered.open
 }
 
 impl std::fmt::Debug for IncomingSink {

@@ -215,7 +215,7 @@ async fn forward(
             _ = &mut stop => break,
             message = subscriber.next() => {
                 let Some(message) = message else { return };
-                if !incoming.deliver(&message.subject, message.payload) {
+                if !incoming.deliver(&message.subject, message.payload).await {
                     break;
                 }
             }

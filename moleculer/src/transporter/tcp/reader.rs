@@ -9,7 +9,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::frame::next_frame;
-use super::writer;
 use crate::protocol::{PacketType, Topics};
 use crate::transporter::IncomingSink;
 
@@ -89,8 +88,7 @@ async fn read_loop(
                 return;
             }
         }
-        // The answers that handlers give at once leave together once the batch is done.
-        if !writer::corked(|| deliver_frames(&mut buf, remote, &sink, &topics, max_packet_size)) {
+        if !deliver_frames(&mut buf, remote, &sink, &topics, max_packet_size).await {
             return;
         }
     }
@@ -98,7 +96,7 @@ async fn read_loop(
 
 /// Hands every whole frame in `buf` to the broker; `false` when the connection must close
 /// (bytes that are not frames, or the broker is gone).
-fn deliver_frames(
+async fn deliver_frames(
     buf: &mut BytesMut,
     remote: SocketAddr,
     sink: &IncomingSink,
@@ -109,12 +107,15 @@ fn deliver_frames(
         match next_frame(buf, max_packet_size) {
             Ok(Some((PacketType::GossipHello, payload))) => {
                 let source = remote.ip().to_canonical().to_string();
-                if !sink.deliver_from(topics.of(PacketType::GossipHello), payload, &source) {
+                if !sink
+                    .deliver_from(topics.of(PacketType::GossipHello), payload, &source)
+                    .await
+                {
                     return false;
                 }
             }
             Ok(Some((ty, payload))) => {
-                if !sink.deliver(topics.of(ty), payload) {
+                if !sink.deliver(topics.of(ty), payload).await {
                     return false;
                 }
             }

@@ -2,16 +2,13 @@
 //! first packet for it, starting with a `GOSSIP_HELLO`. They only carry data out: the node
 //! answers on its own connection to us. Reading them tells when the node goes away.
 //!
-//! A connection's frames queue in its [`Outbox`], in order. Who writes them:
-//! * the reading task that handed a batch of received frames to the broker, once the batch is
-//!   done ([`corked`]): the responses that handlers gave at once leave in one write, from the
-//!   task that read their requests;
-//! * else the connection's own task, woken by the first frame queued, which under load lets
-//!   the other ready tasks queue their frames first and writes them all together. (A sender
-//!   writing its own frame when the connection looked idle was tried: at c = 100 every caller
-//!   then wrote alone.)
+//! A connection's frames queue in its [`Outbox`], in order, and the connection's own task
+//! writes them: woken by the first frame queued, it runs once the task that queued it waits
+//! (tokio runs a task woken from a worker next on that worker), so the answers a reading task's
+//! handlers gave at once leave together in one write; under load it also lets the other ready
+//! tasks queue their frames first. (A sender writing its own frame when the connection looked
+//! idle was tried: at c = 100 every caller then wrote alone.)
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -117,8 +114,8 @@ impl Link {
         out.pending.extend_from_slice(&header(type_id, body.len()));
         out.pending.extend_from_slice(body);
         out.frames += 1;
-        // Whoever made the outbox non-empty sees it written: the task, or a corked reader.
-        if !first || out.writing || cork(self) {
+        // Whoever made the outbox non-empty wakes the task; it takes the later frames along.
+        if !first || out.writing {
             return true;
         }
         drop(out);
@@ -126,69 +123,10 @@ impl Link {
         true
     }
 
-    /// Writes the frames a corked reader queued, as far as the socket takes them now; the
-    /// rest (and an error, which the task's own write meets) is left to the task.
-    fn uncork(&self) {
-        let mut out = self.out.lock();
-        if out.writing || out.pending.is_empty() {
-            return;
-        }
-        if let Ok(n) = self.stream.try_write(&out.pending) {
-            out.pending.drain(..n);
-            out.last_batch = std::mem::take(&mut out.frames);
-        }
-        if !out.pending.is_empty() {
-            // A frame cut in two counts as one still queued.
-            out.frames = 1;
-            drop(out);
-            self.wake.notify_one();
-        }
-    }
-
     fn close(&self) {
         self.out.lock().closed = true;
         self.wake.notify_one();
     }
-}
-
-thread_local! {
-    /// While a reading task delivers a batch: the connections it queued frames for.
-    static CORKED: RefCell<Vec<Arc<Link>>> = const { RefCell::new(Vec::new()) };
-    static CORK_ON: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `deliver` (a reading task handing a batch of received frames to the broker) with the
-/// frames queued meanwhile held back, then written together: one write per connection for
-/// all the answers its handlers gave at once.
-pub(crate) fn corked<R>(deliver: impl FnOnce() -> R) -> R {
-    if CORK_ON.get() {
-        return deliver();
-    }
-    struct Uncork;
-    impl Drop for Uncork {
-        fn drop(&mut self) {
-            CORK_ON.set(false);
-            CORKED.with_borrow_mut(|links| {
-                for link in links.drain(..) {
-                    link.uncork();
-                }
-            });
-        }
-    }
-    CORK_ON.set(true);
-    let _uncork = Uncork;
-    deliver()
-}
-
-/// Holds `link`'s frames for the running [`corked`] batch, if there is one.
-fn cork(link: &Arc<Link>) -> bool {
-    CORK_ON.get()
-        && CORKED.with_borrow_mut(|links| {
-            if !links.iter().any(|l| Arc::ptr_eq(l, link)) {
-                links.push(link.clone());
-            }
-            true
-        })
 }
 
 impl Writers {
@@ -624,7 +562,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn frames_keep_their_order_and_corked_ones_wait_for_the_batch() {
+    async fn frames_keep_their_order() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let (writers, directory) = writers_to(listener.local_addr().unwrap().port());
         writers
@@ -671,7 +609,7 @@ mod tests {
         for sender in senders {
             sender.await.unwrap();
         }
-        let (frames, mut socket) = frames.await.unwrap();
+        let (frames, socket) = frames.await.unwrap();
         let mut next = [0; 4];
         for (type_id, body) in frames {
             let (task, i) = body.split_once(':').unwrap();
@@ -681,37 +619,6 @@ mod tests {
             next[task] += 1;
         }
         assert_eq!(next, [100; 4]);
-
-        // Frames queued by a reading task's batch are held until the batch is done (once the
-        // connection's task is idle; while it writes, it takes them along).
-        let link = writers.slots.lock()["far"].link.get().unwrap().clone();
-        while {
-            let out = link.out.lock();
-            out.writing || !out.pending.is_empty()
-        } {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        socket.set_nonblocking(true).unwrap();
-        corked(|| {
-            for i in 0..3 {
-                let body = format!("corked {i}");
-                assert!(writers.send_open("far", PacketType::Response, 3, body.as_bytes()));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-            let mut probe = [0u8; 16];
-            let held = std::io::Read::read(&mut socket, &mut probe);
-            assert_eq!(
-                held.map_err(|e| e.kind()),
-                Err(ErrorKind::WouldBlock),
-                "nothing is written during the batch"
-            );
-        });
-        socket.set_nonblocking(false).unwrap();
-        let corked_frames: Vec<String> = read_frames(&mut socket, 3)
-            .into_iter()
-            .map(|(_, body)| body)
-            .collect();
-        assert_eq!(corked_frames, ["corked 0", "corked 1", "corked 2"]);
 
         // The node closing its end is noticed: the node is lost, the slot forgotten.
         drop(socket);
