@@ -6,12 +6,12 @@ use std::borrow::Cow;
 use regex::Regex;
 use serde_json::Value;
 
-use super::super::rules::{self, SchemaValue, lookup, resolve_rule};
 use super::js;
 use super::{
     ArrayCheck, Check, CurrencyCheck, EmailCheck, EnumCheck, EqualCheck, Messages, NumberCheck,
     ObjectCheck, Rule, Step, Strict, StringCheck, TupleCheck,
 };
+use moleculer_rules::{self as rules, SchemaValue, lookup, resolve_rule};
 
 /// Checks `schema` (every issue is reported, separated by `; `) and compiles it: the root
 /// rule, and whether it describes an object (so that null params stand for `{}`).

@@ -8,7 +8,7 @@ use regex::{Regex, RegexBuilder};
 
 use serde_json::Value;
 
-use super::super::rules::js_number;
+use moleculer_rules::js::string_to_number as js_number;
 
 /// fastest-validator's default message for an error type (`lib/messages.js`).
 pub(super) fn default_message(kind: &str) -> Option<&'static str> {
@@ -335,12 +335,12 @@ pub(super) fn pad(s: &str, target: usize, fill: &str, at_start: bool) -> String 
 
 /// `trimStart` / `trimEnd` with JavaScript whitespace.
 pub(super) fn js_trim_start(s: &str) -> &str {
-    s.trim_start_matches(super::super::rules::is_js_space)
+    moleculer_rules::js::trim_start(s)
 }
 
 /// `trimEnd` with JavaScript whitespace.
 pub(super) fn js_trim_end(s: &str) -> &str {
-    s.trim_end_matches(super::super::rules::is_js_space)
+    moleculer_rules::js::trim_end(s)
 }
 
 /// Compiles a JavaScript pattern with its flags into a Rust regex, translating the syntax

@@ -8,12 +8,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::super::rules::{js_number, js_trim};
 use super::check::{Bound, Cx};
 use super::js::{self, num_value, strict_eq, utf16_len};
 use super::{
     Check, CurrencyCheck, EmailCheck, EnumCheck, EqualCheck, NumberCheck, Step, StringCheck,
 };
+use moleculer_rules::js::{string_to_number as js_number, trim as js_trim};
 
 /// Runs a leaf rule on a present, non-null value.
 pub(super) fn check(check: &Check, v: &mut Value, cx: &mut Cx<'_>) {
