@@ -1,4 +1,4 @@
-//! Fastest-validator's shorthand strings: `"string|min:2|optional"`.
+//! fastest-validator's shorthand strings: `"string|min:2|optional"`.
 
 use crate::SchemaValue;
 use crate::js::{string_to_number, trim};
