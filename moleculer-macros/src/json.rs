@@ -4,14 +4,15 @@
 //! - object literals, as in JavaScript: `{ name: "string|min:2", age: { type: "number" } }`;
 //! - nested meta, as in Rust attributes: `settings(precision = 2, rest(base = "/math"))`.
 //!
-//! The tree becomes JSON text for the runtime, and a `rules::SchemaValue` for the
+//! The tree becomes JSON text for the runtime, and a `moleculer_rules::SchemaValue` for the
 //! fastest-validator checks.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitFloat, LitInt, LitStr, Token, braced, bracketed};
 
-use crate::rules::SchemaValue;
+use moleculer_rules::SchemaValue;
+use moleculer_rules::js::number_to_string;
 
 /// A JSON value with the span it was written at.
 #[derive(Debug, Clone)]
@@ -131,6 +132,9 @@ fn parse_number(input: ParseStream<'_>) -> syn::Result<Json> {
     let value: f64 = text
         .parse()
         .map_err(|_| syn::Error::new(span, "not a number"))?;
+    if !value.is_finite() {
+        return Err(syn::Error::new(span, "this number is too large for JSON"));
+    }
     Ok(Json {
         value: JsonValue::Number(text, value),
         span,
@@ -177,7 +181,8 @@ impl Json {
             JsonValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             JsonValue::Number(text, value) => {
                 if text.contains(['.', 'e', 'E']) {
-                    out.push_str(&format_float(*value));
+                    // `JSON.stringify`'s spelling, which is `Number.prototype.toString()`'s.
+                    out.push_str(&number_to_string(*value));
                 } else {
                     out.push_str(text);
                 }
@@ -262,14 +267,6 @@ impl Json {
     }
 }
 
-fn format_float(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
-    }
-}
-
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
@@ -300,6 +297,18 @@ mod tests {
             json.to_json_text(),
             r#"{"name":"string|min:2","age":{"type":"number","min":-1500},"$$strict":true,"tags":[1,2],"x":null}"#
         );
+    }
+
+    #[test]
+    fn floats_are_written_as_javascript_writes_them() {
+        let json: Json =
+            syn::parse_str("[2.0, -0.0, 1e21, 1.5e-7, 0.000001, 1e300, 0.1, 12.5e3]").unwrap();
+        assert_eq!(
+            json.to_json_text(),
+            "[2,0,1e+21,1.5e-7,0.000001,1e+300,0.1,12500]"
+        );
+        let err = syn::parse_str::<Json>("{ a: 1e400 }").unwrap_err();
+        assert_eq!(err.to_string(), "this number is too large for JSON");
     }
 
     #[test]

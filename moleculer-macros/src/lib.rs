@@ -8,8 +8,6 @@ mod codegen;
 mod ctxt;
 mod json;
 mod parse;
-#[path = "../../moleculer/src/validation/rules.rs"]
-mod rules;
 mod service;
 
 use proc_macro::TokenStream;

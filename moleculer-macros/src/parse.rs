@@ -11,7 +11,6 @@ use crate::attr::{
     parse_hook_args,
 };
 use crate::ctxt::Ctxt;
-use crate::rules;
 
 pub(crate) enum Kind {
     Action(ActionArgs),
@@ -368,7 +367,7 @@ fn check_schema(schema: &crate::json::Json, cx: &Ctxt) {
         );
         return;
     }
-    for issue in rules::check_schema(&schema.to_schema_value()) {
+    for issue in moleculer_rules::check_schema(&schema.to_schema_value()) {
         cx.error(
             schema.span_at(&issue.path, issue.message.starts_with("unknown option")),
             format!("invalid params schema: {}", issue.message),

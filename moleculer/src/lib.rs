@@ -48,6 +48,7 @@
 pub mod broker;
 pub mod context;
 pub mod error;
+mod js;
 pub mod logging;
 pub mod middleware;
 pub mod options;

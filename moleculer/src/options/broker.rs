@@ -5,6 +5,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::js;
+
 use super::error::OptionsError;
 use super::fault::{BulkheadOptions, CircuitBreakerOptions, RetryPolicyOptions, TrackingOptions};
 use super::feature::FeatureOptions;
@@ -136,7 +138,7 @@ impl Default for BrokerOptions {
 fn string_like(value: &Value, path: &str) -> Result<String, OptionsError> {
     match value {
         Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
+        Value::Number(_) => Ok(js::value_to_string(value)),
         other => Err(type_error(path, "a string", other)),
     }
 }

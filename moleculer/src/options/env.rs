@@ -23,7 +23,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
+
+use crate::js;
 
 use super::error::OptionsError;
 use super::json::{describe, join};
@@ -195,45 +197,15 @@ pub(crate) fn normalize(raw: &str, path: &str) -> Value {
     if raw.eq_ignore_ascii_case("false") {
         return Value::Bool(false);
     }
-    js_number(raw).unwrap_or_else(|| Value::String(raw.to_owned()))
+    finite_number(raw).unwrap_or_else(|| Value::String(raw.to_owned()))
 }
 
-/// What JavaScript's `Number(text)` reads as a finite number: decimal with optional sign,
-/// fraction and exponent, or `0x`/`0o`/`0b` integers, surrounding whitespace ignored.
-/// Whole numbers become JSON integers so they fit integer options.
-fn js_number(raw: &str) -> Option<Value> {
-    let text = raw.trim();
-    let radix = match text.get(..2) {
-        Some("0x" | "0X") => 16,
-        Some("0o" | "0O") => 8,
-        Some("0b" | "0B") => 2,
-        _ => 10,
-    };
-    if radix != 10 {
-        let digits = &text[2..];
-        // `from_str_radix` would also take a sign, which `Number()` rejects here.
-        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-            return None;
-        }
-        return u64::from_str_radix(digits, radix).ok().map(Value::from);
-    }
-    let allowed = |b: u8| b.is_ascii_digit() || b"+-.eE".contains(&b);
-    if !text.bytes().all(allowed) || !text.bytes().any(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let number: f64 = text.parse().ok()?;
-    if !number.is_finite() {
-        return None;
-    }
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: integers beyond it are not exact
-    if number.fract() == 0.0 && number.abs() < EXACT {
-        return Some(if number < 0.0 {
-            Value::from(number as i64)
-        } else {
-            Value::from(number as u64)
-        });
-    }
-    Number::from_f64(number).map(Value::Number)
+/// `Number(raw)` when it is a finite number, as JSON data: whole numbers become JSON
+/// integers so they fit integer options. `Infinity` stays text, as JSON has no number for it.
+fn finite_number(raw: &str) -> Option<Value> {
+    js::string_to_number(raw)
+        .filter(|x| x.is_finite())
+        .map(js::number_to_json)
 }
 
 /// Attaches to `error` the variable that set its key (or a key above or below it).

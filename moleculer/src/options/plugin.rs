@@ -8,6 +8,8 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::js;
+
 use super::error::OptionsError;
 use super::json::{FromJson, join, type_error};
 
@@ -268,14 +270,13 @@ impl<'de, K: PluginKind> serde::Deserialize<'de> for PluginOption<K> {
 }
 
 /// Reads an optional component option where Node treats every falsy value (`null`,
-/// `false`, `""`) as "not configured".
+/// `false`, `""`, `0`) as "not configured".
 pub(crate) fn optional_plugin<K: PluginKind>(
     value: Option<&Value>,
     path: &str,
 ) -> Result<Option<PluginOption<K>>, OptionsError> {
     match value {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(value) => PluginOption::from_json(value, path).map(Some),
+        Some(value) if js::is_truthy(value) => PluginOption::from_json(value, path).map(Some),
+        _ => Ok(None),
     }
 }

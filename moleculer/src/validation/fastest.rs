@@ -1,7 +1,7 @@
 //! A fastest-validator compatible validator over `serde_json::Value`.
 //!
 //! A params schema in the fastest-validator dialect (as Node services publish it) is checked
-//! by `rules::check_schema`, then compiled once into a tree of rules: shorthands parsed,
+//! by `moleculer_rules::check_schema`, then compiled once into a tree of rules: shorthands parsed,
 //! options read, regexes built. Validation walks that tree over the params, applying
 //! `default` values, `convert` conversions and sanitizers (`trim`, `padStart`...) in place,
 //! and reports fastest-validator's error types, fields and default messages. The behaviour
@@ -10,8 +10,9 @@
 //!
 //! Files: `fastest_compile.rs` builds the tree, `fastest_check.rs` runs the required /
 //! default logic and the container rules, `fastest_scalar.rs` the leaf rules, and
-//! `fastest_js.rs` holds the JavaScript semantics they share (messages, `String(x)`, `==`,
-//! regex syntax).
+//! `fastest_messages.rs` fills in the messages; the JavaScript semantics they rely on
+//! (`String(x)`, `Number(x)`, `==`, UTF-16 lengths, `RegExp` syntax) are the crate's `js`
+//! module.
 //!
 //! Differences from Node, where JSON cannot carry what a rule needs:
 //! - `custom`, `function` and `class` rules, and the `custom` option of any rule, are accepted
@@ -28,8 +29,8 @@
 mod check;
 #[path = "fastest_compile.rs"]
 mod compile;
-#[path = "fastest_js.rs"]
-mod js;
+#[path = "fastest_messages.rs"]
+mod messages;
 #[path = "fastest_scalar.rs"]
 mod scalar;
 
@@ -145,7 +146,7 @@ impl Messages {
     fn template(&self, kind: &str) -> Option<Cow<'static, str>> {
         let found = match self.custom.iter().rev().find(|(k, _)| k == kind) {
             Some((_, text)) => Cow::Owned(text.clone()),
-            None => Cow::Borrowed(js::default_message(kind)?),
+            None => Cow::Borrowed(messages::default_message(kind)?),
         };
         if self.key_rule && kind.starts_with("string") {
             return Some(Cow::Owned(found.replacen(" field ", " key ", 1)));

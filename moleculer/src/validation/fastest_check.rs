@@ -7,7 +7,9 @@ use std::mem;
 
 use serde_json::{Map, Value};
 
-use super::js::{self, num_value, strict_eq};
+use crate::js::{self, number_to_json, strict_equals};
+
+use super::messages;
 use super::scalar;
 use super::{ArrayCheck, Check, ObjectCheck, Rule, Strict, TupleCheck, ValidationIssue};
 
@@ -64,7 +66,11 @@ impl Cx<'_> {
             Bound::Exact => measure != limit,
         };
         if fails {
-            self.fail(kind, Some(num_value(limit)), Some(num_value(measure)));
+            self.fail(
+                kind,
+                Some(number_to_json(limit)),
+                Some(number_to_json(measure)),
+            );
         }
     }
 }
@@ -82,7 +88,7 @@ fn report(
     let message = rule
         .messages
         .template(kind)
-        .map(|t| js::format_message(&t, shown, expected.as_ref(), actual.as_ref()))
+        .map(|t| messages::format_message(&t, shown, expected.as_ref(), actual.as_ref()))
         .unwrap_or_default();
     errs.push(ValidationIssue {
         kind: kind.to_owned(),
@@ -181,19 +187,19 @@ fn array(c: &ArrayCheck, v: &mut Value, cx: &mut Cx<'_>) {
     cx.bound(Bound::Max, c.max, len, "arrayMax");
     cx.bound(Bound::Exact, c.length, len, "arrayLength");
     if let Some(needle) = &c.contains
-        && !items.iter().any(|item| strict_eq(item, needle))
+        && !items.iter().any(|item| strict_equals(item, needle))
     {
         cx.fail("arrayContains", Some(needle.clone()), whole(items));
     }
     if c.unique {
-        let dups = js::duplicates(items);
+        let dups = js::repeated_values(items);
         if !dups.is_empty() {
             cx.fail("arrayUnique", Some(Value::Array(dups)), whole(items));
         }
     }
     if let Some((allowed, joined)) = &c.allowed {
         for item in items.iter() {
-            if !allowed.iter().any(|a| strict_eq(a, item)) {
+            if !allowed.iter().any(|a| strict_equals(a, item)) {
                 cx.fail(
                     "arrayEnum",
                     Some(Value::String(joined.clone())),
@@ -370,7 +376,7 @@ fn record(key_rule: &Rule, value_rule: &Rule, v: &mut Value, cx: &mut Cx<'_>) {
         if let Some(value) = value_slot {
             let new_key = match key_slot {
                 Some(Value::String(k)) => k,
-                Some(other) => js::js_string(&other),
+                Some(other) => js::value_to_string(&other),
                 None => "undefined".to_owned(),
             };
             map.insert(new_key, value);
@@ -390,11 +396,11 @@ fn tuple(c: &TupleCheck, v: &mut Value, cx: &mut Cx<'_>) {
         return;
     }
     if items.len() != rules.len() {
-        let expected = num_value(rules.len() as f64);
+        let expected = number_to_json(rules.len() as f64);
         return cx.fail(
             "tupleLength",
             Some(expected),
-            Some(num_value(items.len() as f64)),
+            Some(number_to_json(items.len() as f64)),
         );
     }
     items_in_place(rules.iter().zip(items.iter_mut()), cx);

@@ -3,11 +3,13 @@
 
 use std::borrow::Cow;
 
+use moleculer_rules::{self as rules, SchemaValue, lookup, resolve_rule};
 use regex::Regex;
 use serde_json::Value;
 
-use super::super::rules::{self, SchemaValue, lookup, resolve_rule};
-use super::js;
+use crate::js;
+
+use super::messages;
 use super::{
     ArrayCheck, Check, CurrencyCheck, EmailCheck, EnumCheck, EqualCheck, Messages, NumberCheck,
     ObjectCheck, Rule, Step, Strict, StringCheck, TupleCheck,
@@ -57,7 +59,7 @@ fn to_value(value: &SchemaValue) -> Value {
     match value {
         SchemaValue::Null => Value::Null,
         SchemaValue::Bool(b) => Value::Bool(*b),
-        SchemaValue::Number(n) => js::num_value(*n),
+        SchemaValue::Number(n) => js::number_to_json(*n),
         SchemaValue::String(s) => Value::String(s.clone()),
         SchemaValue::Array(items) => Value::Array(items.iter().map(to_value).collect()),
         SchemaValue::Object(entries) => Value::Object(
@@ -99,7 +101,7 @@ impl Opts<'_> {
     fn text_or_number(&self, key: &str) -> Option<Cow<'_, str>> {
         match self.get(key) {
             Some(SchemaValue::String(s)) => Some(Cow::Borrowed(s)),
-            Some(SchemaValue::Number(n)) => Some(Cow::Owned(js::js_number_string(*n))),
+            Some(SchemaValue::Number(n)) => Some(Cow::Owned(js::number_to_string(*n))),
             _ => None,
         }
     }
@@ -213,7 +215,7 @@ fn build_check(kind: &str, o: &Opts<'_>) -> Result<Check, String> {
         "enum" => {
             let values = o.values("values").unwrap_or_default();
             Check::Enum(Box::new(EnumCheck {
-                joined: js::js_join(&values, ", "),
+                joined: js::join(&values, ", "),
                 values,
             }))
         }
@@ -264,7 +266,7 @@ fn array_check(o: &Opts<'_>) -> Result<ArrayCheck, String> {
             .map(to_value),
         unique: o.flag("unique"),
         allowed: o.values("enum").map(|v| {
-            let joined = js::js_join(&v, ", ");
+            let joined = js::join(&v, ", ");
             (v, joined)
         }),
         items: o.get("items").map(build_rule).transpose()?,
@@ -301,7 +303,7 @@ fn scaled_step(step: f64) -> Option<(usize, f64, f64)> {
     if step.fract() == 0.0 {
         return None;
     }
-    let text = js::js_number_string(step);
+    let text = js::number_to_string(step);
     let decimals = match text.split_once('e') {
         Some((mantissa, exp)) => {
             let frac = mantissa.split_once('.').map_or(0, |(_, f)| f.len());
@@ -391,14 +393,14 @@ fn string_check(o: &Opts<'_>) -> Result<StringCheck, String> {
         Some(source) => {
             let flags = o.text("patternFlags").unwrap_or_default();
             Some((
-                js::js_regex(&source, flags)?,
-                js::pattern_expected(&source, flags),
+                js::to_rust_regex(&source, flags)?,
+                messages::pattern_expected(&source, flags),
             ))
         }
         None => None,
     };
     let allowed = o.values("enum").map(|values| {
-        let joined = js::js_join(&values, ", ");
+        let joined = js::join(&values, ", ");
         (
             values
                 .iter()
@@ -449,8 +451,10 @@ fn currency_check(o: &Opts<'_>) -> Result<CurrencyCheck, String> {
             .strip_prefix('/')
             .and_then(|rest| rest.rsplit_once('/'))
         {
-            Some((source, flags)) if rules::valid_regex_flags(flags) => js::js_regex(source, flags),
-            _ => js::js_regex(custom, ""),
+            Some((source, flags)) if rules::valid_regex_flags(flags) => {
+                js::to_rust_regex(source, flags)
+            }
+            _ => js::to_rust_regex(custom, ""),
         }?;
         return Ok(CurrencyCheck {
             regex,

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::super::rules::{js_number, js_trim};
+use crate::js::{self, number_to_json, strict_equals, utf16_len};
+
 use super::check::{Bound, Cx};
-use super::js::{self, num_value, strict_eq, utf16_len};
 use super::{
     Check, CurrencyCheck, EmailCheck, EnumCheck, EqualCheck, NumberCheck, Step, StringCheck,
 };
@@ -84,7 +84,7 @@ fn currency(c: &CurrencyCheck, v: &Value, cx: &mut Cx<'_>) {
 /// strings, booleans, as `new Date(x)` reads them) become ISO strings.
 fn date(convert: bool, v: &mut Value, cx: &mut Cx<'_>) {
     let millis = match &*v {
-        Value::String(s) if convert && !s.is_empty() => js_number(s),
+        Value::String(s) if convert && !s.is_empty() => js::string_to_number(s),
         Value::Number(n) if convert => n.as_f64(),
         Value::Bool(b) if convert => Some(f64::from(u8::from(*b))),
         _ => None,
@@ -107,7 +107,7 @@ fn email(c: &EmailCheck, v: &mut Value, cx: &mut Cx<'_>) {
         return;
     }
     if c.normalize {
-        *s = js_trim(s).to_lowercase();
+        *s = js::trim(s).to_lowercase();
     }
     let len = utf16_len(s) as f64;
     cx.bound(Bound::Min, c.min, len, "emailMin");
@@ -123,7 +123,7 @@ fn email(c: &EmailCheck, v: &mut Value, cx: &mut Cx<'_>) {
 }
 
 fn enumeration(c: &EnumCheck, v: &Value, cx: &mut Cx<'_>) {
-    if !c.values.iter().any(|allowed| strict_eq(allowed, v)) {
+    if !c.values.iter().any(|allowed| strict_equals(allowed, v)) {
         cx.fail(
             "enumValue",
             Some(Value::String(c.joined.clone())),
@@ -142,8 +142,8 @@ fn equal(c: &EqualCheck, v: &Value, cx: &mut Cx<'_>) {
         None => (c.value.as_ref(), "equalValue", c.value.clone()),
     };
     let equal = match c.strict {
-        true => other.is_some_and(|o| strict_eq(v, o)),
-        false => js::loose_eq(v, other),
+        true => other.is_some_and(|o| strict_equals(v, o)),
+        false => js::loose_equals(v, other),
     };
     if !equal {
         cx.fail(kind, expected, Some(v.clone()));
@@ -178,7 +178,7 @@ fn mac(v: &Value, cx: &mut Cx<'_>) {
 fn number(c: &NumberCheck, v: &mut Value, cx: &mut Cx<'_>) {
     let parsed = match &*v {
         Value::Number(n) => n.as_f64(),
-        other if c.convert => js::to_number(other),
+        other if c.convert => js::value_to_number(other),
         _ => None,
     };
     let Some(x) = parsed.filter(|x| x.is_finite()) else {
@@ -187,7 +187,7 @@ fn number(c: &NumberCheck, v: &mut Value, cx: &mut Cx<'_>) {
     // Errors show the value as it came, before any conversion.
     let orig = v.clone();
     let mut fail = |kind: &str, expected: Option<f64>| {
-        cx.fail(kind, expected.map(num_value), Some(orig.clone()));
+        cx.fail(kind, expected.map(number_to_json), Some(orig.clone()));
     };
     let step = c.step.as_ref().map(|s| s.value);
     let off_step = c.step.as_ref().is_some_and(|s| step_fails(s, x));
@@ -207,7 +207,7 @@ fn number(c: &NumberCheck, v: &mut Value, cx: &mut Cx<'_>) {
         }
     }
     if !v.is_number() {
-        *v = num_value(x);
+        *v = number_to_json(x);
     }
 }
 
@@ -216,7 +216,7 @@ fn step_fails(step: &Step, x: f64) -> bool {
     let Some((decimals, multiplier, scaled_step)) = step.scaled else {
         return x % step.value != 0.0;
     };
-    let text = js::js_number_string(x);
+    let text = js::number_to_string(x);
     let value_decimals = text.find('.').map_or(0, |dot| text.len() - dot - 1);
     // `Math.round` rounds halves up.
     value_decimals > decimals || (x * multiplier + 0.5).floor() % scaled_step != 0.0
@@ -232,7 +232,7 @@ fn object_id(v: &Value, cx: &mut Cx<'_>) {
 
 fn string(c: &StringCheck, v: &mut Value, cx: &mut Cx<'_>) {
     if c.convert && !v.is_string() {
-        *v = Value::String(js::js_string(v));
+        *v = Value::String(js::value_to_string(v));
     }
     let Value::String(original) = &*v else {
         return cx.fail("string", None, Some(v.clone()));
@@ -333,9 +333,9 @@ type Trim = fn(&str) -> String;
 fn sanitize(c: &StringCheck, s: &str) -> String {
     let mut value = s.to_owned();
     let trims: [(bool, Trim); 3] = [
-        (c.trim, |s| js_trim(s).to_owned()),
-        (c.trim_left, |s| js::js_trim_start(s).to_owned()),
-        (c.trim_right, |s| js::js_trim_end(s).to_owned()),
+        (c.trim, |s| js::trim(s).to_owned()),
+        (c.trim_left, |s| js::trim_start(s).to_owned()),
+        (c.trim_right, |s| js::trim_end(s).to_owned()),
     ];
     for (on, trim) in trims {
         if on {
@@ -343,10 +343,10 @@ fn sanitize(c: &StringCheck, s: &str) -> String {
         }
     }
     if let Some(target) = c.pad_start {
-        value = js::pad(&value, target, &c.pad_char, true);
+        value = js::pad_start(&value, target, &c.pad_char);
     }
     if let Some(target) = c.pad_end {
-        value = js::pad(&value, target, &c.pad_char, false);
+        value = js::pad_end(&value, target, &c.pad_char);
     }
     // `toLocale*Case` with the default locale is the plain conversion.
     let cases = [

@@ -11,6 +11,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::js::number_to_json;
+
 /// How deep schemas may nest (through `$ref`s too) before the rest is `"any"`.
 const MAX_DEPTH: usize = 64;
 
@@ -478,7 +480,7 @@ fn number_rule(integer: bool, o: &Map<String, Value>) -> Rule {
     }
     for (key, value) in [("min", min), ("max", max)] {
         if let Some(value) = value {
-            rule.set(key, number(value));
+            rule.set(key, number_to_json(value));
         }
     }
     for (key, on) in [("positive", positive), ("negative", negative)] {
@@ -487,31 +489,21 @@ fn number_rule(integer: bool, o: &Map<String, Value>) -> Rule {
         }
     }
     if let Some(step) = bound("multipleOf").filter(|s| *s > 0.0 && !(integer && *s == 1.0)) {
-        rule.set("step", number(step));
+        rule.set("step", number_to_json(step));
     }
     rule
 }
 
 fn copy_number(o: &Map<String, Value>, from: &str, rule: &mut Rule, to: &str) {
     if let Some(x) = o.get(from).and_then(Value::as_f64) {
-        rule.set(to, number(x));
-    }
-}
-
-/// A number as JavaScript would print it: integral values without `.0`.
-fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
-        // Exact: integral and below 2^53.
-        Value::from(x as i64)
-    } else {
-        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+        rule.set(to, number_to_json(x));
     }
 }
 
 /// `value` with its float numbers that are integral written as integers.
 fn normalize_numbers(value: &Value) -> Value {
     match value {
-        Value::Number(n) if n.is_f64() => n.as_f64().map_or(Value::Null, number),
+        Value::Number(n) if n.is_f64() => n.as_f64().map_or(Value::Null, number_to_json),
         Value::Array(items) => Value::Array(items.iter().map(normalize_numbers).collect()),
         Value::Object(map) => Value::Object(
             map.iter()

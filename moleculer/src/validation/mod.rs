@@ -13,7 +13,6 @@
 
 mod fastest;
 mod json_schema;
-mod rules;
 mod typed;
 
 use serde::de::DeserializeOwned;

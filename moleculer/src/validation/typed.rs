@@ -4,6 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use crate::js;
+
 /// A params type: deserializable, validated with `validator`, described with `schemars`.
 ///
 /// Implemented for every type that derives `Deserialize`, `Validate` and `JsonSchema`.
@@ -74,7 +76,7 @@ fn convert(error: &validator::ValidationError, field: &str) -> Value {
                     min.clone(),
                     format!(
                         "The '{field}' field must be greater than or equal to {}.",
-                        js(&min)
+                        shown(&min)
                     ),
                 ),
                 _ => (
@@ -82,7 +84,7 @@ fn convert(error: &validator::ValidationError, field: &str) -> Value {
                     max.clone(),
                     format!(
                         "The '{field}' field must be less than or equal to {}.",
-                        js(&max)
+                        shown(&max)
                     ),
                 ),
             }
@@ -113,7 +115,7 @@ fn convert(error: &validator::ValidationError, field: &str) -> Value {
             param("needle"),
             format!(
                 "The '{field}' field must contain the '{}' text.",
-                js(&param("needle"))
+                shown(&param("needle"))
             ),
         ),
         other => {
@@ -154,7 +156,7 @@ fn length_error(
             equal.clone(),
             format!(
                 "The '{field}' field length must be {} characters long.",
-                js(&equal)
+                shown(&equal)
             ),
         ),
         (false, false, true) => (
@@ -162,7 +164,7 @@ fn length_error(
             min.clone(),
             format!(
                 "The '{field}' field length must be greater than or equal to {} characters long.",
-                js(&min)
+                shown(&min)
             ),
         ),
         (false, false, false) => (
@@ -170,20 +172,20 @@ fn length_error(
             max.clone(),
             format!(
                 "The '{field}' field length must be less than or equal to {} characters long.",
-                js(&max)
+                shown(&max)
             ),
         ),
         (true, true, _) => (
             "arrayLength",
             equal.clone(),
-            format!("The '{field}' field must contain {} items.", js(&equal)),
+            format!("The '{field}' field must contain {} items.", shown(&equal)),
         ),
         (true, false, true) => (
             "arrayMin",
             min.clone(),
             format!(
                 "The '{field}' field must contain at least {} items.",
-                js(&min)
+                shown(&min)
             ),
         ),
         (true, false, false) => (
@@ -191,7 +193,7 @@ fn length_error(
             max.clone(),
             format!(
                 "The '{field}' field must contain less than or equal to {} items.",
-                js(&max)
+                shown(&max)
             ),
         ),
     }
@@ -214,18 +216,10 @@ fn issue(
     obj
 }
 
-/// Prints a value as JavaScript would in a message (`1000000000`, not `1000000000.0`).
-pub(crate) fn js(value: &Option<Value>) -> String {
-    match value {
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{}", f as i128),
-            Some(f) => f.to_string(),
-            None => n.to_string(),
-        },
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
+/// A value as a JavaScript template prints it in a message (`1000000000`, not
+/// `1000000000.0`); nothing when missing.
+fn shown(value: &Option<Value>) -> String {
+    value.as_ref().map(js::value_to_string).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -163,6 +163,9 @@ fn falsy_component_options_mean_none() {
     assert_eq!(o.transporter, None);
     assert_eq!(o.serializer, None);
     assert_eq!(o.cacher, None);
+    let o = parse(r#"{"transporter": 0, "serializer": null}"#).expect("falsy");
+    assert_eq!(o.transporter, None);
+    assert_eq!(o.serializer, None);
 }
 
 #[test]

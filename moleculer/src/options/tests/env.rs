@@ -187,6 +187,10 @@ fn values_are_parsed_like_the_runner() {
         ("-3", json!(-3)),
         ("+7", json!(7)),
         (" 8 ", json!(8)),
+        // `Number()`'s whitespace: blank is 0, a byte order mark is space, U+0085 is not.
+        (" \t ", json!(0)),
+        ("\u{feff}9", json!(9)),
+        ("\u{85}9", json!("\u{85}9")),
         ("007", json!(7)),
         ("1.5", json!(1.5)),
         (".5", json!(0.5)),

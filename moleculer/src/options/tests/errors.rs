@@ -354,4 +354,8 @@ fn numbers_are_accepted_where_node_coerces_them() {
     assert_eq!(o.node_id.as_deref(), Some("42"));
     assert_eq!(o.namespace, "7");
     assert_eq!(o.transit.protocol_version, ProtocolVersion::V4);
+    // As `${x}` prints them: a TOML `4.0` is "4".
+    let o = parse(r#"{"nodeID": 4.0, "namespace": 1e21}"#).expect("coerced");
+    assert_eq!(o.node_id.as_deref(), Some("4"));
+    assert_eq!(o.namespace, "1e+21");
 }

@@ -19,8 +19,8 @@
 //! resolved as lodash's `_.get` resolves them, so a Rust caller and a Node caller send the same
 //! key to the same node.
 
-mod js;
 mod latency;
+mod lodash;
 mod lru;
 mod shard;
 #[cfg(test)]

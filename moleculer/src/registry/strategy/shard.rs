@@ -1,13 +1,13 @@
 //! The `Shard` strategy: consistent hashing of a key read from the call (params, or meta with
 //! `#path`) onto a ring of virtual nodes, with an LRU cache of key → node.
 
-use std::cmp::Ordering as CmpOrdering;
-
 use md5::{Digest, Md5};
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
-use super::js::{Root, js_string, lodash_get};
+use crate::js;
+
+use super::lodash::{Root, lodash_get};
 use super::lru::Lru;
 use super::{Candidate, SelectInput, count_option, number_option, random_index};
 
@@ -134,7 +134,7 @@ impl Shard {
             ShardKey::Meta(path) => lodash_get(Root::Map(input.meta?), path)?,
             ShardKey::Params(path) => lodash_get(Root::Value(input.params?), path)?,
         };
-        js_string(&value)
+        (!value.is_null()).then(|| js::value_to_string(&value))
     }
 
     /// Node's `getHash`: the first 32 bits of the key's MD5, `% ringSize` if one is set.
@@ -155,7 +155,7 @@ impl Shard {
             return random_index(candidates.len());
         };
         let mut ids: Vec<&str> = candidates.iter().map(Candidate::node_id).collect();
-        ids.sort_by(|a, b| js_cmp(a, b));
+        ids.sort_by(|a, b| js::compare_utf16(a, b));
 
         let mut state = self.state.lock();
         if !state.built
@@ -214,15 +214,6 @@ impl ShardState {
         // Keys never decrease (the ring size is positive), so this is Node's linear scan.
         let at = self.ring.partition_point(|e| e.key < hash);
         self.ring.get(at).map(|e| e.node)
-    }
-}
-
-/// JavaScript's default sort order: by UTF-16 code units.
-fn js_cmp(a: &str, b: &str) -> CmpOrdering {
-    if a.is_ascii() && b.is_ascii() {
-        a.cmp(b)
-    } else {
-        a.encode_utf16().cmp(b.encode_utf16())
     }
 }
 
