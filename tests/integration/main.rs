@@ -10,6 +10,7 @@ mod fallback;
 mod hooks;
 mod hygiene;
 mod internal;
+mod internal_cluster;
 mod interop;
 mod interop_fault;
 mod interop_tcp;
