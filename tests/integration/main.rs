@@ -13,6 +13,7 @@ mod internal;
 mod internal_cluster;
 mod interop;
 mod interop_fault;
+mod interop_node_service;
 mod interop_tcp;
 mod lifecycle;
 mod middleware;
