@@ -174,12 +174,13 @@ async fn a_failing_node_is_skipped_then_tried_again_and_closed() {
         .and_then(|l| l.iter().find(|a| a["name"] == "worker.work"))
         .map(|a| a["endpoints"].clone())
         .unwrap();
+    // As in Node: `state` is the endpoint's circuit, `available` its node.
     assert!(
         endpoints
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["nodeID"] == "cb-bad" && e["available"] == false),
+            .any(|e| e["nodeID"] == "cb-bad" && e["state"] == false && e["available"] == true),
         "{endpoints}"
     );
 

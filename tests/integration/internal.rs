@@ -174,6 +174,33 @@ async fn node_health_and_options() {
     assert!(health["cpu"]["cores"].as_u64().unwrap() >= 1);
     assert!(health["mem"]["total"].as_u64().unwrap() > 0);
     assert_eq!(health["process"]["pid"], std::process::id());
+    // Node's `process.memoryUsage()` keys; only `rss` has a meaning outside a JS engine.
+    let memory = health["process"]["memory"].as_object().unwrap();
+    let keys: Vec<&str> = memory.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["rss", "heapTotal", "heapUsed", "external", "arrayBuffers"]
+    );
+    assert!(memory["rss"].as_u64().unwrap() > 0);
+    // `os.userInfo()` of this user.
+    let user = &health["os"]["user"];
+    assert!(
+        user["username"].is_string() && user["homedir"].is_string(),
+        "{user}"
+    );
+    // `toISOString()` and `toUTCString()` of `time.now`.
+    let iso = health["time"]["iso"].as_str().unwrap();
+    assert!(
+        iso.len() == 24 && iso.ends_with('Z') && iso.as_bytes()[10] == b'T',
+        "{iso}"
+    );
+    assert!(health["time"]["utc"].as_str().unwrap().ends_with(" GMT"));
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            (&health["os"]["type"], &health["os"]["platform"]),
+            (&json!("Linux"), &json!("linux"))
+        );
+    }
     let options: Value = b.call("$node.options", json!({})).await.unwrap();
     assert_eq!(options["nodeID"], "node-1");
     assert_eq!(options["heartbeatInterval"], 10.0);

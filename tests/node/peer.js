@@ -7,8 +7,12 @@
  *   NODE_ID      the node ID; default "node-<pid>"
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
- *   SERVICES     comma list of demo services to host: math, echo, recorder, relay
- *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...)
+ *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape
+ *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); two keys
+ *                are the peer's own: `xorKey` (see below) and `defaultOrder: true`, which lays
+ *                the options out in the order of ServiceBroker.defaultOptions (unknown keys
+ *                last), as a config written from the defaults would, so that `$node.options`
+ *                lists them in that order.
  *
  * Protocol: stdout carries one JSON object per line, nothing else (logs go to stderr).
  *   {"ready":true,"nodeID":...,"version":"0.15.2","protocol":"5"} once started.
@@ -19,6 +23,8 @@
  *   {"id":4,"cmd":"waitForServices","services":[...],"timeout":5000,"interval":50}
  *   {"id":5,"cmd":"stop"}                                       -> graceful stop, exit 0
  * Replies: {"reply":<id>,"ok":true,"data":...} or {"reply":<id>,"ok":false,"error":{...}}.
+ * Data that refers back to itself (`$node.list` with `withServices` lists the local node's
+ * live registry objects) is written as liveObjectJSON describes.
  * The process stops when stdin closes, so a crashed test leaves no orphan behind.
  */
 
@@ -30,7 +36,32 @@ const { ServiceBroker, Errors } = require(`moleculer-${version}`);
 // Moleculer's console logger writes info/debug through console.log: keep stdout clean.
 console.log = console.info = console.debug = console.error;
 
-const out = obj => process.stdout.write(JSON.stringify(obj) + "\n");
+// JSON for data holding Node's live objects: an instance of a class (a registry item, a
+// service, the broker) inside another is written as "[<class name>]", and a reference back
+// to an enclosing object as "[Circular]".
+function liveObjectJSON(obj) {
+	const ancestors = [];
+	const isInstance = v => v.constructor !== Object && !Array.isArray(v);
+	return JSON.stringify(obj, function (key, value) {
+		if (typeof value !== "object" || value === null) return value;
+		// `this` holds `key`: the ancestors below it are done with.
+		while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+		if (ancestors.includes(value)) return "[Circular]";
+		if (isInstance(value) && ancestors.some(isInstance)) return `[${value.constructor.name}]`;
+		ancestors.push(value);
+		return value;
+	});
+}
+
+const toJSON = obj => {
+	try {
+		return JSON.stringify(obj);
+	} catch {
+		return liveObjectJSON(obj);
+	}
+};
+
+const out = obj => process.stdout.write(toJSON(obj) + "\n");
 
 const serializeError = err => ({
 	name: err && err.name,
@@ -108,6 +139,33 @@ const demoServices = {
 			}
 		}
 	},
+	// The same service as the Rust side's `shape` in interop_node_service.rs: `$node.*`
+	// answers of both nodes list it alike.
+	shape: {
+		name: "shape",
+		version: 2,
+		settings: { unit: "cm", secret: "s3", $secureSettings: ["secret"] },
+		metadata: { region: "eu" },
+		actions: {
+			area: {
+				params: { w: "number", h: "number" },
+				timeout: 3000,
+				handler(ctx) {
+					return ctx.params.w * ctx.params.h;
+				}
+			},
+			plain() {
+				return true;
+			}
+		},
+		events: {
+			"shape.changed": {
+				group: "shapes",
+				handler() {}
+			},
+			"user.*"() {}
+		}
+	},
 	recorder: {
 		name: "recorder",
 		created() {
@@ -145,7 +203,7 @@ const demoServices = {
 	}
 };
 
-const { xorKey, ...brokerOptions } = JSON.parse(process.env.BROKER_OPTIONS || "{}");
+const { xorKey, defaultOrder, ...brokerOptions } = JSON.parse(process.env.BROKER_OPTIONS || "{}");
 
 // `xorKey` in the options: every byte on the wire XORed with it, both ways (a stand-in for
 // encryption, in the transporter hooks where Node's own Transmit middlewares sit).
@@ -156,14 +214,37 @@ const xorMiddleware = {
 	transporterReceive: next => (cmd, data, socket) => next(cmd, xor(data), socket)
 };
 
-const broker = new ServiceBroker({
+const isPlainObject = v => v !== null && typeof v === "object" && v.constructor === Object;
+
+// `opts` in the key order of `defaults`, each missing key set to its default, sections laid
+// out the same way; the keys `defaults` lacks come last.
+function inDefaultOrder(opts, defaults) {
+	const res = {};
+	for (const key of Object.keys(defaults)) {
+		const value = opts[key];
+		const fallback = defaults[key];
+		if (value === undefined)
+			res[key] = isPlainObject(fallback) ? inDefaultOrder({}, fallback) : fallback;
+		else if (isPlainObject(value) && isPlainObject(fallback) && Object.keys(fallback).length > 0)
+			res[key] = inDefaultOrder(value, fallback);
+		else res[key] = value;
+	}
+	for (const key of Object.keys(opts)) if (!(key in res)) res[key] = opts[key];
+	return res;
+}
+
+const options = {
 	nodeID: process.env.NODE_ID || `node-${process.pid}`,
 	namespace: process.env.NAMESPACE || "",
 	transporter: process.env.TRANSPORTER || "nats://127.0.0.1:4222",
 	logger: { type: "Console", options: { level: "warn", colors: false } },
-	...brokerOptions,
-	middlewares: xorKey === undefined ? [] : [xorMiddleware]
-});
+	...brokerOptions
+};
+if (xorKey !== undefined) options.middlewares = [xorMiddleware];
+
+const broker = new ServiceBroker(
+	defaultOrder ? inDefaultOrder(options, ServiceBroker.defaultOptions) : options
+);
 
 for (const name of (process.env.SERVICES || "").split(",").map(s => s.trim()).filter(Boolean)) {
 	if (!demoServices[name]) {

@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests.
 
+pub mod json_shape;
 pub mod node;
 
 use std::sync::{Arc, Mutex};

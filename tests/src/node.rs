@@ -204,8 +204,8 @@ pub struct NodePeer {
 
 impl NodePeer {
     /// Starts a peer running `version` as `node_id` in `namespace` on [`nats_url`],
-    /// hosting the demo `services` (`math`, `echo`, `recorder`), and waits (20 s at most)
-    /// until its broker has started.
+    /// hosting the demo `services` (`math`, `echo`, `recorder`, `relay`, `shape`), and waits
+    /// (20 s at most) until its broker has started.
     pub async fn spawn(
         version: NodeVersion,
         node_id: &str,

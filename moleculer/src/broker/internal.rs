@@ -1,305 +1,104 @@
 //! The `$node` internal service (Node's `src/internals.js`): `list`, `services`, `actions`,
-//! `events`, `health` and `options`, with Node's params and output shapes.
+//! `events`, `health`, `options` and `metrics`, with Node's params and, key for key, Node's
+//! output shapes.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod clock;
+mod health;
+mod host;
+mod lists;
+mod node_list;
+mod options;
+mod params;
+mod raw_info;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
 
-use super::ServiceBroker;
+use serde_json::Value;
+
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::payload::Payload;
-use crate::registry::Catalog;
 use crate::service::{ActionSpec, BoxFuture, ServiceDef, ServiceSpec};
+use params::{Flags, ParamsRule};
 
 /// The `$node` service.
 #[derive(Debug, Default)]
 pub(crate) struct NodeService;
 
-/// The boolean flags `$node` actions take; all default to false except `grouping`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct Flags {
-    with_services: bool,
-    only_available: bool,
-    only_local: bool,
-    skip_internal: bool,
-    with_actions: bool,
-    with_events: bool,
-    with_endpoints: bool,
-    grouping: Option<bool>,
-}
+type Handler = fn(Arc<NodeService>, Context<Value>) -> BoxFuture<'static, Result<Payload>>;
 
-const BOOL: &str = r#"{"type":"boolean","optional":true,"convert":true}"#;
-
-fn schema(keys: &[&str]) -> String {
-    let fields: Vec<String> = keys.iter().map(|k| format!("\"{k}\":{BOOL}")).collect();
-    format!("{{{}}}", fields.join(","))
-}
-
-type Handler = fn(Arc<NodeService>, Context<Flags>) -> BoxFuture<'static, Result<Payload>>;
-
-fn action(name: &str, keys: &[&str], handler: Handler) -> ActionSpec<NodeService> {
-    ActionSpec::with_schema(name, &schema(keys), handler)
+/// One `$node` action, published as Node publishes it: `{cache: false, tracing: false,
+/// params?, rawName, name}`.
+fn action(name: &str, handler: Handler) -> ActionSpec<NodeService> {
+    let spec = ActionSpec::new(name, handler)
         .extra("cache", Value::Bool(false))
-        .extra("tracing", Value::Bool(false))
+        .extra("tracing", Value::Bool(false));
+    match params::schema(name) {
+        Some(schema) => spec.extra("params", schema),
+        None => spec,
+    }
+}
+
+/// The compiled params rule of `$node.<name>`, built on first use.
+fn rule(name: &'static str) -> &'static ParamsRule {
+    static RULES: OnceLock<Vec<(&'static str, ParamsRule)>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        ["list", "services", "actions", "events", "metrics"]
+            .into_iter()
+            .filter_map(|n| Some((n, ParamsRule::of(n)?)))
+            .collect()
+    });
+    rules
+        .iter()
+        .find_map(|(n, r)| (*n == name).then_some(r))
+        .unwrap_or_else(|| panic!("`$node.{name}` has no params rule"))
+}
+
+/// A listing action: its params validated into flags, then `list(broker, flags)`.
+fn listing(
+    ctx: Context<Value>,
+    name: &'static str,
+    list: fn(&super::ServiceBroker, Flags) -> Value,
+) -> BoxFuture<'static, Result<Payload>> {
+    Box::pin(async move {
+        let broker = ctx.broker();
+        let flags = rule(name).flags(ctx.params.clone(), broker.node_id())?;
+        Ok(Payload::json(list(broker, flags)))
+    })
 }
 
 impl ServiceDef for NodeService {
     fn spec() -> ServiceSpec<NodeService> {
         ServiceSpec::new("$node")
-            .action(action(
-                "list",
-                &["withServices", "onlyAvailable"],
-                |_, ctx| {
-                    Box::pin(async move { Ok(Payload::json(list(ctx.broker(), &ctx.params))) })
-                },
-            ))
-            .action(action(
-                "services",
-                &[
-                    "onlyLocal",
-                    "skipInternal",
-                    "withActions",
-                    "withEvents",
-                    "onlyAvailable",
-                    "grouping",
-                ],
-                |_, ctx| {
-                    Box::pin(async move { Ok(Payload::json(services(ctx.broker(), &ctx.params))) })
-                },
-            ))
-            .action(action(
-                "actions",
-                &[
-                    "onlyLocal",
-                    "skipInternal",
-                    "withEndpoints",
-                    "onlyAvailable",
-                ],
-                |_, ctx| {
-                    Box::pin(async move { Ok(Payload::json(actions(ctx.broker(), &ctx.params))) })
-                },
-            ))
-            .action(action(
-                "events",
-                &[
-                    "onlyLocal",
-                    "skipInternal",
-                    "withEndpoints",
-                    "onlyAvailable",
-                ],
-                |_, ctx| {
-                    Box::pin(async move { Ok(Payload::json(events(ctx.broker(), &ctx.params))) })
-                },
-            ))
-            .action(action("health", &[], |_, ctx| {
-                Box::pin(async move { Ok(Payload::json(health(ctx.broker()))) })
+            .action(action("list", |_, ctx| {
+                listing(ctx, "list", node_list::list)
             }))
-            .action(action("options", &[], |_, ctx| {
-                Box::pin(async move { Ok(Payload::json(ctx.broker().options().to_safe_json())) })
+            .action(action("services", |_, ctx| {
+                listing(ctx, "services", lists::services)
+            }))
+            .action(action("actions", |_, ctx| {
+                listing(ctx, "actions", lists::actions)
+            }))
+            .action(action("events", |_, ctx| {
+                listing(ctx, "events", lists::events)
+            }))
+            .action(action("health", |_, ctx| {
+                Box::pin(async move { Ok(Payload::json(health::health(ctx.broker()))) })
+            }))
+            .action(action("options", |_, ctx| {
+                Box::pin(
+                    async move { Ok(Payload::json(options::node_options(ctx.broker().options()))) },
+                )
+            }))
+            .action(action("metrics", |_, ctx| {
+                Box::pin(async move {
+                    let mut params = ctx.params.clone();
+                    rule("metrics").check(&mut params, ctx.broker().node_id())?;
+                    // This broker collects no metrics: Node's answer when they are disabled.
+                    Err(Error::client("Metrics feature is disabled").with_type("METRICS_DISABLED"))
+                })
             }))
     }
-}
-
-fn list(broker: &ServiceBroker, flags: &Flags) -> Value {
-    let node = broker.inner.registry.local_node();
-    let mut local = node.to_json(broker.uptime_secs());
-    local["seq"] = Value::from(broker.inner.registry.local_seq());
-    if let Some(port) = broker.inner.transit.as_ref().and_then(|t| t.local_port()) {
-        local["port"] = Value::from(port);
-    }
-    let mut items = vec![(node.id.clone(), local)];
-    for remote in broker.inner.registry.nodes.list() {
-        if flags.only_available && !remote.info.available {
-            continue;
-        }
-        items.push((
-            remote.info.id.clone(),
-            remote.info.to_json(remote.last_heartbeat),
-        ));
-    }
-    if flags.with_services {
-        let catalog = broker.inner.registry.snapshot();
-        for (id, item) in &mut items {
-            item["services"] = catalog
-                .services
-                .iter()
-                .filter(|svc| &*svc.node_id == id.as_str())
-                .map(crate::registry::ServiceEntry::to_info_json)
-                .collect();
-        }
-    }
-    Value::Array(items.into_iter().map(|(_, item)| item).collect())
-}
-
-fn services(broker: &ServiceBroker, flags: &Flags) -> Value {
-    let catalog = broker.inner.registry.snapshot();
-    let grouping = flags.grouping.unwrap_or(true);
-    let mut out: Vec<Value> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for svc in &catalog.services {
-        let info = &svc.info;
-        if (flags.only_local && !svc.local) || (flags.skip_internal && info.name.starts_with('$')) {
-            continue;
-        }
-        if grouping && let Some(&i) = index.get(&*info.full_name) {
-            if let Some(nodes) = out[i]["nodes"].as_array_mut() {
-                nodes.push(Value::from(&*svc.node_id));
-            }
-            continue;
-        }
-        let mut item = json!({
-            "name": info.name,
-            "version": info.version.as_ref().map(|v| v.to_json()),
-            "fullName": &*info.full_name,
-            "settings": info.public_settings(),
-            "metadata": info.metadata,
-            "local": svc.local,
-            "available": true,
-        });
-        if grouping {
-            item["nodes"] = json!([&*svc.node_id]);
-        } else {
-            item["nodeID"] = Value::from(&*svc.node_id);
-        }
-        if flags.with_actions {
-            item["actions"] = svc.actions_json();
-        }
-        if flags.with_events {
-            item["events"] = svc.events_json();
-        }
-        index.insert(info.full_name.to_string(), out.len());
-        out.push(item);
-    }
-    Value::Array(out)
-}
-
-/// Action names in registration order.
-fn ordered_actions(catalog: &Catalog) -> Vec<Arc<str>> {
-    let mut seen = Vec::new();
-    for svc in &catalog.services {
-        for action in &svc.actions {
-            if catalog.actions.contains_key(&action.def.name) && !seen.contains(&action.def.name) {
-                seen.push(action.def.name.clone());
-            }
-        }
-    }
-    seen
-}
-
-fn actions(broker: &ServiceBroker, flags: &Flags) -> Value {
-    let catalog = broker.inner.registry.snapshot();
-    let mut out = Vec::new();
-    for name in ordered_actions(&catalog) {
-        let Some(list) = catalog.actions.get(&name) else {
-            continue;
-        };
-        let has_local = list.endpoints.iter().any(|e| e.local);
-        let available = list.has_available();
-        if (flags.only_local && !has_local)
-            || (flags.skip_internal && name.starts_with('$'))
-            || (flags.only_available && !available)
-        {
-            continue;
-        }
-        let Some(first) = list.endpoints.first() else {
-            continue;
-        };
-        let mut item = json!({
-            "name": &*name,
-            "count": list.endpoints.len(),
-            "hasLocal": has_local,
-            "available": available,
-            "action": first.def.to_json(),
-        });
-        if flags.with_endpoints {
-            item["endpoints"] = list
-                .endpoints
-                .iter()
-                .map(|e| json!({ "nodeID": &*e.node_id, "state": e.is_available(), "available": e.is_available() }))
-                .collect();
-        }
-        out.push(item);
-    }
-    Value::Array(out)
-}
-
-fn events(broker: &ServiceBroker, flags: &Flags) -> Value {
-    let catalog = broker.inner.registry.snapshot();
-    let mut out = Vec::new();
-    for list in &catalog.events {
-        let has_local = list.endpoints.iter().any(|e| e.local);
-        if (flags.only_local && !has_local)
-            || (flags.skip_internal && list.pattern.starts_with('$'))
-        {
-            continue;
-        }
-        let Some(first) = list.endpoints.first() else {
-            continue;
-        };
-        let mut item = json!({
-            "name": &*list.pattern,
-            "group": &*list.group,
-            "count": list.endpoints.len(),
-            "hasLocal": has_local,
-            "available": true,
-            "event": first.def.to_json(),
-        });
-        if flags.with_endpoints {
-            item["endpoints"] = list
-                .endpoints
-                .iter()
-                .map(|e| json!({ "nodeID": &*e.node_id, "state": true, "available": true }))
-                .collect();
-        }
-        out.push(item);
-    }
-    Value::Array(out)
-}
-
-fn health(broker: &ServiceBroker) -> Value {
-    use sysinfo::System;
-    let mut sys = System::new();
-    sys.refresh_memory();
-    sys.refresh_cpu_usage();
-    let load = System::load_average();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (total, free) = (sys.total_memory(), sys.available_memory());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    json!({
-        "cpu": {
-            "load1": load.one, "load5": load.five, "load15": load.fifteen,
-            "cores": cores,
-            "utilization": (load.one / cores as f64 * 100.0).round().min(100.0),
-        },
-        "mem": {
-            "free": free, "total": total,
-            "percent": if total > 0 { free as f64 * 100.0 / total as f64 } else { 0.0 },
-        },
-        "os": {
-            "uptime": System::uptime(),
-            "type": System::name().unwrap_or_default(),
-            "release": System::kernel_version().unwrap_or_default(),
-            "hostname": hostname(),
-            "arch": std::env::consts::ARCH,
-            "platform": std::env::consts::OS,
-            "user": std::env::var("USER").unwrap_or_default(),
-        },
-        "process": {
-            "pid": std::process::id(),
-            "memory": Value::Null,
-            "uptime": broker.inner.registry.uptime().as_secs_f64(),
-            "argv": std::env::args().collect::<Vec<_>>(),
-        },
-        "client": broker.inner.registry.local_node().client,
-        "net": { "ip": ip_list() },
-        "time": { "now": now, "iso": Value::Null, "utc": Value::Null },
-    })
 }
 
 /// The host name, lowercased as Node's default nodeID uses it.
@@ -307,12 +106,31 @@ pub(crate) fn hostname() -> String {
     sysinfo::System::host_name().unwrap_or_else(|| "localhost".to_owned())
 }
 
-/// IPv4 addresses of the machine's interfaces: the external ones, or the loopback ones when
-/// there are none.
+/// Node's `getIpList`: one IPv4 address per interface, interfaces in the system's order;
+/// the external ones, or the loopback ones when there are none.
+///
+/// Node takes each interface's first IPv4 address; the interface's addresses come here as
+/// a set, so the lowest stands for it.
 pub(crate) fn ip_list() -> Vec<String> {
-    let (internal, external): (Vec<_>, Vec<_>) = ipv4_interfaces()
+    let networks = sysinfo::Networks::new_with_refreshed_list();
+    let mut interfaces: Vec<(u64, &String, std::net::Ipv4Addr)> = networks
+        .iter()
+        .filter_map(|(name, data)| {
+            let first = data
+                .ip_networks()
+                .iter()
+                .filter_map(|net| match net.addr {
+                    std::net::IpAddr::V4(ip) => Some(ip),
+                    std::net::IpAddr::V6(_) => None,
+                })
+                .min()?;
+            Some((interface_index(name), name, first))
+        })
+        .collect();
+    interfaces.sort();
+    let (internal, external): (Vec<_>, Vec<_>) = interfaces
         .into_iter()
-        .map(|(ip, _)| ip)
+        .map(|(_, _, ip)| ip)
         .partition(std::net::Ipv4Addr::is_loopback);
     let list = if external.is_empty() {
         internal
@@ -320,6 +138,15 @@ pub(crate) fn ip_list() -> Vec<String> {
         external
     };
     list.iter().map(ToString::to_string).collect()
+}
+
+/// The kernel's index of an interface (the order Node lists them in), where the system
+/// tells it; interfaces without one sort last, by name.
+fn interface_index(name: &str) -> u64 {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 /// The IPv4 address and prefix length of every interface, each address once.

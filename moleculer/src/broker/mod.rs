@@ -135,11 +135,6 @@ impl ServiceBroker {
         *self.inner.state.lock() == BrokerState::Started
     }
 
-    /// Seconds since the broker was created (Node's `lastHeartbeatTime` clock).
-    pub(crate) fn uptime_secs(&self) -> u64 {
-        self.inner.registry.clock()
-    }
-
     /// The name of the transporter connecting this node to others, if any.
     pub fn transporter_name(&self) -> Option<&'static str> {
         self.inner.transit.as_ref().map(|t| t.transporter_name())
