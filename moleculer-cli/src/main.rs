@@ -4,8 +4,13 @@
 //! one command (call an action, emit or broadcast an event, list nodes, services, actions or
 //! events, ping nodes), prints the result on stdout, then leaves the cluster gracefully.
 //! Options come from the same places as a broker's: `moleculer.config.toml`/`.json` (or
-//! `MOLECULER_CONFIG`) and the environment (`TRANSPORTER`, `NAMESPACE`, `NODEID`,
-//! `SERIALIZER`, `TRANSIT_PROTOCOLVERSION`, `MOL_...`), with the command-line flags over them.
+//! `MOLECULER_CONFIG`) and the environment (`TRANSPORTER`, `NAMESPACE`, `SERIALIZER`,
+//! `TRANSIT_PROTOCOLVERSION`, `MOL_...`), with the command-line flags over them.
+//!
+//! The node ID is the exception: it is `--node-id`, else `NODEID`, else `mol-<hostname>-<pid>`,
+//! never the config file's `nodeID`. Run inside a project, `mol` reads the project's
+//! transporter and namespace, but joining under the project node's own ID would push that
+//! node off the cluster.
 //!
 //! Exit status: 0 on success, 1 when the command failed (the Moleculer error is printed as
 //! JSON on stderr), 2 for a usage error.
@@ -28,8 +33,10 @@ use serde_json::Value;
     version,
     about = "Joins a Moleculer cluster as a client node, runs one command, and leaves.",
     after_help = "Options are read like a broker's: moleculer.config.toml/.json (or MOLECULER_CONFIG), \
-then the environment (TRANSPORTER, NAMESPACE, NODEID, SERIALIZER, TRANSIT_PROTOCOLVERSION=4, MOL_...), \
-then these flags.\nResults are printed as JSON on stdout; errors as JSON on stderr (exit status 1)."
+then the environment (TRANSPORTER, NAMESPACE, SERIALIZER, TRANSIT_PROTOCOLVERSION=4, MOL_...), \
+then these flags. The node ID is --node-id, else NODEID, else mol-HOSTNAME-PID: never the config \
+file's nodeID, which belongs to the project's own node.\n\
+Results are printed as JSON on stdout; errors as JSON on stderr (exit status 1)."
 )]
 pub(crate) struct Cli {
     /// Options shared by every command.
@@ -57,8 +64,9 @@ pub(crate) struct GlobalArgs {
     /// Serializer (`JSON`).
     #[arg(long, env = "SERIALIZER", global = true, value_name = "NAME")]
     pub(crate) serializer: Option<String>,
-    /// This client's node ID [default: NODEID, else mol-HOSTNAME-PID].
-    #[arg(long, global = true, value_name = "ID")]
+    /// This client's node ID [default: mol-HOSTNAME-PID; a config file's nodeID is not
+    /// used].
+    #[arg(long, env = "NODEID", global = true, value_name = "ID")]
     pub(crate) node_id: Option<String>,
     /// Prints an aligned text table instead of JSON (nodes, services, actions, events, ping,
     /// and a call's object result).
