@@ -12,11 +12,18 @@
 //! transporter and namespace, but joining under the project node's own ID would push that
 //! node off the cluster.
 //!
+//! On the TCP transporter nodes are discovered by UDP and gossip over a few seconds, so before
+//! it lists the cluster, pings every node, emits or broadcasts, `mol` waits until some other
+//! node is known, every node it heard of has sent its INFO or is known to be offline, and the
+//! registry has been quiet for a second; `--wait` bounds that wait. Other transporters answer
+//! the `DISCOVER` sent while joining.
+//!
 //! Exit status: 0 on success, 1 when the command failed (the Moleculer error is printed as
 //! JSON on stderr), 2 for a usage error.
 
 mod client;
 mod commands;
+mod discovery;
 mod output;
 mod table;
 mod views;
@@ -36,6 +43,8 @@ use serde_json::Value;
 then the environment (TRANSPORTER, NAMESPACE, SERIALIZER, TRANSIT_PROTOCOLVERSION=4, MOL_...), \
 then these flags. The node ID is --node-id, else NODEID, else mol-HOSTNAME-PID: never the config \
 file's nodeID, which belongs to the project's own node.\n\
+On TCP, nodes, services, actions, events, ping, emit and broadcast first wait (at most --wait) until \
+every node heard of by UDP, static URLs or gossip has sent its INFO or is known offline.\n\
 Results are printed as JSON on stdout; errors as JSON on stderr (exit status 1)."
 )]
 pub(crate) struct Cli {
@@ -72,8 +81,9 @@ pub(crate) struct GlobalArgs {
     /// and a call's object result).
     #[arg(long, global = true)]
     pub(crate) table: bool,
-    /// How long to wait (ms) for the called action, or a listener of the emitted event, to
-    /// appear in the cluster.
+    /// How long to wait (ms) for the cluster: on TCP, for discovery to complete before
+    /// listing, pinging every node, emitting or broadcasting; for the called action, or a
+    /// listener of the event, to appear.
     #[arg(long, global = true, value_name = "MS", default_value_t = 5000)]
     pub(crate) wait: u64,
     /// Logs more on stderr: -v info, -vv debug, -vvv trace [default: warn, or RUST_LOG].
