@@ -16,7 +16,8 @@ use crate::{GlobalArgs, Protocol};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The broker options: `moleculer.config.*` and the environment as a broker reads them, then
-/// the flags; the node ID defaults to `mol-<hostname>-<pid>`.
+/// the flags. The node ID is never the config file's: that ID belongs to the project's own
+/// node, which a client joining under it would push off the cluster.
 pub(crate) fn options(args: &GlobalArgs) -> Result<BrokerOptions> {
     let local = args.transporter.as_deref().is_some_and(is_local);
     let mut options = if local {
@@ -27,12 +28,7 @@ pub(crate) fn options(args: &GlobalArgs) -> Result<BrokerOptions> {
     if let Some(namespace) = &args.namespace {
         options.namespace.clone_from(namespace);
     }
-    if let Some(node_id) = &args.node_id {
-        options.node_id = Some(node_id.clone());
-    }
-    if options.node_id.as_deref().is_none_or(str::is_empty) {
-        options.node_id = Some(format!("mol-{}", default_node_id()));
-    }
+    options.node_id = Some(client_node_id(args.node_id.as_deref()));
     if let Some(protocol) = args.protocol {
         options.transit.protocol_version = match protocol {
             Protocol::V4 => ProtocolVersion::V4,
@@ -55,6 +51,15 @@ pub(crate) fn options(args: &GlobalArgs) -> Result<BrokerOptions> {
     // `nodes`, `services`, `actions` and `events` ask this node's own `$node` service.
     options.internal_services = true;
     Ok(options)
+}
+
+/// This client's node ID: `--node-id` (or `NODEID`) when given and not empty, else
+/// `mol-<hostname>-<pid>`.
+pub(crate) fn client_node_id(given: Option<&str>) -> String {
+    match given {
+        Some(id) if !id.is_empty() => id.to_owned(),
+        _ => format!("mol-{}", default_node_id()),
+    }
 }
 
 /// A human-readable name of the transporter the options select, if any.
@@ -135,5 +140,19 @@ pub(crate) async fn connect(args: &GlobalArgs) -> Result<ServiceBroker> {
                 "reason": format!("could not join the cluster within {} s", CONNECT_TIMEOUT.as_secs()),
             })))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_node_id_is_the_given_one_else_mol_host_pid() {
+        assert_eq!(client_node_id(Some("me")), "me");
+        let own = format!("mol-{}", default_node_id());
+        assert!(own.ends_with(&format!("-{}", std::process::id())), "{own}");
+        assert_eq!(client_node_id(None), own);
+        assert_eq!(client_node_id(Some("")), own, "an empty NODEID is no ID");
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::output::Output;
 use crate::table::Table;
-use crate::{Cli, Command, EventArgs, ListArgs, client, views};
+use crate::{Cli, Command, EventArgs, ListArgs, client, discovery, views};
 
 /// The call timeout when neither `--timeout` nor the `requestTimeout` option sets one.
 const DEFAULT_CALL_TIMEOUT_MS: u64 = 30_000;
@@ -25,19 +25,14 @@ pub(crate) async fn run(cli: &Cli) -> Result<Output> {
     result
 }
 
-/// Runs the command on a started broker.
+/// Runs the command on a started broker. `--wait` bounds all the waiting for the cluster:
+/// for discovery to complete before the cluster is read or an event is sent, and for the
+/// called action or a listener to appear.
 async fn execute(broker: &ServiceBroker, cli: &Cli) -> Result<Output> {
     let table = cli.global.table;
-    let wait = Duration::from_millis(cli.global.wait);
-    if matches!(
-        cli.command,
-        Command::Nodes { .. }
-            | Command::Services(_)
-            | Command::Actions(_)
-            | Command::Events(_)
-            | Command::Ping { node: None, .. }
-    ) {
-        settle(broker, wait).await;
+    let deadline = Instant::now() + Duration::from_millis(cli.global.wait);
+    if reads_the_whole_cluster(&cli.command) {
+        discovery::wait(broker, deadline).await;
     }
     match &cli.command {
         Command::Call {
@@ -47,7 +42,7 @@ async fn execute(broker: &ServiceBroker, cli: &Cli) -> Result<Output> {
             timeout,
             node,
         } => {
-            wait_for_action(broker, action, node.as_deref(), wait).await;
+            wait_for_action(broker, action, node.as_deref(), deadline).await;
             let timeout = timeout.unwrap_or(match broker.options().request_timeout {
                 0 => DEFAULT_CALL_TIMEOUT_MS,
                 t => t,
@@ -66,8 +61,8 @@ async fn execute(broker: &ServiceBroker, cli: &Cli) -> Result<Output> {
                 _ => Output::Json(result),
             })
         }
-        Command::Emit(args) => event(broker, args, false, wait).await,
-        Command::Broadcast(args) => event(broker, args, true, wait).await,
+        Command::Emit(args) => event(broker, args, false, deadline).await,
+        Command::Broadcast(args) => event(broker, args, true, deadline).await,
         Command::Nodes { all } => {
             let list: Value = broker
                 .call("$node.list", json!({ "onlyAvailable": !all }))
@@ -116,36 +111,30 @@ fn list_params(args: &ListArgs) -> Value {
     })
 }
 
-/// Waits until `action` has an available endpoint (on `node`, when given), or `wait` passed:
-/// the call then reports what is missing.
-/// With a gossiping transporter (TCP) nodes show up one by one over a few seconds: wait
-/// until the node list has not changed for a while (at most `wait`). Other transporters
-/// answer the first `DISCOVER` at once.
-async fn settle(broker: &ServiceBroker, wait: Duration) {
-    const QUIET: Duration = Duration::from_millis(2500);
-    if broker.transporter_name() != Some("TCP") {
-        return;
-    }
-    let deadline = Instant::now() + wait;
-    let mut last = None;
-    let mut since = Instant::now();
-    while Instant::now() < deadline {
-        let nodes: Option<Value> = broker
-            .call("$node.list", json!({ "onlyAvailable": true }))
-            .await
-            .ok();
-        let count = nodes.as_ref().and_then(Value::as_array).map(Vec::len);
-        if count != last {
-            (last, since) = (count, Instant::now());
-        } else if since.elapsed() >= QUIET {
-            return;
-        }
-        tokio::time::sleep(POLL * 2).await;
-    }
+/// Whether the command's result depends on knowing every node: listings, pinging every
+/// node, and events (an emit reaches one listener per known group, a broadcast every known
+/// listener). A call needs only one endpoint of its action.
+fn reads_the_whole_cluster(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Nodes { .. }
+            | Command::Services(_)
+            | Command::Actions(_)
+            | Command::Events(_)
+            | Command::Ping { node: None, .. }
+            | Command::Emit(_)
+            | Command::Broadcast(_)
+    )
 }
 
-async fn wait_for_action(broker: &ServiceBroker, action: &str, node: Option<&str>, wait: Duration) {
-    let deadline = Instant::now() + wait;
+/// Waits until `action` has an available endpoint (on `node`, when given), or `deadline`
+/// passed: the call then reports what is missing.
+async fn wait_for_action(
+    broker: &ServiceBroker,
+    action: &str,
+    node: Option<&str>,
+    deadline: Instant,
+) {
     loop {
         if action_available(broker, action, node).await {
             return;
@@ -185,15 +174,14 @@ fn listening_groups(broker: &ServiceBroker, event: &str, only: &[String]) -> Vec
         .collect()
 }
 
-/// `emit` or `broadcast`: waits (at most `wait`) for a listener, sends, and reports which
+/// `emit` or `broadcast`: waits (until `deadline`) for a listener, sends, and reports which
 /// groups listen.
 async fn event(
     broker: &ServiceBroker,
     args: &EventArgs,
     broadcast: bool,
-    wait: Duration,
+    deadline: Instant,
 ) -> Result<Output> {
-    let deadline = Instant::now() + wait;
     let mut groups = listening_groups(broker, &args.event, &args.groups);
     while groups.is_empty() && Instant::now() < deadline {
         tokio::time::sleep(POLL).await;

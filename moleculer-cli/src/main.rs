@@ -4,14 +4,26 @@
 //! one command (call an action, emit or broadcast an event, list nodes, services, actions or
 //! events, ping nodes), prints the result on stdout, then leaves the cluster gracefully.
 //! Options come from the same places as a broker's: `moleculer.config.toml`/`.json` (or
-//! `MOLECULER_CONFIG`) and the environment (`TRANSPORTER`, `NAMESPACE`, `NODEID`,
-//! `SERIALIZER`, `TRANSIT_PROTOCOLVERSION`, `MOL_...`), with the command-line flags over them.
+//! `MOLECULER_CONFIG`) and the environment (`TRANSPORTER`, `NAMESPACE`, `SERIALIZER`,
+//! `TRANSIT_PROTOCOLVERSION`, `MOL_...`), with the command-line flags over them.
+//!
+//! The node ID is the exception: it is `--node-id`, else `NODEID`, else `mol-<hostname>-<pid>`,
+//! never the config file's `nodeID`. Run inside a project, `mol` reads the project's
+//! transporter and namespace, but joining under the project node's own ID would push that
+//! node off the cluster.
+//!
+//! On the TCP transporter nodes are discovered by UDP and gossip over a few seconds, so before
+//! it lists the cluster, pings every node, emits or broadcasts, `mol` waits until some other
+//! node is known, every node it heard of has sent its INFO or is known to be offline, and the
+//! registry has been quiet for a second; `--wait` bounds that wait. Other transporters answer
+//! the `DISCOVER` sent while joining.
 //!
 //! Exit status: 0 on success, 1 when the command failed (the Moleculer error is printed as
 //! JSON on stderr), 2 for a usage error.
 
 mod client;
 mod commands;
+mod discovery;
 mod output;
 mod table;
 mod views;
@@ -28,8 +40,12 @@ use serde_json::Value;
     version,
     about = "Joins a Moleculer cluster as a client node, runs one command, and leaves.",
     after_help = "Options are read like a broker's: moleculer.config.toml/.json (or MOLECULER_CONFIG), \
-then the environment (TRANSPORTER, NAMESPACE, NODEID, SERIALIZER, TRANSIT_PROTOCOLVERSION=4, MOL_...), \
-then these flags.\nResults are printed as JSON on stdout; errors as JSON on stderr (exit status 1)."
+then the environment (TRANSPORTER, NAMESPACE, SERIALIZER, TRANSIT_PROTOCOLVERSION=4, MOL_...), \
+then these flags. The node ID is --node-id, else NODEID, else mol-HOSTNAME-PID: never the config \
+file's nodeID, which belongs to the project's own node.\n\
+On TCP, nodes, services, actions, events, ping, emit and broadcast first wait (at most --wait) until \
+every node heard of by UDP, static URLs or gossip has sent its INFO or is known offline.\n\
+Results are printed as JSON on stdout; errors as JSON on stderr (exit status 1)."
 )]
 pub(crate) struct Cli {
     /// Options shared by every command.
@@ -57,15 +73,17 @@ pub(crate) struct GlobalArgs {
     /// Serializer (`JSON`).
     #[arg(long, env = "SERIALIZER", global = true, value_name = "NAME")]
     pub(crate) serializer: Option<String>,
-    /// This client's node ID [default: NODEID, else mol-HOSTNAME-PID].
-    #[arg(long, global = true, value_name = "ID")]
+    /// This client's node ID [default: mol-HOSTNAME-PID; a config file's nodeID is not
+    /// used].
+    #[arg(long, env = "NODEID", global = true, value_name = "ID")]
     pub(crate) node_id: Option<String>,
     /// Prints an aligned text table instead of JSON (nodes, services, actions, events, ping,
     /// and a call's object result).
     #[arg(long, global = true)]
     pub(crate) table: bool,
-    /// How long to wait (ms) for the called action, or a listener of the emitted event, to
-    /// appear in the cluster.
+    /// How long to wait (ms) for the cluster: on TCP, for discovery to complete before
+    /// listing, pinging every node, emitting or broadcasting; for the called action, or a
+    /// listener of the event, to appear.
     #[arg(long, global = true, value_name = "MS", default_value_t = 5000)]
     pub(crate) wait: u64,
     /// Logs more on stderr: -v info, -vv debug, -vvv trace [default: warn, or RUST_LOG].

@@ -2,7 +2,8 @@
 //! NATS in a fresh namespace, and `mol` processes call, emit, list and ping it. Skipped (with
 //! a printed `skipped: ...`) when NATS is unreachable, unless `MOLECULER_REQUIRE_BROKERS=1`.
 
-use std::process::Stdio;
+mod common;
+
 use std::time::Duration;
 
 use moleculer::ServiceBroker;
@@ -10,6 +11,8 @@ use moleculer::prelude::*;
 use moleculer_tests::Recorder;
 use moleculer_tests::node::{brokers_required, nats_available, nats_url};
 use serde_json::{Value, json};
+
+use common::{Mol, Project, Run, mol_id};
 
 /// The in-process target of the commands.
 struct Target {
@@ -60,66 +63,15 @@ fn namespace() -> String {
     moleculer_tests::unique_namespace("cli")
 }
 
-/// What one `mol` run gave.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The error JSON on stderr (after any log lines).
-    fn error(&self) -> Value {
-        let start = self.stderr.find("\n{").map_or(0, |i| i + 1);
-        serde_json::from_str(&self.stderr[start..])
-            .unwrap_or_else(|err| panic!("stderr is not error JSON ({err}): {self:?}"))
-    }
-
-    /// Stdout as JSON.
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {self:?}"))
-    }
-}
-
-/// Runs `mol` with `args`, isolated from this environment's broker variables.
+/// Runs `mol` with `args` on `transporter` (none: the default) in `namespace`.
 async fn mol(transporter: Option<&str>, namespace: &str, args: &[&str]) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mol"));
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().into_owned();
-        let broker_var = [
-            "NODEID",
-            "SERIALIZER",
-            "TRANSIT_PROTOCOLVERSION",
-            "MOLECULER_CONFIG",
-            "RUST_LOG",
-            "LOGLEVEL",
-        ]
-        .contains(&key.as_str());
-        if broker_var || key.starts_with("MOL_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mol = Mol::new(args).env("NAMESPACE", namespace);
     match transporter {
-        Some(t) => cmd.env("TRANSPORTER", t),
-        None => cmd.env_remove("TRANSPORTER"),
-    };
-    let out = cmd
-        .env("NAMESPACE", namespace)
-        .args(args)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), out)
-        .await
-        .expect("mol finished within 60 s")
-        .expect("mol runs");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        Some(t) => mol.env("TRANSPORTER", t),
+        None => mol,
     }
+    .run()
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,18 +182,32 @@ async fn usage_errors_exit_with_status_2() {
 }
 
 #[tokio::test]
+async fn a_config_files_node_id_is_not_the_clients() {
+    let project = Project::with_file(
+        "moleculer.config.toml",
+        "nodeID = \"real-node\"\nnamespace = \"project\"\n",
+    );
+    let run = Mol::new(&["nodes", "--transporter", "none"])
+        .current_dir(&project.dir)
+        .run()
+        .await;
+    let nodes = run.ok_json();
+    assert_eq!(nodes[0]["id"], json!(mol_id(run.pid)), "{nodes}");
+    let run = Mol::new(&["nodes", "--transporter", "none"])
+        .current_dir(&project.dir)
+        .env("NODEID", "from-env")
+        .run()
+        .await;
+    assert_eq!(run.ok_json()[0]["id"], "from-env");
+}
+
+#[tokio::test]
 async fn without_a_transporter_only_the_client_is_seen() {
     let run = mol(Some("none"), "x", &["nodes"]).await;
-    assert_eq!(run.code, Some(0), "{run:?}");
-    let nodes = run.json();
+    let nodes = run.ok_json();
     assert_eq!(nodes.as_array().map(Vec::len), Some(1), "{nodes}");
     assert_eq!(nodes[0]["local"], true);
-    assert!(
-        nodes[0]["id"]
-            .as_str()
-            .is_some_and(|id| id.starts_with("mol-")),
-        "{nodes}"
-    );
+    assert_eq!(nodes[0]["id"], json!(mol_id(run.pid)), "{nodes}");
     // An unknown action fails with its Moleculer error once `--wait` has passed.
     let run = mol(
         Some("none"),

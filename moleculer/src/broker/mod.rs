@@ -142,6 +142,17 @@ impl ServiceBroker {
 }
 
 impl ServiceBroker {
+    /// The nodes this broker has only heard of, sorted: named by a discovery datagram, a
+    /// static URL or a `GOSSIP_HELLO` (TCP transporter), with no INFO received yet, not
+    /// reported offline by a peer, and not found unreachable.
+    ///
+    /// Empty once every known node is either online with its services or known to be
+    /// offline: a client that reads the whole cluster (as `mol` does) waits for that. Other
+    /// transporters register a node only with its INFO, so the list is empty there.
+    pub fn nodes_awaiting_info(&self) -> Vec<String> {
+        self.inner.registry.nodes.awaiting_info()
+    }
+
     /// A handle that does not keep the broker alive (for a middleware or a task the broker
     /// owns, which would otherwise keep it alive forever).
     pub fn downgrade(&self) -> WeakBroker {

@@ -21,6 +21,9 @@ pub(crate) struct RemoteNode {
     pub(crate) offline_since: Option<Instant>,
     /// Its last INFO as received (gossip passes it on to other nodes).
     pub(crate) raw: Option<Arc<Info>>,
+    /// It was only heard of (no INFO, seq 0), then a connection to it failed or it said
+    /// goodbye: known to be offline although nothing else is known of it.
+    pub(crate) lost_unseen: bool,
 }
 
 /// What gossip tells of one node: `(nodeID, online, seq, cpuSeq, cpu)`.
@@ -84,6 +87,7 @@ impl NodeCatalog {
                         last_heartbeat: now,
                         offline_since: None,
                         raw,
+                        lost_unseen: false,
                     },
                 );
                 (InfoOutcome::Connected { reconnected: false }, true)
@@ -106,6 +110,7 @@ impl NodeCatalog {
                 node.last_heartbeat = now;
                 node.offline_since = None;
                 node.raw = raw;
+                node.lost_unseen = false;
                 let outcome = if reconnected {
                     InfoOutcome::Connected { reconnected: true }
                 } else {
@@ -130,10 +135,15 @@ impl NodeCatalog {
     }
 
     /// Marks a node offline; `None` if it was unknown or already offline. A node marked
-    /// offline gets its seq bumped, as Node does, so its next INFO registers it again.
+    /// offline gets its seq bumped, as Node does, so its next INFO registers it again. A node
+    /// only heard of is marked lost instead (its seq, which gossip passes on, stays 0).
     pub(crate) fn disconnect(&self, node_id: &str) -> Option<NodeInfo> {
         let mut nodes = self.nodes.lock();
-        let node = nodes.get_mut(node_id).filter(|n| n.info.available)?;
+        let node = nodes.get_mut(node_id)?;
+        if !node.info.available {
+            node.lost_unseen |= node.info.seq == 0;
+            return None;
+        }
         node.info.available = false;
         node.info.seq += 1;
         node.offline_since = Some(Instant::now());
@@ -173,7 +183,10 @@ impl NodeCatalog {
                 last_heartbeat: 0,
                 offline_since: Some(Instant::now()),
                 raw: None,
+                lost_unseen: false,
             });
+        // Heard of again: it may be reachable now.
+        node.lost_unseen = false;
         if from_datagram {
             if !node.info.available {
                 node.info.port = Some(port);
@@ -329,6 +342,20 @@ impl NodeCatalog {
             .any(|n| n.info.available && n.info.hostname == host)
     }
 
+    /// The nodes only heard of (seq 0, no INFO), neither reported offline by a peer (which
+    /// gives them a seq) nor lost, sorted by nodeID.
+    pub(crate) fn awaiting_info(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .nodes
+            .lock()
+            .values()
+            .filter(|n| !n.info.available && n.info.seq == 0 && !n.lost_unseen)
+            .map(|n| n.info.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The IDs of the online nodes.
     pub(crate) fn available_ids(&self) -> Vec<String> {
         self.nodes
@@ -399,5 +426,27 @@ mod tests {
         assert!(nodes.remove_offline(Duration::from_secs(60)).is_empty());
         assert_eq!(nodes.remove_offline(Duration::ZERO), ["a"]);
         assert!(nodes.list().is_empty());
+    }
+
+    #[test]
+    fn heard_of_nodes_await_their_info_until_it_comes_or_they_are_known_offline() {
+        let nodes = NodeCatalog::default();
+        for id in ["c", "a", "b", "d"] {
+            assert!(nodes.discovered(id, "10.0.0.1", 4000, true));
+        }
+        assert_eq!(nodes.awaiting_info(), ["a", "b", "c", "d"]);
+        // a: its INFO came. b: a peer says it is offline. c: a connection to it failed.
+        nodes.process_info("a", &info(1, "i"), 0);
+        nodes.set_seq("b", 3);
+        assert!(nodes.disconnect("c").is_none(), "it was never online");
+        assert_eq!(nodes.get("c").map(|n| n.info.seq), Some(0), "seq untouched");
+        assert_eq!(nodes.awaiting_info(), ["d"]);
+        // Heard of again: c may be reachable now.
+        assert!(!nodes.hello("c", "10.0.0.1", 4000, None));
+        assert_eq!(nodes.awaiting_info(), ["c", "d"]);
+        // A node that was online and left is known offline, not awaited.
+        nodes.process_info("d", &info(1, "i"), 0);
+        assert!(nodes.disconnect("d").is_some());
+        assert_eq!(nodes.awaiting_info(), ["c"]);
     }
 }
