@@ -15,6 +15,7 @@ pub(crate) use internal::ipv4_interfaces;
 mod lifecycle;
 mod mcall;
 mod running;
+mod signals;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;

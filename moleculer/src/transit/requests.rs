@@ -316,7 +316,8 @@ fn start_local(
         Ok(endpoint) => endpoint,
         Err(err) => return (req.id, Err(err)),
     };
-    let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
+    let timed = req.timeout > 0.0 && broker.inner.options.internal_middlewares;
+    let timeout = timed.then(|| Duration::from_secs_f64(req.timeout / 1000.0));
     let fields = Received {
         id: ContextId::parse(&req.id),
         request_id: req.request_id,
