@@ -22,6 +22,7 @@ mod middleware_wire;
 mod mixins;
 mod naming;
 mod node_harness;
+mod option_effects;
 mod options;
 mod protocol;
 mod reconnect;
