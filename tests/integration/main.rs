@@ -5,6 +5,7 @@ mod breaker;
 mod cluster;
 mod context;
 mod errors;
+mod event_pacing;
 mod events;
 mod fallback;
 mod hooks;
