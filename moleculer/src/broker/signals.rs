@@ -105,3 +105,28 @@ impl ShutdownSignals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registered(broker: &ServiceBroker) -> bool {
+        REGISTERED.lock().contains_key(broker.instance_id())
+    }
+
+    #[tokio::test]
+    async fn start_registers_and_stop_removes_the_listeners() {
+        let broker = ServiceBroker::builder().build().unwrap();
+        broker.start().await.unwrap();
+        assert!(registered(&broker));
+        broker.stop().await.unwrap();
+        assert!(!registered(&broker));
+
+        let mut options = crate::BrokerOptions::default();
+        options.skip_process_event_registration = true;
+        let broker = ServiceBroker::builder().options(options).build().unwrap();
+        broker.start().await.unwrap();
+        assert!(!registered(&broker));
+        broker.stop().await.unwrap();
+    }
+}
