@@ -15,6 +15,7 @@ mod interop;
 mod interop_fault;
 mod interop_tcp;
 mod lifecycle;
+mod logging;
 mod middleware;
 mod middleware_methods;
 mod middleware_services;
