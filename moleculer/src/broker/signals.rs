@@ -122,8 +122,10 @@ mod tests {
         broker.stop().await.unwrap();
         assert!(!registered(&broker));
 
-        let mut options = crate::BrokerOptions::default();
-        options.skip_process_event_registration = true;
+        let options = crate::BrokerOptions {
+            skip_process_event_registration: true,
+            ..Default::default()
+        };
         let broker = ServiceBroker::builder().options(options).build().unwrap();
         broker.start().await.unwrap();
         assert!(!registered(&broker));

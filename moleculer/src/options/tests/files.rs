@@ -440,14 +440,16 @@ fn merge_file_replaces_only_the_keys_the_file_sets() {
         r#"{"namespace": "from-file", "registry": {"preferLocal": false},
             "transporter": {"type": "TCP", "options": {"port": 4000}}}"#,
     );
-    let mut base = BrokerOptions::default();
-    base.node_id = Some("kept".to_owned());
-    base.namespace = "replaced".to_owned();
+    let mut base = BrokerOptions {
+        node_id: Some("kept".to_owned()),
+        namespace: "replaced".to_owned(),
+        transporter: Some(PluginOption::Url {
+            kind: TransporterKind::Nats,
+            url: "nats://n:4222".to_owned(),
+        }),
+        ..Default::default()
+    };
     base.registry.stop_delay = 7;
-    base.transporter = Some(PluginOption::Url {
-        kind: TransporterKind::Nats,
-        url: "nats://n:4222".to_owned(),
-    });
     let o = base.merge_file(&path).expect("merge");
     assert_eq!(o.node_id.as_deref(), Some("kept"));
     assert_eq!(o.namespace, "from-file");
