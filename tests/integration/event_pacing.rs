@@ -17,7 +17,7 @@ fn number(ctx: &EventContext) -> i64 {
     ctx.params["n"].as_i64().unwrap_or(-1)
 }
 
-#[service(name = "watch")]
+#[service(name = "watch", register = false)]
 impl Watch {
     #[event(name = "burst", debounce = 500)]
     async fn on_burst(&self, ctx: EventContext) {

@@ -22,7 +22,7 @@ struct Shop {
     hooks: Arc<AtomicUsize>,
 }
 
-#[service(name = "shop")]
+#[service(name = "shop", register = false)]
 impl Shop {
     #[action(params = { qty: "number|integer|positive" })]
     async fn buy(&self, ctx: Context) -> Result<Value> {
