@@ -77,7 +77,7 @@ fn broker(node_id: &str, with_service: bool) -> Result<ServiceBroker> {
             "BENCH_TRANSPORTER",
             &env_or("NATS_URL", "nats://127.0.0.1:4222"),
         ))
-        .request_timeout(0);
+        .request_timeout(Duration::ZERO);
     let builder = if with_service {
         builder.service(Bench)
     } else {

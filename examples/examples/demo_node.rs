@@ -143,9 +143,11 @@ impl Recorder {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    moleculer::logging::init();
+    // The options first, so that their `logLevel` (file or LOGLEVEL) drives the logger.
+    let options = moleculer::BrokerOptions::load()?;
+    moleculer::logging::init_from(&options);
     let broker = ServiceBroker::builder()
-        .load_config()
+        .options(options)
         .service(Math)
         .service(Greeter)
         .service(Recorder::default())

@@ -47,7 +47,7 @@ async fn execute(broker: &ServiceBroker, cli: &Cli) -> Result<Output> {
                 0 => DEFAULT_CALL_TIMEOUT_MS,
                 t => t,
             });
-            let mut options = CallOptions::new().timeout_ms(timeout);
+            let mut options = CallOptions::new().timeout(Duration::from_millis(timeout));
             if let Some(meta) = meta {
                 options = options.meta(meta.clone());
             }

@@ -43,15 +43,14 @@ async fn caller(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Run, Value)
 async fn inside_a_project_mol_joins_under_its_own_node_id() {
     let ns = moleculer_tests::unique_namespace("mol-project");
     let port = free_port();
+    let mut tcp = TcpOptions::default();
+    tcp.port = Some(port);
+    tcp.udp_discovery = false;
+    tcp.gossip_period = Duration::from_secs(1);
     let real = ServiceBroker::builder()
         .node_id("real-node")
         .namespace(&ns)
-        .transporter(TcpTransporter::new(TcpOptions {
-            port: Some(port),
-            udp_discovery: false,
-            gossip_period: Duration::from_secs(1),
-            ..TcpOptions::default()
-        }))
+        .transporter(TcpTransporter::new(tcp))
         .service(WhoAmI)
         .build()
         .unwrap();

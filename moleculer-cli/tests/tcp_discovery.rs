@@ -52,12 +52,12 @@ impl Audit {
 /// TCP options of the cluster's Rust nodes: discovery by broadcast on 127.0.0.1 at
 /// `udp_port`, Node's default periods otherwise.
 fn tcp_options(udp_port: u16) -> TcpOptions {
-    TcpOptions {
-        udp_port,
-        udp_multicast: None,
-        udp_broadcast: UdpBroadcast::Addresses(vec![std::net::Ipv4Addr::new(127, 255, 255, 255)]),
-        ..TcpOptions::default()
-    }
+    let mut options = TcpOptions::default();
+    options.udp_port = udp_port;
+    options.udp_multicast = None;
+    options.udp_broadcast =
+        UdpBroadcast::Addresses(vec![std::net::Ipv4Addr::new(127, 255, 255, 255)]);
+    options
 }
 
 /// The same options as a config file's `transporter`, Node's names.

@@ -65,6 +65,10 @@ pub(crate) struct EventArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) group: Option<LitStr>,
     pub(crate) params: Option<ParamsArg>,
+    /// `debounce = 500`: milliseconds of quiet before the last event of a burst runs.
+    pub(crate) debounce: Option<LitInt>,
+    /// `throttle = 500`: at most one event per this many milliseconds.
+    pub(crate) throttle: Option<LitInt>,
     /// Published keys given as JSON-like literals, such as `("bulkhead", {...})`.
     pub(crate) published: Vec<(&'static str, Json)>,
 }
@@ -97,7 +101,7 @@ pub(crate) struct HookArgs {
 const SERVICE_KEYS: &str =
     "name, version, settings, metadata, dependencies, mixins, register, crate";
 const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, bulkhead, retry_policy, circuit_breaker";
-const EVENT_KEYS: &str = "name, group, params, bulkhead";
+const EVENT_KEYS: &str = "name, group, params, bulkhead, debounce, throttle";
 
 /// Records keys seen so far and reports the second of a duplicate.
 struct Seen(Vec<String>);
@@ -247,17 +251,7 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 }
                 args.visibility = Some(lit);
             }
-            "timeout" => {
-                const EXPECTED: &str =
-                    "`timeout` is a whole number of milliseconds: `timeout = 3000`";
-                let input = meta.value()?;
-                let span = input.span();
-                let lit: LitInt = input.parse().map_err(|_| syn::Error::new(span, EXPECTED))?;
-                if lit.base10_parse::<u64>().is_err() || !lit.suffix().is_empty() {
-                    return Err(syn::Error::new_spanned(&lit, EXPECTED));
-                }
-                args.timeout = Some(lit);
-            }
+            "timeout" => args.timeout = Some(millis(meta, "timeout", 3000)?),
             "rest" => args.rest = Some(meta.value()?.parse()?),
             "hooks" => meta.parse_nested_meta(|hook| {
                 let key = key_of(&hook);
@@ -306,6 +300,8 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
             "group" => args.group = Some(meta.value()?.parse()?),
             "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
             "params" => args.params = Some(params_value(meta)?),
+            "debounce" => args.debounce = Some(millis(meta, "debounce", 500)?),
+            "throttle" => args.throttle = Some(millis(meta, "throttle", 500)?),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[event]` key `{key}` (expected one of: {EVENT_KEYS})"
@@ -315,6 +311,20 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         Ok(())
     });
     args
+}
+
+/// A key whose value is a whole number of milliseconds (`timeout = 3000`).
+fn millis(meta: &syn::meta::ParseNestedMeta<'_>, key: &str, example: u64) -> syn::Result<LitInt> {
+    let expected = format!("`{key}` is a whole number of milliseconds: `{key} = {example}`");
+    let input = meta.value()?;
+    let span = input.span();
+    let lit: LitInt = input
+        .parse()
+        .map_err(|_| syn::Error::new(span, &expected))?;
+    if lit.base10_parse::<u64>().is_err() || !lit.suffix().is_empty() {
+        return Err(syn::Error::new_spanned(&lit, expected));
+    }
+    Ok(lit)
 }
 
 /// `"name"` or `["a", "b"]`.

@@ -100,7 +100,7 @@ impl ServiceGenerator<'_> {
                     extra.push(quote!(.visibility(#m::Visibility::#variant)));
                 }
                 if let Some(t) = &args.timeout {
-                    extra.push(quote!(.timeout(#t)));
+                    extra.push(quote!(.timeout(::core::time::Duration::from_millis(#t))));
                 }
                 if let Some(rest) = &args.rest {
                     let text = rest.to_json_text();
@@ -130,11 +130,19 @@ impl ServiceGenerator<'_> {
                     quote!(IntoEventResult::into_event_result),
                 );
                 let group = args.group.as_ref().map(|g| quote!(.group(#g)));
+                let millis = |method: &str, lit: &Option<syn::LitInt>| {
+                    lit.as_ref().map(|ms| {
+                        let method = syn::Ident::new(method, ms.span());
+                        quote!(.#method(::core::time::Duration::from_millis(#ms)))
+                    })
+                };
+                let debounce = millis("debounce", &args.debounce);
+                let throttle = millis("throttle", &args.throttle);
                 let extra = args.published.iter().map(|(key, value)| {
                     let text = value.to_json_text();
                     quote!(.extra(#key, #m::json(#text)))
                 });
-                quote!(.event(#spec #group #(#extra)*))
+                quote!(.event(#spec #group #debounce #throttle #(#extra)*))
             }
             Kind::Hook(args) => self.hook(h, args),
             Kind::Created => {

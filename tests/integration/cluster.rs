@@ -159,7 +159,7 @@ async fn remote_calls_carry_context_meta_and_errors() {
         .call_with::<Value, _>(
             "v2.math.slow",
             json!({}),
-            CallOptions::new().timeout_ms(100),
+            CallOptions::new().timeout(Duration::from_millis(100)),
         )
         .await
         .unwrap_err();
@@ -353,10 +353,8 @@ async fn count_listeners(broker: &ServiceBroker) -> usize {
 #[tokio::test]
 async fn disabled_balancer_uses_queues() {
     let bus = FakeBus::new();
-    let opts = moleculer::BrokerOptions {
-        disable_balancer: true,
-        ..Default::default()
-    };
+    let mut opts = moleculer::BrokerOptions::default();
+    opts.disable_balancer = true;
     let build = |id: &str, with_math: bool| {
         let mut o = opts.clone();
         o.node_id = Some(id.to_owned());
@@ -663,7 +661,7 @@ async fn typed_params_and_results_cross_the_wire_and_bad_ones_are_errors() {
         .call_with::<Value, _>(
             "typed.unwritable",
             json!({}),
-            CallOptions::new().timeout_ms(20_000),
+            CallOptions::new().timeout(Duration::from_millis(20_000)),
         )
         .await
         .unwrap_err();

@@ -134,7 +134,7 @@ async fn distributed_timeout_shrinks_and_skips() {
         .call_with(
             "outer.slow_chain",
             json!({}),
-            CallOptions::new().timeout_ms(200),
+            CallOptions::new().timeout(Duration::from_millis(200)),
         )
         .await
         .unwrap();
@@ -145,7 +145,7 @@ async fn distributed_timeout_shrinks_and_skips() {
         .call_with::<Value, _>(
             "outer.slow_chain",
             json!({}),
-            CallOptions::new().timeout_ms(20),
+            CallOptions::new().timeout(Duration::from_millis(20)),
         )
         .await
         .unwrap_err();

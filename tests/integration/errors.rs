@@ -2,6 +2,7 @@
 //! errors' shape, fallback responses, mcall.
 
 use std::fmt;
+use std::time::Duration;
 
 use moleculer::prelude::*;
 use moleculer::{CallDef, ErrorKind, MultiCall};
@@ -209,7 +210,11 @@ async fn broker_errors() {
     );
     // The call option overrides the action's timeout.
     let ok: u8 = b
-        .call_with("shop.slow", json!({}), CallOptions::new().timeout_ms(1000))
+        .call_with(
+            "shop.slow",
+            json!({}),
+            CallOptions::new().timeout(Duration::from_millis(1000)),
+        )
         .await
         .unwrap();
     assert_eq!(ok, 1);

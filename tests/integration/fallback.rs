@@ -69,7 +69,7 @@ async fn the_actions_fallback_answers_failures_and_timeouts() {
         .call_with(
             "catalog.item",
             json!({ "id": 8, "slow": true }),
-            CallOptions::new().timeout_ms(50),
+            CallOptions::new().timeout(Duration::from_millis(50)),
         )
         .await
         .unwrap();

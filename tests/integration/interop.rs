@@ -177,7 +177,7 @@ async fn calls_both_ways(version: NodeVersion) {
         .call_with::<Value, _>(
             "echo.slow",
             json!({ "ms": 1000 }),
-            CallOptions::new().timeout_ms(150),
+            CallOptions::new().timeout(Duration::from_millis(150)),
         )
         .await
         .unwrap_err();

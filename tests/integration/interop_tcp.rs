@@ -130,15 +130,15 @@ async fn mixed_cluster(version: NodeVersion) {
         .node_id(&r1)
         .namespace(&ns)
         .protocol_version(version.protocol_version())
-        .transporter(TcpTransporter::new(TcpOptions {
-            udp_port,
-            udp_multicast: None,
-            udp_broadcast: UdpBroadcast::Addresses(vec![std::net::Ipv4Addr::new(
-                127, 255, 255, 255,
-            )]),
-            udp_period: Duration::from_secs(1),
-            gossip_period: Duration::from_secs(1),
-            ..TcpOptions::default()
+        .transporter(TcpTransporter::new({
+            let mut o = TcpOptions::default();
+            o.udp_port = udp_port;
+            o.udp_multicast = None;
+            o.udp_broadcast =
+                UdpBroadcast::Addresses(vec![std::net::Ipv4Addr::new(127, 255, 255, 255)]);
+            o.udp_period = Duration::from_secs(1);
+            o.gossip_period = Duration::from_secs(1);
+            o
         }))
         .service(RustMath { seen: seen.clone() })
         .build()
@@ -305,12 +305,13 @@ async fn hello_through_byte_wrappers(version: NodeVersion) {
         .namespace(&ns)
         .protocol_version(version.protocol_version())
         .middleware(Xor(0x5a))
-        .transporter(TcpTransporter::new(TcpOptions {
-            udp_discovery: false,
-            port: Some(rust_port),
-            urls: Some(PeerUrls::List(vec![format!("127.0.0.1:{node_port}/{n}")])),
-            gossip_period: Duration::from_secs(1),
-            ..TcpOptions::default()
+        .transporter(TcpTransporter::new({
+            let mut o = TcpOptions::default();
+            o.udp_discovery = false;
+            o.port = Some(rust_port);
+            o.urls = Some(PeerUrls::List(vec![format!("127.0.0.1:{node_port}/{n}")]));
+            o.gossip_period = Duration::from_secs(1);
+            o
         }))
         .service(RustMath {
             seen: Recorder::default(),

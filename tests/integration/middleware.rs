@@ -679,7 +679,7 @@ async fn a_panic_while_starting_a_remote_request_answers_the_caller() {
         .wait_for_services(&["flaky"], Some(Duration::from_secs(5)))
         .await
         .unwrap();
-    let options = || CallOptions::new().timeout_ms(5000);
+    let options = || CallOptions::new().timeout(Duration::from_millis(5000));
     let err = caller
         .call_with::<Value, _>("flaky.broken", json!({}), options())
         .await

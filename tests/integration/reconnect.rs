@@ -75,7 +75,7 @@ async fn call_until_ok(broker: &ServiceBroker, limit: Duration) -> Value {
             .call_with::<Value, _>(
                 "echo.echo",
                 json!({ "n": 1 }),
-                CallOptions::new().timeout_ms(500),
+                CallOptions::new().timeout(Duration::from_millis(500)),
             )
             .await;
         match result {
@@ -120,7 +120,11 @@ async fn nodes_survive_a_nats_server_restart() {
     // The server goes away and comes back on the same port.
     drop(server);
     let err = a
-        .call_with::<Value, _>("echo.echo", json!({}), CallOptions::new().timeout_ms(300))
+        .call_with::<Value, _>(
+            "echo.echo",
+            json!({}),
+            CallOptions::new().timeout(Duration::from_millis(300)),
+        )
         .await
         .unwrap_err();
     assert!(

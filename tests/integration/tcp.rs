@@ -40,38 +40,36 @@ impl Listener {
 
 /// TCP options for tests: no UDP unless asked, gossip every second.
 fn options() -> TcpOptions {
-    TcpOptions {
-        udp_discovery: false,
-        gossip_period: Duration::from_secs(1),
-        ..TcpOptions::default()
-    }
+    let mut o = TcpOptions::default();
+    o.udp_discovery = false;
+    o.gossip_period = Duration::from_secs(1);
+    o
 }
 
 /// TCP options for tests that discover by UDP broadcast on 127.0.0.1 at `udp_port`.
 fn udp_options(udp_port: u16) -> TcpOptions {
-    TcpOptions {
-        udp_discovery: true,
-        udp_port,
-        udp_period: Duration::from_secs(1),
-        udp_multicast: None,
-        udp_broadcast: moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![
-            std::net::Ipv4Addr::new(127, 255, 255, 255),
-        ]),
-        ..options()
-    }
+    let mut o = options();
+    o.udp_discovery = true;
+    o.udp_port = udp_port;
+    o.udp_period = Duration::from_secs(1);
+    o.udp_multicast = None;
+    o.udp_broadcast =
+        moleculer::transporter::tcp::UdpBroadcast::Addresses(vec![std::net::Ipv4Addr::new(
+            127, 255, 255, 255,
+        )]);
+    o
 }
 
 fn with_urls(port: u16, peers: &[(&str, u16)]) -> TcpOptions {
-    TcpOptions {
-        port: Some(port),
-        urls: Some(PeerUrls::List(
-            peers
-                .iter()
-                .map(|(id, port)| format!("127.0.0.1:{port}/{id}"))
-                .collect(),
-        )),
-        ..options()
-    }
+    let mut o = options();
+    o.port = Some(port);
+    o.urls = Some(PeerUrls::List(
+        peers
+            .iter()
+            .map(|(id, port)| format!("127.0.0.1:{port}/{id}"))
+            .collect(),
+    ));
+    o
 }
 
 fn node(id: &str, namespace: &str, options: TcpOptions) -> moleculer::BrokerBuilder {
@@ -255,10 +253,8 @@ async fn garbage_and_oversized_frames_cut_off_only_that_peer() {
     let ns = moleculer_tests::unique_namespace("tcp-garbage");
     let (pa, pb) = (free_port(), free_port());
     let peers = [("g-a", pa), ("g-b", pb)];
-    let small = TcpOptions {
-        max_packet_size: 64 * 1024,
-        ..with_urls(pb, &peers)
-    };
+    let mut small = with_urls(pb, &peers);
+    small.max_packet_size = 64 * 1024;
     let a = node("g-a", &ns, with_urls(pa, &peers)).build().unwrap();
     let b = node("g-b", &ns, small).service(Math).build().unwrap();
     let (ra, rb) = tokio::join!(a.start(), b.start());

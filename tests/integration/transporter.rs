@@ -57,10 +57,8 @@ async fn fake_round_trip_between_two_transporters() {
 /// reachable and brokers are not required.
 async fn nats() -> Option<(NatsTransporter, UnboundedReceiver<Incoming>)> {
     let url = std::env::var("NATS_URL").unwrap_or_else(|_| NatsOptions::DEFAULT_URL.to_owned());
-    let options = NatsOptions {
-        reconnect: false,
-        ..NatsOptions::new(url.clone())
-    };
+    let mut options = NatsOptions::new(url.clone());
+    options.reconnect = false;
     let transporter = NatsTransporter::new(options);
     match connect(&transporter).await {
         Ok(rx) => Some((transporter, rx)),

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use serde_json::json;
@@ -11,8 +12,10 @@ use super::hooks::BrokerHooks;
 use super::{BrokerInner, BrokerState, ErrorInfo, LocalDispatch, ServiceBroker, WeakBroker};
 use crate::context::ContextId;
 use crate::error::{Error, Result};
-use crate::middleware::{Bulkhead, CircuitBreaker, ContextTracker, Middleware, Stack};
-use crate::options::{BrokerOptions, default_node_id};
+use crate::middleware::{
+    Bulkhead, CircuitBreaker, ContextTracker, Debounce, Middleware, Stack, Throttle,
+};
+use crate::options::{BrokerOptions, LoggerOption, OptionsError, default_node_id};
 use crate::payload::Payload;
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
@@ -81,31 +84,36 @@ impl BrokerBuilder {
         self
     }
 
-    /// Replaces all options.
+    /// Replaces all options (the ones set before, by methods or files, are dropped).
     pub fn options(mut self, options: BrokerOptions) -> BrokerBuilder {
         self.options = Ok(options);
         self
     }
 
     /// Loads options the way Moleculer Runner does: a `moleculer.config.toml`/`.json` (or the
-    /// file named by the environment), then environment variables (`NODEID`, `NAMESPACE`,
-    /// `TRANSPORTER`, `MOL_...`).
-    pub fn load_config(mut self) -> BrokerBuilder {
-        self.options = BrokerOptions::load().map_err(Error::from);
-        self
+    /// file named by `MOLECULER_CONFIG`), then environment variables (`NODEID`, `NAMESPACE`,
+    /// `TRANSPORTER`, `MOL_...`). The keys they set replace the ones set before; the others
+    /// stay, and later calls win in turn.
+    pub fn load_config(self) -> BrokerBuilder {
+        self.try_map(BrokerOptions::merge_loaded)
     }
 
-    /// Loads options from a `.toml` or `.json` file.
-    pub fn config_file(mut self, path: impl AsRef<Path>) -> BrokerBuilder {
-        self.options = BrokerOptions::from_file(path).map_err(Error::from);
-        self
+    /// Loads options from a `.toml` or `.json` file: the keys it sets replace the ones set
+    /// before (see [`BrokerOptions::merge_file`]).
+    pub fn config_file(self, path: impl AsRef<Path>) -> BrokerBuilder {
+        self.try_map(|o| o.merge_file(path))
     }
 
     /// Applies the environment variables over the options so far.
-    pub fn env(mut self) -> BrokerBuilder {
-        self.options = self
-            .options
-            .and_then(|o| o.apply_env().map_err(Error::from));
+    pub fn env(self) -> BrokerBuilder {
+        self.try_map(BrokerOptions::apply_env)
+    }
+
+    fn try_map(
+        mut self,
+        f: impl FnOnce(BrokerOptions) -> std::result::Result<BrokerOptions, OptionsError>,
+    ) -> BrokerBuilder {
+        self.options = self.options.and_then(|o| f(o).map_err(Error::from));
         self
     }
 
@@ -121,8 +129,10 @@ impl BrokerBuilder {
         self.map(|o| o.namespace = namespace)
     }
 
-    /// Sets the default request timeout in milliseconds (0: none).
-    pub fn request_timeout(self, ms: u64) -> BrokerBuilder {
+    /// Sets the default request timeout (`Duration::ZERO`: none), Node's `requestTimeout`
+    /// (kept in whole milliseconds).
+    pub fn request_timeout(self, timeout: Duration) -> BrokerBuilder {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
         self.map(|o| o.request_timeout = ms)
     }
 
@@ -180,9 +190,20 @@ impl BrokerBuilder {
     /// collected services with the same name.
     pub fn build(self) -> Result<ServiceBroker> {
         let options = self.options?;
+        options.check_supported()?;
         let node_id: Arc<str> = Arc::from(options.node_id.clone().unwrap_or_else(default_node_id));
         if node_id.is_empty() {
             return Err(Error::broker_options("`nodeID` can't be empty", None));
+        }
+        if self.error_handler.is_some() && !options.internal_middlewares {
+            return Err(Error::broker_options(
+                "`internalMiddlewares: false` leaves out the error handler middleware: the \
+                 handler set with `BrokerBuilder::error_handler` would never run",
+                None,
+            ));
+        }
+        if let LoggerOption::Console { colors, level } = &options.logger {
+            crate::logging::install(level.as_ref().unwrap_or(&options.log_level), *colors);
         }
         let instance_id = ContextId::generate().to_string();
         let local_node = NodeInfo {
@@ -195,7 +216,7 @@ impl BrokerBuilder {
                 "version": env!("CARGO_PKG_VERSION"),
                 "langVersion": crate::RUST_VERSION,
             }),
-            metadata: options.metadata.clone(),
+            metadata: safe_metadata(&options),
             ip_list: crate::broker::internal::ip_list(),
             hostname: crate::broker::internal::hostname(),
             seq: 1,
@@ -207,14 +228,21 @@ impl BrokerBuilder {
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, ContextTracker, CircuitBreaker (Timeout, Retry and Fallback,
         // outside them, run in `call`).
-        let builtin: Vec<Arc<dyn Middleware>> = vec![
-            Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
-            Arc::new(ContextTracker::new(options.tracking.clone())),
-            Arc::new(CircuitBreaker::new(
-                options.circuit_breaker.clone(),
-                node_id.clone(),
-            )),
-        ];
+        // `internalMiddlewares: false` leaves them all out, as Node.
+        let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
+            vec![
+                Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
+                Arc::new(ContextTracker::new(options.tracking.clone())),
+                Arc::new(CircuitBreaker::new(
+                    options.circuit_breaker.clone(),
+                    node_id.clone(),
+                )),
+                Arc::new(Debounce),
+                Arc::new(Throttle),
+            ]
+        } else {
+            Vec::new()
+        };
         let middlewares = Arc::new(Stack::new(self.middlewares, builtin));
         let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
         let registry = Arc::new(Registry::new(
@@ -265,6 +293,16 @@ impl BrokerBuilder {
             add(&broker)?;
         }
         Ok(broker)
+    }
+}
+
+/// The node's metadata as INFO publishes it: "safe", with arrays longer than
+/// `maxSafeObjectSize` truncated as Node's `safetyObject` does.
+fn safe_metadata(options: &BrokerOptions) -> serde_json::Map<String, serde_json::Value> {
+    let metadata = serde_json::Value::Object(options.metadata.clone());
+    match crate::options::truncated(metadata, options.max_safe_object_size) {
+        serde_json::Value::Object(map) => map,
+        _ => options.metadata.clone(),
     }
 }
 

@@ -103,7 +103,14 @@ impl ServiceBroker {
     /// Whether a call may be retried: the broker's `retryPolicy` is on, or an action turned
     /// its own on. Otherwise calls take the path without retries (no params kept).
     fn retries_possible(&self) -> bool {
-        self.inner.options.retry_policy.enabled || self.inner.middlewares.action_retry()
+        self.inner.options.internal_middlewares
+            && (self.inner.options.retry_policy.enabled || self.inner.middlewares.action_retry())
+    }
+
+    /// The call's `fallbackResponse`, unless the built-in middlewares are left out.
+    fn fallback_response(&self, options: &mut CallOptions) -> Option<FallbackResponse> {
+        let fallback = options.fallback_response.take();
+        fallback.filter(|_| self.inner.options.internal_middlewares)
     }
 
     /// Starts a call with typed params: JSON goes in as a payload; any other type is lent to
@@ -114,7 +121,7 @@ impl ServiceBroker {
         params: P,
         mut options: CallOptions,
     ) -> (Result<Started>, Option<FallbackResponse>) {
-        let fallback = options.fallback_response.take();
+        let fallback = self.fallback_response(&mut options);
         let own = fallback.is_none();
         let started = match Payload::json_form(params) {
             Ok(json) => self.begin_call(action, Params::Payload(json), &mut options, own),
@@ -155,7 +162,7 @@ impl ServiceBroker {
         params: Payload,
         mut options: CallOptions,
     ) -> crate::service::BoxFuture<'a, Result<Payload>> {
-        let fallback = options.fallback_response.take();
+        let fallback = self.fallback_response(&mut options);
         let own = fallback.is_none();
         if self.retries_possible() {
             return Box::pin(async move {
@@ -429,12 +436,16 @@ impl RetryParams {
     }
 }
 
-/// The call's timeout: the option, else the action's, else `requestTimeout`; `None` for 0.
+/// The call's timeout: the option, else the action's, else `requestTimeout`; `None` for 0,
+/// and without the built-in middlewares (Node's `Timeout` is one).
 fn effective_timeout(
     options: &CallOptions,
     endpoint: &ActionEndpoint,
     broker: &ServiceBroker,
 ) -> Option<Duration> {
+    if !broker.inner.options.internal_middlewares {
+        return None;
+    }
     let timeout = options
         .timeout
         .or_else(|| endpoint.def.timeout.map(Duration::from_millis))

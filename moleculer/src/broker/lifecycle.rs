@@ -14,6 +14,7 @@ use futures_util::future::join_all;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use super::signals::{self, ShutdownSignals};
 use super::{BrokerState, ServiceBroker, ServiceSlot};
 use crate::error::{Error, Result};
 use crate::registry::ServiceEntry;
@@ -47,12 +48,20 @@ impl ServiceBroker {
     }
 
     /// Starts the broker: every service's `started` after its dependencies, then
-    /// `$broker.started`.
+    /// `$broker.started`. Unless `skipProcessEventRegistration` is set, SIGINT and SIGTERM
+    /// then stop the broker gracefully and end the process with exit code 0, as in Node;
+    /// [`stop`](Self::stop) removes these listeners again.
     ///
     /// # Errors
     /// The first service that failed to start (its dependencies timed out, or `started`
     /// failed); `BrokerOptionsError` if the broker is not in a startable state.
     pub async fn start(&self) -> Result<()> {
+        let listen = !self.inner.options.skip_process_event_registration;
+        self.start_services(listen).await
+    }
+
+    /// [`start`](Self::start), registering the signal listeners when `listen`.
+    async fn start_services(&self, listen: bool) -> Result<()> {
         {
             let mut state = self.inner.state.lock();
             if *state != BrokerState::Created && *state != BrokerState::Stopped {
@@ -95,6 +104,9 @@ impl ServiceBroker {
             return Err(err);
         }
         *self.inner.state.lock() = BrokerState::Started;
+        if listen {
+            signals::register(self);
+        }
         self.inner
             .middlewares
             .run(false, |m| m.started(self))
@@ -223,6 +235,7 @@ impl ServiceBroker {
         if let Err(err) = middlewares.run(true, |m| m.stopped(self)).await {
             first_error.get_or_insert(err);
         }
+        signals::unregister(self);
         tracing::info!(node_id = %self.inner.node_id, "ServiceBroker stopped");
         first_error.map_or(Ok(()), Err)
     }
@@ -276,7 +289,7 @@ impl ServiceBroker {
     /// A failed start or stop.
     pub async fn run(&self) -> Result<()> {
         let mut signals = ShutdownSignals::install();
-        self.start().await?;
+        self.start_services(false).await?;
         signals.next().await;
         tracing::info!("shutdown signal received, stopping (press Ctrl-C again to force)");
         tokio::select! {
@@ -286,46 +299,6 @@ impl ServiceBroker {
                 std::process::exit(130);
             }
         }
-    }
-}
-
-/// SIGINT and SIGTERM listeners, registered when created.
-struct ShutdownSignals {
-    #[cfg(unix)]
-    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
-}
-
-impl ShutdownSignals {
-    fn install() -> ShutdownSignals {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let streams = match (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) {
-                (Ok(int), Ok(term)) => Some((int, term)),
-                _ => {
-                    tracing::warn!("could not install signal handlers; falling back to Ctrl-C");
-                    None
-                }
-            };
-            ShutdownSignals { streams }
-        }
-        #[cfg(not(unix))]
-        ShutdownSignals {}
-    }
-
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        if let Some((int, term)) = &mut self.streams {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

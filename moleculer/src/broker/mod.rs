@@ -17,6 +17,7 @@ mod local;
 mod mcall;
 mod ping;
 mod running;
+mod signals;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -35,9 +35,13 @@ impl fmt::Debug for FallbackResponse {
 /// Options of one call: `broker.call_with(action, params, options)`.
 ///
 /// ```
+/// use std::time::Duration;
 /// use moleculer::CallOptions;
 /// use serde_json::json;
-/// let opts = CallOptions::new().timeout_ms(500).meta(json!({"user": "john"})).retries(2);
+/// let opts = CallOptions::new()
+///     .timeout(Duration::from_millis(500))
+///     .meta(json!({"user": "john"}))
+///     .retries(2);
 /// assert_eq!(opts.timeout.unwrap().as_millis(), 500);
 /// ```
 #[derive(Clone, Default)]
@@ -67,9 +71,9 @@ impl CallOptions {
         CallOptions::default()
     }
 
-    /// Sets the timeout in milliseconds (`0` disables it).
-    pub fn timeout_ms(mut self, ms: u64) -> CallOptions {
-        self.timeout = Some(Duration::from_millis(ms));
+    /// Sets the timeout (`Duration::ZERO` disables it).
+    pub fn timeout(mut self, timeout: Duration) -> CallOptions {
+        self.timeout = Some(timeout);
         self
     }
 

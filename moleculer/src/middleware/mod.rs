@@ -161,8 +161,10 @@
 
 mod breaker;
 mod bulkhead;
+mod debounce;
 mod hooks;
 mod stack;
+mod throttle;
 #[cfg(feature = "tower")]
 mod tower;
 mod tracker;
@@ -174,8 +176,10 @@ mod wrap;
 pub use self::tower::{ActionService, TowerLayer};
 pub(crate) use breaker::CircuitBreaker;
 pub(crate) use bulkhead::Bulkhead;
+pub(crate) use debounce::Debounce;
 pub use hooks::{CallHandler, CallRequest, EmitHandler, EmitRequest, McallHandler, McallRequest};
 pub(crate) use stack::Stack;
+pub(crate) use throttle::Throttle;
 pub(crate) use tracker::ContextTracker;
 pub use wire::{
     MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler, TransitPacket,

@@ -12,6 +12,7 @@ use super::fault::{BulkheadOptions, CircuitBreakerOptions, RetryPolicyOptions, T
 use super::feature::FeatureOptions;
 use super::json::{Fields, FromJson, deserialize_via_json, type_error};
 use super::log_level::LogLevelOption;
+use super::logger::LoggerOption;
 use super::plugin::{SerializerOption, TransporterOption, optional_plugin};
 use super::registry::RegistryOptions;
 use super::transit::TransitOptions;
@@ -19,10 +20,16 @@ use super::transit::TransitOptions;
 /// The options of a service broker, named as in Moleculer (camelCase in files, snake_case
 /// here) so a `moleculer.config.json` written for Node loads unchanged.
 ///
-/// Unknown top-level keys (Node-only options such as `logger` or `middlewares`) are kept in
-/// [`extra`](Self::extra); a value of the wrong type for a known option is an error naming
-/// its key path.
+/// Every key is checked: an unknown key is an error with the closest known key as a
+/// suggestion, a value of the wrong type is an error naming its key path, and a Node option
+/// the Rust broker cannot honour is refused, at reading for JavaScript-only keys
+/// (`middlewares`, `errorHandler`, …) and at [`build`](crate::BrokerBuilder::build) for
+/// features not built yet (see [`check_supported`](Self::check_supported)). Durations keep
+/// Node's units: milliseconds, or seconds where Node uses seconds.
+///
+/// Built with `BrokerOptions::default()` and field assignments, or read from JSON or TOML.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct BrokerOptions {
     /// Namespace: segments a cluster; topics are prefixed `MOL-<namespace>`. Default `""`.
@@ -31,18 +38,25 @@ pub struct BrokerOptions {
     /// [`default_node_id`] and [`BrokerOptions::resolved_node_id`].
     #[serde(rename = "nodeID")]
     pub node_id: Option<String>,
-    /// Log level, global or per module. Default `info`.
+    /// Whether the broker installs its console logger. Default `false` (Node: `true`); see
+    /// [`LoggerOption`].
+    pub logger: LoggerOption,
+    /// Log level, global or per module, applied by the broker's logging setup
+    /// ([`crate::logging::init_from`]). Default `info`.
     pub log_level: LogLevelOption,
     /// Transporter: a name (`"NATS"`, `"TCP"`, `"Fake"`), a URL (`"nats://127.0.0.1:4222"`)
     /// or `{type, options}`. Default `None`: local only.
     pub transporter: Option<TransporterOption>,
-    /// Serializer: a name (`"JSON"`, `"MsgPack"`, …) or `{type, options}`. Default `None`: JSON.
+    /// Serializer: a name (`"JSON"`, `"MsgPack"`, …) or `{type, options}`. Default `None`: JSON
+    /// (the only one built so far).
     pub serializer: Option<SerializerOption>,
     /// Default call timeout in milliseconds; `0` disables it. Default `0`.
     pub request_timeout: u64,
     /// Retry policy for failed calls. Default: disabled, 5 retries from 100 ms up to 1000 ms.
     pub retry_policy: RetryPolicyOptions,
-    /// Whether call params are cloned before reaching the handler. Default `false`.
+    /// Whether a handler gets a copy of the params, sharing nothing with the caller's value:
+    /// a typed value is copied through JSON. Default `false` (a typed value is moved to the
+    /// handler).
     pub context_params_cloning: bool,
     /// Maximum nesting depth of calls; `0` means unlimited. Default `0`.
     pub max_call_level: u32,
@@ -63,37 +77,46 @@ pub struct BrokerOptions {
     /// Transit layer, including the Rust-only `protocolVersion`. Default: see
     /// [`TransitOptions`].
     pub transit: TransitOptions,
-    /// Cacher, kept raw (`true`, `"Memory"`, `"redis://…"`, `{type, options}`); reserved
-    /// until caching is implemented, when it gets a typed form. Default `None`.
+    /// Cacher, kept raw (`true`, `"Memory"`, `"redis://…"`, `{type, options}`): caching comes
+    /// with a later release, so any cacher is refused at build. Default `None`.
     pub cacher: Option<Value>,
-    /// Whether action params are validated. Default `true`.
+    /// Whether action and event params are validated (`true`, `"Fastest"` or
+    /// `{type: "Fastest"}`: the built-in fastest-validator dialect). With `false`, params
+    /// only convert into the handler's type. Default `true`.
     pub validator: bool,
-    /// Metrics (`true`, `false` or `{enabled, …}`). Default disabled.
+    /// Metrics (`true`, `false` or `{enabled, …}`): not built yet, refused when enabled.
+    /// Default disabled.
     pub metrics: FeatureOptions,
-    /// Tracing (`true`, `false` or `{enabled, …}`). Default disabled.
+    /// Tracing (`true`, `false` or `{enabled, …}`): not built yet, refused when enabled.
+    /// Default disabled.
     pub tracing: FeatureOptions,
     /// Whether the `$node` internal service is registered. Default `true`.
     pub internal_services: bool,
-    /// Whether the built-in middlewares are registered. Default `true`.
+    /// Whether the built-in middlewares run, as Node's `INTERNAL_MIDDLEWARES`: with `false`
+    /// there are no action hooks, no params validation, no bulkhead, context tracking,
+    /// circuit breaker, timeouts, retries, fallbacks, error handler, debounce or throttle.
+    /// Default `true`.
     pub internal_middlewares: bool,
-    /// Milliseconds between checks while waiting for service dependencies. Default `1000`.
+    /// Milliseconds between Node's checks while waiting for service dependencies. The Rust
+    /// broker checks again at every change of the registry instead, which finds a service no
+    /// later than any interval would, so the value is checked and kept but changes nothing.
+    /// Default `1000`.
     pub dependency_interval: u64,
     /// Milliseconds to wait for service dependencies; `0` waits forever. Default `0`.
     pub dependency_timeout: u64,
-    /// Whether services are reloaded when their files change. Default `false`.
+    /// Whether services are reloaded when their files change: there is no code reload in
+    /// Rust, so `true` is refused at build. Default `false`.
     pub hot_reload: bool,
     /// Node metadata published in INFO packets. Default `{}`.
     pub metadata: Map<String, Value>,
-    /// Whether the broker leaves signal handling (SIGINT, SIGTERM) to the application.
+    /// Whether the broker leaves signal handling to the application. With `false`,
+    /// [`start`](crate::ServiceBroker::start) registers SIGINT and SIGTERM handlers that stop
+    /// the broker gracefully and end the process (exit code 0), removed again by `stop`.
     /// Default `false`.
     pub skip_process_event_registration: bool,
-    /// Size above which arrays and maps are truncated in "safe" outputs (INFO,
-    /// `$node.options`). Default `None`: no limit.
+    /// Size above which arrays are replaced by `"[Array <length>]"` in the "safe" outputs:
+    /// `$node.options` and the node's published `metadata`. Default `None`: no limit.
     pub max_safe_object_size: Option<usize>,
-    /// Top-level keys this crate does not use (`logger`, `middlewares`, …), as written.
-    /// Default `{}`.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 impl Default for BrokerOptions {
@@ -101,6 +124,7 @@ impl Default for BrokerOptions {
         Self {
             namespace: String::new(),
             node_id: None,
+            logger: LoggerOption::default(),
             log_level: LogLevelOption::default(),
             transporter: None,
             serializer: None,
@@ -128,7 +152,6 @@ impl Default for BrokerOptions {
             metadata: Map::new(),
             skip_process_event_registration: false,
             max_safe_object_size: None,
-            extra: Map::new(),
         }
     }
 }
@@ -162,9 +185,26 @@ impl FromJson for BrokerOptions {
             .raw("cacher")
             .filter(|v| **v != Value::Bool(false))
             .cloned();
+        let validator = match f.raw("validator") {
+            Some(v) => validator_enabled(v, &f.path_of("validator"))?,
+            None => d.validator,
+        };
+        let internal_services = match f.raw("internalServices") {
+            Some(Value::Object(_)) => {
+                let message = "the object form (a mixin for `$node`) is not supported: \
+                    set `true` or `false`, and add actions with a service of your own";
+                return Err(OptionsError::invalid(
+                    &f.path_of("internalServices"),
+                    message,
+                ));
+            }
+            Some(v) => bool::from_json(v, &f.path_of("internalServices"))?,
+            None => d.internal_services,
+        };
         let out = Self {
             namespace,
             node_id,
+            logger: f.get("logger", d.logger)?,
             log_level: f.get("logLevel", d.log_level)?,
             transporter,
             serializer,
@@ -181,10 +221,10 @@ impl FromJson for BrokerOptions {
             bulkhead: f.get("bulkhead", d.bulkhead)?,
             transit: f.get("transit", d.transit)?,
             cacher,
-            validator: f.get("validator", d.validator)?,
+            validator,
             metrics: f.get("metrics", d.metrics)?,
             tracing: f.get("tracing", d.tracing)?,
-            internal_services: f.get("internalServices", d.internal_services)?,
+            internal_services,
             internal_middlewares: f.get("internalMiddlewares", d.internal_middlewares)?,
             dependency_interval: f.get("dependencyInterval", d.dependency_interval)?,
             dependency_timeout: f.get("dependencyTimeout", d.dependency_timeout)?,
@@ -195,13 +235,102 @@ impl FromJson for BrokerOptions {
                 d.skip_process_event_registration,
             )?,
             max_safe_object_size: f.get("maxSafeObjectSize", d.max_safe_object_size)?,
-            extra: f.unknown(),
         };
-        for key in out.extra.keys() {
-            tracing::debug!(option = %key, "broker option not used by the Rust broker; kept in `extra`");
-        }
+        refuse_javascript_only(&mut f)?;
+        f.finish()?;
         Ok(out)
     }
+}
+
+/// The `validator` option: `true`/`false`, or the built-in validator by name or
+/// `{type: "Fastest"}` (Node's default). Other validators (Joi, Yup, a custom class) are
+/// refused.
+fn validator_enabled(value: &Value, path: &str) -> Result<bool, OptionsError> {
+    const OTHERS: &str = "only the built-in fastest-validator dialect is available \
+        (`true`, `false` or \"Fastest\")";
+    let fastest = |name: &str| name.eq_ignore_ascii_case("fastest");
+    match value {
+        Value::Bool(on) => Ok(*on),
+        Value::String(name) if fastest(name) => Ok(true),
+        Value::String(_) => Err(OptionsError::invalid(path, OTHERS)),
+        Value::Object(map) => {
+            let mut f = Fields::of_map(map, path);
+            if !f.raw("type").and_then(Value::as_str).is_some_and(fastest) {
+                return Err(OptionsError::invalid(path, OTHERS));
+            }
+            f.refuse(
+                "options",
+                "fastest-validator's own options cannot be set: the dialect is fixed",
+            )?;
+            f.finish()?;
+            Ok(true)
+        }
+        other => Err(type_error(
+            path,
+            "a boolean, \"Fastest\" or an object",
+            other,
+        )),
+    }
+}
+
+/// Node options that are JavaScript values (functions, classes, REPL settings): refused
+/// unless `null` (or an empty list), each with what to use in Rust.
+const JAVASCRIPT_ONLY: &[(&str, &str)] = &[
+    (
+        "middlewares",
+        "middlewares are Rust types here: add them with `BrokerBuilder::middleware`",
+    ),
+    (
+        "errorHandler",
+        "a JavaScript function: set the error handler with `BrokerBuilder::error_handler`",
+    ),
+    (
+        "errorRegenerator",
+        "not supported: errors from other nodes are rebuilt as `moleculer::Error` with their name, code, type and data",
+    ),
+    (
+        "uidGenerator",
+        "not supported: the broker generates context IDs itself",
+    ),
+    (
+        "created",
+        "a JavaScript function: use a middleware's `created` hook (`BrokerBuilder::middleware`)",
+    ),
+    (
+        "started",
+        "a JavaScript function: use a middleware's `started` hook (`BrokerBuilder::middleware`)",
+    ),
+    (
+        "stopped",
+        "a JavaScript function: use a middleware's `stopped` hook (`BrokerBuilder::middleware`)",
+    ),
+    (
+        "ServiceFactory",
+        "a JavaScript class: services are `#[service]` types in Rust",
+    ),
+    (
+        "ContextFactory",
+        "a JavaScript class: the broker's `Context` cannot be replaced",
+    ),
+    ("Promise", "not applicable: Rust has its own futures"),
+    (
+        "replOptions",
+        "not supported: the Rust broker has no REPL (the `mol` client calls, emits and lists)",
+    ),
+    (
+        "replCommands",
+        "not supported: the Rust broker has no REPL (the `mol` client calls, emits and lists)",
+    ),
+    (
+        "replDelimiter",
+        "not supported: the Rust broker has no REPL (the `mol` client calls, emits and lists)",
+    ),
+];
+
+fn refuse_javascript_only(f: &mut Fields<'_>) -> Result<(), OptionsError> {
+    JAVASCRIPT_ONLY
+        .iter()
+        .try_for_each(|(key, why)| f.refuse(key, why))
 }
 
 deserialize_via_json!(BrokerOptions, "");
@@ -240,12 +369,12 @@ impl BrokerOptions {
     }
 
     /// The options as Node's `$node.options` action shows them: camelCase keys, every
-    /// section with its defaults filled in, unknown keys from [`extra`](Self::extra), and the
-    /// resolved `nodeID`.
+    /// section with its defaults filled in, the resolved `nodeID`, and arrays longer than
+    /// `maxSafeObjectSize` replaced by `"[Array <length>]"`.
     pub fn to_safe_json(&self) -> Value {
         let mut map = self.to_json_map();
         map.insert("nodeID".to_owned(), Value::String(self.resolved_node_id()));
-        Value::Object(map)
+        super::safe::truncated(Value::Object(map), self.max_safe_object_size)
     }
 }
 

@@ -36,8 +36,9 @@ pub(crate) const CONFIG_VAR: &str = "MOLECULER_CONFIG";
 /// Prefix of the nested-key variables.
 const MOL_PREFIX: &str = "MOL_";
 
-/// Top-level options Node has but this crate does not model; the runner still takes them
-/// from the environment (`LOGGER=false`), so they are looked up too and land in `extra`.
+/// Top-level options that may be missing from the options' JSON form; the runner still
+/// takes them from the environment (`LOGGER=false`, `ERRORHANDLER=…`), so they are looked
+/// up too, and the JavaScript-only ones are then refused with what to use instead.
 const NODE_ONLY_KEYS: &[&str] = &[
     "logger",
     "uidGenerator",

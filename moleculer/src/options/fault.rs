@@ -7,9 +7,14 @@ use serde_json::Value;
 use super::error::OptionsError;
 use super::json::{Fields, FromJson, deserialize_via_json};
 
+/// Why `retryPolicy.check` and `circuitBreaker.check` are refused.
+const CHECK_IS_JS: &str = "`check` is a JavaScript function and cannot be set here: retries \
+    take the errors marked retryable, the circuit breaker counts errors with code >= 500";
+
 /// `retryPolicy`: retry of failed calls with exponential back-off. Node's `check` function
 /// cannot be configured here; the broker retries errors marked retryable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct RetryPolicyOptions {
     /// Whether calls are retried. Default `false`.
@@ -48,7 +53,8 @@ impl FromJson for RetryPolicyOptions {
             max_delay: f.get("maxDelay", d.max_delay)?,
             factor: f.get("factor", d.factor)?,
         };
-        f.finish();
+        f.refuse("check", CHECK_IS_JS)?;
+        f.finish()?;
         Ok(out)
     }
 }
@@ -58,6 +64,7 @@ deserialize_via_json!(RetryPolicyOptions, "retryPolicy");
 /// `circuitBreaker`: stops calling an endpoint whose failure rate is too high. Node's `check`
 /// function cannot be configured here; errors with code >= 500 count as failures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct CircuitBreakerOptions {
     /// Whether the breaker is active. Default `false`.
@@ -96,7 +103,8 @@ impl FromJson for CircuitBreakerOptions {
             min_request_count: f.get("minRequestCount", d.min_request_count)?,
             half_open_time: f.get("halfOpenTime", d.half_open_time)?,
         };
-        f.finish();
+        f.refuse("check", CHECK_IS_JS)?;
+        f.finish()?;
         Ok(out)
     }
 }
@@ -105,6 +113,7 @@ deserialize_via_json!(CircuitBreakerOptions, "circuitBreaker");
 
 /// `bulkhead`: caps concurrent local handler executions and queues the excess.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct BulkheadOptions {
     /// Whether the bulkhead is active. Default `false`.
@@ -134,7 +143,7 @@ impl FromJson for BulkheadOptions {
             concurrency: f.get("concurrency", d.concurrency)?,
             max_queue_size: f.get("maxQueueSize", d.max_queue_size)?,
         };
-        f.finish();
+        f.finish()?;
         Ok(out)
     }
 }
@@ -143,6 +152,7 @@ deserialize_via_json!(BulkheadOptions, "bulkhead");
 
 /// `tracking`: tracks in-flight requests so a stopping broker can wait for them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct TrackingOptions {
     /// Whether contexts are tracked. Default `false`.
@@ -168,7 +178,7 @@ impl FromJson for TrackingOptions {
             enabled: f.get("enabled", d.enabled)?,
             shutdown_timeout: f.get("shutdownTimeout", d.shutdown_timeout)?,
         };
-        f.finish();
+        f.finish()?;
         Ok(out)
     }
 }

@@ -11,7 +11,12 @@ use super::json::{Fields, FromJson, deserialize_via_json, type_error};
 ///
 /// `true`/`false` mean `{enabled: true/false}`. An object without `enabled` is disabled,
 /// as in Node, where the broker's defaults (`{enabled: false}`) are merged in first.
+///
+/// Neither feature is built yet: a broker refuses to build with one enabled (see
+/// [`BrokerOptions::check_supported`](super::BrokerOptions::check_supported)); the other keys
+/// are kept as written, unchecked, for when they are.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
 pub struct FeatureOptions {
     /// Whether the feature is on. Default `false`.
     pub enabled: bool,

@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::error::OptionsError;
+use super::suggest::closest;
 
 /// Joins a key onto a dotted path prefix.
 pub(crate) fn join(prefix: &str, key: &str) -> String {
@@ -136,8 +137,8 @@ impl<T: FromJson> FromJson for Option<T> {
     }
 }
 
-/// Reads the fields of one JSON object, remembering which keys were asked for so the rest
-/// can be reported (sub-sections) or kept (the top level).
+/// Reads the fields of one JSON object, remembering which keys were asked for so that any
+/// other key can be reported.
 #[derive(Debug)]
 pub(crate) struct Fields<'a> {
     path: &'a str,
@@ -186,6 +187,16 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Marks `key` as known and refuses any value but `null` (and, for lists, `[]`): an
+    /// option Node has that the Rust broker cannot take, with `why` saying what to do instead.
+    pub(crate) fn refuse(&mut self, key: &'static str, why: &str) -> Result<(), OptionsError> {
+        match self.raw(key) {
+            None => Ok(()),
+            Some(Value::Array(items)) if items.is_empty() => Ok(()),
+            Some(_) => Err(OptionsError::invalid(&self.path_of(key), why)),
+        }
+    }
+
     /// The keys that were not asked for, in their original order.
     pub(crate) fn unknown(&self) -> Map<String, Value> {
         self.map
@@ -195,15 +206,19 @@ impl<'a> Fields<'a> {
             .collect()
     }
 
-    /// Ends reading; unknown keys of a typed section are tolerated (Node configs may carry
-    /// options we do not implement, such as `transit.packetLogFilter`) but logged.
-    pub(crate) fn finish(self) {
-        for key in self.unknown().keys() {
-            tracing::debug!(
-                option = %self.path_of(key),
-                "ignoring broker option the Rust broker does not use"
-            );
+    /// Ends reading: a key that was not asked for is an error naming it, with the closest
+    /// known key as a suggestion (`requestTimout` → `requestTimeout`).
+    pub(crate) fn finish(self) -> Result<(), OptionsError> {
+        let Some(key) = self.map.keys().find(|k| !self.known.contains(&k.as_str())) else {
+            return Ok(());
+        };
+        let mut message = "unknown option".to_owned();
+        if let Some(near) = closest(key, &self.known) {
+            message.push_str(&format!("; did you mean `{}`?", join(self.path, near)));
+        } else {
+            message.push_str(&format!(" (known here: {})", self.known.join(", ")));
         }
+        Err(OptionsError::invalid(&self.path_of(key), message))
     }
 }
 

@@ -30,41 +30,25 @@ impl BrokerOptions {
     /// An unsupported extension, an unreadable or unparsable file, or an invalid option; the
     /// error names the file and, for an invalid option, its key.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, OptionsError> {
+        Self::default().merge_file(path)
+    }
+
+    /// These options with the keys of a `.json` or `.toml` file over them: a key the file
+    /// sets replaces the one here (sections merge key by key; a component option such as
+    /// `transporter` or a `logLevel` table is replaced whole), the others stay.
+    ///
+    /// # Errors
+    /// As [`from_file`](Self::from_file).
+    pub fn merge_file(self, path: impl AsRef<Path>) -> Result<Self, OptionsError> {
         let path = path.as_ref();
         let source = path.display().to_string();
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let format = match extension.as_deref() {
-            Some("json") => Format::Json,
-            Some("toml") => Format::Toml,
-            Some("js" | "mjs" | "cjs" | "ts") => {
-                return Err(OptionsError::file(
-                    source,
-                    "JavaScript config files cannot be read by the Rust broker; write the options as .json or .toml",
-                ));
-            }
-            other => {
-                let found = other.map_or_else(|| "no extension".to_owned(), |e| format!("`.{e}`"));
-                return Err(OptionsError::file(
-                    source,
-                    format!("unsupported config file extension: {found} (expected .json or .toml)"),
-                ));
-            }
-        };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| OptionsError::file(&source, format!("cannot read the file: {e}")))?;
-        let value = match format {
-            Format::Json => serde_json::from_str::<Value>(&text)
-                .map_err(|e| OptionsError::file(&source, format!("invalid JSON: {e}")))?,
-            Format::Toml => {
-                let table = toml::from_str::<toml::Table>(&text)
-                    .map_err(|e| OptionsError::file(&source, format!("invalid TOML: {e}")))?;
-                toml_table_to_json(table, "").map_err(|e| e.in_file(&source))?
-            }
-        };
-        Self::from_json_value(&value).map_err(|e| e.in_file(source))
+        let overlay = read_file(path)?;
+        if !overlay.is_object() {
+            return Self::from_json_value(&overlay).map_err(|e| e.in_file(source));
+        }
+        let mut root = Value::Object(self.to_json_map());
+        merge_over(&mut root, overlay, "");
+        Self::from_json_value(&root).map_err(|e| e.in_file(source))
     }
 
     /// Applies environment overrides the way moleculer-runner does: `NODEID`, `NAMESPACE`,
@@ -110,10 +94,31 @@ impl BrokerOptions {
         })?;
         load_from(&cwd, process_env())
     }
+
+    /// [`load`](Self::load) over these options: the discovered file's keys, then the
+    /// environment's, replace the ones here; the others stay.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn merge_loaded(self) -> Result<Self, OptionsError> {
+        let cwd = std::env::current_dir().map_err(|e| {
+            OptionsError::invalid("", format!("cannot read the current directory: {e}"))
+        })?;
+        load_over(self, &cwd, process_env())
+    }
 }
 
 /// [`BrokerOptions::load`] with an explicit directory and environment (testable).
 pub(crate) fn load_from(
+    cwd: &Path,
+    vars: Vec<(String, String)>,
+) -> Result<BrokerOptions, OptionsError> {
+    load_over(BrokerOptions::default(), cwd, vars)
+}
+
+/// [`BrokerOptions::merge_loaded`] with an explicit directory and environment.
+pub(crate) fn load_over(
+    base: BrokerOptions,
     cwd: &Path,
     vars: Vec<(String, String)>,
 ) -> Result<BrokerOptions, OptionsError> {
@@ -138,16 +143,85 @@ pub(crate) fn load_from(
     let base = match file {
         Some(path) => {
             tracing::debug!(file = %path.display(), "loading broker options");
-            BrokerOptions::from_file(&path)?
+            base.merge_file(&path)?
         }
         None => {
             if cwd.join("moleculer.config.js").is_file() {
                 tracing::debug!("ignoring moleculer.config.js: JavaScript configs cannot be read");
             }
-            BrokerOptions::default()
+            base
         }
     };
     base.from_env_overlay(vars)
+}
+
+/// Reads a `.json` or `.toml` file (chosen by extension) into JSON.
+fn read_file(path: &Path) -> Result<Value, OptionsError> {
+    let source = path.display().to_string();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match extension.as_deref() {
+        Some("json") => Format::Json,
+        Some("toml") => Format::Toml,
+        Some("js" | "mjs" | "cjs" | "ts") => {
+            return Err(OptionsError::file(
+                source,
+                "JavaScript config files cannot be read by the Rust broker; write the options as .json or .toml",
+            ));
+        }
+        other => {
+            let found = other.map_or_else(|| "no extension".to_owned(), |e| format!("`.{e}`"));
+            return Err(OptionsError::file(
+                source,
+                format!("unsupported config file extension: {found} (expected .json or .toml)"),
+            ));
+        }
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| OptionsError::file(&source, format!("cannot read the file: {e}")))?;
+    match format {
+        Format::Json => serde_json::from_str::<Value>(&text)
+            .map_err(|e| OptionsError::file(&source, format!("invalid JSON: {e}"))),
+        Format::Toml => {
+            let table = toml::from_str::<toml::Table>(&text)
+                .map_err(|e| OptionsError::file(&source, format!("invalid TOML: {e}")))?;
+            toml_table_to_json(table, "").map_err(|e| e.in_file(&source))
+        }
+    }
+}
+
+/// Options whose value is one choice, replaced whole rather than merged key by key: a file's
+/// `{type: "TCP", options}` does not mix with an earlier NATS transporter's options.
+const REPLACED_WHOLE: &[&str] = &[
+    "logger",
+    "logLevel",
+    "transporter",
+    "serializer",
+    "cacher",
+    "validator",
+    "registry.strategy",
+    "registry.discoverer",
+];
+
+/// Puts the keys of `overlay` over `base`: objects merge key by key, anything else (and the
+/// options in [`REPLACED_WHOLE`]) replaces.
+fn merge_over(base: &mut Value, overlay: Value, path: &str) {
+    match (base, overlay) {
+        (Value::Object(base), Value::Object(overlay)) if !REPLACED_WHOLE.contains(&path) => {
+            for (key, value) in overlay {
+                let key_path = join(path, &key);
+                match base.get_mut(&key) {
+                    Some(slot) => merge_over(slot, value, &key_path),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, overlay) => *slot = overlay,
+    }
 }
 
 /// This process's environment, skipping variables that are not valid Unicode (where

@@ -14,8 +14,12 @@ mod feature;
 pub(crate) mod json;
 mod load;
 mod log_level;
+mod logger;
 mod plugin;
 mod registry;
+mod safe;
+mod suggest;
+mod support;
 mod transit;
 
 #[cfg(test)]
@@ -27,9 +31,11 @@ pub(crate) use fault::merged;
 pub use fault::{BulkheadOptions, CircuitBreakerOptions, RetryPolicyOptions, TrackingOptions};
 pub use feature::FeatureOptions;
 pub use log_level::{LogLevel, LogLevelOption};
+pub use logger::LoggerOption;
 pub use plugin::{
     DiscovererKind, DiscovererOption, PluginKind, PluginOption, SerializerKind, SerializerOption,
     StrategyKind, StrategyOption, TransporterKind, TransporterOption,
 };
 pub use registry::RegistryOptions;
+pub(crate) use safe::truncated;
 pub use transit::{ProtocolVersion, TransitOptions};

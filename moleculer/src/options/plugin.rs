@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::js;
 
 use super::error::OptionsError;
-use super::json::{FromJson, join, type_error};
+use super::json::{Fields, FromJson, join, type_error};
 
 /// A family of named components (transporters, serializers, …) selectable by an option.
 pub trait PluginKind: Copy + Eq + fmt::Debug + 'static {
@@ -237,9 +237,10 @@ impl<K: PluginKind> FromJson for PluginOption<K> {
                     None | Some(Value::Null) => Map::new(),
                     Some(value) => Map::from_json(value, &join(path, "options"))?,
                 };
-                for key in map.keys().filter(|k| *k != "type" && *k != "options") {
-                    tracing::debug!(option = %join(path, key), "ignoring unknown key");
-                }
+                let mut f = Fields::of_map(map, path);
+                f.raw("type");
+                f.raw("options");
+                f.finish()?;
                 Ok(Self::Object { kind, options })
             }
             other => Err(type_error(path, "a string or an object", other)),

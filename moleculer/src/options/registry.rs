@@ -4,11 +4,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::OptionsError;
-use super::json::{Fields, FromJson, deserialize_via_json};
+use super::json::{Fields, FromJson, deserialize_via_json, join};
 use super::plugin::{DiscovererKind, DiscovererOption, PluginOption, StrategyKind, StrategyOption};
 
 /// `registry`: service registry, load balancing and discovery.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct RegistryOptions {
     /// Load-balancing strategy: a name (case-insensitive `RoundRobin`, `Random`, `CpuUsage`,
@@ -50,9 +51,26 @@ impl FromJson for RegistryOptions {
             stop_delay: f.get("stopDelay", d.stop_delay)?,
             discoverer: f.get("discoverer", d.discoverer)?,
         };
-        f.finish();
+        if out.discoverer.kind() == DiscovererKind::Local
+            && let Some(options) = out.discoverer.options()
+        {
+            check_local_discoverer(options, &join(&f.path_of("discoverer"), "options"))?;
+        }
+        f.finish()?;
         Ok(out)
     }
 }
 
 deserialize_via_json!(RegistryOptions, "registry");
+
+/// The Local discoverer's `options` (Node's `discoverers/base.js`): only its keys, each of
+/// the type the heartbeat timers read.
+fn check_local_discoverer(options: &Map<String, Value>, path: &str) -> Result<(), OptionsError> {
+    let mut f = Fields::of_map(options, path);
+    f.get::<Option<f64>>("heartbeatInterval", None)?;
+    f.get::<Option<f64>>("heartbeatTimeout", None)?;
+    f.get::<Option<f64>>("cleanOfflineNodesTimeout", None)?;
+    f.get::<Option<bool>>("disableHeartbeatChecks", None)?;
+    f.get::<Option<bool>>("disableOfflineNodeRemoving", None)?;
+    f.finish()
+}

@@ -63,6 +63,7 @@ deserialize_via_json!(ProtocolVersion, "transit.protocolVersion");
 
 /// `transit`: the layer between the broker and the transporter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct TransitOptions {
     /// Maximum pending outgoing requests; beyond it calls fail with `QueueIsFullError`.
@@ -110,7 +111,7 @@ impl FromJson for TransitOptions {
             )?,
             protocol_version: f.get("protocolVersion", d.protocol_version)?,
         };
-        f.finish();
+        f.finish()?;
         Ok(out)
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 use serde_json::{Map, Value};
 
+use super::cloning;
 use super::hooks::{ErrorHook, OwnHooks, ServiceHooks};
 use super::spec::{ActionParts, EventParts};
 use super::{
@@ -104,6 +105,7 @@ impl Composed {
         if self.name.is_empty() {
             return Err(Error::service_schema("service name can't be empty", None));
         }
+        let builtins = Builtins::of(broker.options());
         let full_name: Arc<str> = Arc::from(self.full_name());
         let no_prefix = flag(&self.settings, "$noServiceNamePrefix");
         let info = Arc::new(ServiceInfo {
@@ -136,18 +138,29 @@ impl Composed {
                 timeout: action.timeout,
                 extra: action.extra,
             };
-            let checked = parts.validated_around(|method| {
+            let around = |method: &super::ActionHandler| {
                 let wrapped = stack.user_local_action(method, &def);
+                if !builtins.hooks {
+                    return wrapped;
+                }
                 let inner = wrapped.as_ref().unwrap_or(method);
                 self.hooks
                     .wrap(&def.raw_name, &action.hooks, inner)
                     .or(wrapped)
-            });
-            let handler = stack.builtin_local_action(checked, &def);
+            };
+            let checked = if builtins.validator {
+                parts.validated_around(around)
+            } else {
+                parts.unvalidated_around(around)
+            };
+            let mut handler = stack.builtin_local_action(checked, &def);
+            if builtins.params_cloning {
+                handler = cloning::action(handler);
+            }
             actions.push(BoundAction {
                 def: Arc::new(def),
                 handler,
-                fallback: action.fallback,
+                fallback: action.fallback.filter(|_| builtins.fallback),
             });
         }
         // Wrapped now, before the `created` handlers run, as Node wraps them while it creates
@@ -164,9 +177,18 @@ impl Composed {
                     params: parts.published.take(),
                     extra: event.extra,
                 };
-                let checked = parts.validated_around(|method| stack.user_local_event(method, &def));
+                let around = |method: &EventHandler| stack.user_local_event(method, &def);
+                let checked = if builtins.validator {
+                    parts.validated_around(around)
+                } else {
+                    parts.unvalidated_around(around)
+                };
+                let mut handler = stack.builtin_local_event(checked, &def);
+                if builtins.params_cloning {
+                    handler = cloning::event(handler);
+                }
                 BoundEvent {
-                    handler: Some(stack.builtin_local_event(checked, &def)),
+                    handler: Some(handler),
                     def: Arc::new(def),
                     group,
                 }
@@ -182,6 +204,30 @@ impl Composed {
             started: in_order(self.started),
             stopped: in_order(self.stopped),
         })
+    }
+}
+
+/// Which of the broker's own layers go around a service's handlers, from its options.
+struct Builtins {
+    /// Action hooks (Node's `ActionHook` middleware).
+    hooks: bool,
+    /// Params validation (`validator`, and the `Validator` middleware).
+    validator: bool,
+    /// The action's own fallback (the `Fallback` middleware).
+    fallback: bool,
+    /// A copy of the params for each handler (`contextParamsCloning`).
+    params_cloning: bool,
+}
+
+impl Builtins {
+    fn of(options: &crate::options::BrokerOptions) -> Builtins {
+        let internal = options.internal_middlewares;
+        Builtins {
+            hooks: internal,
+            validator: internal && options.validator,
+            fallback: internal,
+            params_cloning: options.context_params_cloning,
+        }
     }
 }
 

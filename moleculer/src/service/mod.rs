@@ -6,6 +6,7 @@
 //! bound service whose handlers are type-erased and ready for
 //! the registry. The same spec API can be used by hand, without the macro.
 
+mod cloning;
 mod compose;
 mod handler;
 mod hooks;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -77,6 +78,12 @@ impl<H> HandlerParts<H> {
             Some(wrapped) => (self.validate)(wrapped),
             None => self.checked,
         }
+    }
+
+    /// The handler without params validation (`validator: false`): `around` wraps the method,
+    /// which only converts the params into its type.
+    pub(crate) fn unvalidated_around(self, around: impl FnOnce(&H) -> Option<H>) -> H {
+        around(&self.method).unwrap_or(self.method)
     }
 }
 
@@ -189,9 +196,9 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
         self
     }
 
-    /// Sets the action's timeout in milliseconds.
-    pub fn timeout(mut self, ms: u64) -> ActionSpec<S> {
-        self.timeout = Some(ms);
+    /// Sets the action's timeout (published in whole milliseconds, Node's `timeout`).
+    pub fn timeout(mut self, timeout: Duration) -> ActionSpec<S> {
+        self.timeout = Some(whole_millis(timeout));
         self
     }
 
@@ -335,6 +342,19 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
         self.group = Some(group.to_owned());
         self
     }
+
+    /// Debounces the handler (Node's event `debounce`): of a burst of events, only the last
+    /// one runs, once `quiet` passed without another; the emitter does not wait for it.
+    /// Published in whole milliseconds.
+    pub fn debounce(self, quiet: Duration) -> EventSpec<S> {
+        self.extra("debounce", Value::from(whole_millis(quiet)))
+    }
+
+    /// Throttles the handler (Node's event `throttle`): the first event runs, and the events
+    /// after it are dropped until `period` has passed. Published in whole milliseconds.
+    pub fn throttle(self, period: Duration) -> EventSpec<S> {
+        self.extra("throttle", Value::from(whole_millis(period)))
+    }
 }
 
 impl<S> fmt::Debug for EventSpec<S> {
@@ -344,6 +364,11 @@ impl<S> fmt::Debug for EventSpec<S> {
             .field("group", &self.group)
             .finish()
     }
+}
+
+/// A duration in whole milliseconds, Node's unit for published durations.
+fn whole_millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn parse_schema(owner: &str, schema: &str) -> Result<Value> {

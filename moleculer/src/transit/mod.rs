@@ -88,6 +88,9 @@ pub(crate) struct Transit {
     registry: Arc<Registry>,
     /// For the wrappers of remote actions and of the wire.
     middlewares: Arc<Stack>,
+    /// Whether the built-in middlewares run (`internalMiddlewares`): served requests then
+    /// keep their timeout and the action's own fallback.
+    builtin_middlewares: bool,
     /// Where served requests and received events start their local handlers.
     local: LocalDispatch,
     /// The broker, for the contexts of served requests and events and the local events
@@ -178,6 +181,7 @@ impl TransitSetup {
             stop_delay: Duration::from_millis(options.registry.stop_delay),
             registry: registry.clone(),
             middlewares: middlewares.clone(),
+            builtin_middlewares: options.internal_middlewares,
             local: local.clone(),
             broker,
         }

@@ -317,7 +317,9 @@ impl Transit {
             let err = Error::service_not_available(&req.action, Some(own));
             return (req.id, Err(err));
         };
-        let timeout = (req.timeout > 0.0).then(|| Duration::from_secs_f64(req.timeout / 1000.0));
+        // Node's `Timeout` is a built-in middleware: none without them.
+        let timed = req.timeout > 0.0 && self.builtin_middlewares;
+        let timeout = timed.then(|| Duration::from_secs_f64(req.timeout / 1000.0));
         let fields = Received {
             id: ContextId::parse(&req.id),
             request_id: req.request_id,
@@ -340,7 +342,7 @@ impl Transit {
             None,
         ));
         let start = Start {
-            own_fallback: true,
+            own_fallback: self.builtin_middlewares,
             // A panicking handler answers with an error instead of leaving the caller waiting.
             catch_panics: true,
             keep_def: false,

@@ -146,7 +146,7 @@ mod tests {
             ]
         );
         assert_eq!(v5["logLevel"], "info");
-        assert_eq!(v5["logger"], true);
+        assert_eq!(v5["logger"], false, "the Rust default");
         let mut options = BrokerOptions::default();
         options.transit.protocol_version = ProtocolVersion::V4;
         let v4 = node_options(&options);

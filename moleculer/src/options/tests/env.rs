@@ -26,7 +26,7 @@ fn plain_names_override_options() {
         ("TRANSIT_MAXQUEUESIZE", "10"),
         ("TRANSIT_PROTOCOLVERSION", "4"),
         ("METRICS", "true"),
-        ("LOGGER", "false"),
+        ("LOGGER", "true"),
         ("UNRELATED", "x"),
     ])
     .expect("overlay");
@@ -52,9 +52,13 @@ fn plain_names_override_options() {
     assert_eq!(o.transit.max_queue_size, 10);
     assert_eq!(o.transit.protocol_version, ProtocolVersion::V4);
     assert!(o.metrics.enabled);
-    // Node-only options the runner would set land in `extra`; unrelated variables do not.
-    assert_eq!(o.extra.get("logger"), Some(&json!(false)));
-    assert_eq!(o.extra.len(), 1);
+    assert_eq!(
+        o.logger,
+        LoggerOption::Console {
+            colors: true,
+            level: None
+        }
+    );
 }
 
 #[test]
@@ -89,7 +93,6 @@ fn mol_variables_set_nested_keys() {
         ("MOL_TRANSPORTER__TYPE", "TCP"),
         ("MOL_TRANSPORTER__OPTIONS__UDP_DISCOVERY", "false"),
         ("MOL_CACHER__OPTIONS__TTL", "30"),
-        ("MOL_CUSTOM_SETTING", "on"),
     ])
     .expect("overlay");
     assert_eq!(
@@ -111,7 +114,6 @@ fn mol_variables_set_nested_keys() {
         Some(json!(false))
     );
     assert_eq!(o.cacher, Some(json!({"options": {"ttl": 30}})));
-    assert_eq!(o.extra["customSetting"], json!("on"));
 }
 
 #[test]
@@ -125,7 +127,6 @@ fn mol_levels_match_existing_keys_case_insensitively() {
     assert_eq!(o.node_id.as_deref(), Some("n-1"));
     assert_eq!(o.request_timeout, 100);
     assert_eq!(o.namespace, "ns");
-    assert!(o.extra.is_empty());
 }
 
 #[test]
@@ -277,4 +278,23 @@ fn apply_env_reads_the_process_environment() {
     if let Err(err) = result {
         assert!(err.source_name.is_some(), "{err}");
     }
+}
+
+#[test]
+fn unknown_and_javascript_only_keys_from_the_environment_are_errors() {
+    let err = overlay(&[("MOL_CUSTOM_SETTING", "on")]).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("customSetting"));
+    assert_eq!(err.source_name.as_deref(), Some("MOL_CUSTOM_SETTING"));
+    assert!(err.message.contains("unknown option"), "{err}");
+    let err = overlay(&[("MOL_REQUEST_TIMOUT", "5")]).unwrap_err();
+    assert!(
+        err.message.contains("did you mean `requestTimeout`?"),
+        "{err}"
+    );
+    let err = overlay(&[("ERRORHANDLER", "x")]).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("errorHandler"));
+    assert!(
+        err.message.contains("BrokerBuilder::error_handler"),
+        "{err}"
+    );
 }

@@ -252,9 +252,9 @@ const CASES: &[(&str, &str, &str)] = &[
         "expected \"4\" or \"5\"",
     ),
     (
-        r#"{"validator": "Fastest"}"#,
+        r#"{"validator": 1}"#,
         "validator",
-        "expected a boolean",
+        "expected a boolean, \"Fastest\" or an object",
     ),
     (
         r#"{"metrics": 1}"#,
@@ -272,7 +272,7 @@ const CASES: &[(&str, &str, &str)] = &[
         "expected a boolean or an object",
     ),
     (
-        r#"{"internalServices": {}}"#,
+        r#"{"internalServices": "yes"}"#,
         "internalServices",
         "expected a boolean",
     ),

@@ -34,7 +34,7 @@ const NODE_CONFIG: &str = r##"{
     "transit": {
         "maxQueueSize": 1000, "maxChunkSize": 65536, "disableReconnect": true,
         "disableVersionCheck": true, "serviceChangedDebounceTime": 0,
-        "protocolVersion": "4", "packetLogFilter": ["HEARTBEAT"]
+        "protocolVersion": "4"
     },
     "cacher": {"type": "Memory", "options": {"ttl": 30}},
     "validator": false,
@@ -48,8 +48,7 @@ const NODE_CONFIG: &str = r##"{
     "middlewares": [],
     "metadata": {"region": "eu-west-1", "zone": 2},
     "skipProcessEventRegistration": true,
-    "maxSafeObjectSize": 1024,
-    "replOptions": {"delimiter": "mol $"}
+    "maxSafeObjectSize": 1024
 }"##;
 
 fn assert_node_config(o: &BrokerOptions) {
@@ -116,8 +115,16 @@ fn assert_node_config(o: &BrokerOptions) {
     assert!(o.hot_reload && o.skip_process_event_registration);
     assert_eq!(o.metadata["zone"], json!(2));
     assert_eq!(o.max_safe_object_size, Some(1024));
-    let extra: Vec<&str> = o.extra.keys().map(String::as_str).collect();
-    assert_eq!(extra, ["logger", "middlewares", "replOptions"]);
+    assert_eq!(
+        o.logger,
+        LoggerOption::Console {
+            colors: false,
+            level: None
+        }
+    );
+    // It reads, but a broker refuses what is not built yet (the cacher first).
+    let refused = o.check_supported().unwrap_err();
+    assert_eq!(refused.key.as_deref(), Some("cacher"));
 }
 
 #[test]
@@ -186,7 +193,13 @@ tags = ["a", "b"]
     assert_eq!(o.transit.protocol_version, ProtocolVersion::V4);
     assert_eq!(o.metadata["deployed"], json!("2024-01-02T03:04:05Z"));
     assert_eq!(o.metadata["tags"], json!(["a", "b"]));
-    assert_eq!(o.extra["logger"], json!(true));
+    assert_eq!(
+        o.logger,
+        LoggerOption::Console {
+            colors: true,
+            level: None
+        }
+    );
     match &o.log_level {
         LogLevelOption::PerModule(levels) => {
             assert!(levels.contains(&("TRANSIT".to_owned(), Some(LogLevel::Debug))));
@@ -255,16 +268,227 @@ fn numbers_may_be_written_as_floats_or_ints() {
 }
 
 #[test]
-fn unknown_keys_are_tolerated() {
+fn unknown_keys_are_errors_with_a_suggestion() {
+    let cases = [
+        (
+            r#"{"requestTimout": 5}"#,
+            "requestTimout",
+            Some("requestTimeout"),
+        ),
+        (
+            r#"{"registry": {"prefrLocal": false}}"#,
+            "registry.prefrLocal",
+            Some("registry.preferLocal"),
+        ),
+        (
+            r#"{"transit": {"packetLogFilter": []}}"#,
+            "transit.packetLogFilter",
+            None,
+        ),
+        (
+            r#"{"bulkhead": {"concurency": 2}}"#,
+            "bulkhead.concurency",
+            Some("bulkhead.concurrency"),
+        ),
+        (
+            r#"{"tracking": {"shutdownTimout": 2}}"#,
+            "tracking.shutdownTimout",
+            Some("tracking.shutdownTimeout"),
+        ),
+        (
+            r#"{"retryPolicy": {"retires": 2}}"#,
+            "retryPolicy.retires",
+            Some("retryPolicy.retries"),
+        ),
+        (
+            r#"{"circuitBreaker": {"treshold": 0.1}}"#,
+            "circuitBreaker.treshold",
+            Some("circuitBreaker.threshold"),
+        ),
+        (
+            r#"{"transporter": {"type": "TCP", "option": {}}}"#,
+            "transporter.option",
+            Some("transporter.options"),
+        ),
+        (
+            r#"{"registry": {"discoverer": {"type": "Local", "options": {"heartbeatIntervall": 3}}}}"#,
+            "registry.discoverer.options.heartbeatIntervall",
+            Some("registry.discoverer.options.heartbeatInterval"),
+        ),
+        (
+            r#"{"logger": {"type": "Console", "options": {"color": false}}}"#,
+            "logger.options.color",
+            Some("logger.options.colors"),
+        ),
+        (r#"{"somethingElse": 1}"#, "somethingElse", None),
+    ];
+    for (json, key, suggestion) in cases {
+        let err = parse(json).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some(key), "{json}: {err}");
+        assert!(err.message.starts_with("unknown option"), "{err}");
+        match suggestion {
+            Some(near) => assert!(
+                err.message.contains(&format!("did you mean `{near}`?")),
+                "{err}"
+            ),
+            None => assert!(!err.message.contains("did you mean"), "{err}"),
+        }
+    }
+    let err = parse(r#"{"requestTimout": 5}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid broker option `requestTimout`: unknown option; did you mean `requestTimeout`?"
+    );
+}
+
+#[test]
+fn javascript_only_keys_are_refused_unless_empty() {
     let o = parse(
-        r#"{"logger": false, "errorHandler": null, "created": "fn", "registry": {"foo": 1},
-            "transit": {"packetLogFilter": []}}"#,
+        r#"{"logger": false, "errorHandler": null, "middlewares": [], "replOptions": null,
+            "created": null, "uidGenerator": null}"#,
     )
-    .expect("unknown keys");
-    assert_eq!(o.extra.len(), 3);
-    assert_eq!(o.extra["logger"], json!(false));
-    assert_eq!(o.registry, RegistryOptions::default());
-    assert_eq!(o.transit, TransitOptions::default());
+    .expect("empty JavaScript-only keys");
+    assert_eq!(o, BrokerOptions::default());
+    for (key, hint) in [
+        ("middlewares", "BrokerBuilder::middleware"),
+        ("errorHandler", "BrokerBuilder::error_handler"),
+        ("errorRegenerator", "rebuilt"),
+        ("uidGenerator", "context IDs"),
+        ("created", "`created` hook"),
+        ("started", "`started` hook"),
+        ("stopped", "`stopped` hook"),
+        ("ServiceFactory", "#[service]"),
+        ("ContextFactory", "Context"),
+        ("Promise", "futures"),
+        ("replOptions", "no REPL"),
+        ("replCommands", "no REPL"),
+        ("replDelimiter", "no REPL"),
+    ] {
+        let err = parse(&format!(r#"{{"{key}": ["x"]}}"#)).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some(key));
+        assert!(err.message.contains(hint), "{key}: {err}");
+    }
+    for (json, key) in [
+        (r#"{"retryPolicy": {"check": "fn"}}"#, "retryPolicy.check"),
+        (
+            r#"{"circuitBreaker": {"check": "fn"}}"#,
+            "circuitBreaker.check",
+        ),
+        (r#"{"internalServices": {"$node": {}}}"#, "internalServices"),
+        (r#"{"logger": "Pino"}"#, "logger"),
+        (r#"{"logger": {"type": "File"}}"#, "logger.type"),
+        (
+            r#"{"logger": {"options": {"formatter": "short"}}}"#,
+            "logger.options.formatter",
+        ),
+        (
+            r#"{"logger": {"options": {"level": "loud"}}}"#,
+            "logger.options.level",
+        ),
+        (r#"{"validator": "Joi"}"#, "validator"),
+        (
+            r#"{"validator": {"type": "Fastest", "options": {"haltOnFirstError": true}}}"#,
+            "validator.options",
+        ),
+    ] {
+        let err = parse(json).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some(key), "{json}: {err}");
+    }
+}
+
+#[test]
+fn the_console_loggers_own_level_is_kept() {
+    let o =
+        parse(r#"{"logger": {"type": "Console", "options": {"level": "warn", "colors": false}}}"#)
+            .expect("valid");
+    let LoggerOption::Console { colors, level } = o.logger else {
+        panic!("not the console logger: {:?}", o.logger);
+    };
+    assert!(!colors);
+    assert_eq!(
+        level.map(|l| serde_json::to_value(l).unwrap()),
+        Some(serde_json::json!("warn"))
+    );
+}
+
+#[test]
+fn the_validator_takes_node_forms() {
+    for (json, on) in [
+        (r#"{"validator": false}"#, false),
+        (r#"{"validator": "Fastest"}"#, true),
+        (r#"{"validator": {"type": "fastest"}}"#, true),
+        (r#"{"validator": null}"#, true),
+    ] {
+        assert_eq!(parse(json).expect(json).validator, on, "{json}");
+    }
+}
+
+#[test]
+fn unsupported_features_are_refused_only_when_asked_for() {
+    let off = parse(
+        r#"{"cacher": false, "metrics": false, "tracing": {"enabled": false, "exporter": "Console"},
+            "hotReload": false, "serializer": "JSON", "registry": {"discoverer": "Local"},
+            "transit": {"maxChunkSize": 262144}}"#,
+    )
+    .expect("features off");
+    off.check_supported().expect("nothing asked for");
+    for (json, key, why) in [
+        (r#"{"cacher": "Memory"}"#, "cacher", "caching"),
+        (r#"{"cacher": true}"#, "cacher", "later release"),
+        (r#"{"metrics": true}"#, "metrics", "later release"),
+        (
+            r#"{"tracing": {"enabled": true}}"#,
+            "tracing",
+            "later release",
+        ),
+        (r#"{"serializer": "MsgPack"}"#, "serializer", "MsgPack"),
+        (
+            r#"{"registry": {"discoverer": "redis://r:6379"}}"#,
+            "registry.discoverer",
+            "Redis",
+        ),
+        (
+            r#"{"transit": {"maxChunkSize": 1024}}"#,
+            "transit.maxChunkSize",
+            "streams",
+        ),
+        (r#"{"hotReload": true}"#, "hotReload", "no code reload"),
+    ] {
+        let err = parse(json).expect(json).check_supported().unwrap_err();
+        assert_eq!(err.key.as_deref(), Some(key), "{json}");
+        assert!(err.message.contains(why), "{json}: {err}");
+    }
+}
+
+#[test]
+fn merge_file_replaces_only_the_keys_the_file_sets() {
+    let path = temp_file(
+        "moleculer.config.json",
+        r#"{"namespace": "from-file", "registry": {"preferLocal": false},
+            "transporter": {"type": "TCP", "options": {"port": 4000}}}"#,
+    );
+    let mut base = BrokerOptions {
+        node_id: Some("kept".to_owned()),
+        namespace: "replaced".to_owned(),
+        transporter: Some(PluginOption::Url {
+            kind: TransporterKind::Nats,
+            url: "nats://n:4222".to_owned(),
+        }),
+        ..Default::default()
+    };
+    base.registry.stop_delay = 7;
+    let o = base.merge_file(&path).expect("merge");
+    assert_eq!(o.node_id.as_deref(), Some("kept"));
+    assert_eq!(o.namespace, "from-file");
+    assert!(!o.registry.prefer_local);
+    assert_eq!(o.registry.stop_delay, 7, "sections merge key by key");
+    let transporter = o.transporter.expect("transporter");
+    assert_eq!(transporter.kind(), TransporterKind::Tcp);
+    assert_eq!(
+        transporter.options().map(|m| m.len()),
+        Some(1),
+        "replaced whole"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ use crate::transporter::invalid_option as invalid;
 
 /// Connection settings of the [`NatsTransporter`](super::NatsTransporter).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NatsOptions {
     /// Server URL(s), comma separated as in Node (`nats://a:4222,nats://b:4222`).
     /// `user:pass@` in a URL authenticates.

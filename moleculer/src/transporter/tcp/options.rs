@@ -12,6 +12,7 @@ use crate::transporter::invalid_option as invalid;
 
 /// Settings of the [`TcpTransporter`](super::TcpTransporter); `Default` is Node's defaults.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TcpOptions {
     /// Find the nodes by UDP datagrams. Default `true`.
     pub udp_discovery: bool,

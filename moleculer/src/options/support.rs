@@ -1,0 +1,56 @@
+//! Options whose features the Rust broker does not have (yet): refused when they ask for
+//! them, accepted when they are off or at their defaults.
+
+use super::broker::BrokerOptions;
+use super::error::OptionsError;
+use super::plugin::{DiscovererKind, SerializerKind};
+use super::transit::TransitOptions;
+
+impl BrokerOptions {
+    /// Checks that every option asks only for what the Rust broker does; the builder runs it
+    /// in [`build`](crate::BrokerBuilder::build). Refused, each with its key path and why:
+    /// a `cacher`, `metrics` or `tracing` enabled, another serializer than JSON, the Redis or
+    /// Etcd3 discoverer, a `transit.maxChunkSize` other than the default (streams) — features
+    /// of later releases — and `hotReload: true` (no code reload in Rust).
+    ///
+    /// # Errors
+    /// The first option refused.
+    pub fn check_supported(&self) -> Result<(), OptionsError> {
+        let later = |key: &str, what: &str| {
+            Err(OptionsError::invalid(
+                key,
+                format!("`{key}` is not supported yet: {what} come with a later release"),
+            ))
+        };
+        if self.cacher.is_some() {
+            return later("cacher", "caching and cachers");
+        }
+        if self.metrics.enabled {
+            return later("metrics", "metrics and their reporters");
+        }
+        if self.tracing.enabled {
+            return later("tracing", "tracing and its exporters");
+        }
+        if let Some(kind) = self.serializer.as_ref().map(|s| s.kind())
+            && kind != SerializerKind::Json
+        {
+            let what = format!("serializers other than JSON (the {kind} serializer)");
+            return later("serializer", &what);
+        }
+        let discoverer = self.registry.discoverer.kind();
+        if discoverer != DiscovererKind::Local {
+            let what = format!("discoverers other than Local (the {discoverer} discoverer)");
+            return later("registry.discoverer", &what);
+        }
+        if self.transit.max_chunk_size != TransitOptions::default().max_chunk_size {
+            return later("transit.maxChunkSize", "streams");
+        }
+        if self.hot_reload {
+            return Err(OptionsError::invalid(
+                "hotReload",
+                "`hotReload` is not supported in Rust (no code reload): rebuild and restart the node",
+            ));
+        }
+        Ok(())
+    }
+}
