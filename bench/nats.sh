@@ -3,7 +3,8 @@
 #   - Node Moleculer 0.15.2: `node bench/nats_node.js server` (in the background for the whole run)
 #     and `node bench/nats_node.js client` (one process per round), namespace `bench`;
 #   - bare async-nats (`bench_nats_bare`): the transport's ceiling, NATS request/reply (`c<N>`)
-#     and Moleculer's publish + own reply subject pattern (`pubsub_c<N>`);
+#     and Moleculer's publish + own reply subject pattern (`pubsub_c<N>`), with the responder in
+#     a second process as the Moleculer server is (`inproc_pubsub_c<N>`: in the same process);
 #   - moleculer-rs (`bench_nats`, see below): `server` in the background, `client` per round,
 #     namespace `bench-rs` (so that each client only reaches its own server).
 # Runs the clients alternately ROUNDS times and prints a markdown table (median, min–max, mean
@@ -61,7 +62,7 @@ pick() {
 }
 NODE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
 RUST_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
-BARE_PICK="$(pick '^(pubsub_)?c[0-9]+$' c1,c10,c100,pubsub_c1,pubsub_c10,pubsub_c100)"
+BARE_PICK="$(pick '^(inproc_)?(pubsub_)?c[0-9]+$' c1,c10,c100,pubsub_c1,pubsub_c10,pubsub_c100,inproc_pubsub_c1,inproc_pubsub_c10,inproc_pubsub_c100)"
 TRANSPORT="${TRANSPORT:-nats}"
 NODE_TRANSPORTER="$NATS_URL"
 RUST_TRANSPORTER="$NATS_URL"

@@ -95,8 +95,10 @@ function natsTable() {
 	const SIDES = [
 		["node", "", "Node Moleculer 0.15.2, client → server process"],
 		["rust", "", "moleculer-rs, client → server process"],
-		["bare-nats", "", "bare async-nats, `client.request` (NATS request/reply)"],
-		["bare-nats", "pubsub", "bare async-nats, publish + own reply subject, id correlation"],
+		["bare-nats", "", "bare async-nats, `client.request` (NATS request/reply), responder in a second process"],
+		["bare-nats", "pubsub", "bare async-nats, publish + own reply subject, id correlation, responder in a second process"],
+		["bare-nats", "inproc", "bare async-nats, `client.request`, both ends in one process"],
+		["bare-nats", "inproc_pubsub", "bare async-nats, publish + id correlation, both ends in one process"],
 		["bare-tcp", "", "bare tokio TCP, two connections, batched writes, id correlation, responder in a second process"],
 		["bare-tcp", "inproc", "bare tokio TCP, the same with both ends in one process"],
 		["rust-to-node", "", "moleculer-rs client → Node server (CROSS=1)"],

@@ -5,9 +5,12 @@
 //! server must be running), or through `bash bench/nats.sh`, which runs it beside Node Moleculer
 //! and prints a table. See `BENCHMARKS.md`.
 //!
-//! One process, two NATS connections, as two nodes would have:
+//! Two NATS connections, as two nodes would have:
 //! - the responder subscribes `bench.bare.echo` and publishes every request's payload, unchanged,
-//!   to the request's reply subject (inline, in its subscription loop);
+//!   to the request's reply subject (inline, in its subscription loop). It runs in a second
+//!   process (this binary, run as `bench_nats_bare respond`), as the Moleculer server does; the
+//!   `inproc_` cases use a responder in this process instead (no wake-up of another process
+//!   per round trip);
 //! - the requester runs `c` concurrent tasks, each sending a request and awaiting its response in a
 //!   loop, for a warm-up then a measured duration.
 //!
@@ -18,6 +21,7 @@
 //! Cases:
 //! - `c1`, `c10`, `c100` (any `c<N>`): NATS request/reply, `client.request(subject, payload)`
 //!   (async-nats multiplexes the responses on one `_INBOX.<nuid>.*` subscription);
+//! - `inproc_c<N>`, `inproc_pubsub_c<N>`: the same two with the responder in this process;
 //! - `pubsub_c1`, `pubsub_c10`, `pubsub_c100` (any `pubsub_c<N>`): Moleculer's pattern instead
 //!   of request/reply: the requester subscribes its own subject once (as Moleculer subscribes
 //!   `RES.<nodeID>`), publishes each request with that subject as reply subject, and a dispatcher
@@ -47,7 +51,9 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 const IMPL: &str = "bare-nats";
+/// The subject of the responder in the second process, and of the one in this process.
 const SUBJECT: &str = "bench.bare.echo";
+const INPROC_SUBJECT: &str = "bench.bare.echo.inproc";
 const DEFAULT_CASES: &str = "c1,c10,c100,pubsub_c1,pubsub_c10,pubsub_c100";
 
 /// The REQ packet of Node Moleculer 0.15.2 for `bench.echo`, around its two ids (the packet id
@@ -85,7 +91,16 @@ struct Config {
     secs: f64,
     warmup: f64,
     workers: usize,
-    cases: Vec<(Mode, usize, String)>,
+    cases: Vec<(Case, String)>,
+}
+
+/// One case: how requests are made, to which responder, by how many tasks.
+#[derive(Clone, Copy)]
+struct Case {
+    mode: Mode,
+    conc: usize,
+    /// The responder's subject: in the second process, or in this one.
+    subject: &'static str,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -103,7 +118,11 @@ fn arg(name: &str, env: &str) -> Option<String> {
         .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
 }
 
-fn parse_case(name: &str) -> Result<(Mode, usize)> {
+fn parse_case(name: &str) -> Result<Case> {
+    let (subject, name) = match name.strip_prefix("inproc_") {
+        Some(rest) => (INPROC_SUBJECT, rest),
+        None => (SUBJECT, name),
+    };
     let (mode, rest) = match name.strip_prefix("pubsub_") {
         Some(rest) => (Mode::PubSub, rest),
         None => (Mode::Request, name),
@@ -113,8 +132,14 @@ fn parse_case(name: &str) -> Result<(Mode, usize)> {
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| *n > 0);
     match conc {
-        Some(c) => Ok((mode, c)),
-        None => bail!("unknown case '{name}'; expected c<N> or pubsub_c<N>, e.g. c10, pubsub_c100"),
+        Some(conc) => Ok(Case {
+            mode,
+            conc,
+            subject,
+        }),
+        None => {
+            bail!("unknown case '{name}'; expected [inproc_][pubsub_]c<N>, e.g. c10, pubsub_c100")
+        }
     }
 }
 
@@ -129,7 +154,7 @@ fn config() -> Result<Config> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|name| parse_case(name).map(|(mode, c)| (mode, c, name.to_owned())))
+        .map(|name| parse_case(name).map(|case| (case, name.to_owned())))
         .collect::<Result<_>>()?;
     Ok(Config {
         url: arg("nats", "NATS_URL").unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned()),
@@ -148,10 +173,10 @@ async fn connect(url: &str, name: &str) -> Result<Client> {
         .with_context(|| format!("connecting to {url}"))
 }
 
-/// The responder: echoes every request's payload to its reply subject.
-async fn start_responder(url: &str) -> Result<Client> {
+/// The responder: echoes every request's payload on `subject` to its reply subject.
+async fn start_responder(url: &str, subject: &'static str) -> Result<Client> {
     let client = connect(url, "bench-bare-responder").await?;
-    let mut sub = client.subscribe(SUBJECT).await?;
+    let mut sub = client.subscribe(subject).await?;
     client.flush().await?;
     let publisher = client.clone();
     tokio::spawn(async move {
@@ -209,25 +234,24 @@ impl PubSub {
         })
     }
 
-    async fn call(&self, id: String, payload: Bytes) -> Result<Bytes> {
+    async fn call(&self, subject: &'static str, id: String, payload: Bytes) -> Result<Bytes> {
         let (tx, rx) = oneshot::channel();
         self.pending.lock().expect("pending map").insert(id, tx);
         self.client
-            .publish_with_reply(SUBJECT, self.inbox.clone(), payload)
+            .publish_with_reply(subject, self.inbox.clone(), payload)
             .await?;
         Ok(rx.await?)
     }
 }
 
 /// Runs `conc` tasks sending requests in a loop for `dur`; returns (ops, seconds).
-async fn run(
-    mode: Mode,
-    conc: usize,
-    dur: Duration,
-    client: &Client,
-    pubsub: &PubSub,
-) -> Result<(u64, f64)> {
+async fn run(case: Case, dur: Duration, client: &Client, pubsub: &PubSub) -> Result<(u64, f64)> {
     let start = Instant::now();
+    let Case {
+        mode,
+        conc,
+        subject,
+    } = case;
     let tasks: Vec<_> = (0..conc)
         .map(|t| {
             let client = client.clone();
@@ -238,8 +262,8 @@ async fn run(
                     let (id, body) = payload(request_id(t, ops));
                     let len = body.len();
                     let response = match mode {
-                        Mode::Request => client.request(SUBJECT, body).await?.payload,
-                        Mode::PubSub => pubsub.call(id, body).await?,
+                        Mode::Request => client.request(subject, body).await?.payload,
+                        Mode::PubSub => pubsub.call(subject, id, body).await?,
                     };
                     ensure!(response.len() == len, "the echo changed the payload");
                     ops += 1;
@@ -258,33 +282,81 @@ async fn run(
     Ok((ops, start.elapsed().as_secs_f64()))
 }
 
+/// The responder in a second process: this binary run as `bench_nats_bare respond`; it
+/// prints `ready` once subscribed and ends with its stdin.
+fn spawn_responder(url: &str) -> Result<std::process::Child> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .arg("respond")
+        .env("NATS_URL", url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting the responder process")?;
+    let stdout = child.stdout.take().context("the responder's stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    ensure!(
+        line.trim() == "ready",
+        "the responder did not start: {line:?}"
+    );
+    Ok(child)
+}
+
+/// The responder process's work: echo until stdin closes (the requester ended).
+fn respond(cfg: &Config) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.workers.max(1))
+        .enable_all()
+        .build()?;
+    // The responder's task runs on the runtime's workers while this thread waits for stdin.
+    let _responder = rt.block_on(start_responder(&cfg.url, SUBJECT))?;
+    println!("ready");
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new())?;
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let cfg = config()?;
+    if std::env::args().nth(1).as_deref() == Some("respond") {
+        return respond(&cfg);
+    }
+    let mut child = spawn_responder(&cfg.url)?;
+    let result = requester(&cfg);
+    drop(child.stdin.take());
+    child.wait()?;
+    result
+}
+
+/// The requester: runs the cases and prints their figures.
+fn requester(cfg: &Config) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cfg.workers.max(1))
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let _responder = start_responder(&cfg.url).await?;
+        let _responder = start_responder(&cfg.url, INPROC_SUBJECT).await?;
         let requester = connect(&cfg.url, "bench-bare-requester").await?;
         let pubsub = PubSub::start(requester.clone()).await?;
 
-        // Sanity check: both paths get the payload back unchanged.
-        let (id, body) = payload(0);
-        let echoed = requester.request(SUBJECT, body.clone()).await?.payload;
-        ensure!(echoed == body, "request/reply: the echo changed the payload");
-        ensure!(
-            pubsub.call(id, body.clone()).await? == body,
-            "pubsub: the echo changed the payload"
-        );
+        // Sanity check: both paths get the payload back unchanged, from both responders.
+        for subject in [SUBJECT, INPROC_SUBJECT] {
+            let (id, body) = payload(0);
+            let echoed = requester.request(subject, body.clone()).await?.payload;
+            ensure!(echoed == body, "request/reply: the echo changed the payload");
+            ensure!(
+                pubsub.call(subject, id, body.clone()).await? == body,
+                "pubsub: the echo changed the payload"
+            );
+        }
 
-        for (mode, conc, name) in &cfg.cases {
+        for (case, name) in &cfg.cases {
             if cfg.warmup > 0.0 {
                 let warmup = Duration::from_secs_f64(cfg.warmup);
-                run(*mode, *conc, warmup, &requester, &pubsub).await?;
+                run(*case, warmup, &requester, &pubsub).await?;
             }
             let dur = Duration::from_secs_f64(cfg.secs);
-            let (ops, secs) = run(*mode, *conc, dur, &requester, &pubsub).await?;
+            let (ops, secs) = run(*case, dur, &requester, &pubsub).await?;
             ensure!(
                 pubsub.pending.lock().expect("pending map").is_empty(),
                 "responses are missing"

@@ -86,6 +86,10 @@ impl<T: Serialize + Send + Sync + 'static> ParamSlot for Option<T> {
 
 /// Moves `value` into `U` when `T` and `U` are the same type, without allocating.
 fn cast<T: 'static, U: 'static>(value: T) -> Result<U, T> {
+    // Known per instance at compile time: no dynamic check when the types differ.
+    if TypeId::of::<T>() != TypeId::of::<U>() {
+        return Err(value);
+    }
     let mut slot = Some(value);
     if let Some(same) = (&mut slot as &mut dyn Any)
         .downcast_mut::<Option<U>>()

@@ -115,6 +115,7 @@ impl ServiceBroker {
 
     /// Starts a call with typed params: JSON goes in as a payload; any other type is lent to
     /// the handler, which moves it out when it is the handler's params type (no allocation).
+    #[inline]
     fn start_typed<P: Serialize + Send + Sync + 'static>(
         &self,
         action: &str,

@@ -204,24 +204,20 @@ impl ServiceBroker {
         let headers = options.headers.take().unwrap_or_default();
         let parent = options.parent.as_deref();
         let event_name: Arc<str> = Arc::from(event);
-        let targets = local
-            .into_iter()
-            .map(|endpoint| {
-                let ctx = self.event_context(
-                    &endpoint,
-                    &event_name,
-                    kind,
-                    &options.groups,
-                    parent,
-                    &meta,
-                    &headers,
-                );
-                (endpoint, ctx)
-            })
-            .collect();
-        let results = self.inner.local.run_events(targets, payload).await;
+        let context = |endpoint: &Arc<EventEndpoint>| {
+            self.event_context(
+                endpoint,
+                &event_name,
+                kind,
+                &options.groups,
+                parent,
+                &meta,
+                &headers,
+            )
+        };
+        let result = self.inner.local.run_events(local, context, payload).await;
         if options.throw_error {
-            results.into_iter().collect::<Result<Vec<()>>>()?;
+            result?;
         }
         Ok(())
     }

@@ -66,6 +66,7 @@ impl LocalDispatch {
     /// Starts the handler of `endpoint` (local, or the request-sending handler of a remote
     /// one) with `ctx` and `params`: the handler's future, not polled yet, under the
     /// context's timeout, with the action's own fallback when it has one and may run.
+    #[inline]
     pub(crate) fn start_action(
         &self,
         endpoint: &Arc<ActionEndpoint>,
@@ -122,26 +123,32 @@ impl LocalDispatch {
         handled(self.error_handler.as_ref(), result, info)
     }
 
-    /// Runs the handlers of one event, each with its own context, concurrently; the last one
-    /// gets the payload itself (a typed payload with one receiver is moved, not copied).
-    /// Failures are logged (after the error handler) and returned, in the targets' order.
+    /// Runs the local handlers `targets` of one event, each with the context `context` makes
+    /// for it, concurrently; the last one gets the payload itself (a typed payload with one
+    /// receiver is moved, not copied). Failures are logged (after the error handler); the
+    /// first one is returned.
     pub(crate) async fn run_events(
         &self,
-        mut targets: Vec<(Arc<EventEndpoint>, SharedContext)>,
+        mut targets: Vec<Arc<EventEndpoint>>,
+        context: impl Fn(&Arc<EventEndpoint>) -> SharedContext,
         payload: Payload,
-    ) -> Vec<Result<()>> {
-        let Some((last, last_ctx)) = targets.pop() else {
-            return Vec::new();
+    ) -> Result<()> {
+        let Some(last) = targets.pop() else {
+            return Ok(());
         };
+        let last_ctx = context(&last);
         if targets.is_empty() {
-            return vec![self.run_event(last, last_ctx, payload).await];
+            return self.run_event(last, last_ctx, payload).await;
         }
         let mut runs: Vec<_> = targets
             .into_iter()
-            .map(|(endpoint, ctx)| self.run_event(endpoint, ctx, payload.clone()))
+            .map(|endpoint| {
+                let ctx = context(&endpoint);
+                self.run_event(endpoint, ctx, payload.clone())
+            })
             .collect();
         runs.push(self.run_event(last, last_ctx, payload));
-        join_all(runs).await
+        join_all(runs).await.into_iter().collect()
     }
 
     /// Runs one local event handler and logs its failure.

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use serde_json::{Map, Value};
 
 use super::{Transit, Work};
+use crate::broker::ServiceBroker;
 use crate::context::{
     ContextId, ContextInner, EmitOptions, EventInfo, EventType, Received, SharedContext,
     merged_meta,
@@ -16,9 +17,6 @@ use crate::error::Result;
 use crate::payload::Payload;
 use crate::protocol::{Event, Packet};
 use crate::registry::EventEndpoint;
-
-/// A local handler of an event, with the context it runs with.
-type EventTarget = (Arc<EventEndpoint>, SharedContext);
 
 /// An emit or broadcast on its way to other nodes: what its `EVENT` packets carry.
 pub(crate) struct OutgoingEvent<'a> {
@@ -156,78 +154,95 @@ pub(crate) fn deliver(transit: &Arc<Transit>, sender: String, event: Event) -> O
         tracing::debug!(event = %event.event, sender, "event dropped: the broker is stopping");
         return None;
     }
-    let (targets, payload) = transit.received_event_targets(&sender, event)?;
+    let targets = transit.received_event_targets(&event);
+    if targets.is_empty() {
+        return None;
+    }
+    let broker = transit.broker.upgrade()?;
     let local = transit.local.clone();
     Some(Box::pin(async move {
-        local.run_events(targets, payload).await;
+        let (received, payload) = ReceivedEvent::new(broker, &sender, event);
+        let context = |endpoint: &Arc<EventEndpoint>| received.context(endpoint);
+        // Failures are logged where they happen; nobody waits for them here.
+        let _ = local.run_events(targets, context, payload).await;
     }))
 }
 
 impl Transit {
     /// Node's `emitLocalServices`: for each local list whose pattern matches and whose group
     /// is among the packet's groups (every list when it names none), one local handler for an
-    /// emit, all of them for a broadcast; each with its context. `None` when none listens.
-    fn received_event_targets(
-        &self,
-        sender: &str,
-        event: Event,
-    ) -> Option<(Vec<EventTarget>, Payload)> {
-        let kind = if event.broadcast {
-            EventType::Broadcast
-        } else {
-            EventType::Emit
-        };
+    /// emit, all of them for a broadcast.
+    fn received_event_targets(&self, event: &Event) -> Vec<Arc<EventEndpoint>> {
         let groups = event.groups.as_deref().filter(|g| !g.is_empty());
         let mut endpoints = Vec::new();
         for list in self.registry.catalog().event_lists(&event.event).iter() {
             if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group)) {
                 continue;
             }
-            match kind {
-                EventType::Broadcast => {
-                    endpoints.extend(list.endpoints.iter().filter(|e| e.local).cloned());
-                }
-                _ => endpoints.extend(list.next_local()),
+            if event.broadcast {
+                endpoints.extend(list.endpoints.iter().filter(|e| e.local).cloned());
+            } else {
+                endpoints.extend(list.next_local());
             }
         }
-        if endpoints.is_empty() {
-            return None;
-        }
-        let broker = self.broker.upgrade()?;
-        let name: Arc<str> = Arc::from(event.event.as_str());
-        let node_id: Arc<str> = Arc::from(sender);
-        let fields = Received {
-            id: ContextId::parse(&event.id),
-            request_id: event.request_id,
-            parent_id: event.parent_id,
-            level: event.level,
-            caller: event.caller,
-            meta: event.meta,
-            headers: event.headers,
-            tracing: event.tracing,
+        endpoints
+    }
+}
+
+/// A received event: what each of its local handlers' contexts is made of.
+struct ReceivedEvent {
+    broker: ServiceBroker,
+    sender: Arc<str>,
+    name: Arc<str>,
+    kind: EventType,
+    groups: Option<Vec<String>>,
+    fields: Received,
+}
+
+impl ReceivedEvent {
+    /// The event's context fields, and its payload.
+    fn new(broker: ServiceBroker, sender: &str, event: Event) -> (ReceivedEvent, Payload) {
+        let received = ReceivedEvent {
+            broker,
+            sender: Arc::from(sender),
+            name: Arc::from(event.event.as_str()),
+            kind: if event.broadcast {
+                EventType::Broadcast
+            } else {
+                EventType::Emit
+            },
+            groups: event.groups,
+            fields: Received {
+                id: ContextId::parse(&event.id),
+                request_id: event.request_id,
+                parent_id: event.parent_id,
+                level: event.level,
+                caller: event.caller,
+                meta: event.meta,
+                headers: event.headers,
+                tracing: event.tracing,
+            },
         };
-        let targets = endpoints
-            .into_iter()
-            .map(|endpoint| {
-                let info = EventInfo {
-                    name: name.clone(),
-                    event_type: kind,
-                    groups: event.groups.clone(),
-                };
-                let ctx = ContextInner::received(
-                    broker.clone(),
-                    node_id.clone(),
-                    fields.clone(),
-                    (
-                        endpoint.def.name.clone(),
-                        endpoint.service.full_name.clone(),
-                    ),
-                    None,
-                    Some(Box::new(info)),
-                );
-                (endpoint, SharedContext::new(ctx))
-            })
-            .collect();
-        Some((targets, event.data))
+        (received, event.data)
+    }
+
+    /// The context of the local handler `endpoint`.
+    fn context(&self, endpoint: &Arc<EventEndpoint>) -> SharedContext {
+        let info = EventInfo {
+            name: self.name.clone(),
+            event_type: self.kind,
+            groups: self.groups.clone(),
+        };
+        SharedContext::new(ContextInner::received(
+            self.broker.clone(),
+            self.sender.clone(),
+            self.fields.clone(),
+            (
+                endpoint.def.name.clone(),
+                endpoint.service.full_name.clone(),
+            ),
+            None,
+            Some(Box::new(info)),
+        ))
     }
 }

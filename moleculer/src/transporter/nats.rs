@@ -9,6 +9,7 @@
 mod options;
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_nats::connection::State;
 use async_nats::{Client, ConnectOptions, Event};
@@ -30,7 +31,9 @@ pub struct NatsTransporter {
 }
 
 struct Connected {
-    client: Client,
+    /// Shared, so that publishing takes a reference count rather than a clone of the client
+    /// (which clones its channel sender).
+    client: Arc<Client>,
     incoming: IncomingSink,
     subscriptions: Vec<Subscription>,
 }
@@ -56,10 +59,17 @@ impl NatsTransporter {
         &self.options
     }
 
-    fn client(&self) -> Result<(Client, IncomingSink)> {
+    fn client(&self) -> Result<(Arc<Client>, IncomingSink)> {
         let state = self.state.lock();
         let connected = state.as_ref().ok_or_else(Error::broker_disconnected)?;
         Ok((connected.client.clone(), connected.incoming.clone()))
+    }
+
+    /// The client, to publish with.
+    fn publisher(&self) -> Result<Arc<Client>> {
+        let state = self.state.lock();
+        let connected = state.as_ref().ok_or_else(Error::broker_disconnected)?;
+        Ok(connected.client.clone())
     }
 
     fn servers(&self) -> Vec<String> {
@@ -264,7 +274,7 @@ impl Transporter for NatsTransporter {
         Box::pin(async move {
             let client = self.open().await?;
             let previous = self.state.lock().replace(Connected {
-                client,
+                client: Arc::new(client),
                 incoming,
                 subscriptions: Vec::new(),
             });
@@ -310,7 +320,7 @@ impl Transporter for NatsTransporter {
 
     fn publish<'a>(&'a self, topic: &'a str, payload: bytes::Bytes) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let (client, _) = self.client()?;
+            let client = self.publisher()?;
             if client.connection_state() == State::Disconnected {
                 return Err(Error::broker_disconnected());
             }
