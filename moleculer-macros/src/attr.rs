@@ -6,7 +6,7 @@ use syn::parse::Parser;
 use syn::{LitInt, LitStr, Token};
 
 use crate::ctxt::Ctxt;
-use crate::json::{Json, parse_meta_object};
+use crate::json::{Json, JsonValue, parse_meta_object};
 
 /// A service version: `version = 2` or `version = "staging"`.
 pub(crate) enum VersionArg {
@@ -274,11 +274,9 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 let lit: LitStr = meta.value()?.parse()?;
                 args.fallback = Some(method_name(&lit, "fallback")?);
             }
-            "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
-            "retry_policy" => args.published.push(("retryPolicy", meta.value()?.parse()?)),
-            "circuit_breaker" => args
-                .published
-                .push(("circuitBreaker", meta.value()?.parse()?)),
+            "bulkhead" => args.published.push(section(meta, "bulkhead")?),
+            "retry_policy" => args.published.push(section(meta, "retryPolicy")?),
+            "circuit_breaker" => args.published.push(section(meta, "circuitBreaker")?),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[action]` key `{key}` (expected one of: {ACTION_KEYS})"
@@ -298,7 +296,7 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         match key {
             "name" => args.name = Some(meta.value()?.parse()?),
             "group" => args.group = Some(meta.value()?.parse()?),
-            "bulkhead" => args.published.push(("bulkhead", meta.value()?.parse()?)),
+            "bulkhead" => args.published.push(section(meta, "bulkhead")?),
             "params" => args.params = Some(params_value(meta)?),
             "debounce" => args.debounce = Some(millis(meta, "debounce", 500)?),
             "throttle" => args.throttle = Some(millis(meta, "throttle", 500)?),
@@ -311,6 +309,52 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         Ok(())
     });
     args
+}
+
+/// A fault-tolerance section (`bulkhead = { enabled: true, concurrency: 2 }`), checked
+/// against the keys the runtime reads (`moleculer_rules::sections`): an object of known keys,
+/// each of its kind.
+fn section(
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    name: &'static str,
+) -> syn::Result<(&'static str, Json)> {
+    let json: Json = meta.value()?.parse()?;
+    let keys = moleculer_rules::sections::section_keys(name).unwrap_or(&[]);
+    let known = || keys.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+    let Some(fields) = json.as_object() else {
+        return Err(syn::Error::new(
+            json.span,
+            format!("`{name}` is an object of its keys ({})", known()),
+        ));
+    };
+    for (key, key_span, value) in fields {
+        let Some((_, kind)) = keys.iter().find(|(k, _)| k == key) else {
+            return Err(syn::Error::new(
+                *key_span,
+                format!(
+                    "unknown `{name}` key `{key}` (expected one of: {})",
+                    known()
+                ),
+            ));
+        };
+        if !kind_matches(*kind, &value.value) {
+            return Err(syn::Error::new(
+                value.span,
+                format!("`{name}.{key}` is {}", kind.describe()),
+            ));
+        }
+    }
+    Ok((name, json))
+}
+
+fn kind_matches(kind: moleculer_rules::sections::KeyKind, value: &JsonValue) -> bool {
+    use moleculer_rules::sections::KeyKind;
+    match (kind, value) {
+        (KeyKind::Bool, JsonValue::Bool(_)) => true,
+        (KeyKind::Number, JsonValue::Number(_, n)) => *n >= 0.0 && n.is_finite(),
+        (KeyKind::Count, JsonValue::Number(_, n)) => *n >= 0.0 && n.fract() == 0.0,
+        _ => false,
+    }
 }
 
 /// A key whose value is a whole number of milliseconds (`timeout = 3000`).

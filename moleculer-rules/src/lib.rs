@@ -5,6 +5,7 @@
 //! - [`SchemaValue`]: a JSON-like tree that keeps an object's key order;
 //! - [`parse_shorthand`] and [`resolve_rule`]: a rule in any of its forms as a rule object;
 //! - [`check_schema`]: every problem of a params schema, as [`SchemaIssue`]s;
+//! - [`sections`]: the keys of the fault-tolerance sections an action sets for itself;
 //! - [`js`]: JavaScript's `Number(text)`, `Number.prototype.toString()` and whitespace, which
 //!   the dialect is defined by (a shorthand's `min:0x10` is `Number("0x10")`).
 //!
@@ -17,6 +18,7 @@ pub mod js;
 mod options;
 mod resolve;
 mod schema_value;
+pub mod sections;
 mod shorthand;
 
 pub use check::{MAX_DEPTH, SchemaIssue, check_schema};

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
+mod action_options;
 mod basics;
 mod breaker;
 mod cluster;

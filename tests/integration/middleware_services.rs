@@ -68,7 +68,7 @@ impl Middleware for Editor {
             .insert(format!("by_{}", self.name), json!(true));
         schema.remove_action("secret");
         if let Some(mut slow) = schema.action_mut("slow") {
-            slow.set_timeout(Some(50));
+            slow.options_mut().timeout = Some(std::time::Duration::from_millis(50));
         }
         if let Some(mut open) = schema.action_mut("open") {
             open.extra_mut().insert("custom".into(), json!(self.name));

@@ -26,7 +26,6 @@ use crate::context::{
 };
 use crate::error::{Error, Result};
 use crate::middleware::CallRequest;
-use crate::options::merged;
 use crate::payload::Payload;
 use crate::registry::{ActionEndpoint, ActionList, SelectInput};
 
@@ -211,11 +210,11 @@ impl ServiceBroker {
                 (Ok(result), _) => return Ok(result),
                 (Err(err), fallback) => (err, fallback),
             };
-            let policy = merged(
-                &self.inner.options.retry_policy,
-                def.as_ref().and_then(|d| d.extra.get("retryPolicy")),
-                "retryPolicy",
-            );
+            let base = &self.inner.options.retry_policy;
+            let policy = match def.as_ref().and_then(|d| d.options.retry_policy.as_ref()) {
+                Some(own) => own.over(base),
+                None => base.clone(),
+            };
             let limit = options.retries.unwrap_or(policy.retries);
             if !policy.enabled || !err.is_retryable() || attempt >= limit {
                 return match fallback {
@@ -449,7 +448,7 @@ fn effective_timeout(
     }
     let timeout = options
         .timeout
-        .or_else(|| endpoint.def.timeout.map(Duration::from_millis))
+        .or(endpoint.def.options.timeout)
         .unwrap_or(Duration::from_millis(broker.inner.options.request_timeout));
     (!timeout.is_zero()).then_some(timeout)
 }

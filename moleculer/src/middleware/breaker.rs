@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 use super::{Middleware, wrap_action};
 use crate::broker::{EndpointState, ServiceBroker, WeakBroker};
 use crate::error::Result;
-use crate::options::{CircuitBreakerOptions, merged};
+use crate::options::CircuitBreakerOptions;
 use crate::service::{ActionDef, ActionHandler, BoxFuture};
 
 /// The circuit breaker middleware, with the broker's options.
@@ -96,11 +96,10 @@ impl CircuitBreaker {
         action: &ActionDef,
         local_node: Option<&Arc<str>>,
     ) -> Option<ActionHandler> {
-        let options = merged(
-            &self.options,
-            action.extra.get("circuitBreaker"),
-            "circuitBreaker",
-        );
+        let options = match &action.options.circuit_breaker {
+            Some(own) => own.over(&self.options),
+            None => self.options.clone(),
+        };
         if !options.enabled {
             return None;
         }

@@ -13,8 +13,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{Middleware, wrap_action, wrap_event};
 use crate::error::{Error, Result};
-use crate::options::{BulkheadOptions, merged};
-use crate::service::{ActionDef, ActionHandler, EventDef, EventHandler};
+use crate::options::BulkheadOptions;
+use crate::service::{ActionDef, ActionHandler, BulkheadOverride, EventDef, EventHandler};
 
 /// The bulkhead middleware, with the broker's options.
 pub(crate) struct Bulkhead {
@@ -76,7 +76,7 @@ impl Middleware for Bulkhead {
     }
 
     fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
-        let options = merged(&self.options, action.extra.get("bulkhead"), "bulkhead");
+        let options = own_over(action.options.bulkhead.as_ref(), &self.options);
         if !options.enabled {
             return None;
         }
@@ -91,7 +91,7 @@ impl Middleware for Bulkhead {
     }
 
     fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
-        let options = merged(&self.options, event.extra.get("bulkhead"), "bulkhead");
+        let options = own_over(event.options.bulkhead.as_ref(), &self.options);
         if !options.enabled {
             return None;
         }
@@ -104,4 +104,9 @@ impl Middleware for Bulkhead {
             })
         }))
     }
+}
+
+/// A handler's own `bulkhead` keys over the broker's section.
+fn own_over(own: Option<&BulkheadOverride>, base: &BulkheadOptions) -> BulkheadOptions {
+    own.map_or_else(|| base.clone(), |own| own.over(base))
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::{Middleware, wrap_event};
@@ -27,7 +26,7 @@ impl Middleware for Debounce {
     }
 
     fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
-        let quiet = period(event, "debounce")?;
+        let quiet = period(event.options.debounce)?;
         let pending = Arc::new(Mutex::new(Pending::default()));
         let name = event.name.clone();
         Some(wrap_event(next, move |ctx, next| {
@@ -59,8 +58,7 @@ impl Middleware for Debounce {
     }
 }
 
-/// The event's `debounce` or `throttle` in milliseconds, when above 0 (Node's `> 0` test).
-pub(super) fn period(event: &EventDef, key: &str) -> Option<Duration> {
-    let ms = event.extra.get(key).and_then(Value::as_f64)?;
-    (ms > 0.0 && ms.is_finite()).then(|| Duration::from_secs_f64(ms / 1000.0))
+/// The event's `debounce` or `throttle`, when above 0 (Node's `> 0` test).
+pub(super) fn period(set: Option<Duration>) -> Option<Duration> {
+    set.filter(|period| !period.is_zero())
 }

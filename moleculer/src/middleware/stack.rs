@@ -64,12 +64,8 @@ impl Stack {
     }
 
     fn note_retry(&self, def: &ActionDef) {
-        let enabled = def
-            .extra
-            .get("retryPolicy")
-            .and_then(|p| p.get("enabled"))
-            .and_then(serde_json::Value::as_bool);
-        if enabled == Some(true) {
+        let own = def.options.retry_policy.as_ref();
+        if own.and_then(|p| p.enabled) == Some(true) {
             self.action_retry.store(true, Ordering::Relaxed);
         }
     }

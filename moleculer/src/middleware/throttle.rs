@@ -19,7 +19,7 @@ impl Middleware for Throttle {
     }
 
     fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
-        let every = period(event, "throttle")?;
+        let every = period(event.options.throttle)?;
         let last_run: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
         Some(wrap_event(next, move |ctx, next| {
             let now = Instant::now();

@@ -184,27 +184,3 @@ impl FromJson for TrackingOptions {
 }
 
 deserialize_via_json!(TrackingOptions, "tracking");
-
-/// `Object.assign({}, base, overlay)`: the broker-level section `base` with the keys of an
-/// action's own section (`overlay`, a JSON object) over it. Keys that do not read are logged
-/// and the broker's section is used.
-pub(crate) fn merged<T: FromJson + Serialize + Clone>(
-    base: &T,
-    overlay: Option<&Value>,
-    path: &str,
-) -> T {
-    let Some(Value::Object(own)) = overlay else {
-        return base.clone();
-    };
-    let Ok(Value::Object(mut json)) = serde_json::to_value(base) else {
-        return base.clone();
-    };
-    json.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
-    match T::from_json(&Value::Object(json), path) {
-        Ok(merged) => merged,
-        Err(err) => {
-            tracing::warn!(error = %err, "invalid `{path}` options ignored");
-            base.clone()
-        }
-    }
-}

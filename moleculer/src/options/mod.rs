@@ -27,7 +27,6 @@ mod tests;
 
 pub use broker::{BrokerOptions, default_node_id};
 pub use error::OptionsError;
-pub(crate) use fault::merged;
 pub use fault::{BulkheadOptions, CircuitBreakerOptions, RetryPolicyOptions, TrackingOptions};
 pub use feature::FeatureOptions;
 pub use log_level::{LogLevel, LogLevelOption};

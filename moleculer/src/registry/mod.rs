@@ -361,11 +361,8 @@ impl Catalog {
 /// The strategy an action's definition asks for (`strategy`, `strategyOptions`); `None` when
 /// it names none, or one that does not exist (logged).
 fn action_strategy(def: &ActionDef) -> Option<Strategy> {
-    let name = def.extra.get("strategy")?.as_str()?;
-    let options = match def.extra.get("strategyOptions") {
-        Some(serde_json::Value::Object(options)) => options.clone(),
-        _ => serde_json::Map::new(),
-    };
+    let name = def.options.strategy.as_deref()?;
+    let options = def.options.strategy_options.clone().unwrap_or_default();
     Strategy::from_name(name, &options)
         .inspect_err(|err| {
             tracing::warn!(action = %def.name, error = %err, "bad action strategy, using the default");

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::cloning;
 use super::hooks::{ErrorHook, OwnHooks, ServiceHooks};
+use super::options::{ActionOptions, EventOptions};
 use super::spec::{ActionParts, EventParts};
 use super::{
     ActionDef, BoundAction, BoundEvent, BoxFuture, Dependency, EventDef, EventHandler,
@@ -48,7 +49,7 @@ pub(crate) struct Composed {
 pub(crate) struct ComposedAction {
     pub(crate) raw_name: String,
     pub(crate) visibility: Visibility,
-    pub(crate) timeout: Option<u64>,
+    pub(crate) options: ActionOptions,
     pub(crate) extra: Map<String, Value>,
     pub(crate) hooks: OwnHooks,
     pub(crate) fallback: Option<ErrorHook>,
@@ -60,6 +61,7 @@ pub(crate) struct ComposedEvent {
     pub(crate) name: String,
     pub(crate) group: Option<String>,
     pub(crate) parts: EventParts,
+    pub(crate) options: EventOptions,
     pub(crate) extra: Map<String, Value>,
 }
 
@@ -135,7 +137,7 @@ impl Composed {
                 raw_name: action.raw_name,
                 visibility: action.visibility,
                 params: parts.published.take(),
-                timeout: action.timeout,
+                options: action.options,
                 extra: action.extra,
             };
             let around = |method: &super::ActionHandler| {
@@ -175,6 +177,7 @@ impl Composed {
                     name: Arc::from(event.name),
                     group: event.group,
                     params: parts.published.take(),
+                    options: event.options,
                     extra: event.extra,
                 };
                 let around = |method: &EventHandler| stack.user_local_event(method, &def);

@@ -11,6 +11,7 @@ mod compose;
 mod handler;
 mod hooks;
 mod names;
+mod options;
 #[cfg(feature = "inventory")]
 mod registration;
 mod schema;
@@ -26,6 +27,9 @@ pub use handler::{
 };
 pub use hooks::{AfterHookFn, BeforeHookFn, ErrorHookFn};
 pub use names::{Version, Visibility, full_service_name};
+pub use options::{
+    ActionOptions, BulkheadOverride, CircuitBreakerOverride, EventOptions, RetryPolicyOverride,
+};
 #[cfg(feature = "inventory")]
 pub use registration::ServiceRegistration;
 pub use schema::{ActionSchema, ServiceSchema};
@@ -91,9 +95,9 @@ pub struct ActionDef {
     pub visibility: Visibility,
     /// The params schema in fastest-validator dialect.
     pub params: Option<Value>,
-    /// The action's timeout in ms, if set.
-    pub timeout: Option<u64>,
-    /// Any further published keys.
+    /// The action's own options (timeout, bulkhead, circuit breaker, retry policy, strategy).
+    pub options: ActionOptions,
+    /// Any further published keys (`rest`, `cache`, a custom one).
     pub extra: Map<String, Value>,
 }
 
@@ -104,9 +108,7 @@ impl ActionDef {
         if let Some(params) = &self.params {
             obj.insert("params".into(), params.clone());
         }
-        if let Some(timeout) = self.timeout {
-            obj.insert("timeout".into(), Value::from(timeout));
-        }
+        self.options.publish(&mut obj);
         if self.visibility != Visibility::Published {
             obj.insert("visibility".into(), Value::from(self.visibility.as_str()));
         }
@@ -128,7 +130,9 @@ pub struct EventDef {
     pub group: Option<String>,
     /// The payload schema in fastest-validator dialect.
     pub params: Option<Value>,
-    /// Any further published keys (`bulkhead`, a custom one).
+    /// The handler's own options (bulkhead, debounce, throttle).
+    pub options: EventOptions,
+    /// Any further published keys (a custom one).
     pub extra: Map<String, Value>,
 }
 
@@ -139,6 +143,7 @@ impl EventDef {
         if let Some(params) = &self.params {
             obj.insert("params".into(), params.clone());
         }
+        self.options.publish(&mut obj);
         for (k, v) in &self.extra {
             obj.insert(k.clone(), v.clone());
         }

@@ -7,6 +7,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::compose::{Composed, ComposedAction};
+use super::options::ActionOptions;
 use super::{Dependency, Version, Visibility};
 
 /// A service's merged definition, before its handlers are built. Changes made here are what
@@ -124,14 +125,15 @@ impl ActionSchema<'_> {
         &self.action.raw_name
     }
 
-    /// The action's timeout in ms, if set.
-    pub fn timeout(&self) -> Option<u64> {
-        self.action.timeout
+    /// The action's own options (timeout, bulkhead, circuit breaker, retry policy,
+    /// strategy).
+    pub fn options(&self) -> &ActionOptions {
+        &self.action.options
     }
 
-    /// Sets the action's timeout in ms (`None`: the broker's `requestTimeout`).
-    pub fn set_timeout(&mut self, timeout: Option<u64>) {
-        self.action.timeout = timeout;
+    /// The action's own options, to change them; the built-in middlewares read them.
+    pub fn options_mut(&mut self) -> &mut ActionOptions {
+        &mut self.action.options
     }
 
     /// Who may call it.
@@ -144,12 +146,12 @@ impl ActionSchema<'_> {
         self.action.visibility = visibility;
     }
 
-    /// Further published options (`bulkhead`, `retryPolicy`, `circuitBreaker`, custom keys).
+    /// Further published keys (`rest`, `cache`, custom keys).
     pub fn extra(&self) -> &Map<String, Value> {
         &self.action.extra
     }
 
-    /// The published options, to change them; the built-in middlewares read theirs from here.
+    /// The further published keys, to change them.
     pub fn extra_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.action.extra
     }
@@ -159,7 +161,7 @@ impl fmt::Debug for ActionSchema<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActionSchema")
             .field("name", &self.action.raw_name)
-            .field("timeout", &self.action.timeout)
+            .field("options", &self.action.options)
             .field("visibility", &self.action.visibility)
             .field("extra", &self.action.extra)
             .finish()

@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::compose::flag;
+use super::options::{
+    ActionOptions, BulkheadOverride, CircuitBreakerOverride, EventOptions, RetryPolicyOverride,
+};
 use super::{
     ActionHandler, BoxFuture, EventHandler, LocalService, Version, Visibility, full_service_name,
 };
@@ -91,7 +94,7 @@ impl<H> HandlerParts<H> {
 pub struct ActionSpec<S> {
     raw_name: String,
     visibility: Visibility,
-    timeout: Option<u64>,
+    options: ActionOptions,
     extra: Map<String, Value>,
     hooks: Vec<BindHook<S, OwnHooks>>,
     fallback: Option<ErrorHookFn<S>>,
@@ -110,7 +113,7 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
         ActionSpec {
             raw_name: raw_name.to_owned(),
             visibility: Visibility::Published,
-            timeout: None,
+            options: ActionOptions::default(),
             extra: Map::new(),
             hooks: Vec::new(),
             fallback: None,
@@ -198,11 +201,40 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
 
     /// Sets the action's timeout (published in whole milliseconds, Node's `timeout`).
     pub fn timeout(mut self, timeout: Duration) -> ActionSpec<S> {
-        self.timeout = Some(whole_millis(timeout));
+        self.options.timeout = Some(timeout);
         self
     }
 
-    /// Adds a published key (for example `rest`, `cache`, or a custom one).
+    /// Sets the action's own `bulkhead` keys, over the broker's.
+    pub fn bulkhead(mut self, bulkhead: BulkheadOverride) -> ActionSpec<S> {
+        self.options.bulkhead = Some(bulkhead);
+        self
+    }
+
+    /// Sets the action's own `circuitBreaker` keys, over the broker's.
+    pub fn circuit_breaker(mut self, breaker: CircuitBreakerOverride) -> ActionSpec<S> {
+        self.options.circuit_breaker = Some(breaker);
+        self
+    }
+
+    /// Sets the action's own `retryPolicy` keys, over the broker's.
+    pub fn retry_policy(mut self, retry: RetryPolicyOverride) -> ActionSpec<S> {
+        self.options.retry_policy = Some(retry);
+        self
+    }
+
+    /// Balances the action's endpoints with `strategy` (`"Shard"`, …) and its options, instead
+    /// of the broker's `registry.strategy`.
+    pub fn strategy(mut self, strategy: &str, options: Map<String, Value>) -> ActionSpec<S> {
+        self.options.strategy = Some(strategy.to_owned());
+        self.options.strategy_options = (!options.is_empty()).then_some(options);
+        self
+    }
+
+    /// Adds a published key (for example `rest`, `cache`, or a custom one). The keys of the
+    /// action's options (`timeout`, `bulkhead`, `circuitBreaker`, `retryPolicy`, `strategy`,
+    /// `strategyOptions`) are read into them when the service is bound: a value that does not
+    /// read fails `add_service`.
     pub fn extra(mut self, key: &str, value: Value) -> ActionSpec<S> {
         self.extra.insert(key.to_owned(), value);
         self
@@ -245,7 +277,7 @@ impl<S> fmt::Debug for ActionSpec<S> {
         f.debug_struct("ActionSpec")
             .field("raw_name", &self.raw_name)
             .field("visibility", &self.visibility)
-            .field("timeout", &self.timeout)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -254,6 +286,7 @@ impl<S> fmt::Debug for ActionSpec<S> {
 pub struct EventSpec<S> {
     name: String,
     group: Option<String>,
+    options: EventOptions,
     extra: Map<String, Value>,
     bind: BindEvent<S>,
 }
@@ -270,6 +303,7 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
         EventSpec {
             name: name.to_owned(),
             group: None,
+            options: EventOptions::default(),
             extra: Map::new(),
             bind: Box::new(move |svc| {
                 let check = Arc::new(check()?);
@@ -343,17 +377,25 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
         self
     }
 
+    /// Sets the handler's own `bulkhead` keys, over the broker's.
+    pub fn bulkhead(mut self, bulkhead: BulkheadOverride) -> EventSpec<S> {
+        self.options.bulkhead = Some(bulkhead);
+        self
+    }
+
     /// Debounces the handler (Node's event `debounce`): of a burst of events, only the last
     /// one runs, once `quiet` passed without another; the emitter does not wait for it.
     /// Published in whole milliseconds.
-    pub fn debounce(self, quiet: Duration) -> EventSpec<S> {
-        self.extra("debounce", Value::from(whole_millis(quiet)))
+    pub fn debounce(mut self, quiet: Duration) -> EventSpec<S> {
+        self.options.debounce = Some(quiet);
+        self
     }
 
     /// Throttles the handler (Node's event `throttle`): the first event runs, and the events
     /// after it are dropped until `period` has passed. Published in whole milliseconds.
-    pub fn throttle(self, period: Duration) -> EventSpec<S> {
-        self.extra("throttle", Value::from(whole_millis(period)))
+    pub fn throttle(mut self, period: Duration) -> EventSpec<S> {
+        self.options.throttle = Some(period);
+        self
     }
 }
 
@@ -366,9 +408,47 @@ impl<S> fmt::Debug for EventSpec<S> {
     }
 }
 
-/// A duration in whole milliseconds, Node's unit for published durations.
-fn whole_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+/// An action's options: the keys of its published ones read into them, the ones set with the
+/// typed setters over those; and the published keys left.
+fn action_options(
+    raw_name: &str,
+    set: ActionOptions,
+    mut extra: Map<String, Value>,
+) -> Result<(ActionOptions, Map<String, Value>)> {
+    let read = ActionOptions::take_from(&mut extra, raw_name).map_err(schema_error)?;
+    let options = ActionOptions {
+        timeout: set.timeout.or(read.timeout),
+        bulkhead: set.bulkhead.or(read.bulkhead),
+        circuit_breaker: set.circuit_breaker.or(read.circuit_breaker),
+        retry_policy: set.retry_policy.or(read.retry_policy),
+        strategy: set.strategy.or(read.strategy),
+        strategy_options: set.strategy_options.or(read.strategy_options),
+    };
+    Ok((options, extra))
+}
+
+/// An event handler's options, as [`action_options`].
+fn event_options(
+    name: &str,
+    set: EventOptions,
+    mut extra: Map<String, Value>,
+) -> Result<(EventOptions, Map<String, Value>)> {
+    let read = EventOptions::take_from(&mut extra, name).map_err(schema_error)?;
+    let options = EventOptions {
+        bulkhead: set.bulkhead.or(read.bulkhead),
+        debounce: set.debounce.or(read.debounce),
+        throttle: set.throttle.or(read.throttle),
+    };
+    Ok((options, extra))
+}
+
+/// An option of an action or event that does not read, as the service's schema error.
+fn schema_error(err: crate::options::OptionsError) -> Error {
+    let key = err.key.clone();
+    Error::service_schema(
+        format!("invalid option {err}"),
+        key.map(|key| serde_json::json!({ "option": key })),
+    )
 }
 
 fn parse_schema(owner: &str, schema: &str) -> Result<Value> {
@@ -556,11 +636,12 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
             for bind in spec.hooks {
                 bind(svc, &mut own);
             }
+            let (options, extra) = action_options(&spec.raw_name, spec.options, spec.extra)?;
             actions.push(ComposedAction {
                 raw_name: spec.raw_name,
                 visibility: spec.visibility,
-                timeout: spec.timeout,
-                extra: spec.extra,
+                options,
+                extra,
                 hooks: own,
                 fallback: spec.fallback.map(|f| bind_value(f, svc)),
                 parts,
@@ -568,11 +649,13 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         }
         let mut events = Vec::with_capacity(self.events.len());
         for spec in self.events {
+            let (options, extra) = event_options(&spec.name, spec.options, spec.extra)?;
             events.push(ComposedEvent {
                 name: spec.name,
                 group: spec.group,
                 parts: (spec.bind)(svc.clone())?,
-                extra: spec.extra,
+                options,
+                extra,
             });
         }
         let created = self

@@ -10,8 +10,8 @@ use crate::context::Context;
 use crate::payload::Payload;
 use crate::registry::ServiceEntry;
 use crate::service::{
-    ActionDef, ActionHandler, BoundAction, BoundEvent, EventDef, ServiceInfo, Version, Visibility,
-    full_service_name,
+    ActionDef, ActionHandler, ActionOptions, BoundAction, BoundEvent, EventDef, EventOptions,
+    ServiceInfo, Version, Visibility, full_service_name,
 };
 
 /// The registry entries of `node_id`'s INFO `services`. Items without a `name` are skipped.
@@ -95,7 +95,7 @@ fn action_def(key: &str, def: Value) -> Option<ActionDef> {
             raw_name: key.rsplit('.').next().unwrap_or(key).to_owned(),
             visibility: Visibility::Published,
             params: None,
-            timeout: None,
+            options: ActionOptions::default(),
             extra: Map::new(),
         });
     };
@@ -115,17 +115,14 @@ fn action_def(key: &str, def: Value) -> Option<ActionDef> {
         .and_then(|v| v.as_str().and_then(Visibility::parse))
         .unwrap_or_default();
     let params = obj.remove("params").filter(|p| !p.is_null());
-    let timeout = obj
-        .remove("timeout")
-        .and_then(|t| t.as_f64())
-        .filter(|t| *t >= 0.0)
-        .map(|t| t as u64);
+    // Another node's options are taken as far as they read; the action is registered anyway.
+    let options = ActionOptions::take_leniently(&mut obj, &name);
     Some(ActionDef {
         name: Arc::from(name),
         raw_name,
         visibility,
         params,
-        timeout,
+        options,
         extra: obj,
     })
 }
@@ -136,6 +133,7 @@ fn event_def(key: &str, def: &Value) -> EventDef {
         name: Arc::from(text("name").unwrap_or_else(|| key.to_owned())),
         group: text("group"),
         params: def.get("params").filter(|p| !p.is_null()).cloned(),
+        options: EventOptions::default(),
         extra: Map::new(),
     }
 }
@@ -165,7 +163,10 @@ mod tests {
         .unwrap();
         assert_eq!(&*def.name, "v2.greeter.hello");
         assert_eq!(def.raw_name, "hello");
-        assert_eq!(def.timeout, Some(3000));
+        assert_eq!(
+            def.options.timeout,
+            Some(std::time::Duration::from_millis(3000))
+        );
         assert_eq!(def.params, Some(json!({"name": "string"})));
         assert_eq!(def.extra.get("cache"), Some(&json!({"keys": ["name"]})));
         assert_eq!(def.visibility, Visibility::Published);
