@@ -226,8 +226,8 @@ impl BrokerBuilder {
             udp_address: None,
         };
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
-        // first: Bulkhead, ContextTracker, CircuitBreaker (Timeout, Retry and Fallback,
-        // outside them, run in `call`).
+        // first: Bulkhead, ContextTracker, CircuitBreaker, and the events' Debounce and
+        // Throttle (Timeout, Retry and Fallback, outside them, run in `call`).
         // `internalMiddlewares: false` leaves them all out, as Node.
         let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
             vec![

@@ -167,8 +167,8 @@ impl ServiceBroker {
         Ok(())
     }
 
-    /// Stops the broker: `$broker.stopping` hooks, every service's `stopped` (reverse order),
-    /// then `$broker.stopped`.
+    /// Stops the broker: the middlewares' `stopping` hooks, every service's `stopped`
+    /// (reverse order), then `$broker.stopped`.
     ///
     /// # Errors
     /// The first `stopped` handler's error (the others still run).

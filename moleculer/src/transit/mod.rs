@@ -3,9 +3,11 @@
 //!
 //! * Outgoing: remote action endpoints send `REQ` and wait in the pending table for the `RES`
 //!   ([`requests`]); events for remote nodes go out as one `EVENT` per node ([`events`]).
-//! * Incoming: one task reads every message of the transporter, decodes it, checks the
-//!   protocol version and hands it on: `REQ` and `EVENT` run on their own tasks, `RES`
-//!   completes a pending call, the discovery packets update the registry ([`discovery`]).
+//! * Incoming: the transporter's receiving tasks (one per subscription or connection) hand
+//!   each message to the sink, which decodes it, checks the protocol version and hands it on:
+//!   the work a `REQ` or `EVENT` starts runs in the receiving task until it first waits, then
+//!   on a task of its own; a `RES` completes a pending call; the discovery packets update the
+//!   registry ([`discovery`]).
 //! * Discovery: `DISCOVER`/`INFO` on connect, a debounced `INFO` when local services change,
 //!   `HEARTBEAT` with the CPU usage, offline detection, `DISCONNECT` on stop. With a
 //!   transporter that carries none of these (TCP), gossip instead ([`gossip`]).

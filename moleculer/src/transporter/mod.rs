@@ -1,7 +1,7 @@
 //! Transporters: how packets travel between nodes (reference §2).
 //!
-//! A [`Transporter`] moves raw serializer bytes on topics (built by
-//! [`Topics`](crate::protocol::Topics)); it knows nothing about packets. Every message of
+//! A [`Transporter`] moves raw serializer bytes on topics (`MOL[-namespace].TYPE[.nodeID]`,
+//! reference §1.1); it knows nothing about packets. Every message of
 //! every subscription goes to the one [`IncomingSink`] given to [`Transporter::connect`]:
 //! the topic borrowed, the payload as [`Bytes`] shared with the client's read buffer.
 //!

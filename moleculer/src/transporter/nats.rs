@@ -1,6 +1,7 @@
 //! Node's `NATS` transporter (reference §2.3) on the async-nats client.
 //!
-//! Each subscription is forwarded into the `incoming` channel by its own task. Balanced
+//! Each subscription has a task of its own that hands every message to the broker's sink
+//! ([`IncomingSink::deliver`]). Balanced
 //! subscriptions are NATS queue subscriptions (queue = the group), so NATS picks one member.
 //! After a lost connection async-nats reconnects forever and **resubscribes every live
 //! subscription itself**, so the subscriptions (and their forwarding tasks) survive a

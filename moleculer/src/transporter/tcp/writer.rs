@@ -67,8 +67,8 @@ impl Drop for Slot {
     }
 }
 
-/// An open connection: the socket, shared by its task and the senders that write straight to
-/// it, and the frames waiting for it.
+/// An open connection: the socket its writer task writes, and the frames senders queue for
+/// it.
 #[derive(Debug)]
 struct Link {
     stream: TcpStream,
