@@ -83,10 +83,8 @@ impl Shop {
 
     #[hook(after = "*")]
     async fn wrap(&self, ctx: &Context<Payload>, res: Payload) -> Result<Value> {
-        self.log.push(json!(format!(
-            "after * {}",
-            ctx.action_name().unwrap_or("?")
-        )));
+        self.log
+            .push(json!(format!("after * {}", ctx.action_name())));
         Ok(json!({ "data": res.into_json()? }))
     }
 

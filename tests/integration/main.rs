@@ -32,6 +32,7 @@ mod options;
 mod reconnect;
 mod registration;
 mod run;
+mod settings;
 mod shutdown;
 mod tcp;
 mod transporter;

@@ -359,7 +359,7 @@ impl ServiceBroker {
                 .caller
                 .take()
                 .map(Arc::from)
-                .or_else(|| parent.and_then(|p| p.target.service().cloned())),
+                .or_else(|| parent.map(|p| p.target.service().full_name.clone())),
             target: Target::Action(endpoint.clone()),
             meta: Mutex::new(meta),
             headers: options.headers.take().map(Box::new),

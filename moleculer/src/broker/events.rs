@@ -264,7 +264,7 @@ impl ServiceBroker {
             request_id: parent.map(|p| p.request_id().clone()),
             parent_id: parent.map(|p| p.id.clone()),
             level: parent.map_or(1, |p| p.level + 1),
-            caller: parent.and_then(|p| p.target.service().cloned()),
+            caller: parent.map(|p| p.target.service().full_name.clone()),
             target: Target::Event(endpoint.clone()),
             meta: Mutex::new(meta.clone()),
             headers: (!headers.is_empty()).then(|| Box::new(headers.clone())),

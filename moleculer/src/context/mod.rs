@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use id::ContextId;
@@ -25,6 +25,7 @@ pub use options::{CallOptions, EmitOptions, FallbackFn, FallbackResponse};
 use crate::broker::ServiceBroker;
 use crate::error::Result;
 use crate::registry::{ActionEndpoint, EventEndpoint};
+use crate::service::ServiceInfo;
 
 /// How an event reached a handler (Node's `ctx.eventType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,11 +94,12 @@ pub(crate) enum Target {
     Action(Arc<ActionEndpoint>),
     /// A local event handler: the same for its endpoint.
     Event(Arc<EventEndpoint>),
-    /// Names given one by one (received requests, events).
+    /// A request or event another node sent, for a local handler: the sender, the handler's
+    /// name and its service.
     Named {
         node_id: Arc<str>,
-        name: Option<Arc<str>>,
-        service: Option<Arc<str>>,
+        name: Arc<str>,
+        service: Arc<ServiceInfo>,
     },
 }
 
@@ -110,19 +112,20 @@ impl Target {
         }
     }
 
-    pub(crate) fn name(&self) -> Option<&Arc<str>> {
+    pub(crate) fn name(&self) -> &Arc<str> {
         match self {
-            Target::Action(endpoint) => Some(&endpoint.def.name),
-            Target::Event(endpoint) => Some(&endpoint.def.name),
-            Target::Named { name, .. } => name.as_ref(),
+            Target::Action(endpoint) => &endpoint.def.name,
+            Target::Event(endpoint) => &endpoint.def.name,
+            Target::Named { name, .. } => name,
         }
     }
 
-    pub(crate) fn service(&self) -> Option<&Arc<str>> {
+    /// The service whose handler runs.
+    pub(crate) fn service(&self) -> &Arc<ServiceInfo> {
         match self {
-            Target::Action(endpoint) => Some(&endpoint.service.full_name),
-            Target::Event(endpoint) => Some(&endpoint.service.full_name),
-            Target::Named { service, .. } => service.as_ref(),
+            Target::Action(endpoint) => &endpoint.service,
+            Target::Event(endpoint) => &endpoint.service,
+            Target::Named { service, .. } => service,
         }
     }
 }
@@ -204,7 +207,7 @@ impl ContextInner {
         broker: ServiceBroker,
         sender: Arc<str>,
         fields: Received,
-        (target, service): (Arc<str>, Arc<str>),
+        (target, service): (Arc<str>, Arc<ServiceInfo>),
         timeout: Option<Duration>,
         event: Option<Box<EventInfo>>,
     ) -> ContextInner {
@@ -217,8 +220,8 @@ impl ContextInner {
             caller: fields.caller.map(Arc::from),
             target: Target::Named {
                 node_id: sender,
-                name: Some(target),
-                service: Some(service),
+                name: target,
+                service,
             },
             meta: Mutex::new(fields.meta),
             headers: (!fields.headers.is_empty()).then(|| Box::new(fields.headers)),
@@ -356,6 +359,43 @@ macro_rules! common_context_api {
                 &self.inner.broker
             }
 
+            /// The service whose handler runs (Node's `ctx.service`): its names, version,
+            /// settings and metadata as the broker registered them, after mixins and the
+            /// middlewares' `service_creating`.
+            pub fn service(&self) -> &ServiceInfo {
+                self.inner.target.service()
+            }
+
+            /// The full name of the service whose handler runs (`"v2.math"`).
+            pub fn service_name(&self) -> &str {
+                &self.inner.target.service().full_name
+            }
+
+            /// The settings of the service whose handler runs (Node's `this.settings`),
+            /// secure ones included.
+            pub fn settings(&self) -> &Map<String, Value> {
+                &self.inner.target.service().settings
+            }
+
+            /// The settings of the service whose handler runs, read into `T` (keys `T` does
+            /// not name are ignored unless it denies unknown fields).
+            ///
+            /// # Errors
+            /// `ServiceSchemaError` when the settings do not have `T`'s shape.
+            pub fn settings_as<'a, T: Deserialize<'a>>(&'a self) -> Result<T> {
+                let service = self.inner.target.service();
+                T::deserialize(&service.settings).map_err(|err| {
+                    crate::Error::service_schema(
+                        format!(
+                            "the settings of `{}` do not read as {}: {err}",
+                            service.full_name,
+                            std::any::type_name::<T>()
+                        ),
+                        None,
+                    )
+                })
+            }
+
             /// Calls an action as a sub-call of this context.
             ///
             /// # Errors
@@ -449,13 +489,8 @@ common_context_api!(EventContext);
 
 impl<P> Context<P> {
     /// The full name of the action being handled.
-    pub fn action_name(&self) -> Option<&str> {
-        self.inner.target.name().map(|name| &**name)
-    }
-
-    /// The full name of the service whose handler runs.
-    pub fn service_name(&self) -> Option<&str> {
-        self.inner.target.service().map(|name| &**name)
+    pub fn action_name(&self) -> &str {
+        self.inner.target.name()
     }
 
     /// Sets a response header (protocol v5 `RES.headers`).
@@ -513,10 +548,5 @@ impl<P> EventContext<P> {
     /// The groups the event was sent to, if the sender named any.
     pub fn event_groups(&self) -> Option<&[String]> {
         self.inner.event.as_ref()?.groups.as_deref()
-    }
-
-    /// The full name of the service whose handler runs.
-    pub fn service_name(&self) -> Option<&str> {
-        self.inner.target.service().map(|name| &**name)
     }
 }

@@ -114,12 +114,11 @@ impl ServiceCounter {
         }
     }
 
-    fn enter(&self, service: Option<&str>) -> Option<Entered> {
-        let service = service?;
+    fn enter(&self, service: &str) -> Entered {
         let counter = self
             .counter
             .get_or_init(|| ContextTracker::service(&self.services, &Arc::from(service)));
-        Some(counter.enter())
+        counter.enter()
     }
 }
 

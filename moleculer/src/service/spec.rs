@@ -467,9 +467,7 @@ fn validation_error(mut issues: Vec<Value>, inner: &ContextInner, what: &str) ->
     for issue in &mut issues {
         if let Value::Object(obj) = issue {
             obj.insert("nodeID".into(), Value::from(&**inner.target.node_id()));
-            if let Some(target) = inner.target.name() {
-                obj.insert(what.into(), Value::from(&**target));
-            }
+            obj.insert(what.into(), Value::from(&**inner.target.name()));
         }
     }
     Error::validation(issues)

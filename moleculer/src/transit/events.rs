@@ -65,7 +65,7 @@ impl<'a> OutgoingEvent<'a> {
             level: parent.map_or(1, |p| p.level + 1),
             tracing: parent.and_then(|p| p.tracing),
             parent_id: parent.map(|p| p.id.to_string()),
-            caller: parent.and_then(|p| p.target.service().map(|s| s.to_string())),
+            caller: parent.map(|p| p.target.service().full_name.to_string()),
             need_ack: None,
         }
     }
@@ -237,10 +237,7 @@ impl ReceivedEvent {
             self.broker.clone(),
             self.sender.clone(),
             self.fields.clone(),
-            (
-                endpoint.def.name.clone(),
-                endpoint.service.full_name.clone(),
-            ),
+            (endpoint.def.name.clone(), endpoint.service.clone()),
             None,
             Some(Box::new(info)),
         ))

@@ -157,7 +157,7 @@ impl Transit {
         ctx: &SharedContext,
         params: Payload,
     ) -> Result<Payload> {
-        let action = ctx.target.name().cloned().unwrap_or_else(|| Arc::from(""));
+        let action = ctx.target.name().clone();
         let params = params.or_empty_object();
         let answer = self
             .pending
@@ -334,10 +334,7 @@ impl Transit {
             broker,
             Arc::from(sender),
             fields,
-            (
-                endpoint.def.name.clone(),
-                endpoint.service.full_name.clone(),
-            ),
+            (endpoint.def.name.clone(), endpoint.service.clone()),
             timeout,
             None,
         ));
