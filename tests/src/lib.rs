@@ -154,3 +154,9 @@ impl Recorder {
         true
     }
 }
+
+/// The README's Rust snippets, compiled and run as doctests, so that the first example a
+/// user meets works as written.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
