@@ -165,3 +165,105 @@ async fn nats_unsubscribe_stops_delivery() {
     a.disconnect().await.unwrap();
     b.disconnect().await.unwrap();
 }
+
+/// A `nats-server` of its own on a free port with `auth` arguments (`--user u --pass p`,
+/// `--auth token`), or `None` (after printing why) when the binary is not installed and brokers
+/// are not required. Killed when dropped.
+struct SecuredNats {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for SecuredNats {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn secured_nats(auth: &[&str]) -> Option<SecuredNats> {
+    let binary = std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".to_owned());
+    let port = moleculer_tests::free_port();
+    let spawned = std::process::Command::new(&binary)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .args(auth)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let child = match spawned {
+        Ok(child) => child,
+        Err(err) => {
+            let required = std::env::var("MOLECULER_REQUIRE_BROKERS").is_ok_and(|v| v == "1");
+            assert!(!required, "cannot start `{binary}`: {err}");
+            println!("skipped: cannot start `{binary}` ({err})");
+            return None;
+        }
+    };
+    let server = SecuredNats {
+        child,
+        url: format!("nats://127.0.0.1:{port}"),
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nats-server did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(server)
+}
+
+/// Node's option names, as a `{type: "NATS", options}` transporter option.
+fn nats_options(options: serde_json::Value) -> NatsOptions {
+    let serde_json::Value::Object(options) = options else {
+        unreachable!()
+    };
+    let option = moleculer::options::PluginOption::Object {
+        kind: moleculer::options::TransporterKind::Nats,
+        options,
+    };
+    NatsOptions::from_option(&option).expect("the options read")
+}
+
+/// `user`/`pass` and `token` from the transporter's options reach a server that asks for
+/// them; wrong ones are refused with the server's reason.
+#[tokio::test]
+async fn nats_user_password_and_token_authenticate() {
+    let Some(server) = secured_nats(&["--user", "mol", "--pass", "s3cret"]) else {
+        return;
+    };
+    let right = NatsTransporter::new(nats_options(serde_json::json!({
+        "url": server.url, "user": "mol", "pass": "s3cret", "reconnect": false,
+    })));
+    let mut rx = connect(&right).await.expect("the right password connects");
+    let topic = unique("AUTH");
+    right.subscribe(&topic).await.unwrap();
+    right.publish(&topic, Bytes::from_static(b"{}")).await.unwrap();
+    assert!(recv(&mut rx, Duration::from_secs(5)).await.is_some());
+    right.disconnect().await.unwrap();
+
+    let wrong = NatsTransporter::new(nats_options(serde_json::json!({
+        "url": server.url, "user": "mol", "pass": "guess", "reconnect": false,
+    })));
+    let err = connect(&wrong).await.unwrap_err();
+    let cause = err.data().map(ToString::to_string).unwrap_or_default();
+    assert!(
+        cause.to_lowercase().contains("auth"),
+        "an authorization error: {cause}"
+    );
+    drop(server);
+
+    let Some(server) = secured_nats(&["--auth", "t0ken"]) else {
+        return;
+    };
+    let token = NatsTransporter::new(nats_options(serde_json::json!({
+        "servers": [server.url], "token": "t0ken", "maxReconnectAttempts": 0,
+    })));
+    connect(&token).await.expect("the token connects");
+    token.disconnect().await.unwrap();
+    let no_token = NatsTransporter::new(nats_options(serde_json::json!({
+        "url": server.url, "reconnect": false,
+    })));
+    assert!(connect(&no_token).await.is_err());
+}

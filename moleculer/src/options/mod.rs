@@ -37,4 +37,5 @@ pub use plugin::{
 };
 pub use registry::RegistryOptions;
 pub(crate) use safe::truncated;
+pub(crate) use suggest::closest;
 pub use transit::{ProtocolVersion, TransitOptions};

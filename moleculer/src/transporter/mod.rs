@@ -321,3 +321,42 @@ pub(crate) fn invalid_option(key: &str, expected: &str) -> crate::Error {
         Some(serde_json::json!({ "option": format!("transporter.options.{key}") })),
     )
 }
+
+/// Checks the keys of a transporter's `options`: `known` ones are read by the transporter;
+/// a `refused` one (Node's, which this transporter cannot honour) is an error saying why
+/// unless it is `null`; any other key is an error with the closest known key as a suggestion.
+pub(crate) fn check_option_keys(
+    options: &serde_json::Map<String, serde_json::Value>,
+    known: &[&str],
+    refused: &[(&str, &str)],
+) -> crate::error::Result<()> {
+    for (key, value) in options {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let path = format!("transporter.options.{key}");
+        if let Some((_, why)) = refused.iter().find(|(k, _)| k == key) {
+            if value.is_null() {
+                continue;
+            }
+            return Err(crate::Error::broker_options(
+                format!("invalid broker option `{path}`: not supported: {why}"),
+                Some(serde_json::json!({ "option": path })),
+            ));
+        }
+        let names: Vec<&str> = known
+            .iter()
+            .chain(refused.iter().map(|(k, _)| k))
+            .copied()
+            .collect();
+        let hint = match crate::options::closest(key, &names) {
+            Some(near) => format!("did you mean `transporter.options.{near}`?"),
+            None => format!("known here: {}", known.join(", ")),
+        };
+        return Err(crate::Error::broker_options(
+            format!("invalid broker option `{path}`: unknown option; {hint}"),
+            Some(serde_json::json!({ "option": path })),
+        ));
+    }
+    Ok(())
+}

@@ -89,6 +89,37 @@ impl NatsTransporter {
         }
     }
 
+    /// The client's settings from the transporter's options.
+    fn connect_options(&self, name: String) -> ConnectOptions {
+        let options = &self.options;
+        let mut connect = ConnectOptions::new()
+            .name(name)
+            .max_reconnects(options.max_reconnect_attempts)
+            .event_callback(|event| async move { log_event(&event) });
+        if let Some((user, pass)) = &options.user_and_password {
+            connect = connect.user_and_password(user.clone(), pass.clone());
+        }
+        if let Some(token) = &options.token {
+            connect = connect.token(token.clone());
+        }
+        if let Some(wait) = options.reconnect_time_wait {
+            connect = connect.reconnect_delay_callback(move |_attempts| wait);
+        }
+        if let Some(interval) = options.ping_interval {
+            connect = connect.ping_interval(interval);
+        }
+        if let Some(timeout) = options.connect_timeout {
+            connect = connect.connection_timeout(timeout);
+        }
+        if options.no_randomize {
+            connect = connect.retain_servers_order();
+        }
+        if options.no_echo {
+            connect = connect.no_echo();
+        }
+        connect
+    }
+
     async fn open(&self) -> Result<Client> {
         let servers = self.servers();
         loop {
@@ -97,12 +128,7 @@ impl NatsTransporter {
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("moleculer-rs-{}", std::process::id()));
-            let attempt = ConnectOptions::new()
-                .name(name)
-                .max_reconnects(None)
-                .event_callback(|event| async move { log_event(&event) })
-                .connect(servers.clone())
-                .await;
+            let attempt = self.connect_options(name).connect(servers.clone()).await;
             match attempt {
                 Ok(client) => {
                     tracing::info!(url = %self.options.url, "NATS client is connected");

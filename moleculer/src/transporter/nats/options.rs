@@ -1,12 +1,13 @@
-//! The options of the NATS transporter, read from the `transporter` option.
+//! The options of the NATS transporter, read from the `transporter` option with the names of
+//! Node's transporter (which hands them to the `nats` client).
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::options::TransporterOption;
-use crate::transporter::invalid_option as invalid;
+use crate::transporter::{check_option_keys, invalid_option as invalid};
 
 /// Connection settings of the [`NatsTransporter`](super::NatsTransporter).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,12 +19,79 @@ pub struct NatsOptions {
     /// The connection name shown by the server (`connz`); a default is used when `None`.
     pub name: Option<String>,
     /// Retry the initial connect every [`retry_interval`](Self::retry_interval) until it
-    /// succeeds, as Node does; when `false` a failed initial connect is an error.
-    /// Reconnecting after a lost connection is always on (Node's `maxReconnectAttempts: -1`).
+    /// succeeds, as Moleculer's transit does; when `false` (`reconnect: false` or
+    /// `maxReconnectAttempts: 0`) a failed initial connect is an error.
     pub reconnect: bool,
-    /// The delay between initial connect attempts (Node: 5 s).
+    /// The delay between initial connect attempts (Moleculer: 5 s).
     pub retry_interval: Duration,
+    /// After a lost connection, how many reconnect attempts in a row before the client gives
+    /// up (`maxReconnectAttempts`); `None` (Moleculer's `-1`) tries forever.
+    pub max_reconnect_attempts: Option<usize>,
+    /// The wait between reconnect attempts (`reconnectTimeWait`; the client's own back-off
+    /// when `None`).
+    pub reconnect_time_wait: Option<Duration>,
+    /// How often the client pings the server (`pingInterval`).
+    pub ping_interval: Option<Duration>,
+    /// How long connecting may take (`timeout`).
+    pub connect_timeout: Option<Duration>,
+    /// `user` and `pass`, for servers that ask for them.
+    pub user_and_password: Option<(String, String)>,
+    /// `token`, for servers that ask for one.
+    pub token: Option<String>,
+    /// Try the servers in the order given (`noRandomize`).
+    pub no_randomize: bool,
+    /// The server does not send this connection the messages it publishes (`noEcho`).
+    pub no_echo: bool,
 }
+
+/// The keys read here, and those Node's client has that this one cannot honour (with why).
+const KNOWN: &[&str] = &[
+    "url",
+    "servers",
+    "name",
+    "reconnect",
+    "maxReconnectAttempts",
+    "reconnectTimeWait",
+    "pingInterval",
+    "timeout",
+    "user",
+    "pass",
+    "token",
+    "noRandomize",
+    "noEcho",
+    "preserveBuffers",
+];
+const REFUSED: &[(&str, &str)] = &[
+    ("tls", "TLS connections to NATS come with a later release"),
+    (
+        "authenticator",
+        "a JavaScript authenticator; use `user`/`pass` or `token`",
+    ),
+    (
+        "reconnectDelayHandler",
+        "a JavaScript function; use `reconnectTimeWait`",
+    ),
+    ("maxPingOut", "the Rust NATS client has no such setting"),
+    (
+        "reconnectJitter",
+        "the Rust NATS client has no such setting",
+    ),
+    (
+        "reconnectJitterTLS",
+        "the Rust NATS client has no such setting",
+    ),
+    (
+        "waitOnFirstConnect",
+        "use `reconnect` (the initial connect is retried unless it is false)",
+    ),
+    ("verbose", "the Rust NATS client has no such setting"),
+    ("pedantic", "the Rust NATS client has no such setting"),
+    (
+        "debug",
+        "install a `tracing` subscriber with `async_nats=debug`",
+    ),
+    ("port", "give the port in `url` or `servers`"),
+];
 
 impl NatsOptions {
     /// The default server, `nats://127.0.0.1:4222`.
@@ -36,44 +104,108 @@ impl NatsOptions {
             name: None,
             reconnect: true,
             retry_interval: Duration::from_secs(5),
+            max_reconnect_attempts: None,
+            reconnect_time_wait: None,
+            ping_interval: None,
+            connect_timeout: None,
+            user_and_password: None,
+            token: None,
+            no_randomize: false,
+            no_echo: false,
         }
     }
 
-    /// Reads `"NATS"`, `"nats://…"` or `{type: "NATS", options: {url, name, reconnect,
-    /// maxReconnectAttempts}}` (`maxReconnectAttempts: 0` or `reconnect: false` turn the
-    /// initial-connect retry off).
+    /// Reads `"NATS"`, `"nats://…"` or `{type: "NATS", options: {…}}` with the names of Node's
+    /// options (`url`/`servers`, `name`, `user`, `pass`, `token`, `reconnect`,
+    /// `maxReconnectAttempts`, `reconnectTimeWait`, `pingInterval`, `timeout`, `noRandomize`,
+    /// `noEcho`, `preserveBuffers`). An option the Rust client cannot honour (`tls`,
+    /// `maxPingOut`, …) and an unknown key are errors.
     pub fn from_option(opt: &TransporterOption) -> Result<NatsOptions> {
         if let Some(url) = opt.url() {
             return Ok(NatsOptions::new(url));
         }
         let mut options = NatsOptions::default();
-        let Some(map) = opt.options() else {
-            return Ok(options);
-        };
-        match map.get("url").or_else(|| map.get("servers")) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(url)) => options.url = url.clone(),
+        if let Some(map) = opt.options() {
+            options.read(map)?;
+        }
+        Ok(options)
+    }
+
+    fn read(&mut self, map: &Map<String, Value>) -> Result<()> {
+        check_option_keys(map, KNOWN, REFUSED)?;
+        let get = |key: &str| map.get(key).filter(|v| !v.is_null());
+        match get("url").or_else(|| get("servers")) {
+            None => {}
+            Some(Value::String(url)) => self.url = url.clone(),
             Some(Value::Array(list)) => {
                 let urls: Option<Vec<&str>> = list.iter().map(Value::as_str).collect();
                 let urls = urls.ok_or_else(|| invalid("url", "a string or a list of strings"))?;
-                options.url = urls.join(",");
+                self.url = urls.join(",");
             }
             Some(_) => return Err(invalid("url", "a string or a list of strings")),
         }
-        match map.get("name") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(name)) => options.name = Some(name.clone()),
-            Some(_) => return Err(invalid("name", "a string")),
+        let string = |key: &str| -> Result<Option<String>> {
+            get(key)
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| invalid(key, "a string"))
+                })
+                .transpose()
+        };
+        let flag = |key: &str| -> Result<Option<bool>> {
+            get(key)
+                .map(|v| v.as_bool().ok_or_else(|| invalid(key, "a boolean")))
+                .transpose()
+        };
+        let millis = |key: &str| -> Result<Option<Duration>> {
+            get(key)
+                .map(|v| {
+                    v.as_f64()
+                        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+                        .ok_or_else(|| invalid(key, "a number of milliseconds"))
+                })
+                .transpose()
+        };
+        self.name = string("name")?.or(self.name.take());
+        if let Some(reconnect) = flag("reconnect")? {
+            self.reconnect = reconnect;
         }
-        if let Some(reconnect) = map.get("reconnect") {
-            options.reconnect = reconnect
-                .as_bool()
-                .ok_or_else(|| invalid("reconnect", "a boolean"))?;
+        match get("maxReconnectAttempts") {
+            None => {}
+            Some(v) => match v.as_i64() {
+                Some(n) if n < 0 => self.max_reconnect_attempts = None,
+                Some(0) => self.reconnect = false,
+                Some(n) => self.max_reconnect_attempts = usize::try_from(n).ok(),
+                None => {
+                    return Err(invalid(
+                        "maxReconnectAttempts",
+                        "a whole number (-1: forever)",
+                    ));
+                }
+            },
         }
-        if map.get("maxReconnectAttempts").and_then(Value::as_i64) == Some(0) {
-            options.reconnect = false;
+        self.reconnect_time_wait = millis("reconnectTimeWait")?;
+        self.ping_interval = millis("pingInterval")?.filter(|d| !d.is_zero());
+        self.connect_timeout = millis("timeout")?.filter(|d| !d.is_zero());
+        match (string("user")?, string("pass")?) {
+            (Some(user), pass) => self.user_and_password = Some((user, pass.unwrap_or_default())),
+            (None, Some(_)) => return Err(invalid("pass", "given with `user`")),
+            (None, None) => {}
         }
-        Ok(options)
+        self.token = string("token")?;
+        self.no_randomize = flag("noRandomize")?.unwrap_or(false);
+        self.no_echo = flag("noEcho")?.unwrap_or(false);
+        // Received payloads are always kept as bytes (`Bytes`): `preserveBuffers: true` is how
+        // this client works, `false` (strings instead of Buffers) has no meaning here.
+        if flag("preserveBuffers")? == Some(false) {
+            return Err(invalid(
+                "preserveBuffers",
+                "true (payloads are always kept as bytes)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -88,6 +220,16 @@ mod tests {
     use super::*;
     use crate::options::{PluginOption, TransporterKind};
 
+    fn object(options: Value) -> TransporterOption {
+        let Value::Object(options) = options else {
+            unreachable!()
+        };
+        PluginOption::Object {
+            kind: TransporterKind::Nats,
+            options,
+        }
+    }
+
     #[test]
     fn reads_every_shape() {
         let name = PluginOption::Name(TransporterKind::Nats);
@@ -100,18 +242,62 @@ mod tests {
             url: "nats://h:1".to_owned(),
         };
         assert_eq!(NatsOptions::from_option(&url).unwrap().url, "nats://h:1");
-        let serde_json::Value::Object(options) = serde_json::json!({
+        let read = NatsOptions::from_option(&object(serde_json::json!({
             "url": ["nats://a:1", "nats://b:2"], "name": "n", "maxReconnectAttempts": 0
-        }) else {
-            unreachable!()
-        };
-        let object = PluginOption::Object {
-            kind: TransporterKind::Nats,
-            options,
-        };
-        let read = NatsOptions::from_option(&object).unwrap();
+        })))
+        .unwrap();
         assert_eq!(read.url, "nats://a:1,nats://b:2");
         assert_eq!(read.name.as_deref(), Some("n"));
         assert!(!read.reconnect);
+    }
+
+    #[test]
+    fn reads_nodes_client_options() {
+        let read = NatsOptions::from_option(&object(serde_json::json!({
+            "servers": "nats://a:1",
+            "user": "u", "pass": "p", "token": null,
+            "maxReconnectAttempts": 7, "reconnectTimeWait": 250, "pingInterval": 30000,
+            "timeout": 1500, "noRandomize": true, "noEcho": false, "preserveBuffers": true,
+        })))
+        .unwrap();
+        assert_eq!(read.url, "nats://a:1");
+        assert_eq!(
+            read.user_and_password,
+            Some(("u".to_owned(), "p".to_owned()))
+        );
+        assert_eq!(read.max_reconnect_attempts, Some(7));
+        assert_eq!(read.reconnect_time_wait, Some(Duration::from_millis(250)));
+        assert_eq!(read.ping_interval, Some(Duration::from_secs(30)));
+        assert_eq!(read.connect_timeout, Some(Duration::from_millis(1500)));
+        assert!(read.no_randomize && !read.no_echo && read.reconnect);
+        let forever = NatsOptions::from_option(&object(serde_json::json!({
+            "maxReconnectAttempts": -1, "token": "t"
+        })))
+        .unwrap();
+        assert_eq!(forever.max_reconnect_attempts, None);
+        assert_eq!(forever.token.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour_and_unknown_keys() {
+        let message = |options: Value| {
+            NatsOptions::from_option(&object(options))
+                .unwrap_err()
+                .message()
+                .to_owned()
+        };
+        assert!(
+            message(serde_json::json!({"tls": {"ca": "x"}})).contains("transporter.options.tls"),
+        );
+        assert!(message(serde_json::json!({"maxPingOut": 3})).contains("no such setting"));
+        let typo = message(serde_json::json!({"pingIntreval": 3}));
+        assert!(
+            typo.contains("did you mean `transporter.options.pingInterval`"),
+            "{typo}"
+        );
+        assert!(message(serde_json::json!({"user": 1})).contains("a string"));
+        assert!(message(serde_json::json!({"preserveBuffers": false})).contains("true"));
+        // Refused keys at their empty value are fine.
+        assert!(NatsOptions::from_option(&object(serde_json::json!({"tls": null}))).is_ok());
     }
 }

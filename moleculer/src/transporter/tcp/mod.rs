@@ -113,19 +113,20 @@ impl TcpTransporter {
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         self.port.store(port, Ordering::Release);
         let topics = Arc::new(InboundTopics::new(sink.namespace(), sink.node_id()));
-        let acceptor = tokio::spawn(reader::accept_loop(
-            listener,
-            sink.clone(),
-            topics,
-            self.options.max_packet_size,
-        ));
-        let discovery = udp::start(&self.options, &sink, port);
         let writers = Arc::new(Writers::new(
             sink.clone(),
             self.options.use_hostname,
             self.options.max_connections,
             port,
         ));
+        let acceptor = tokio::spawn(reader::accept_loop(
+            listener,
+            sink.clone(),
+            writers.clone(),
+            topics,
+            self.options.max_packet_size,
+        ));
+        let discovery = udp::start(&self.options, &sink, port);
         tracing::info!(port, "TCP transporter listening");
         *self.state.lock() = Some(Running {
             topics: Topics::new(sink.namespace()),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::options::TransporterOption;
-use crate::transporter::invalid_option as invalid;
+use crate::transporter::{check_option_keys, invalid_option as invalid};
 
 /// Settings of the [`TcpTransporter`](super::TcpTransporter); `Default` is Node's defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +105,25 @@ impl Default for TcpOptions {
     }
 }
 
+/// Node's TCP transporter options, every one read here.
+const KNOWN: &[&str] = &[
+    "udpDiscovery",
+    "udpPort",
+    "udpBindAddress",
+    "udpPeriod",
+    "udpReuseAddr",
+    "udpMaxDiscovery",
+    "udpMulticast",
+    "udpMulticastTTL",
+    "udpBroadcast",
+    "port",
+    "urls",
+    "useHostname",
+    "gossipPeriod",
+    "maxConnections",
+    "maxPacketSize",
+];
+
 impl TcpOptions {
     /// Reads `"TCP"`, `"tcp://host:port/nodeID,…"` (static peers) or `{type: "TCP",
     /// options: {…}}` with Node's option names.
@@ -121,6 +140,7 @@ impl TcpOptions {
     }
 
     fn read(&mut self, map: &Map<String, Value>) -> Result<()> {
+        check_option_keys(map, KNOWN, &[])?;
         let get = |key: &str| map.get(key).filter(|v| !v.is_null());
         if let Some(v) = get("udpDiscovery") {
             self.udp_discovery = as_bool(v, "udpDiscovery")?;
@@ -366,6 +386,14 @@ mod tests {
         let err =
             TcpOptions::from_option(&object(serde_json::json!({ "udpPort": "x" }))).unwrap_err();
         assert!(err.message().contains("udpPort"), "{}", err.message());
+        let typo = TcpOptions::from_option(&object(serde_json::json!({ "gossipPeriode": 1 })))
+            .unwrap_err();
+        assert!(
+            typo.message()
+                .contains("did you mean `transporter.options.gossipPeriod`"),
+            "{}",
+            typo.message()
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::frame::next_frame;
+use super::writer::Writers;
 use crate::protocol::{PacketType, Topics};
 use crate::transporter::IncomingSink;
 
@@ -39,6 +40,7 @@ impl InboundTopics {
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     sink: IncomingSink,
+    writers: std::sync::Arc<Writers>,
     topics: std::sync::Arc<InboundTopics>,
     max_packet_size: usize,
 ) {
@@ -52,6 +54,7 @@ pub(crate) async fn accept_loop(
                         stream,
                         remote,
                         sink.clone(),
+                        writers.clone(),
                         topics.clone(),
                         max_packet_size,
                     ));
@@ -66,12 +69,14 @@ pub(crate) async fn accept_loop(
     }
 }
 
-/// Reads one connection: many frames per read, frames across reads. Bytes that are not
-/// frames close this connection only.
+/// Reads one connection: many frames per read, frames across reads, the frames of one read
+/// handed over in one [`Batch`](super::writer::Batch). Bytes that are not frames close this
+/// connection only.
 async fn read_loop(
     mut stream: TcpStream,
     remote: SocketAddr,
     sink: IncomingSink,
+    writers: std::sync::Arc<Writers>,
     topics: std::sync::Arc<InboundTopics>,
     max_packet_size: usize,
 ) {
@@ -88,7 +93,11 @@ async fn read_loop(
                 return;
             }
         }
-        if !deliver_frames(&mut buf, remote, &sink, &topics, max_packet_size).await {
+        // The answers the handlers give at once leave when the batch ends (see `Batch`).
+        let batch = writers.batch();
+        let open = deliver_frames(&mut buf, remote, &sink, &topics, max_packet_size).await;
+        drop(batch);
+        if !open {
             return;
         }
     }

@@ -3,11 +3,16 @@
 //! answers on its own connection to us. Reading them tells when the node goes away.
 //!
 //! A connection's frames queue in its [`Outbox`], in order, and the connection's own task
-//! writes them: woken by the first frame queued, it runs once the task that queued it waits
-//! (tokio runs a task woken from a worker next on that worker), so the answers a reading task's
-//! handlers gave at once leave together in one write; under load it also lets the other ready
-//! tasks queue their frames first. (A sender writing its own frame when the connection looked
-//! idle was tried: at c = 100 every caller then wrote alone.)
+//! writes them, woken by the first frame queued; under load it lets the other ready tasks
+//! queue their frames first, so that one write carries many. (A sender writing its own frame
+//! when the connection looked idle was tried: at c = 100 every caller then wrote alone.)
+//!
+//! One exception saves a hop to that task on the answering side: a reading task hands the
+//! frames of one read to the broker inside a [`Batch`]; the answers its handlers give at once
+//! (sent from the reading task itself, told apart by its task id) queue without waking the
+//! connection's task, and the reading task writes them when the batch ends, one write per
+//! connection. Frames sent from any other task wake the connection's task as usual (if they
+//! join a batch's outbox, they leave with it).
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -44,6 +49,48 @@ pub(crate) struct Writers {
     /// Nodes whose last connection attempts failed: how many in a row, and until when no new
     /// attempt is made.
     backoff: Mutex<HashMap<Arc<str>, (u32, Instant)>>,
+    /// The reading tasks inside a [`Batch`], and the connections their handlers queued frames
+    /// on.
+    batches: Mutex<Vec<(tokio::task::Id, Vec<Arc<Link>>)>>,
+}
+
+/// A reading task's batch (see the module's doc): ends when dropped, writing the frames the
+/// task's handlers queued.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    writers: Arc<Writers>,
+    task: Option<tokio::task::Id>,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let Some(task) = self.task else {
+            return;
+        };
+        let links = {
+            let mut batches = self.writers.batches.lock();
+            let Some(at) = batches.iter().position(|(id, _)| *id == task) else {
+                return;
+            };
+            batches.swap_remove(at).1
+        };
+        for link in links {
+            link.write_now();
+        }
+    }
+}
+
+/// What queueing a frame asks of the sender.
+#[derive(Debug, PartialEq, Eq)]
+enum Queued {
+    /// The connection is closed: the frame was not taken.
+    Closed,
+    /// Someone else sees the frame written (it joined frames already queued or being
+    /// written).
+    Joined,
+    /// The outbox was empty: the sender sees that the connection's task wakes (or writes the
+    /// frames itself at the end of its batch).
+    First,
 }
 
 /// One node's connection, opened once by the first sender (the others wait for it). Dropping
@@ -103,24 +150,61 @@ impl Link {
         }
     }
 
-    /// Queues one frame and sees it written (see the module's doc); `false` if the
-    /// connection is closed.
-    fn send(self: &Arc<Self>, type_id: u8, body: &[u8]) -> bool {
+    /// Queues one frame (see [`Queued`] for what the sender must then do).
+    fn queue(&self, type_id: u8, body: &[u8]) -> Queued {
         let mut out = self.out.lock();
         if out.closed {
-            return false;
+            return Queued::Closed;
         }
         let first = out.pending.is_empty();
         out.pending.extend_from_slice(&header(type_id, body.len()));
         out.pending.extend_from_slice(body);
         out.frames += 1;
-        // Whoever made the outbox non-empty wakes the task; it takes the later frames along.
+        // Whoever made the outbox non-empty sees it written; later frames go along.
         if !first || out.writing {
-            return true;
+            Queued::Joined
+        } else {
+            Queued::First
+        }
+    }
+
+    /// Writes the queued frames from the calling task, as far as the socket takes them
+    /// without waiting; what is left (and what others queue meanwhile) goes to the
+    /// connection's task. Nothing happens while that task writes: it takes them along.
+    fn write_now(&self) {
+        let mut buf = {
+            let mut out = self.out.lock();
+            if out.writing || out.pending.is_empty() {
+                return;
+            }
+            out.writing = true;
+            out.last_batch = std::mem::take(&mut out.frames);
+            std::mem::take(&mut out.pending)
+        };
+        let mut written = 0;
+        while written < buf.len() {
+            match self.stream.try_write(&buf[written..]) {
+                Ok(n) if n > 0 => written += n,
+                // Would block, or failed: the connection's task writes the rest (and meets
+                // the error itself).
+                _ => break,
+            }
+        }
+        let mut out = self.out.lock();
+        out.writing = false;
+        if written < buf.len() {
+            buf.drain(..written);
+            buf.extend_from_slice(&out.pending);
+            out.pending = buf;
+            out.frames += 1;
+        } else if out.pending.is_empty() {
+            // Keep the allocation for the next batch.
+            buf.clear();
+            out.pending = buf;
+            return;
         }
         drop(out);
         self.wake.notify_one();
-        true
     }
 
     fn close(&self) {
@@ -144,7 +228,50 @@ impl Writers {
             local_port,
             epoch: Instant::now(),
             backoff: Mutex::new(HashMap::new()),
+            batches: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Starts a batch for the calling reading task (see the module's doc).
+    pub(crate) fn batch(self: &Arc<Self>) -> Batch {
+        let task = tokio::task::try_id();
+        if let Some(id) = task {
+            self.batches.lock().push((id, Vec::new()));
+        }
+        Batch {
+            writers: self.clone(),
+            task,
+        }
+    }
+
+    /// Queues one frame on `link`; `false` if the connection is closed. A first frame wakes
+    /// the connection's task, unless the calling task is in a batch: then the batch writes it.
+    fn queue(&self, link: &Arc<Link>, type_id: u8, body: &[u8]) -> bool {
+        match link.queue(type_id, body) {
+            Queued::Closed => false,
+            Queued::Joined => true,
+            Queued::First => {
+                if !self.defer(link) {
+                    link.wake.notify_one();
+                }
+                true
+            }
+        }
+    }
+
+    /// Adds `link` to the calling task's batch; `false` when the task is in none.
+    fn defer(&self, link: &Arc<Link>) -> bool {
+        let Some(task) = tokio::task::try_id() else {
+            return false;
+        };
+        let mut batches = self.batches.lock();
+        let Some((_, links)) = batches.iter_mut().find(|(id, _)| *id == task) else {
+            return false;
+        };
+        if !links.iter().any(|l| Arc::ptr_eq(l, link)) {
+            links.push(link.clone());
+        }
+        true
     }
 
     /// Sends one packet to `node_id` if its connection is open, without waiting; `false`
@@ -171,7 +298,7 @@ impl Writers {
             return false;
         };
         self.touch(&slot, ty);
-        link.send(type_id, body)
+        self.queue(link, type_id, body)
     }
 
     /// Sends one packet to `node_id`, connecting first if needed. A failed connection marks
@@ -199,7 +326,7 @@ impl Writers {
                 }
             };
             self.touch(&slot, ty);
-            if link.send(type_id, &body) {
+            if self.queue(link, type_id, &body) {
                 return Ok(());
             }
             self.remove(node_id, &slot);
@@ -319,7 +446,10 @@ impl Writers {
         slot.hello.lock().take();
         match hello_rx.try_recv() {
             Ok(hello) => {
-                link.send(8, &hello);
+                // The first frame: the connection's task, started below, writes it first.
+                if link.queue(8, &hello) == Queued::First {
+                    link.wake.notify_one();
+                }
             }
             Err(_) if sent.is_err() => tracing::warn!(node_id, "GOSSIP_HELLO not sent in time"),
             // A middleware kept it back.
@@ -659,5 +789,86 @@ mod tests {
         let expected: Vec<String> = (0..200).map(|i| i.to_string()).collect();
         assert_eq!(bodies, expected);
         assert_eq!(frames.1, Some(0), "then the connection ends");
+    }
+
+    /// A batch's own frames leave when it ends, in one write with what joined them; a frame
+    /// another task sends meanwhile to an idle connection does not wait for the batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_writes_its_frames_when_it_ends() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (writers, _) = writers_to(listener.local_addr().unwrap().port());
+        writers
+            .send("far", PacketType::Request, 2, Bytes::from_static(b"open"))
+            .await
+            .unwrap();
+        let (mut socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(
+            read_frames(&mut socket, 2).len(),
+            2,
+            "HELLO and the first frame"
+        );
+
+        let (in_batch, release) = (
+            tokio::sync::oneshot::channel(),
+            tokio::sync::oneshot::channel(),
+        );
+        let (queued_tx, queued_rx) = in_batch;
+        let (release_tx, release_rx) = release;
+        let reader = tokio::spawn({
+            let writers = writers.clone();
+            async move {
+                let batch = writers.batch();
+                assert!(writers.send_open("far", PacketType::Response, 3, b"a"));
+                assert!(writers.send_open("far", PacketType::Response, 3, b"b"));
+                queued_tx.send(()).unwrap();
+                release_rx.await.unwrap();
+                drop(batch);
+            }
+        });
+        queued_rx.await.unwrap();
+        // Held by the batch: nothing arrives.
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut probe = [0u8; 16];
+        let held = std::io::Read::read(&mut socket, &mut probe);
+        assert!(held.is_err(), "a batch's frames wait for its end: {held:?}");
+        // Another task's frame joins the queued ones and leaves with them.
+        assert!(writers.send_open("far", PacketType::Event, 1, b"c"));
+        release_tx.send(()).unwrap();
+        reader.await.unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let frames = tokio::task::spawn_blocking(move || (read_frames(&mut socket, 3), socket))
+            .await
+            .unwrap();
+        let (frames, mut socket) = frames;
+        let bodies: Vec<&str> = frames.iter().map(|(_, b)| b.as_str()).collect();
+        assert_eq!(bodies, ["a", "b", "c"]);
+
+        // With the outbox empty, a frame from outside a batch goes at once, even while a
+        // batch is open in another task.
+        let (open_tx, open_rx) = tokio::sync::oneshot::channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let holder = tokio::spawn({
+            let writers = writers.clone();
+            async move {
+                let _batch = writers.batch();
+                open_tx.send(()).unwrap();
+                done_rx.await.ok();
+            }
+        });
+        open_rx.await.unwrap();
+        assert!(writers.send_open("far", PacketType::Event, 1, b"now"));
+        let frames = tokio::task::spawn_blocking(move || read_frames(&mut socket, 1))
+            .await
+            .unwrap();
+        assert_eq!(frames, [(1, "now".to_owned())]);
+        done_tx.send(()).unwrap();
+        holder.await.unwrap();
     }
 }
