@@ -150,7 +150,14 @@ impl Checker {
         let Some(rule) = self.rule_type(entries) else {
             return;
         };
+        if let Some(why) = javascript_only(rule) {
+            return self.issue(format!("rule `{rule}` {why}"));
+        }
         for (key, value) in entries.iter().filter(|(k, _)| k != "type") {
+            if key == "custom" {
+                self.issue_at(key, format!("option `custom` {JS_FUNCTION}"));
+                continue;
+            }
             match common_option(key).or_else(|| rule_option(rule, key)) {
                 Some(expect) => self.nested(key, |c| c.option(rule, key, expect, value, depth)),
                 None => self.issue_at(key, format!("unknown option `{key}` for rule `{rule}`")),
@@ -213,3 +220,25 @@ impl Checker {
         ));
     }
 }
+
+/// Why a Rust service cannot use a rule that needs a JavaScript value: params arrive as JSON,
+/// which holds no functions or class instances, and a schema in Rust cannot hold a JavaScript
+/// check.
+fn javascript_only(rule: &str) -> Option<&'static str> {
+    match rule {
+        "custom" => Some(JS_FUNCTION),
+        "class" => Some(
+            "checks `instanceof` a JavaScript class, which JSON params never are: \
+             use a typed params struct instead",
+        ),
+        "function" => Some(
+            "asks for a JavaScript function, which JSON params never hold",
+        ),
+        _ => None,
+    }
+}
+
+/// The reason for the `custom` rule and option.
+const JS_FUNCTION: &str = "runs a JavaScript function, which a Rust schema cannot hold: \
+                           check the value in a typed params struct (`#[derive(Validate)]`) \
+                           or in the handler";

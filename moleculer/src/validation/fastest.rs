@@ -158,8 +158,6 @@ impl Messages {
 #[derive(Debug, Clone)]
 enum Check {
     Any,
-    /// `custom`, `function`, `class`: cannot run on JSON.
-    Skip,
     Array(Box<ArrayCheck>),
     Boolean {
         convert: bool,

@@ -158,7 +158,7 @@ impl Rule {
 /// The type-specific check of a present, non-null value; `false` removes the value.
 fn check<'x>(check: &'x Check, v: &mut Value, cx: &mut Cx<'x>) -> bool {
     match check {
-        Check::Any | Check::Skip => {}
+        Check::Any => {}
         Check::Array(c) => array(c, v, cx),
         Check::Forbidden { remove } => return scalar::forbidden(*remove, v, cx),
         Check::Multi(rules) => return multi(rules, v, cx),

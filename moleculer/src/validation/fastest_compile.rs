@@ -196,7 +196,10 @@ fn build_rules(rules: Option<&SchemaValue>) -> Result<Vec<Rule>, String> {
 fn build_check(kind: &str, o: &Opts<'_>) -> Result<Check, String> {
     Ok(match kind {
         "any" => Check::Any,
-        "custom" | "function" | "class" => Check::Skip,
+        // Refused by `check_schema` before (they need JavaScript values).
+        "custom" | "function" | "class" => {
+            return Err(format!("rule `{kind}` needs JavaScript values"));
+        }
         "array" => Check::Array(Box::new(array_check(o)?)),
         "boolean" => Check::Boolean {
             convert: o.flag("convert"),

@@ -567,10 +567,16 @@ fn multi_rules() {
 }
 
 #[test]
-fn skipped_rules_only_check_presence() {
-    let schema = json!({ "f": "function", "c": { "type": "custom", "check": true }, "k": { "type": "class" } });
-    assert!(errors(schema.clone(), json!({ "f": 1, "c": 2, "k": 3 })).is_empty());
-    assert_eq!(errors(schema, json!({})).len(), 3);
+fn rules_that_need_javascript_values_are_refused() {
+    for schema in [
+        json!({ "f": "function" }),
+        json!({ "c": { "type": "custom", "check": true } }),
+        json!({ "k": { "type": "class", "instanceOf": true } }),
+        json!({ "a": { "type": "any", "custom": true } }),
+    ] {
+        let err = FastestValidator::compile(&schema).unwrap_err();
+        assert!(err.contains("JavaScript"), "{schema}: {err}");
+    }
 }
 
 #[test]
