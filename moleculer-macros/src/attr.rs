@@ -100,8 +100,9 @@ pub(crate) struct HookArgs {
 
 const SERVICE_KEYS: &str =
     "name, version, settings, metadata, dependencies, mixins, register, crate";
-const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, bulkhead, retry_policy, circuit_breaker";
-const EVENT_KEYS: &str = "name, group, params, bulkhead, debounce, throttle";
+const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, bulkhead, retry_policy, circuit_breaker, strategy, strategy_options";
+const EVENT_KEYS: &str =
+    "name, group, params, bulkhead, debounce, throttle, strategy, strategy_options";
 
 /// Records keys seen so far and reports the second of a duplicate.
 struct Seen(Vec<String>);
@@ -277,6 +278,8 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
             "bulkhead" => args.published.push(section(meta, "bulkhead")?),
             "retry_policy" => args.published.push(section(meta, "retryPolicy")?),
             "circuit_breaker" => args.published.push(section(meta, "circuitBreaker")?),
+            "strategy" => args.published.push(strategy(meta)?),
+            "strategy_options" => args.published.push(strategy_options(meta)?),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[action]` key `{key}` (expected one of: {ACTION_KEYS})"
@@ -300,6 +303,8 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
             "params" => args.params = Some(params_value(meta)?),
             "debounce" => args.debounce = Some(millis(meta, "debounce", 500)?),
             "throttle" => args.throttle = Some(millis(meta, "throttle", 500)?),
+            "strategy" => args.published.push(strategy(meta)?),
+            "strategy_options" => args.published.push(strategy_options(meta)?),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[event]` key `{key}` (expected one of: {EVENT_KEYS})"
@@ -309,6 +314,40 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         Ok(())
     });
     args
+}
+
+/// `strategy = "Shard"`: one of the balancing strategies (any case, as Node reads the name).
+fn strategy(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'static str, Json)> {
+    const STRATEGIES: [&str; 5] = ["RoundRobin", "Random", "CpuUsage", "Latency", "Shard"];
+    let lit: LitStr = meta.value()?.parse()?;
+    let name = lit.value();
+    if !STRATEGIES.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "unknown strategy `{name}` (expected one of: {})",
+                STRATEGIES.join(", ")
+            ),
+        ));
+    }
+    let json = Json {
+        value: crate::json::JsonValue::String(name),
+        span: lit.span(),
+    };
+    Ok(("strategy", json))
+}
+
+/// `strategy_options = { shardKey: "id" }`: an object, checked with the strategy when the
+/// service is added.
+fn strategy_options(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'static str, Json)> {
+    let json: Json = meta.value()?.parse()?;
+    if json.as_object().is_none() {
+        return Err(syn::Error::new(
+            json.span,
+            "`strategy_options` is an object of the strategy's options",
+        ));
+    }
+    Ok(("strategyOptions", json))
 }
 
 /// A fault-tolerance section (`bulkhead = { enabled: true, concurrency: 2 }`), checked

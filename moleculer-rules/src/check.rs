@@ -231,9 +231,7 @@ fn javascript_only(rule: &str) -> Option<&'static str> {
             "checks `instanceof` a JavaScript class, which JSON params never are: \
              use a typed params struct instead",
         ),
-        "function" => Some(
-            "asks for a JavaScript function, which JSON params never hold",
-        ),
+        "function" => Some("asks for a JavaScript function, which JSON params never hold"),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@ mod cluster;
 mod context;
 mod errors;
 mod event_pacing;
+mod event_strategy;
 mod events;
 mod fallback;
 mod hooks;

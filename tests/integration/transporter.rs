@@ -239,7 +239,10 @@ async fn nats_user_password_and_token_authenticate() {
     let mut rx = connect(&right).await.expect("the right password connects");
     let topic = unique("AUTH");
     right.subscribe(&topic).await.unwrap();
-    right.publish(&topic, Bytes::from_static(b"{}")).await.unwrap();
+    right
+        .publish(&topic, Bytes::from_static(b"{}"))
+        .await
+        .unwrap();
     assert!(recv(&mut rx, Duration::from_secs(5)).await.is_some());
     right.disconnect().await.unwrap();
 

@@ -22,7 +22,7 @@ use crate::context::{
 use crate::error::Result;
 use crate::middleware::EmitRequest;
 use crate::payload::Payload;
-use crate::registry::EventEndpoint;
+use crate::registry::{EventEndpoint, SelectInput};
 use crate::transit::OutgoingEvent;
 
 impl ServiceBroker {
@@ -137,7 +137,7 @@ impl ServiceBroker {
             .catalog()
             .event_lists(event)
             .iter()
-            .map(|l| l.group.to_string())
+            .map(|l| l.group().to_owned())
             .collect();
         groups.dedup();
         groups
@@ -163,12 +163,11 @@ impl ServiceBroker {
             && transit.balanced()
             && kind != EventType::BroadcastLocal
         {
-            let targets =
-                self.event_targets(event, options.groups.as_deref(), EventType::Broadcast);
+            let targets = self.event_targets(event, &payload, &options, EventType::Broadcast);
             let outgoing = OutgoingEvent::new(event, &payload, &options, kind);
             return transit.emit_balanced(outgoing, &targets).await;
         }
-        let targets = self.event_targets(event, options.groups.as_deref(), kind);
+        let targets = self.event_targets(event, &payload, &options, kind);
         if kind == EventType::Broadcast {
             // Node's `broadcast`: the other nodes, then `broadcastLocal` for this one (through
             // its wrappers; the handlers see the event type `broadcastLocal`).
@@ -226,18 +225,33 @@ impl ServiceBroker {
     fn event_targets(
         &self,
         event: &str,
-        groups: Option<&[String]>,
+        payload: &Payload,
+        options: &EmitOptions,
         kind: EventType,
     ) -> Vec<Arc<EventEndpoint>> {
-        let lists = self.inner.registry.catalog().event_lists(event);
-        let prefer_local = self.inner.registry.prefer_local;
+        let registry = &*self.inner.registry;
+        let lists = registry.catalog().event_lists(event);
+        let groups = options.groups.as_deref();
         let mut targets = Vec::new();
         for list in lists.iter() {
-            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group)) {
+            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group())) {
                 continue;
             }
             match kind {
-                EventType::Emit => targets.extend(list.next(prefer_local)),
+                EventType::Emit if list.strategy.needs_input() => {
+                    // Shard reads its key from the payload (as JSON) or the meta.
+                    let json = payload.to_json().ok();
+                    let parent_meta = options.parent.as_ref().map(|p| p.meta.lock().clone());
+                    let input = SelectInput {
+                        params: json.as_ref(),
+                        meta: options.meta.as_ref().or(parent_meta.as_ref()),
+                    };
+                    targets.extend(list.next(registry.prefer_local, registry, &input).cloned());
+                }
+                EventType::Emit => {
+                    let input = SelectInput::default();
+                    targets.extend(list.next(registry.prefer_local, registry, &input).cloned());
+                }
                 EventType::Broadcast => targets.extend(list.endpoints.iter().cloned()),
                 EventType::BroadcastLocal => {
                     targets.extend(list.endpoints.iter().filter(|e| e.local).cloned());

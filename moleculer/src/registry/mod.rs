@@ -5,6 +5,7 @@
 //! snapshot behind an [`ArcSwap`]: a call loads it without locking, and a change builds a new
 //! one. Each endpoint list keeps its own round-robin counter.
 
+mod endpoint_list;
 mod node;
 mod nodes;
 pub mod pattern;
@@ -12,12 +13,13 @@ pub(crate) mod strategy;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arc_swap::ArcSwap;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::watch;
 
+pub(crate) use endpoint_list::{Endpoint, EndpointList};
 pub use node::NodeInfo;
 pub(crate) use nodes::{HeartbeatOutcome, InfoOutcome, NodeCatalog};
 pub(crate) use strategy::{Candidate, LatencyStore, NodeStats, SelectInput, Strategy};
@@ -101,15 +103,18 @@ impl Candidate for ActionEndpoint {
     }
 }
 
-/// Every endpoint of one action.
-pub(crate) struct ActionList {
-    pub(crate) name: Arc<str>,
-    pub(crate) endpoints: Vec<Arc<ActionEndpoint>>,
-    /// The load-balancing strategy: the action's own (`strategy`, `strategyOptions` in its
-    /// definition) or the registry's.
-    pub(crate) strategy: Strategy,
-    counter: AtomicUsize,
+impl Endpoint for ActionEndpoint {
+    fn is_local(&self) -> bool {
+        self.local
+    }
+
+    fn is_available(&self) -> bool {
+        ActionEndpoint::is_available(self)
+    }
 }
+
+/// Every endpoint of one action.
+pub(crate) type ActionList = EndpointList<ActionEndpoint>;
 
 /// An event handler on one node; remote ones have no handler (the event travels as a packet).
 pub(crate) struct EventEndpoint {
@@ -120,6 +125,18 @@ pub(crate) struct EventEndpoint {
     pub(crate) handler: Option<EventHandler>,
 }
 
+impl Candidate for EventEndpoint {
+    fn node_id(&self) -> &str {
+        &self.node_id
+    }
+}
+
+impl Endpoint for EventEndpoint {
+    fn is_local(&self) -> bool {
+        self.local
+    }
+}
+
 impl EventEndpoint {
     /// The group this handler belongs to.
     pub(crate) fn group(&self) -> &str {
@@ -128,67 +145,9 @@ impl EventEndpoint {
 }
 
 /// The endpoints of one `(pattern, group)` pair.
-pub(crate) struct EventList {
-    pub(crate) pattern: Arc<str>,
-    pub(crate) group: Arc<str>,
-    pub(crate) endpoints: Vec<Arc<EventEndpoint>>,
-    counter: AtomicUsize,
-}
-
-/// Round-robin over the endpoints that pass `usable`.
-fn round_robin<'a, T>(
-    items: &'a [Arc<T>],
-    counter: &AtomicUsize,
-    usable: impl Fn(&T) -> bool,
-) -> Option<&'a Arc<T>> {
-    let n = items.len();
-    let start = counter.fetch_add(1, Ordering::Relaxed);
-    (0..n).map(|i| &items[(start + i) % n]).find(|e| usable(e))
-}
+pub(crate) type EventList = EndpointList<EventEndpoint>;
 
 impl ActionList {
-    /// Node's `EndpointList.next`: the `$` rule, preferLocal, then the strategy.
-    pub(crate) fn next(
-        &self,
-        prefer_local: bool,
-        stats: &dyn NodeStats,
-        input: &SelectInput<'_>,
-    ) -> Option<&Arc<ActionEndpoint>> {
-        let eps = &self.endpoints;
-        if self.name.starts_with('$')
-            && let Some(local) = eps.iter().find(|e| e.local)
-        {
-            return Some(local);
-        }
-        if eps.len() == 1 {
-            return eps.first().filter(|e| e.is_available());
-        }
-        if prefer_local && eps.iter().any(|e| e.local && e.is_available()) {
-            return self.pick(|e| e.local && e.is_available(), stats, input);
-        }
-        self.pick(ActionEndpoint::is_available, stats, input)
-    }
-
-    /// The strategy's pick among the endpoints that pass `usable`; round-robin without
-    /// collecting them.
-    fn pick(
-        &self,
-        usable: impl Fn(&ActionEndpoint) -> bool,
-        stats: &dyn NodeStats,
-        input: &SelectInput<'_>,
-    ) -> Option<&Arc<ActionEndpoint>> {
-        if self.strategy.is_round_robin() {
-            return round_robin(&self.endpoints, &self.counter, usable);
-        }
-        let candidates: Vec<&Arc<ActionEndpoint>> =
-            self.endpoints.iter().filter(|e| usable(e)).collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        let index = self.strategy.select(&candidates, stats, input);
-        candidates.get(index).copied()
-    }
-
     /// The local endpoint, if this node offers the action.
     pub(crate) fn local_endpoint(&self) -> Option<&Arc<ActionEndpoint>> {
         self.endpoints.iter().find(|e| e.local)
@@ -201,24 +160,6 @@ impl ActionList {
 
     pub(crate) fn has_available(&self) -> bool {
         self.endpoints.iter().any(|e| e.is_available())
-    }
-}
-
-impl EventList {
-    /// One endpoint for an `emit` (preferLocal, then round-robin).
-    pub(crate) fn next(&self, prefer_local: bool) -> Option<Arc<EventEndpoint>> {
-        if self.endpoints.len() == 1 {
-            return self.endpoints.first().cloned();
-        }
-        if prefer_local && let Some(ep) = round_robin(&self.endpoints, &self.counter, |e| e.local) {
-            return Some(ep.clone());
-        }
-        round_robin(&self.endpoints, &self.counter, |_| true).cloned()
-    }
-
-    /// One local endpoint (an event that arrived from another node).
-    pub(crate) fn next_local(&self) -> Option<Arc<EventEndpoint>> {
-        round_robin(&self.endpoints, &self.counter, |e| e.local).cloned()
     }
 }
 
@@ -303,28 +244,26 @@ impl Catalog {
             actions: actions
                 .into_iter()
                 .map(|(name, endpoints)| {
-                    let strategy = endpoints
-                        .first()
-                        .and_then(|e| action_strategy(&e.def))
+                    let first = endpoints.first().map(|e| (&e.def.name, &e.def.options));
+                    let strategy = first
+                        .and_then(|(owner, o)| {
+                            own_strategy(owner, &o.strategy, &o.strategy_options)
+                        })
                         .unwrap_or_else(|| default_strategy.fresh());
-                    let list = ActionList {
-                        name: name.clone(),
-                        endpoints,
-                        strategy,
-                        counter: AtomicUsize::new(0),
-                    };
+                    let list = ActionList::new(name.clone(), None, endpoints, strategy);
                     (name, Arc::new(list))
                 })
                 .collect(),
             events: events
                 .into_iter()
                 .map(|(pattern, group, endpoints)| {
-                    Arc::new(EventList {
-                        pattern,
-                        group,
-                        endpoints,
-                        counter: AtomicUsize::new(0),
-                    })
+                    let first = endpoints.first().map(|e| (&e.def.name, &e.def.options));
+                    let strategy = first
+                        .and_then(|(owner, o)| {
+                            own_strategy(owner, &o.strategy, &o.strategy_options)
+                        })
+                        .unwrap_or_else(|| default_strategy.fresh());
+                    Arc::new(EventList::new(pattern, Some(group), endpoints, strategy))
                 })
                 .collect(),
             event_cache: RwLock::new(HashMap::default()),
@@ -339,7 +278,7 @@ impl Catalog {
         let found: Arc<[Arc<EventList>]> = self
             .events
             .iter()
-            .filter(|l| pattern::matches(event, &l.pattern))
+            .filter(|l| pattern::matches(event, &l.name))
             .cloned()
             .collect();
         let mut cache = self.event_cache.write();
@@ -358,14 +297,19 @@ impl Catalog {
     }
 }
 
-/// The strategy an action's definition asks for (`strategy`, `strategyOptions`); `None` when
-/// it names none, or one that does not exist (logged).
-fn action_strategy(def: &ActionDef) -> Option<Strategy> {
-    let name = def.options.strategy.as_deref()?;
-    let options = def.options.strategy_options.clone().unwrap_or_default();
+/// The strategy an action's or event handler's definition asks for (`strategy`,
+/// `strategyOptions`); `None` when it names none, or (another node's) one that does not exist
+/// (logged; a local definition's is checked when its service is added).
+fn own_strategy(
+    owner: &str,
+    strategy: &Option<String>,
+    options: &Option<serde_json::Map<String, serde_json::Value>>,
+) -> Option<Strategy> {
+    let name = strategy.as_deref()?;
+    let options = options.clone().unwrap_or_default();
     Strategy::from_name(name, &options)
         .inspect_err(|err| {
-            tracing::warn!(action = %def.name, error = %err, "bad action strategy, using the default");
+            tracing::warn!(owner, error = %err, "bad strategy, using the registry's");
         })
         .ok()
 }

@@ -145,6 +145,11 @@ pub struct EventOptions {
     pub debounce: Option<Duration>,
     /// `throttle`: at most one event per period runs (published in milliseconds).
     pub throttle: Option<Duration>,
+    /// `strategy`: how an emit picks one handler of this group (`"Shard"`, …); the registry's
+    /// by default.
+    pub strategy: Option<String>,
+    /// `strategyOptions`: the options of `strategy`.
+    pub strategy_options: Option<Map<String, Value>>,
 }
 
 /// The Node keys an action's options are read from.
@@ -158,7 +163,13 @@ pub(crate) const ACTION_KEYS: [&str; 6] = [
 ];
 
 /// The Node keys an event handler's options are read from.
-pub(crate) const EVENT_KEYS: [&str; 3] = ["bulkhead", "debounce", "throttle"];
+pub(crate) const EVENT_KEYS: [&str; 5] = [
+    "bulkhead",
+    "debounce",
+    "throttle",
+    "strategy",
+    "strategyOptions",
+];
 
 impl ActionOptions {
     /// Takes the options' keys out of an action definition's published keys and reads them.
@@ -186,14 +197,10 @@ impl ActionOptions {
                     options.retry_policy = Some(RetryPolicyOverride::from_json(&value, &path)?);
                 }
                 "strategy" => options.strategy = Some(String::from_json(&value, &path)?),
-                _ => match value {
-                    Value::Object(map) => options.strategy_options = Some(map),
-                    other => {
-                        return Err(crate::options::json::type_error(&path, "an object", &other));
-                    }
-                },
+                _ => options.strategy_options = Some(strategy_options(value, &path)?),
             }
         }
+        check_strategy(&options.strategy, &options.strategy_options, action)?;
         Ok(options)
     }
 
@@ -264,10 +271,38 @@ impl EventOptions {
             match key {
                 "bulkhead" => options.bulkhead = Some(BulkheadOverride::from_json(&value, &path)?),
                 "debounce" => options.debounce = Some(millis(&value, &path)?),
-                _ => options.throttle = Some(millis(&value, &path)?),
+                "throttle" => options.throttle = Some(millis(&value, &path)?),
+                "strategy" => options.strategy = Some(String::from_json(&value, &path)?),
+                _ => options.strategy_options = Some(strategy_options(value, &path)?),
             }
         }
+        check_strategy(&options.strategy, &options.strategy_options, event)?;
         Ok(options)
+    }
+
+    /// [`take_from`](Self::take_from) for another node's event handler: a key that does not
+    /// read is logged and left out, the others kept.
+    pub(crate) fn take_leniently(keys: &mut Map<String, Value>, event: &str) -> EventOptions {
+        let mut options = EventOptions::default();
+        for key in EVENT_KEYS {
+            let Some(value) = keys.remove(key) else {
+                continue;
+            };
+            let mut one = Map::from_iter([(key.to_owned(), value)]);
+            match EventOptions::take_from(&mut one, event) {
+                Ok(read) => {
+                    options.bulkhead = options.bulkhead.or(read.bulkhead);
+                    options.debounce = options.debounce.or(read.debounce);
+                    options.throttle = options.throttle.or(read.throttle);
+                    options.strategy = options.strategy.or(read.strategy);
+                    options.strategy_options = options.strategy_options.or(read.strategy_options);
+                }
+                Err(err) => {
+                    tracing::warn!(event, error = %err, "an option of a remote event handler ignored");
+                }
+            }
+        }
+        options
     }
 
     /// The keys INFO publishes.
@@ -281,6 +316,35 @@ impl EventOptions {
         if let Some(throttle) = self.throttle {
             out.insert("throttle".into(), Value::from(whole_millis(throttle)));
         }
+        if let Some(strategy) = &self.strategy {
+            out.insert("strategy".into(), Value::from(strategy.as_str()));
+        }
+        if let Some(options) = &self.strategy_options {
+            out.insert("strategyOptions".into(), Value::Object(options.clone()));
+        }
+    }
+}
+
+/// A `strategy` (with its `strategyOptions`) the registry can build.
+pub(crate) fn check_strategy(
+    strategy: &Option<String>,
+    options: &Option<Map<String, Value>>,
+    owner: &str,
+) -> Result<(), OptionsError> {
+    let Some(name) = strategy else {
+        return Ok(());
+    };
+    let empty = Map::new();
+    crate::registry::Strategy::from_name(name, options.as_ref().unwrap_or(&empty))
+        .map(drop)
+        .map_err(|err| OptionsError::invalid(&format!("{owner}.strategy"), err))
+}
+
+/// `strategyOptions`: an object.
+fn strategy_options(value: Value, path: &str) -> Result<Map<String, Value>, OptionsError> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(crate::options::json::type_error(path, "an object", &other)),
     }
 }
 

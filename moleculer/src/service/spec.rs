@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::compose::flag;
 use super::options::{
     ActionOptions, BulkheadOverride, CircuitBreakerOverride, EventOptions, RetryPolicyOverride,
+    check_strategy,
 };
 use super::{
     ActionHandler, BoxFuture, EventHandler, LocalService, Version, Visibility, full_service_name,
@@ -397,6 +398,14 @@ impl<S: Send + Sync + 'static> EventSpec<S> {
         self.options.throttle = Some(period);
         self
     }
+
+    /// Sets how an emit picks one handler of this handler's group (`strategy`,
+    /// `strategyOptions`), over the registry's strategy.
+    pub fn strategy(mut self, strategy: &str, options: Map<String, Value>) -> EventSpec<S> {
+        self.options.strategy = Some(strategy.to_owned());
+        self.options.strategy_options = (!options.is_empty()).then_some(options);
+        self
+    }
 }
 
 impl<S> fmt::Debug for EventSpec<S> {
@@ -424,6 +433,7 @@ fn action_options(
         strategy: set.strategy.or(read.strategy),
         strategy_options: set.strategy_options.or(read.strategy_options),
     };
+    check_strategy(&options.strategy, &options.strategy_options, raw_name).map_err(schema_error)?;
     Ok((options, extra))
 }
 
@@ -438,7 +448,10 @@ fn event_options(
         bulkhead: set.bulkhead.or(read.bulkhead),
         debounce: set.debounce.or(read.debounce),
         throttle: set.throttle.or(read.throttle),
+        strategy: set.strategy.or(read.strategy),
+        strategy_options: set.strategy_options.or(read.strategy_options),
     };
+    check_strategy(&options.strategy, &options.strategy_options, name).map_err(schema_error)?;
     Ok((options, extra))
 }
 

@@ -16,7 +16,7 @@ use crate::context::{
 use crate::error::Result;
 use crate::payload::Payload;
 use crate::protocol::{Event, Packet};
-use crate::registry::EventEndpoint;
+use crate::registry::{EventEndpoint, SelectInput};
 
 /// An emit or broadcast on its way to other nodes: what its `EVENT` packets carry.
 pub(crate) struct OutgoingEvent<'a> {
@@ -176,13 +176,15 @@ impl Transit {
         let groups = event.groups.as_deref().filter(|g| !g.is_empty());
         let mut endpoints = Vec::new();
         for list in self.registry.catalog().event_lists(&event.event).iter() {
-            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group)) {
+            if groups.is_some_and(|g| !g.iter().any(|g| **g == *list.group())) {
                 continue;
             }
             if event.broadcast {
                 endpoints.extend(list.endpoints.iter().filter(|e| e.local).cloned());
             } else {
-                endpoints.extend(list.next_local());
+                // Node picks without a context here: Shard has no key, so it picks at random.
+                let input = SelectInput::default();
+                endpoints.extend(list.next_local(&*self.registry, &input).cloned());
             }
         }
         endpoints

@@ -129,11 +129,15 @@ fn action_def(key: &str, def: Value) -> Option<ActionDef> {
 
 fn event_def(key: &str, def: &Value) -> EventDef {
     let text = |k: &str| def.get(k).and_then(Value::as_str).map(str::to_owned);
+    let name = text("name").unwrap_or_else(|| key.to_owned());
+    // Its `strategy` balances emits to its group here too, as in Node.
+    let mut keys: Map<String, Value> = def.as_object().cloned().unwrap_or_default();
+    let options = EventOptions::take_leniently(&mut keys, &name);
     EventDef {
-        name: Arc::from(text("name").unwrap_or_else(|| key.to_owned())),
+        name: Arc::from(name),
         group: text("group"),
         params: def.get("params").filter(|p| !p.is_null()).cloned(),
-        options: EventOptions::default(),
+        options,
         extra: Map::new(),
     }
 }

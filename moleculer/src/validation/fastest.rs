@@ -159,19 +159,13 @@ impl Messages {
 enum Check {
     Any,
     Array(Box<ArrayCheck>),
-    Boolean {
-        convert: bool,
-    },
+    Boolean { convert: bool },
     Currency(Box<CurrencyCheck>),
-    Date {
-        convert: bool,
-    },
+    Date { convert: bool },
     Email(Box<EmailCheck>),
     Enum(Box<EnumCheck>),
     Equal(Box<EqualCheck>),
-    Forbidden {
-        remove: bool,
-    },
+    Forbidden { remove: bool },
     Luhn,
     Mac,
     Multi(Vec<Rule>),
@@ -182,12 +176,8 @@ enum Check {
     Record(Box<(Rule, Rule)>),
     String(Box<StringCheck>),
     Tuple(Box<TupleCheck>),
-    Url {
-        empty: bool,
-    },
-    Uuid {
-        version: Option<u8>,
-    },
+    Url { empty: bool },
+    Uuid { version: Option<u8> },
 }
 
 #[derive(Debug, Clone)]

@@ -186,15 +186,15 @@ pub(super) fn events(broker: &ServiceBroker, flags: Flags) -> Value {
             .endpoints
             .iter()
             .any(|e| node_available(broker, &e.node_id));
-        if (flags.skip_internal && list.pattern.starts_with('$'))
+        if (flags.skip_internal && list.name.starts_with('$'))
             || (flags.only_local && !has_local)
             || (flags.only_available && !available)
         {
             continue;
         }
         let mut item = Map::new();
-        item.insert("name".into(), Value::from(&*list.pattern));
-        item.insert("group".into(), Value::from(&*list.group));
+        item.insert("name".into(), Value::from(&*list.name));
+        item.insert("group".into(), Value::from(list.group()));
         item.insert("count".into(), Value::from(list.endpoints.len()));
         item.insert("hasLocal".into(), Value::Bool(has_local));
         item.insert("available".into(), Value::Bool(available));

@@ -691,8 +691,9 @@ mod tests {
         frames
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn frames_keep_their_order() {
+    /// Writers connected to `far` by a first frame, `first`; the accepted socket, past the
+    /// HELLO and that frame.
+    async fn connected() -> (Arc<Writers>, Arc<Directory>, std::net::TcpStream) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let (writers, directory) = writers_to(listener.local_addr().unwrap().port());
         writers
@@ -709,6 +710,12 @@ mod tests {
             [(8, "{}".into()), (2, "first".into())],
             "HELLO first"
         );
+        (writers, directory, socket)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn frames_keep_their_order() {
+        let (writers, directory, mut socket) = connected().await;
 
         // Many senders at once: every frame arrives whole, each sender's in its order.
         let senders: Vec<_> = (0..4)
@@ -795,21 +802,7 @@ mod tests {
     /// another task sends meanwhile to an idle connection does not wait for the batch.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_writes_its_frames_when_it_ends() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let (writers, _) = writers_to(listener.local_addr().unwrap().port());
-        writers
-            .send("far", PacketType::Request, 2, Bytes::from_static(b"open"))
-            .await
-            .unwrap();
-        let (mut socket, _) = listener.accept().unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        assert_eq!(
-            read_frames(&mut socket, 2).len(),
-            2,
-            "HELLO and the first frame"
-        );
+        let (writers, _, mut socket) = connected().await;
 
         let (in_batch, release) = (
             tokio::sync::oneshot::channel(),
