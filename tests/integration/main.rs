@@ -11,6 +11,7 @@ mod event_strategy;
 mod events;
 mod fallback;
 mod hooks;
+mod hostile;
 mod hygiene;
 mod internal;
 mod internal_cluster;

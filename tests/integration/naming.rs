@@ -31,7 +31,13 @@ struct Vis;
 
 #[service(
     name = "vis",
-    settings = { "$secureSettings": ["password"], password: "secret", url: "db://" }
+    settings = {
+        "$secureSettings": ["password", "db.password", "keys[0]"],
+        password: "secret",
+        url: "db://",
+        db: { host: "h", password: "nested secret" },
+        keys: ["k0", "k1"]
+    }
 )]
 impl Vis {
     #[action(visibility = "public")]
@@ -119,7 +125,11 @@ async fn secure_settings_are_not_published() {
         .iter()
         .find(|s| s["name"] == "vis")
         .unwrap();
-    assert_eq!(vis["settings"], json!({"url": "db://"}));
+    // Dotted paths are taken out too, as Node's `_.omit` does.
+    assert_eq!(
+        vis["settings"],
+        json!({"url": "db://", "db": {"host": "h"}, "keys": [null, "k1"]})
+    );
     let actions = vis["actions"].as_object().unwrap();
     assert_eq!(actions["vis.public"]["visibility"], "public");
     assert_eq!(actions["vis.protected"]["visibility"], "protected");

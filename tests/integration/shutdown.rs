@@ -176,3 +176,68 @@ async fn the_caller_waits_for_its_remote_calls_before_it_stops() {
     assert_eq!(in_flight.await.unwrap().unwrap(), json!({ "n": 300 }));
     server.stop().await.unwrap();
 }
+
+/// Drops the INFO packets of one node once armed: the caller keeps routing to it as a node
+/// does whose INFO is still on its way.
+struct DeafToInfoFrom {
+    node: &'static str,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl moleculer::middleware::Middleware for DeafToInfoFrom {
+    fn transit_message_handler(
+        &self,
+        next: &moleculer::middleware::MessageHandler,
+    ) -> Option<moleculer::middleware::MessageHandler> {
+        let (next, node, armed) = (next.clone(), self.node, self.armed.clone());
+        Some(std::sync::Arc::new(
+            move |envelope: moleculer::protocol::Envelope| {
+                let info = matches!(envelope.packet, moleculer::protocol::Packet::Info(_));
+                if info
+                    && envelope.sender == node
+                    && armed.load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    return;
+                }
+                next(envelope);
+            },
+        ))
+    }
+}
+
+/// As Node: during `registry.stopDelay`, after its empty INFO, a stopping node still serves
+/// the requests that were sent before the others learnt it leaves; only then does it refuse.
+#[tokio::test]
+async fn a_stopping_node_serves_requests_during_its_stop_delay() {
+    let log = Recorder::default();
+    let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let server_options: BrokerOptions =
+        serde_json::from_value(json!({ "registry": { "stopDelay": 600 } })).unwrap();
+    let (server, client) = started_on_one_bus(
+        ServiceBroker::builder()
+            .options(server_options)
+            .node_id("delay-server")
+            .service(Slow { log: log.clone() }),
+        ServiceBroker::builder()
+            .node_id("delay-client")
+            .middleware(DeafToInfoFrom {
+                node: "delay-server",
+                armed: armed.clone(),
+            }),
+        "slow",
+    )
+    .await;
+    armed.store(true, std::sync::atomic::Ordering::SeqCst);
+
+    let stopping = stop(&server);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let served: Value = client.call("slow.echo", json!({ "n": 1 })).await.unwrap();
+    assert_eq!(served, json!({ "n": 1 }), "served during stopDelay");
+
+    // After the delay the node refuses (and then leaves).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let late = client.call::<Value, _>("slow.echo", json!({})).await;
+    assert!(late.is_err(), "refused after stopDelay: {late:?}");
+    stopping.await.unwrap().unwrap();
+    client.stop().await.unwrap();
+}

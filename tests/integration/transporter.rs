@@ -270,3 +270,47 @@ async fn nats_user_password_and_token_authenticate() {
     })));
     assert!(connect(&no_token).await.is_err());
 }
+
+/// A node's `stop()` returns once its `DISCONNECT` is written: its process may exit at once
+/// (here: its runtime is shut down the moment `stop()` returns) and the other nodes still
+/// learn it left, every time.
+#[test]
+fn nats_stop_writes_the_disconnect_before_it_returns() {
+    let sniffing = tokio::runtime::Runtime::new().unwrap();
+    let Some((sniffer, mut rx)) = sniffing.block_on(nats()) else {
+        return;
+    };
+    let url = std::env::var("NATS_URL").unwrap_or_else(|_| NatsOptions::DEFAULT_URL.to_owned());
+    let namespace = moleculer_tests::unique_namespace("disc");
+    let topic = format!("MOL-{namespace}.DISCONNECT");
+    sniffing.block_on(sniffer.subscribe(&topic)).unwrap();
+    for round in 0..20 {
+        // One thread: nothing of the node runs after `stop()` returns unless `stop()` waited
+        // for it.
+        let node = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        node.block_on(async {
+            let broker = moleculer::ServiceBroker::builder()
+                .namespace(&namespace)
+                .node_id(format!("leaving-{round}"))
+                .transporter_url(&url)
+                .build()
+                .unwrap();
+            broker.start().await.unwrap();
+            broker.stop().await.unwrap();
+        });
+        // As a process that exits: every task of the node ends here.
+        node.shutdown_background();
+        let seen = sniffing.block_on(recv(&mut rx, Duration::from_secs(3)));
+        let packet: serde_json::Value =
+            serde_json::from_slice(&seen.expect("the DISCONNECT arrives").payload).unwrap();
+        assert_eq!(
+            packet["sender"],
+            format!("leaving-{round}"),
+            "round {round}"
+        );
+    }
+    sniffing.block_on(sniffer.disconnect()).unwrap();
+}

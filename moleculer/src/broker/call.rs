@@ -354,7 +354,7 @@ impl ServiceBroker {
                 .take()
                 .or_else(|| parent.map(|p| p.request_id().clone())),
             parent_id: parent.map(|p| p.id.clone()),
-            level: parent.map_or(1, |p| p.level + 1),
+            level: parent.map_or(1, |p| p.level.saturating_add(1)),
             caller: options
                 .caller
                 .take()

@@ -277,7 +277,7 @@ impl ServiceBroker {
             id: ContextId::generate(),
             request_id: parent.map(|p| p.request_id().clone()),
             parent_id: parent.map(|p| p.id.clone()),
-            level: parent.map_or(1, |p| p.level + 1),
+            level: parent.map_or(1, |p| p.level.saturating_add(1)),
             caller: parent.map(|p| p.target.service().full_name.clone()),
             target: Target::Event(endpoint.clone()),
             meta: Mutex::new(meta.clone()),

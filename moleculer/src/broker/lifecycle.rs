@@ -180,16 +180,17 @@ impl ServiceBroker {
             }
             *state = BrokerState::Stopping;
         }
-        // New requests, local or from other nodes, are refused from now on; those running
-        // finish (the context tracker waits for them when tracking is on).
+        // New local calls are refused from now on; those running finish (the context tracker
+        // waits for them when tracking is on).
         self.inner.draining.store(true, Ordering::Release);
-        if let Some(transit) = &self.inner.transit {
-            transit.refuse_requests();
-        }
         let middlewares = &self.inner.middlewares;
         let mut first_error = middlewares.run(true, |m| m.stopping(self)).await.err();
         if let Some(transit) = &self.inner.transit {
+            // As Node: the empty INFO tells the other nodes to stop calling this one, and
+            // what they sent before it arrived is still served during `stopDelay`; only then
+            // are requests refused.
             transit.begin_stop().await;
+            transit.refuse_requests();
         }
         let slots: Vec<_> = self.inner.services.lock().clone();
         let mut stopped = Vec::new();

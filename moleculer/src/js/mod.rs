@@ -7,11 +7,13 @@
 //! `moleculer_rules::js`, which the macro crate uses too, and are re-exported here.
 
 mod equality;
+mod lodash;
 mod regexp;
 mod text;
 mod value;
 
 pub(crate) use equality::{loose_equals, repeated_values, strict_equals};
+pub(crate) use lodash::{Root, lodash_get, lodash_omit};
 pub(crate) use moleculer_rules::js::{
     number_to_string, string_to_number, trim, trim_end, trim_start,
 };

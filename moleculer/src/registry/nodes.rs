@@ -145,7 +145,7 @@ impl NodeCatalog {
             return None;
         }
         node.info.available = false;
-        node.info.seq += 1;
+        node.info.seq = node.info.seq.saturating_add(1);
         node.offline_since = Some(Instant::now());
         Some(node.info.clone())
     }

@@ -68,19 +68,16 @@ pub struct ServiceInfo {
 }
 
 impl ServiceInfo {
-    /// The settings as published to other nodes: without `$secureSettings` keys.
+    /// The settings as published to other nodes (Node's `_getPublicSettings`): when
+    /// `$secureSettings` is a list, without the paths it lists (`"db.password"` takes the
+    /// nested key out) nor the list itself.
     pub fn public_settings(&self) -> Map<String, Value> {
-        let secure: Vec<&str> = self
-            .settings
-            .get("$secureSettings")
-            .and_then(Value::as_array)
-            .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        self.settings
-            .iter()
-            .filter(|(k, _)| k.as_str() != "$secureSettings" && !secure.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        let Some(Value::Array(secure)) = self.settings.get("$secureSettings") else {
+            return self.settings.clone();
+        };
+        let mut paths: Vec<&str> = secure.iter().filter_map(Value::as_str).collect();
+        paths.push("$secureSettings");
+        crate::js::lodash_omit(&self.settings, &paths)
     }
 }
 

@@ -62,7 +62,7 @@ impl<'a> OutgoingEvent<'a> {
             broadcast: self.kind == EventType::Broadcast,
             meta: self.meta.clone(),
             headers: self.headers.clone(),
-            level: parent.map_or(1, |p| p.level + 1),
+            level: parent.map_or(1, |p| p.level.saturating_add(1)),
             tracing: parent.and_then(|p| p.tracing),
             parent_id: parent.map(|p| p.id.to_string()),
             caller: parent.map(|p| p.target.service().full_name.to_string()),

@@ -212,7 +212,7 @@ pub(crate) fn request_received(cluster: &Arc<Transit>, sender: String, req: Goss
     match (said.seq_at_least(own_seq), said) {
         (Some(seq), Said::Offline(_)) => {
             // The requester thinks we are gone: outbid its seq and send our INFO.
-            registry.set_local_seq(seq + 1);
+            registry.set_local_seq(seq.saturating_add(1));
             let info = local_info(cluster);
             online.insert(own, json!([info, own_cpu_seq, cpu_value(own_cpu)]));
         }

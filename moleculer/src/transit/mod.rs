@@ -506,13 +506,24 @@ fn incoming_sink(transit: &Arc<Transit>) -> IncomingSink {
                 work: None,
             };
         };
-        let work = transit.packet_type_of(topic).and_then(|packet_type| {
-            let message = ReceivedMessage {
-                packet_type,
-                data,
-                source: source.map(str::to_owned),
-            };
-            receiving.deliver(&transit, message)
+        // No packet may end the receiving task: a panic while one is decoded and dispatched
+        // (a bug) is logged and the packet dropped; the next one is handled as usual.
+        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            transit.packet_type_of(topic).and_then(|packet_type| {
+                let message = ReceivedMessage {
+                    packet_type,
+                    data,
+                    source: source.map(str::to_owned),
+                };
+                receiving.deliver(&transit, message)
+            })
+        }));
+        let work = handled.unwrap_or_else(|_| {
+            tracing::error!(
+                topic,
+                "handling a received packet panicked; the packet is dropped"
+            );
+            None
         });
         Delivered { open: true, work }
     })

@@ -23,7 +23,7 @@ struct PongAnswer {
 /// Node's figures for a PONG received at `now`: the round trip and how far our clock is ahead
 /// of the other node's (`round(now - arrived - elapsed / 2)`), both in ms.
 fn pong_times(pong: &Pong, now: i64) -> (i64, i64) {
-    let elapsed = (now - pong.time).max(0);
+    let elapsed = now.saturating_sub(pong.time).max(0);
     let time_diff = (now as f64 - pong.arrived as f64 - elapsed as f64 / 2.0).round() as i64;
     (elapsed, time_diff)
 }

@@ -319,7 +319,11 @@ impl Transit {
         };
         // Node's `Timeout` is a built-in middleware: none without them.
         let timed = req.timeout > 0.0 && self.builtin_middlewares;
-        let timeout = timed.then(|| Duration::from_secs_f64(req.timeout / 1000.0));
+        // A timeout too large for a `Duration` (or not a number) is no timeout: it would
+        // never fire (Node's `setTimeout` fires such a timer at once instead).
+        let timeout = timed
+            .then(|| Duration::try_from_secs_f64(req.timeout / 1000.0).ok())
+            .flatten();
         let fields = Received {
             id: ContextId::parse(&req.id),
             request_id: req.request_id,

@@ -16,7 +16,7 @@ use async_nats::connection::State;
 use async_nats::{Client, ConnectOptions, Event};
 use futures_util::StreamExt;
 use parking_lot::Mutex;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use options::NatsOptions;
@@ -35,9 +35,33 @@ struct Connected {
     /// Shared, so that publishing takes a reference count rather than a clone of the client
     /// (which clones its channel sender).
     client: Arc<Client>,
+    /// Becomes `true` when the client has closed (a drain is complete: what was published
+    /// before it is written).
+    closed: watch::Receiver<bool>,
     incoming: IncomingSink,
     subscriptions: Vec<Subscription>,
 }
+
+impl Connected {
+    /// Drains the connection (what is in flight is delivered, the subscriptions and the
+    /// connection close; the forwarding tasks end with their streams) and waits until the
+    /// client has closed, so that what was published before (a `DISCONNECT`, the last
+    /// responses) is written before the process may exit. Bounded by [`CLOSE_TIMEOUT`].
+    async fn close(mut self) -> Result<()> {
+        self.client
+            .drain()
+            .await
+            .map_err(|err| client_error("drain", "*", err))?;
+        let closed = tokio::time::timeout(CLOSE_TIMEOUT, self.closed.wait_for(|closed| *closed));
+        if closed.await.is_err() {
+            tracing::warn!("the NATS connection did not close in time after draining");
+        }
+        Ok(())
+    }
+}
+
+/// How long closing may wait for the NATS client to finish its drain.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A forwarding task; dropping or firing `stop` makes it unsubscribe and end.
 struct Subscription {
@@ -89,13 +113,20 @@ impl NatsTransporter {
         }
     }
 
-    /// The client's settings from the transporter's options.
-    fn connect_options(&self, name: String) -> ConnectOptions {
+    /// The client's settings from the transporter's options; `closed` is told when the
+    /// client closes.
+    fn connect_options(&self, name: String, closed: watch::Sender<bool>) -> ConnectOptions {
         let options = &self.options;
+        let closed = Arc::new(closed);
         let mut connect = ConnectOptions::new()
             .name(name)
             .max_reconnects(options.max_reconnect_attempts)
-            .event_callback(|event| async move { log_event(&event) });
+            .event_callback(move |event| {
+                if matches!(event, Event::Closed) {
+                    closed.send_replace(true);
+                }
+                async move { log_event(&event) }
+            });
         if let Some((user, pass)) = &options.user_and_password {
             connect = connect.user_and_password(user.clone(), pass.clone());
         }
@@ -120,7 +151,7 @@ impl NatsTransporter {
         connect
     }
 
-    async fn open(&self) -> Result<Client> {
+    async fn open(&self) -> Result<(Client, watch::Receiver<bool>)> {
         let servers = self.servers();
         loop {
             let name = self
@@ -128,11 +159,15 @@ impl NatsTransporter {
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("moleculer-rs-{}", std::process::id()));
-            let attempt = self.connect_options(name).connect(servers.clone()).await;
+            let (closed_tx, closed) = watch::channel(false);
+            let attempt = self
+                .connect_options(name, closed_tx)
+                .connect(servers.clone())
+                .await;
             match attempt {
                 Ok(client) => {
                     tracing::info!(url = %self.options.url, "NATS client is connected");
-                    return Ok(client);
+                    return Ok((client, closed));
                 }
                 Err(err) if self.options.reconnect => {
                     tracing::warn!(
@@ -299,16 +334,17 @@ impl Transporter for NatsTransporter {
 
     fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            let client = self.open().await?;
+            let (client, closed) = self.open().await?;
             let previous = self.state.lock().replace(Connected {
                 client: Arc::new(client),
+                closed,
                 incoming,
                 subscriptions: Vec::new(),
             });
             if let Some(previous) = previous {
                 // Connecting twice replaces the old connection; its tasks end with it.
-                if let Err(err) = previous.client.drain().await {
-                    tracing::debug!(error = %err, "draining the previous NATS connection failed");
+                if let Err(err) = previous.close().await {
+                    tracing::debug!(error = %err, "closing the previous NATS connection failed");
                 }
             }
             Ok(())
@@ -320,13 +356,7 @@ impl Transporter for NatsTransporter {
             let Some(connected) = self.state.lock().take() else {
                 return Ok(());
             };
-            // Drain delivers what is in flight, then closes the subscriptions and the
-            // connection; the forwarding tasks end when their streams do.
-            connected
-                .client
-                .drain()
-                .await
-                .map_err(|err| client_error("drain", "*", err))
+            connected.close().await
         })
     }
 

@@ -20,7 +20,6 @@
 //! key to the same node.
 
 mod latency;
-mod lodash;
 mod lru;
 mod shard;
 #[cfg(test)]

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 
 use crate::js;
 
-use super::lodash::{Root, lodash_get};
 use super::lru::Lru;
 use super::{Candidate, SelectInput, count_option, number_option, random_index};
+use crate::js::{Root, lodash_get};
 
 /// Node's default ring size for `Shard`: 2^32.
 const DEFAULT_RING_SIZE: f64 = 4_294_967_296.0;

@@ -1,5 +1,6 @@
-//! lodash's `_.get`, which the `Shard` strategy resolves its key path with; the key then
-//! prints as `String(value)` (the crate's `js` module).
+//! lodash's `_.get`, which the `Shard` strategy resolves its key path with (the key then
+//! prints as `String(value)`), and `_.omit`, which takes a service's `$secureSettings` out of
+//! the settings it publishes.
 
 use std::borrow::Cow;
 
@@ -7,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The object `_.get` starts from.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Root<'a> {
+pub(crate) enum Root<'a> {
     /// The params: any JSON value.
     Value(&'a Value),
     /// The meta: an object.
@@ -28,7 +29,7 @@ impl<'a> Root<'a> {
 /// `[…]`, or is a key of `root` itself; else it is split as lodash's `stringToPath` does
 /// (`a.b[0]["c.d"]`). Walking stops with `None` at a missing or `null` step. Only JSON data is
 /// seen: no prototype properties, but arrays and strings have `length` and indices.
-pub(super) fn lodash_get<'a>(root: Root<'a>, path: &str) -> Option<Cow<'a, Value>> {
+pub(crate) fn lodash_get<'a>(root: Root<'a>, path: &str) -> Option<Cow<'a, Value>> {
     let whole_key = is_plain_prop(path) || !is_deep_prop(path) || root.prop(path).is_some();
     let segments = if whole_key {
         vec![path.to_owned()]
@@ -47,6 +48,49 @@ pub(super) fn lodash_get<'a>(root: Root<'a>, path: &str) -> Option<Cow<'a, Value
         };
     }
     Some(current)
+}
+
+/// lodash's `_.omit(object, paths)`: a copy of `object` without each path, a path read as
+/// `_.get` reads it (one key when it is a key of the object or a plain word, else
+/// `a.b[0]["c.d"]` segments). A path that does not lead anywhere changes nothing; an array
+/// element a path names becomes `null` (the hole `delete` leaves, as JSON prints it).
+pub(crate) fn lodash_omit(object: &Map<String, Value>, paths: &[&str]) -> Map<String, Value> {
+    let mut out = object.clone();
+    for path in paths {
+        let whole_key = is_plain_prop(path) || !is_deep_prop(path) || object.contains_key(*path);
+        if whole_key {
+            out.remove(*path);
+            continue;
+        }
+        let segments = to_path(path);
+        let Some((last, parents)) = segments.split_last() else {
+            continue;
+        };
+        let Some((first, rest)) = parents.split_first() else {
+            out.remove(last);
+            continue;
+        };
+        let mut parent = out.get_mut(first);
+        for segment in rest {
+            parent = match parent {
+                Some(Value::Object(map)) => map.get_mut(segment),
+                Some(Value::Array(items)) => array_index(segment).and_then(|i| items.get_mut(i)),
+                _ => None,
+            };
+        }
+        match parent {
+            Some(Value::Object(map)) => {
+                map.remove(last);
+            }
+            Some(Value::Array(items)) => {
+                if let Some(item) = array_index(last).and_then(|i| items.get_mut(i)) {
+                    *item = Value::Null;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `value[key]` on JSON data: object keys, and `length` and canonical indices of arrays and of
@@ -296,5 +340,32 @@ mod tests {
         assert!(!is_deep_prop("a]b"));
         assert!(is_deep_prop("a[[b]"));
         assert!(!is_deep_prop("a[[b"));
+    }
+
+    #[test]
+    fn lodash_omit_takes_nested_paths_out() {
+        let settings = json!({
+            "$secureSettings": ["db.password", "tokens[1]", "a.b", "x.y.z", "c.d", "missing.key"],
+            "db": {"host": "h", "password": "p"}, "tokens": ["t0", "t1", "t2"], "a.b": 1,
+            "a": {"b": 2, "c": 3}, "x": {"y": "str"}, "c": null, "plain": 1
+        });
+        let Value::Object(settings) = settings else {
+            unreachable!()
+        };
+        let paths = [
+            "db.password",
+            "tokens[1]",
+            "a.b",
+            "x.y.z",
+            "c.d",
+            "missing.key",
+            "$secureSettings",
+        ];
+        // Node: `_.omit(settings, [...settings.$secureSettings, "$secureSettings"])`.
+        assert_eq!(
+            Value::Object(lodash_omit(&settings, &paths)),
+            json!({"db": {"host": "h"}, "tokens": ["t0", null, "t2"], "a": {"b": 2, "c": 3},
+                   "x": {"y": "str"}, "c": null, "plain": 1})
+        );
     }
 }
