@@ -154,3 +154,78 @@ async fn nodes_survive_a_nats_server_restart() {
     b.stop().await.unwrap();
     drop(server);
 }
+
+/// A caller that retries in a tight loop while NATS is away (every call fails fast with
+/// `BrokerDisconnectedError`) does not starve the client's reconnect, even on a runtime of
+/// one thread: the loop gets its answer once the server is back.
+#[test]
+fn a_tight_retry_loop_does_not_starve_the_reconnect() {
+    let Some(bin) = nats_server_path() else {
+        assert!(!brokers_required(), "nats-server is not installed");
+        println!("skipped: nats-server is not installed");
+        return;
+    };
+    let port = free_port();
+    let mut server = Some(PrivateNats::start(&bin, port));
+    let url = format!("nats://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let build = |id: &str| {
+            ServiceBroker::builder()
+                .node_id(id)
+                .namespace("tight")
+                .transporter_url(&url)
+        };
+        // Calls published while the client reconnects are not left waiting.
+        let a = build("a")
+            .request_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let b = build("b").service(Echo).build().unwrap();
+        b.start().await.unwrap();
+        a.start().await.unwrap();
+        a.wait_for_services(&["echo"], Some(Duration::from_secs(5)))
+            .await
+            .unwrap();
+
+        drop(server.take());
+        // Wait until the client has noticed (calls fail fast), then bring the server back
+        // from another thread while this one loops without any wait of its own.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let err = a.call::<Value, _>("echo.echo", json!({})).await;
+            if matches!(&err, Err(e) if e.kind() == moleculer::ErrorKind::BrokerDisconnected) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "calls never failed fast: {err:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let restart = std::thread::spawn({
+            let bin = bin.clone();
+            move || PrivateNats::start(&bin, port)
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut attempts = 0_u64;
+        let answer = loop {
+            attempts += 1;
+            match a.call::<Value, _>("echo.echo", json!({ "n": 2 })).await {
+                Ok(answer) => break answer,
+                Err(err) => assert!(
+                    Instant::now() < deadline,
+                    "no reconnect after {attempts} fast failures: {err:?}"
+                ),
+            }
+        };
+        assert_eq!(answer, json!({ "n": 2 }));
+        server = Some(restart.join().unwrap());
+        a.stop().await.unwrap();
+        b.stop().await.unwrap();
+    });
+    drop(server);
+}

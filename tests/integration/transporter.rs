@@ -246,6 +246,16 @@ async fn nats_user_password_and_token_authenticate() {
     assert!(recv(&mut rx, Duration::from_secs(5)).await.is_some());
     right.disconnect().await.unwrap();
 
+    // Credentials in the URL, as Node's transporter reads them.
+    let in_url = server.url.replace("nats://", "nats://mol:s3cret@");
+    let from_url = NatsTransporter::new(nats_options(serde_json::json!({
+        "url": in_url, "reconnect": false,
+    })));
+    connect(&from_url)
+        .await
+        .expect("credentials in the URL connect");
+    from_url.disconnect().await.unwrap();
+
     let wrong = NatsTransporter::new(nats_options(serde_json::json!({
         "url": server.url, "user": "mol", "pass": "guess", "reconnect": false,
     })));

@@ -127,8 +127,17 @@ impl NatsTransporter {
                 }
                 async move { log_event(&event) }
             });
-        if let Some((user, pass)) = &options.user_and_password {
-            connect = connect.user_and_password(user.clone(), pass.clone());
+        // `user`/`pass` from the options, else from a server URL (`nats://user:pass@host`, as
+        // Node's transporter reads them; the client itself ignores credentials in URLs).
+        let from_url = || {
+            self.servers().iter().find_map(|url| {
+                let addr = url.parse::<async_nats::ServerAddr>().ok()?;
+                let user = addr.username()?.to_owned();
+                Some((user, addr.password().unwrap_or_default().to_owned()))
+            })
+        };
+        if let Some((user, pass)) = options.user_and_password.clone().or_else(from_url) {
+            connect = connect.user_and_password(user, pass);
         }
         if let Some(token) = &options.token {
             connect = connect.token(token.clone());
@@ -166,12 +175,12 @@ impl NatsTransporter {
                 .await;
             match attempt {
                 Ok(client) => {
-                    tracing::info!(url = %self.options.url, "NATS client is connected");
+                    tracing::info!(url = %without_password(&self.options.url), "NATS client is connected");
                     return Ok((client, closed));
                 }
                 Err(err) if self.options.reconnect => {
                     tracing::warn!(
-                        url = %self.options.url,
+                        url = %without_password(&self.options.url),
                         error = %err,
                         "could not connect to NATS, retrying in {:?}",
                         self.options.retry_interval
@@ -180,7 +189,7 @@ impl NatsTransporter {
                 }
                 Err(err) => {
                     return Err(Error::broker_disconnected().with_data(serde_json::json!({
-                        "url": self.options.url,
+                        "url": without_password(&self.options.url),
                         "error": err.to_string(),
                     })));
                 }
@@ -298,6 +307,26 @@ async fn forward(
     }
 }
 
+/// The server URLs with their passwords masked, for logs and errors.
+fn without_password(urls: &str) -> String {
+    urls.split(',')
+        .map(|url| {
+            let Some((scheme, rest)) = url.split_once("://") else {
+                return url.to_owned();
+            };
+            let host_start = rest.find('/').unwrap_or(rest.len());
+            match rest[..host_start].rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!("{scheme}://{user}:***@{host}{}", &rest[host_start..])
+                }
+                None => url.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn log_event(event: &Event) {
     match event {
         Event::Connected => tracing::info!("NATS client is reconnected"),
@@ -377,10 +406,15 @@ impl Transporter for NatsTransporter {
 
     fn publish<'a>(&'a self, topic: &'a str, payload: bytes::Bytes) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let client = self.publisher()?;
-            if client.connection_state() == State::Disconnected {
-                return Err(Error::broker_disconnected());
-            }
+            let client = match self.publisher() {
+                Ok(client) if client.connection_state() != State::Disconnected => client,
+                // Failing fast still counts against the task's budget: a caller that retries
+                // in a loop yields now and then, so the client's reconnect gets to run.
+                Ok(_) | Err(_) => {
+                    tokio::task::coop::consume_budget().await;
+                    return Err(Error::broker_disconnected());
+                }
+            };
             // No flush per message: async-nats batches writes and flushes them itself.
             client
                 .publish(async_nats::Subject::from(topic), payload)
@@ -391,5 +425,16 @@ impl Transporter for NatsTransporter {
 
     fn has_built_in_balancer(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_masked_in_logs() {
+        assert_eq!(
+            super::without_password("nats://u:p@h:1,nats://h2:2,tls://t@h3/x"),
+            "nats://u:***@h:1,nats://h2:2,tls://t:***@h3/x"
+        );
     }
 }
