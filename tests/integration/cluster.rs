@@ -394,25 +394,66 @@ async fn disabled_balancer_uses_queues() {
 }
 
 #[tokio::test]
-async fn a_duplicate_node_id_is_refused() {
+async fn a_duplicate_node_id_is_refused_at_start() {
     let bus = FakeBus::new();
     let first = node(&bus, "same").service(Math).build().unwrap();
     first.start().await.unwrap();
+    // The newcomer's DISCOVER is answered by the running node's INFO: it refuses to start.
     let second = node(&bus, "same").build().unwrap();
-    // The second node announces itself; the first sees its nodeID taken and leaves.
-    second.start().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let err = second.start().await.unwrap_err();
+    assert_eq!(err.error_type(), Some("NODE_ID_CONFLICT"), "{err:?}");
+    assert!(err.message().contains("`same`"), "{}", err.message());
+    // The running node stays in the cluster.
     let observer = node(&bus, "observer").build().unwrap();
     observer.start().await.unwrap();
-    // The first node must not answer anymore: its services never reach the observer.
-    let err = observer
-        .wait_for_services(&["v2.math"], Some(Duration::from_millis(700)))
+    observer
+        .wait_for_services(&["v2.math"], Some(Duration::from_secs(5)))
         .await
-        .unwrap_err();
-    assert_eq!(err.error_type(), Some("WAITFOR_SERVICES"));
-    for broker in [&first, &second, &observer] {
+        .unwrap();
+    let who: Value = observer.call("v2.math.whoami", json!({})).await.unwrap();
+    assert_eq!(who["node"], "same");
+    for broker in [&first, &observer] {
         broker.stop().await.unwrap();
     }
+}
+
+/// A node that learns another process took its nodeID (an INFO with its nodeID and another
+/// instanceID) leaves the cluster, and `run()` ends with the reason.
+#[tokio::test]
+async fn a_node_whose_node_id_is_taken_ends_run_with_the_reason() {
+    use moleculer::transporter::{Bytes, IncomingSink, Transporter};
+    let bus = FakeBus::new();
+    let running = node(&bus, "taken").service(Math).build().unwrap();
+    let run = tokio::spawn({
+        let running = running.clone();
+        async move { running.run().await }
+    });
+    let observer = node(&bus, "observer-2").build().unwrap();
+    observer.start().await.unwrap();
+    observer
+        .wait_for_services(&["v2.math"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    // Another process announces itself as `taken`.
+    let other = FakeTransporter::new(bus);
+    other.connect(IncomingSink::channel().0).await.unwrap();
+    let info = json!({
+        "ver": "5", "sender": "taken", "services": [], "config": {},
+        "instanceID": "another-process", "ipList": [], "hostname": "h", "port": null,
+        "client": {"type": "nodejs", "version": "0.15.2", "langVersion": "v20"},
+        "seq": 1, "metadata": {},
+    });
+    other
+        .publish("MOL.INFO", Bytes::from(serde_json::to_vec(&info).unwrap()))
+        .await
+        .unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(5), run)
+        .await
+        .expect("run() ends")
+        .unwrap();
+    let err = ended.unwrap_err();
+    assert_eq!(err.error_type(), Some("NODE_ID_CONFLICT"), "{err:?}");
+    observer.stop().await.unwrap();
 }
 
 /// A cluster whose caller balances with `strategy`; `v2.math` runs on `n1` and `n2`.

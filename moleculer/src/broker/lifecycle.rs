@@ -287,11 +287,23 @@ impl ServiceBroker {
     /// starts, so a signal that arrives while services start is not lost.
     ///
     /// # Errors
-    /// A failed start or stop.
+    /// A failed start or stop; `NODE_ID_CONFLICT` (after stopping the services) when another
+    /// process takes this node's nodeID while it runs.
     pub async fn run(&self) -> Result<()> {
         let mut signals = ShutdownSignals::install();
         self.start_services(false).await?;
-        signals.next().await;
+        tokio::select! {
+            () = signals.next() => {}
+            // Node exits when another process takes its nodeID; here `run` ends with why,
+            // so that a supervisor can act on it.
+            err = self.must_leave() => {
+                tracing::error!(error = %err, "leaving: stopping the services");
+                if let Err(stop) = self.stop().await {
+                    tracing::warn!(error = %stop, "the services did not stop cleanly");
+                }
+                return Err(err);
+            }
+        }
         tracing::info!("shutdown signal received, stopping (press Ctrl-C again to force)");
         tokio::select! {
             result = self.stop() => result,
@@ -299,6 +311,17 @@ impl ServiceBroker {
                 tracing::warn!("second signal received, exiting without a graceful stop");
                 std::process::exit(130);
             }
+        }
+    }
+}
+
+impl ServiceBroker {
+    /// Waits until this node must leave its cluster (another process runs with its nodeID;
+    /// Node exits then), and gives the reason; never, for a node without a transporter.
+    pub(crate) async fn must_leave(&self) -> Error {
+        match &self.inner.transit {
+            Some(transit) => transit.must_leave().await,
+            None => std::future::pending().await,
         }
     }
 }

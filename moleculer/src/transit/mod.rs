@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub(crate) use events::OutgoingEvent;
@@ -79,7 +80,7 @@ pub(crate) struct Transit {
     /// Bumped by every local service change; a debounced INFO goes out when it settles.
     info_generation: AtomicU64,
     /// Another process runs with this nodeID.
-    conflict: Mutex<Option<Error>>,
+    conflict: watch::Sender<Option<Error>>,
     /// The balanced topics subscribed to, with their queue group.
     balanced_topics: Mutex<std::collections::BTreeMap<String, String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -175,7 +176,7 @@ impl TransitSetup {
             ready: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             info_generation: AtomicU64::new(0),
-            conflict: Mutex::new(None),
+            conflict: watch::Sender::new(None),
             balanced_topics: Mutex::new(std::collections::BTreeMap::new()),
             tasks: Mutex::new(Vec::new()),
             heartbeat: discovery::HeartbeatSettings::from_options(options),
@@ -311,9 +312,24 @@ impl Transit {
 
     /// Another process took our nodeID: refuse to go on.
     fn check_conflict(&self) -> Result<()> {
-        match &*self.conflict.lock() {
+        match &*self.conflict.borrow() {
             Some(err) => Err(err.clone()),
             None => Ok(()),
+        }
+    }
+
+    /// Waits until this node must leave the cluster (another process took its nodeID), and
+    /// gives the reason.
+    pub(crate) async fn must_leave(&self) -> Error {
+        let mut conflict = self.conflict.subscribe();
+        let seen = conflict
+            .wait_for(Option::is_some)
+            .await
+            .map(|err| err.clone());
+        match seen {
+            Ok(Some(err)) => err,
+            // The transit is gone: nothing more will come.
+            Ok(None) | Err(_) => std::future::pending().await,
         }
     }
 
@@ -435,6 +451,9 @@ impl Transit {
                     self.node_id_conflict(&info.instance_id);
                 }
             }
+            // Only another process sends our nodeID's DISCOVER once we are ready: our INFO
+            // (sent to our own nodeID, which it listens on) tells it the nodeID is taken.
+            Packet::Discover(_) if own => discovery::discover_received(self, sender),
             _ if own => {}
             Packet::Info(info) => discovery::info_received(self, sender, info),
             Packet::Discover(_) => discovery::discover_received(self, sender),
@@ -450,7 +469,8 @@ impl Transit {
     }
 
     /// Another process announced itself with our nodeID: Node exits; a library must not, so
-    /// the node leaves the cluster (without `DISCONNECT`, which would drop the other one).
+    /// the node leaves the cluster (without `DISCONNECT`, which would drop the other one),
+    /// and `run()` ends with this error. A node still starting refuses to start.
     fn node_id_conflict(self: &Arc<Self>, other_instance: &str) {
         let err = Error::broker_options(
             format!(
@@ -462,7 +482,7 @@ impl Transit {
         )
         .with_type("NODE_ID_CONFLICT");
         tracing::error!(error = %err, "nodeID conflict");
-        *self.conflict.lock() = Some(err);
+        self.conflict.send_replace(Some(err));
         self.ready.store(false, Ordering::Release);
         let cluster = self.clone();
         tokio::spawn(async move { cluster.disconnect(false).await });
