@@ -13,6 +13,7 @@ mod fallback;
 mod hooks;
 mod hostile;
 mod hygiene;
+mod intake;
 mod internal;
 mod internal_cluster;
 mod interop;

@@ -71,3 +71,25 @@ fn bad_options_name_the_key() {
     assert_eq!(broker_err.kind(), moleculer::ErrorKind::BrokerOptions);
     assert_eq!(broker_err.error_type(), Some("BROKER_OPTIONS_ERROR"));
 }
+
+/// The README's production settings read as they say.
+#[test]
+fn the_readmes_production_settings_read() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("# moleculer.config.toml\n")
+        .expect("the production block");
+    let block = &readme[start..];
+    let block = &block[..block.find("```").expect("its end")];
+    let dir = std::env::temp_dir().join(format!("mol-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("moleculer.config.toml");
+    std::fs::write(&file, block).unwrap();
+    let options = moleculer::BrokerOptions::default()
+        .merge_file(&file)
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(options.request_timeout, 5000);
+    assert_eq!(options.heartbeat_timeout, 10.0);
+    assert!(options.circuit_breaker.enabled && options.tracking.enabled);
+}

@@ -26,7 +26,7 @@ pub(crate) use strategy::{Candidate, LatencyStore, NodeStats, SelectInput, Strat
 
 use crate::service::{
     ActionDef, ActionFallback, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler,
-    ServiceInfo, Visibility,
+    ServiceInfo, SlowStart, Visibility,
 };
 
 /// One service as registered on one node.
@@ -89,6 +89,7 @@ pub(crate) struct ActionEndpoint {
     /// A local action's own fallback.
     pub(crate) fallback: Option<ActionFallback>,
     pub(crate) available: Arc<AtomicBool>,
+    pub(crate) slow_start: SlowStart,
 }
 
 impl ActionEndpoint {
@@ -123,6 +124,7 @@ pub(crate) struct EventEndpoint {
     pub(crate) service: Arc<ServiceInfo>,
     pub(crate) def: Arc<EventDef>,
     pub(crate) handler: Option<EventHandler>,
+    pub(crate) slow_start: SlowStart,
 }
 
 impl Candidate for EventEndpoint {
@@ -218,6 +220,7 @@ impl Catalog {
                         handler: action.handler.clone(),
                         fallback: action.fallback.clone(),
                         available,
+                        slow_start: action.slow_start.clone(),
                     }));
             }
             for event in &svc.events {
@@ -227,6 +230,7 @@ impl Catalog {
                     service: svc.info.clone(),
                     def: event.def.clone(),
                     handler: event.handler.clone(),
+                    slow_start: event.slow_start.clone(),
                 });
                 match events
                     .iter_mut()

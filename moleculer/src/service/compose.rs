@@ -16,7 +16,7 @@ use super::options::{ActionOptions, EventOptions};
 use super::spec::{ActionParts, EventParts};
 use super::{
     ActionDef, BoundAction, BoundEvent, BoxFuture, Dependency, EventDef, EventHandler,
-    LocalService, ServiceInfo, Version, Visibility, full_service_name,
+    LocalService, ServiceInfo, SlowStart, Version, Visibility, full_service_name,
 };
 use crate::broker::ServiceBroker;
 use crate::context::EventContext;
@@ -163,6 +163,7 @@ impl Composed {
                 def: Arc::new(def),
                 handler,
                 fallback: action.fallback.filter(|_| builtins.fallback),
+                slow_start: SlowStart::default(),
             });
         }
         // Wrapped now, before the `created` handlers run, as Node wraps them while it creates
@@ -194,6 +195,7 @@ impl Composed {
                     handler: Some(handler),
                     def: Arc::new(def),
                     group,
+                    slow_start: SlowStart::default(),
                 }
             })
             .collect();

@@ -162,6 +162,7 @@ pub(crate) struct BoundAction {
     pub(crate) def: Arc<ActionDef>,
     pub(crate) handler: ActionHandler,
     pub(crate) fallback: Option<ActionFallback>,
+    pub(crate) slow_start: SlowStart,
 }
 
 /// A bound event handler; a remote node's has no handler (its events travel as packets).
@@ -170,6 +171,26 @@ pub(crate) struct BoundEvent {
     pub(crate) def: Arc<EventDef>,
     pub(crate) group: Arc<str>,
     pub(crate) handler: Option<EventHandler>,
+    pub(crate) slow_start: SlowStart,
+}
+
+/// Whether a handler was seen working for long before it first waited (CPU-bound work):
+/// what other nodes send it then starts on a task of its own, not in the task that receives
+/// the node's messages, which it would hold up. Shared by every copy of its endpoint.
+#[derive(Clone, Default)]
+pub(crate) struct SlowStart(Arc<std::sync::atomic::AtomicBool>);
+
+impl SlowStart {
+    /// Longer than this before the first wait marks a handler slow to start.
+    pub(crate) const LIMIT: std::time::Duration = std::time::Duration::from_micros(500);
+
+    pub(crate) fn is_slow(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 type StartFn = Box<dyn Fn(ServiceBroker) -> BoxFuture<'static, Result<()>> + Send + Sync>;

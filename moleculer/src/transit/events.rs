@@ -160,12 +160,15 @@ pub(crate) fn deliver(transit: &Arc<Transit>, sender: String, event: Event) -> O
     }
     let broker = transit.broker.upgrade()?;
     let local = transit.local.clone();
-    Some(Box::pin(async move {
+    // Usually one handler; with several, the first one's mark stands for them.
+    let slow_start = targets[0].slow_start.clone();
+    let future = Box::pin(async move {
         let (received, payload) = ReceivedEvent::new(broker, &sender, event);
         let context = |endpoint: &Arc<EventEndpoint>| received.context(endpoint);
         // Failures are logged where they happen; nobody waits for them here.
         let _ = local.run_events(targets, context, payload).await;
-    }))
+    });
+    Some(Work { future, slow_start })
 }
 
 impl Transit {

@@ -42,12 +42,11 @@ use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind}
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
 use crate::registry::Registry;
 use crate::serializer::{JsonSerializer, Serializer};
-use crate::service::BoxFuture;
 use crate::transporter::{Delivered, IncomingSink, Transporter};
 
 /// What a received request or event starts: its handlers and answer, run by the receiving
 /// task until they first wait, then on a task of their own.
-pub(crate) type Work = BoxFuture<'static, ()>;
+pub(crate) use crate::transporter::Work;
 
 /// How long after the first `DISCOVER` the node waits for answers before it goes on starting.
 const DISCOVER_WAIT: Duration = Duration::from_millis(500);

@@ -11,7 +11,7 @@ use crate::payload::Payload;
 use crate::registry::ServiceEntry;
 use crate::service::{
     ActionDef, ActionHandler, ActionOptions, BoundAction, BoundEvent, EventDef, EventOptions,
-    ServiceInfo, Version, Visibility, full_service_name,
+    ServiceInfo, SlowStart, Version, Visibility, full_service_name,
 };
 
 /// The registry entries of `node_id`'s INFO `services`. Items without a `name` are skipped.
@@ -63,6 +63,7 @@ fn service_entry(cluster: &Arc<Transit>, node: &Arc<str>, svc: &Value) -> Option
                 fallback: None,
                 def: Arc::new(def),
                 handler,
+                slow_start: SlowStart::default(),
             })
         })
         .collect();
@@ -75,6 +76,7 @@ fn service_entry(cluster: &Arc<Transit>, node: &Arc<str>, svc: &Value) -> Option
                 def: Arc::new(def),
                 group,
                 handler: None,
+                slow_start: SlowStart::default(),
             }
         })
         .collect();

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::protocol::{Packet, PacketType, Request, Response};
 use crate::registry::ActionEndpoint;
+use crate::service::SlowStart;
 
 /// What a pending call receives: the responder's nodeID and its answer.
 type Answer = Result<(String, Response)>;
@@ -225,7 +226,11 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Payload)
 pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) -> Work {
     // The synchronous part runs here, so that the work's future holds no packet.
     let (id, started) = transit.start_served(&sender, req);
-    Box::pin(async move {
+    let slow_start = match &started {
+        Ok(served) => served.endpoint.slow_start.clone(),
+        Err(_) => SlowStart::default(),
+    };
+    let future = Box::pin(async move {
         let (result, ctx) = match started {
             Ok(served) => {
                 let ctx = served.ctx.clone();
@@ -272,7 +277,8 @@ pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) -> Work
                 .send_logged(Packet::Response(response), Some(&sender))
                 .await;
         }
-    })
+    });
+    Work { future, slow_start }
 }
 
 /// A remote request's local handler, started.

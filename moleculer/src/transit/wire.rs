@@ -152,7 +152,7 @@ impl Receiving {
             // Behind a wrapper, whatever the packet starts runs on a task of its own.
             Arc::new(move |envelope: Envelope| {
                 if let Some(work) = transit.upgrade().and_then(|t| t.dispatch(envelope)) {
-                    tokio::spawn(work);
+                    tokio::spawn(work.future);
                 }
             })
         };
@@ -164,7 +164,7 @@ impl Receiving {
             Arc::new(move |received: ReceivedMessage| {
                 let transit = transit.upgrade();
                 if let Some(work) = transit.and_then(|t| t.decode(received, message.as_ref())) {
-                    tokio::spawn(work);
+                    tokio::spawn(work.future);
                 }
             })
         };

@@ -49,7 +49,7 @@ pub use bytes::Bytes;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::error::Result;
-use crate::service::BoxFuture;
+use crate::service::{BoxFuture, SlowStart};
 
 /// A message received from the transporter, as [`IncomingSink::channel`] queues it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,9 +86,19 @@ type DeliverFn = dyn Fn(&str, Bytes, Option<&str>) -> Delivered + Send + Sync;
 pub(crate) struct Delivered {
     /// Whether the sink still takes messages (`false` once its receiver is gone).
     pub(crate) open: bool,
-    /// Work the message started (a served request, event handlers), to run in the receiving
-    /// task until it first waits.
-    pub(crate) work: Option<BoxFuture<'static, ()>>,
+    /// Work the message started (a served request, event handlers).
+    pub(crate) work: Option<Work>,
+}
+
+/// Work a received message started: run in the receiving task until it first waits (a
+/// handler that answers at once costs no task switch), then on a task of its own; or on a
+/// task of its own at once when its handler is known to work long before it waits, so that
+/// it does not hold up the messages behind it.
+pub(crate) struct Work {
+    pub(crate) future: BoxFuture<'static, ()>,
+    /// The handler's mark: read to choose, set when the first run in the receiving task
+    /// took longer than [`SlowStart::LIMIT`].
+    pub(crate) slow_start: SlowStart,
 }
 
 impl IncomingSink {
@@ -170,24 +180,39 @@ impl IncomingSink {
     }
 }
 
-/// Runs the work a message started in the calling task until it first has to wait (polled
-/// with this task's own waker, so no wake-up is lost), then on a task of its own. A panic in
-/// that first poll is logged and contained, as a spawned task would contain it.
+/// Runs the work a message started (see [`Work`]): in the calling task until it first has
+/// to wait (polled with this task's own waker, so no wake-up is lost), then on a task of its
+/// own; at once on a task of its own for a handler marked slow to start, and marking one
+/// whose first run here took too long. A panic in that first poll is logged and contained,
+/// as a spawned task would contain it.
 async fn run_here(delivered: Delivered) -> bool {
-    if let Some(mut work) = delivered.work {
-        let first = std::future::poll_fn(|cx| {
-            let polled =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(cx)));
-            std::task::Poll::Ready(polled)
-        })
-        .await;
-        match first {
-            Ok(std::task::Poll::Pending) => {
-                tokio::spawn(work);
-            }
-            Ok(std::task::Poll::Ready(())) => {}
-            Err(_) => tracing::error!("a handler panicked"),
+    let Some(Work {
+        mut future,
+        slow_start,
+    }) = delivered.work
+    else {
+        return delivered.open;
+    };
+    if slow_start.is_slow() {
+        tokio::spawn(future);
+        return delivered.open;
+    }
+    let started = std::time::Instant::now();
+    let first = std::future::poll_fn(|cx| {
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx)));
+        std::task::Poll::Ready(polled)
+    })
+    .await;
+    if started.elapsed() > SlowStart::LIMIT {
+        slow_start.mark();
+    }
+    match first {
+        Ok(std::task::Poll::Pending) => {
+            tokio::spawn(future);
         }
+        Ok(std::task::Poll::Ready(())) => {}
+        Err(_) => tracing::error!("a handler panicked"),
     }
     delivered.open
 }
