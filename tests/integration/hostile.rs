@@ -178,3 +178,35 @@ async fn no_packet_silences_a_node() {
     client.stop().await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// A flood of DISCOVER packets is not answered one INFO for one (Node answers each): one
+/// answer per sender per second.
+#[tokio::test]
+async fn a_discover_flood_gets_one_answer() {
+    let bus = FakeBus::new();
+    let server = ServiceBroker::builder()
+        .node_id("flooded")
+        .transporter(FakeTransporter::new(bus.clone()))
+        .service(Echo)
+        .build()
+        .unwrap();
+    server.start().await.unwrap();
+    let attacker = FakeTransporter::new(bus);
+    let (sink, mut answers) = IncomingSink::channel();
+    attacker.connect(sink).await.unwrap();
+    attacker.subscribe("MOL.INFO.flood").await.unwrap();
+    let discover = Bytes::from_static(br#"{"ver":"5","sender":"flood"}"#);
+    for _ in 0..500 {
+        attacker
+            .publish("MOL.DISCOVER", discover.clone())
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut infos = 0;
+    while answers.try_recv().is_ok() {
+        infos += 1;
+    }
+    assert_eq!(infos, 1, "one INFO for 500 DISCOVER packets");
+    server.stop().await.unwrap();
+}

@@ -309,6 +309,122 @@ async fn garbage_and_oversized_frames_cut_off_only_that_peer() {
     b.stop().await.unwrap();
 }
 
+/// A peer that starts a frame and stalls is cut off after `frameTimeout`; past
+/// `maxIncomingConnections` a new connection is closed at once; the node serves its cluster
+/// throughout.
+#[tokio::test]
+async fn stalled_frames_and_surplus_connections_are_cut_off() {
+    use tokio::io::AsyncReadExt;
+    let ns = moleculer_tests::unique_namespace("tcp-limits");
+    let (pa, pb) = (free_port(), free_port());
+    let peers = [("l-a", pa), ("l-b", pb)];
+    let mut limited = with_urls(pb, &peers);
+    limited.frame_timeout = Duration::from_millis(300);
+    limited.max_incoming_connections = 3;
+    let a = node("l-a", &ns, with_urls(pa, &peers)).build().unwrap();
+    let b = node("l-b", &ns, limited).service(Math).build().unwrap();
+    let (ra, rb) = tokio::join!(a.start(), b.start());
+    ra.unwrap();
+    rb.unwrap();
+    wait_for(&a, &["math"]).await;
+
+    // Half a frame, then nothing: closed once its time is up.
+    let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", pb))
+        .await
+        .unwrap();
+    stalled
+        .write_all(&[0x0b, 0, 0, 0, 0x0c, 2, b'{'])
+        .await
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let closed = tokio::time::timeout(Duration::from_secs(5), stalled.read(&mut byte)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0) | Err(_))),
+        "the stalled peer is cut off: {closed:?}"
+    );
+
+    // a's connection is one; two more fit, the next ones are closed at once.
+    let mut kept = Vec::new();
+    for _ in 0..2 {
+        kept.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", pb))
+                .await
+                .unwrap(),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut surplus = tokio::net::TcpStream::connect(("127.0.0.1", pb))
+        .await
+        .unwrap();
+    let refused = tokio::time::timeout(Duration::from_secs(5), surplus.read(&mut byte)).await;
+    assert!(
+        matches!(refused, Ok(Ok(0) | Err(_))),
+        "a surplus connection is closed: {refused:?}"
+    );
+
+    // b still serves a.
+    let res: Value = a.call("math.add", json!({"a": 2, "b": 3})).await.unwrap();
+    assert_eq!(res["sum"], 5.0);
+    drop(kept);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+/// `stop()` returns once the TCP connections have written what was sent: the 8 MB of events a
+/// node emits just before it stops all arrive, although its process (here: its runtime) ends the
+/// moment `stop()` returns.
+#[test]
+fn stop_writes_what_was_sent_before_it_returns() {
+    let receiving = tokio::runtime::Runtime::new().unwrap();
+    let ns = moleculer_tests::unique_namespace("tcp-flush");
+    let (pa, pb) = (free_port(), free_port());
+    let peers = [("f-a", pa), ("f-b", pb)];
+    let seen = Recorder::default();
+    let b = receiving.block_on(async {
+        let b = node("f-b", &ns, with_urls(pb, &peers))
+            .service(Listener { seen: seen.clone() })
+            .build()
+            .unwrap();
+        b.start().await.unwrap();
+        b
+    });
+    // One thread: nothing of the node runs after `stop()` returns unless `stop()` waited.
+    let leaving = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    leaving.block_on(async {
+        // No `stopDelay`: nothing else gives the connection time to write.
+        let options: moleculer::BrokerOptions = serde_json::from_value(json!({
+            "nodeID": "f-a", "namespace": ns, "registry": { "stopDelay": 0 },
+        }))
+        .unwrap();
+        let a = ServiceBroker::builder()
+            .options(options)
+            .transporter(TcpTransporter::new(with_urls(pa, &peers)))
+            .build()
+            .unwrap();
+        a.start().await.unwrap();
+        wait_for(&a, &["listener"]).await;
+        // 8 MB: more than the sockets buffer, so the connection's task must go on writing.
+        for i in 0..2000 {
+            a.emit("tcp.burst", json!({ "i": i, "pad": "x".repeat(4000) }))
+                .await
+                .unwrap();
+        }
+        a.stop().await.unwrap();
+    });
+    leaving.shutdown_background();
+    receiving.block_on(async {
+        assert!(
+            seen.wait_for(2000, Duration::from_secs(20)).await,
+            "{} of 2000 events arrived",
+            seen.len()
+        );
+        b.stop().await.unwrap();
+    });
+}
+
 /// A TCP frame: check byte, big-endian length (header included), type id, body.
 fn frame(type_id: u8, body: &[u8]) -> Vec<u8> {
     let len = u32::try_from(body.len() + 6).unwrap().to_be_bytes();

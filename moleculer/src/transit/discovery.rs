@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Transit, remote};
+use super::{Transit, limits, remote};
 use crate::options::BrokerOptions;
 use crate::protocol::{ClientInfo, Discover, Heartbeat, Info, Packet};
 use crate::registry::{HeartbeatOutcome, InfoOutcome, ServiceEntry};
@@ -121,6 +121,12 @@ impl Transit {
 
 /// An INFO from another node: update the node and (re)register its services.
 pub(crate) fn info_received(transit: &Arc<Transit>, sender: String, info: Info) {
+    if let Err(why) = limits::info_fits(&sender, &info) {
+        if let Some(left_out) = transit.dropped_logs.allow() {
+            tracing::warn!(node_id = %sender, why, left_out, "INFO dropped");
+        }
+        return;
+    }
     let registry = &transit.registry;
     let (outcome, changed) = registry
         .nodes
@@ -152,7 +158,7 @@ pub(crate) fn info_received(transit: &Arc<Transit>, sender: String, info: Info) 
 
 /// A DISCOVER: answer with our INFO, to the sender only.
 pub(crate) fn discover_received(transit: &Arc<Transit>, sender: String) {
-    if !transit.is_ready() {
+    if !transit.is_ready() || !transit.discover_answers.answer(&sender) {
         return;
     }
     let transit = transit.clone();

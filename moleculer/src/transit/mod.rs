@@ -17,6 +17,7 @@ mod discovery;
 mod events;
 mod gossip;
 mod latency;
+pub(crate) mod limits;
 mod ping;
 mod remote;
 mod requests;
@@ -80,6 +81,10 @@ pub(crate) struct Transit {
     info_generation: AtomicU64,
     /// Another process runs with this nodeID.
     conflict: watch::Sender<Option<Error>>,
+    /// Log lines for packets dropped as invalid, too large or of another protocol version.
+    pub(crate) dropped_logs: limits::RateLimit,
+    /// Which DISCOVER packets get an INFO.
+    pub(crate) discover_answers: limits::DiscoverAnswers,
     /// The balanced topics subscribed to, with their queue group.
     balanced_topics: Mutex<std::collections::BTreeMap<String, String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -176,6 +181,8 @@ impl TransitSetup {
             stopping: AtomicBool::new(false),
             info_generation: AtomicU64::new(0),
             conflict: watch::Sender::new(None),
+            dropped_logs: limits::RateLimit::new(10, Duration::from_secs(1)),
+            discover_answers: limits::DiscoverAnswers::new(Duration::from_secs(1), 100),
             balanced_topics: Mutex::new(std::collections::BTreeMap::new()),
             tasks: Mutex::new(Vec::new()),
             heartbeat: discovery::HeartbeatSettings::from_options(options),
@@ -387,7 +394,9 @@ impl Transit {
         let envelope = match self.serializer.deserialize(ty, &message.data) {
             Ok(envelope) => envelope,
             Err(err) => {
-                tracing::warn!(packet = %ty, error = %err, "invalid packet dropped");
+                if let Some(left_out) = self.dropped_logs.allow() {
+                    tracing::warn!(packet = %ty, error = %err, left_out, "invalid packet dropped");
+                }
                 return None;
             }
         };
@@ -426,8 +435,10 @@ impl Transit {
     /// Whether a packet speaks our protocol version; one that does not is logged.
     fn version_ok(&self, envelope: &Envelope) -> bool {
         let checked = envelope.check_version(self.version, self.disable_version_check);
-        if let Err(err) = &checked {
-            tracing::error!(error = %err, data = ?err.data(), "packet of another protocol version dropped");
+        if let Err(err) = &checked
+            && let Some(left_out) = self.dropped_logs.allow()
+        {
+            tracing::error!(error = %err, data = ?err.data(), left_out, "packet of another protocol version dropped");
         }
         checked.is_ok()
     }

@@ -38,6 +38,9 @@ use crate::service::BoxFuture;
 use reader::InboundTopics;
 use writer::Writers;
 
+/// How long disconnecting waits for the connections to write what was queued.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The TCP transporter.
 pub struct TcpTransporter {
     options: TcpOptions,
@@ -119,12 +122,17 @@ impl TcpTransporter {
             self.options.max_connections,
             port,
         ));
+        let limits = reader::Limits {
+            max_packet_size: self.options.max_packet_size,
+            max_connections: self.options.max_incoming_connections,
+            frame_timeout: self.options.frame_timeout,
+        };
         let acceptor = tokio::spawn(reader::accept_loop(
             listener,
             sink.clone(),
             writers.clone(),
             topics,
-            self.options.max_packet_size,
+            limits,
         ));
         let discovery = udp::start(&self.options, &sink, port);
         tracing::info!(port, "TCP transporter listening");
@@ -137,11 +145,13 @@ impl TcpTransporter {
         Ok(())
     }
 
-    fn stop(&self) {
-        if let Some(running) = self.state.lock().take() {
-            running.acceptor.abort();
-            running.writers.close_all();
-        }
+    /// Stops listening and closes the outgoing connections; the writers they leave are
+    /// still writing what was queued.
+    fn stop(&self) -> Option<Arc<Writers>> {
+        let running = self.state.lock().take()?;
+        running.acceptor.abort();
+        running.writers.close_all();
+        Some(running.writers)
     }
 }
 
@@ -158,8 +168,14 @@ impl Transporter for TcpTransporter {
     }
 
     fn disconnect(&self) -> BoxFuture<'_, Result<()>> {
-        self.stop();
-        Box::pin(std::future::ready(Ok(())))
+        let writers = self.stop();
+        Box::pin(async move {
+            // What was sent before leaves before the process may exit.
+            if let Some(writers) = writers {
+                writers.closed(CLOSE_TIMEOUT).await;
+            }
+            Ok(())
+        })
     }
 
     fn subscribe(&self, _topic: &str) -> BoxFuture<'_, Result<()>> {

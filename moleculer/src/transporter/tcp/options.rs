@@ -47,6 +47,13 @@ pub struct TcpOptions {
     pub max_connections: usize,
     /// The largest frame accepted; a peer sending a larger one is cut off. Default 1 MiB.
     pub max_packet_size: usize,
+    /// At most this many incoming connections; past it new ones are closed at once. Node has
+    /// no limit; default 1024 (`maxIncomingConnections`, a Rust option).
+    pub max_incoming_connections: usize,
+    /// A frame begun must be whole within this time, or its connection is closed (a peer
+    /// that trickles a frame holds its buffer no longer). Node has no limit; default 30 s
+    /// (`frameTimeout` in seconds, a Rust option).
+    pub frame_timeout: Duration,
 }
 
 /// Where broadcast discovery datagrams go.
@@ -101,6 +108,8 @@ impl Default for TcpOptions {
             gossip_period: Duration::from_secs(2),
             max_connections: 32,
             max_packet_size: 1024 * 1024,
+            max_incoming_connections: 1024,
+            frame_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -122,6 +131,9 @@ const KNOWN: &[&str] = &[
     "gossipPeriod",
     "maxConnections",
     "maxPacketSize",
+    // Rust's own: limits Node does not have.
+    "maxIncomingConnections",
+    "frameTimeout",
 ];
 
 impl TcpOptions {
@@ -202,6 +214,12 @@ impl TcpOptions {
         }
         if let Some(v) = get("maxPacketSize") {
             self.max_packet_size = as_u64(v, "maxPacketSize")?.max(6) as usize;
+        }
+        if let Some(v) = get("maxIncomingConnections") {
+            self.max_incoming_connections = as_u64(v, "maxIncomingConnections")?.max(1) as usize;
+        }
+        if let Some(v) = get("frameTimeout") {
+            self.frame_timeout = as_secs(v, "frameTimeout")?;
         }
         Ok(())
     }
@@ -319,8 +337,7 @@ fn as_port(v: &Value, key: &str) -> Result<u16> {
 
 fn as_secs(v: &Value, key: &str) -> Result<Duration> {
     v.as_f64()
-        .filter(|f| f.is_finite() && *f >= 0.0)
-        .map(Duration::from_secs_f64)
+        .and_then(|f| Duration::try_from_secs_f64(f).ok())
         .ok_or_else(|| invalid(key, "a number of seconds"))
 }
 

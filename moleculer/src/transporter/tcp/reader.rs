@@ -8,9 +8,12 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+use std::time::Duration;
+
 use super::frame::next_frame;
 use super::writer::Writers;
 use crate::protocol::{PacketType, Topics};
+use crate::transit::limits::RateLimit;
 use crate::transporter::IncomingSink;
 
 /// Room kept free in a connection's read buffer.
@@ -35,19 +38,39 @@ impl InboundTopics {
     }
 }
 
+/// What one peer may make this node hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The largest frame.
+    pub(crate) max_packet_size: usize,
+    /// Incoming connections at once.
+    pub(crate) max_connections: usize,
+    /// How long a frame begun may take to arrive whole.
+    pub(crate) frame_timeout: Duration,
+}
+
 /// Accepts connections until the task is aborted; aborting it closes every connection
-/// (the `JoinSet` it owns aborts them when dropped).
+/// (the `JoinSet` it owns aborts them when dropped). Past `limits.max_connections` a new
+/// connection is closed at once.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     sink: IncomingSink,
     writers: std::sync::Arc<Writers>,
     topics: std::sync::Arc<InboundTopics>,
-    max_packet_size: usize,
+    limits: Limits,
 ) {
     let mut connections = JoinSet::new();
+    let refused = RateLimit::new(1, Duration::from_secs(10));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                Ok((stream, remote)) if connections.len() >= limits.max_connections => {
+                    drop(stream);
+                    if let Some(left_out) = refused.allow() {
+                        tracing::warn!(%remote, limit = limits.max_connections, left_out,
+                            "too many incoming TCP connections: a new one is closed");
+                    }
+                }
                 Ok((stream, remote)) => {
                     stream.set_nodelay(true).ok();
                     connections.spawn(read_loop(
@@ -56,12 +79,12 @@ pub(crate) async fn accept_loop(
                         sink.clone(),
                         writers.clone(),
                         topics.clone(),
-                        max_packet_size,
+                        limits,
                     ));
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "accepting a TCP connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
             Some(_) = connections.join_next() => {}
@@ -70,22 +93,36 @@ pub(crate) async fn accept_loop(
 }
 
 /// Reads one connection: many frames per read, frames across reads, the frames of one read
-/// handed over in one [`Batch`](super::writer::Batch). Bytes that are not frames close this
-/// connection only.
+/// handed over in one [`Batch`](super::writer::Batch). Bytes that are not frames, and a frame
+/// not whole within `limits.frame_timeout`, close this connection only.
 async fn read_loop(
     mut stream: TcpStream,
     remote: SocketAddr,
     sink: IncomingSink,
     writers: std::sync::Arc<Writers>,
     topics: std::sync::Arc<InboundTopics>,
-    max_packet_size: usize,
+    limits: Limits,
 ) {
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    // When the frame now in `buf` must be whole.
+    let mut frame_deadline: Option<tokio::time::Instant> = None;
     loop {
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
             buf.reserve(READ_CHUNK);
         }
-        match stream.read_buf(&mut buf).await {
+        let read = match frame_deadline {
+            None => stream.read_buf(&mut buf).await,
+            Some(deadline) => {
+                match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
+                    Ok(read) => read,
+                    Err(_) => {
+                        tracing::warn!(%remote, "a TCP peer did not finish its frame in time: connection closed");
+                        return;
+                    }
+                }
+            }
+        };
+        match read {
             Ok(0) => return,
             Ok(_) => {}
             Err(err) => {
@@ -95,44 +132,48 @@ async fn read_loop(
         }
         // The answers the handlers give at once leave when the batch ends (see `Batch`).
         let batch = writers.batch();
-        let open = deliver_frames(&mut buf, remote, &sink, &topics, max_packet_size).await;
+        let delivered =
+            deliver_frames(&mut buf, remote, &sink, &topics, limits.max_packet_size).await;
         drop(batch);
-        if !open {
+        let Some(delivered) = delivered else {
             return;
-        }
+        };
+        // A frame begun gets its own deadline, which stays while it comes in across reads.
+        frame_deadline = match frame_deadline {
+            _ if buf.is_empty() => None,
+            Some(deadline) if delivered == 0 => Some(deadline),
+            _ => Some(tokio::time::Instant::now() + limits.frame_timeout),
+        };
     }
 }
 
-/// Hands every whole frame in `buf` to the broker; `false` when the connection must close
-/// (bytes that are not frames, or the broker is gone).
+/// Hands every whole frame in `buf` to the broker: how many, or `None` when the connection
+/// must close (bytes that are not frames, or the broker is gone).
 async fn deliver_frames(
     buf: &mut BytesMut,
     remote: SocketAddr,
     sink: &IncomingSink,
     topics: &InboundTopics,
     max_packet_size: usize,
-) -> bool {
+) -> Option<usize> {
+    let mut delivered = 0;
     loop {
-        match next_frame(buf, max_packet_size) {
+        let open = match next_frame(buf, max_packet_size) {
             Ok(Some((PacketType::GossipHello, payload))) => {
                 let source = remote.ip().to_canonical().to_string();
-                if !sink
-                    .deliver_from(topics.of(PacketType::GossipHello), payload, &source)
+                sink.deliver_from(topics.of(PacketType::GossipHello), payload, &source)
                     .await
-                {
-                    return false;
-                }
             }
-            Ok(Some((ty, payload))) => {
-                if !sink.deliver(topics.of(ty), payload).await {
-                    return false;
-                }
-            }
-            Ok(None) => return true,
+            Ok(Some((ty, payload))) => sink.deliver(topics.of(ty), payload).await,
+            Ok(None) => return Some(delivered),
             Err(err) => {
                 tracing::warn!(%remote, error = %err, "invalid data from a TCP peer: connection closed");
-                return false;
+                false
             }
+        };
+        if !open {
+            return None;
         }
+        delivered += 1;
     }
 }

@@ -52,6 +52,8 @@ pub(crate) struct Writers {
     /// The reading tasks inside a [`Batch`], and the connections their handlers queued frames
     /// on.
     batches: Mutex<Vec<(tokio::task::Id, Vec<Arc<Link>>)>>,
+    /// The connections' tasks, to wait for when closing.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// A reading task's batch (see the module's doc): ends when dropped, writing the frames the
@@ -229,6 +231,7 @@ impl Writers {
             epoch: Instant::now(),
             backoff: Mutex::new(HashMap::new()),
             batches: Mutex::new(Vec::new()),
+            tasks: Mutex::new(Vec::new()),
         }
     }
 
@@ -340,6 +343,16 @@ impl Writers {
     /// Closes every connection (their queued packets are still written).
     pub(crate) fn close_all(&self) {
         self.slots.lock().clear();
+    }
+
+    /// Waits until the connections' tasks have written what was queued and closed, `limit`
+    /// at the most (a peer that does not read could hold a write forever).
+    pub(crate) async fn closed(&self, limit: Duration) {
+        let tasks = std::mem::take(&mut *self.tasks.lock());
+        let all = futures_util::future::join_all(tasks);
+        if tokio::time::timeout(limit, all).await.is_err() {
+            tracing::warn!("TCP connections still writing when the transporter closed");
+        }
     }
 
     /// How many connections are open or opening.
@@ -455,12 +468,17 @@ impl Writers {
             // A middleware kept it back.
             Err(_) => {}
         }
-        tokio::spawn(write_loop(
+        let task = tokio::spawn(write_loop(
             link.clone(),
             Arc::from(node_id),
             Arc::downgrade(self),
             Arc::downgrade(slot),
         ));
+        {
+            let mut tasks = self.tasks.lock();
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
+        }
         slot.last_used
             .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         self.close_least_used();
