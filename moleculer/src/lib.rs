@@ -62,6 +62,8 @@ pub mod transporter;
 pub mod validation;
 
 #[doc(hidden)]
+pub mod __fuzz;
+#[doc(hidden)]
 pub mod __private;
 
 pub use broker::{BrokerBuilder, CallDef, ErrorHandler, ErrorInfo, MultiCall, ServiceBroker};

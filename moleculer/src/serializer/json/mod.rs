@@ -12,6 +12,8 @@ mod fast;
 mod writer;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 use serde::de::MapAccess;

@@ -35,7 +35,9 @@ use super::{IncomingSink, PeerEvent, Transporter};
 use crate::error::{Error, Result};
 use crate::protocol::{TopicTarget, Topics};
 use crate::service::BoxFuture;
+pub(crate) use frame::next_frame;
 use reader::InboundTopics;
+pub(crate) use udp::parse as parse_datagram;
 use writer::Writers;
 
 /// How long disconnecting waits for the connections to write what was queued.

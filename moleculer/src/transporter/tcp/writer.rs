@@ -821,6 +821,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_writes_its_frames_when_it_ends() {
         let (writers, _, mut socket) = connected().await;
+        // The connection's task is done with the first frames (a frame queued while it still
+        // writes goes with it, batch or not).
+        let link = writers.slots.lock()["far"].link.get().unwrap().clone();
+        while link.out.lock().writing {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
 
         let (in_batch, release) = (
             tokio::sync::oneshot::channel(),
