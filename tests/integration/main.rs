@@ -10,6 +10,7 @@ mod event_pacing;
 mod event_strategy;
 mod events;
 mod fallback;
+mod fault_kill;
 mod hooks;
 mod hostile;
 mod hygiene;

@@ -38,7 +38,7 @@ pub mod tcp;
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "nats")]
-pub use nats::{NatsOptions, NatsTransporter};
+pub use nats::{NatsOptions, NatsTls, NatsTransporter};
 pub use tcp::{TcpOptions, TcpTransporter};
 
 use std::sync::Arc;

@@ -19,7 +19,7 @@ use parking_lot::Mutex;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use options::NatsOptions;
+pub use options::{NatsOptions, NatsTls};
 
 use super::{IncomingSink, Transporter};
 use crate::error::{Error, Result};
@@ -115,7 +115,10 @@ impl NatsTransporter {
 
     /// The client's settings from the transporter's options; `closed` is told when the
     /// client closes.
-    fn connect_options(&self, name: String, closed: watch::Sender<bool>) -> ConnectOptions {
+    ///
+    /// # Errors
+    /// A credentials file that cannot be read.
+    fn connect_options(&self, name: String, closed: watch::Sender<bool>) -> Result<ConnectOptions> {
         let options = &self.options;
         let closed = Arc::new(closed);
         let mut connect = ConnectOptions::new()
@@ -157,7 +160,29 @@ impl NatsTransporter {
         if options.no_echo {
             connect = connect.no_echo();
         }
-        connect
+        if let Some(seed) = &options.nkey {
+            connect = connect.nkey(seed.clone());
+        }
+        if let Some(path) = &options.credentials {
+            let bad = |err: std::io::Error| {
+                Error::broker_options(
+                    format!("the NATS credentials file `{}`: {err}", path.display()),
+                    Some(serde_json::json!({ "option": "transporter.options.credentials" })),
+                )
+            };
+            let text = std::fs::read_to_string(path).map_err(bad)?;
+            connect = connect.credentials(&text).map_err(bad)?;
+        }
+        if let Some(tls) = &options.tls {
+            connect = connect.require_tls(true);
+            if let Some(ca) = &tls.ca_file {
+                connect = connect.add_root_certificates(ca.clone());
+            }
+            if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+                connect = connect.add_client_certificate(cert.clone(), key.clone());
+            }
+        }
+        Ok(connect)
     }
 
     async fn open(&self) -> Result<(Client, watch::Receiver<bool>)> {
@@ -170,7 +195,7 @@ impl NatsTransporter {
                 .unwrap_or_else(|| format!("moleculer-rs-{}", std::process::id()));
             let (closed_tx, closed) = watch::channel(false);
             let attempt = self
-                .connect_options(name, closed_tx)
+                .connect_options(name, closed_tx)?
                 .connect(servers.clone())
                 .await;
             match attempt {

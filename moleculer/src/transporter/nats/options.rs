@@ -1,6 +1,7 @@
 //! The options of the NATS transporter, read from the `transporter` option with the names of
 //! Node's transporter (which hands them to the `nats` client).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -42,6 +43,26 @@ pub struct NatsOptions {
     pub no_randomize: bool,
     /// The server does not send this connection the messages it publishes (`noEcho`).
     pub no_echo: bool,
+    /// An nkey seed to authenticate with (`nkey`).
+    pub nkey: Option<String>,
+    /// A credentials file (JWT and nkey seed) to authenticate with (`credentials`, or
+    /// nats.js v1's `userCreds`).
+    pub credentials: Option<PathBuf>,
+    /// TLS (`tls: true` or `{caFile, certFile, keyFile}`, nats.js' names); a `tls://` URL
+    /// asks for it too.
+    pub tls: Option<NatsTls>,
+}
+
+/// The TLS settings of a NATS connection: the server's certificate is always checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct NatsTls {
+    /// Root certificates (PEM) to trust besides the system's (`caFile`).
+    pub ca_file: Option<PathBuf>,
+    /// A client certificate (PEM), for servers that verify clients (`certFile`).
+    pub cert_file: Option<PathBuf>,
+    /// The client certificate's key (PEM) (`keyFile`).
+    pub key_file: Option<PathBuf>,
 }
 
 /// The keys read here, and those Node's client has that this one cannot honour (with why).
@@ -60,9 +81,12 @@ const KNOWN: &[&str] = &[
     "noRandomize",
     "noEcho",
     "preserveBuffers",
+    "nkey",
+    "credentials",
+    "userCreds",
+    "tls",
 ];
 const REFUSED: &[(&str, &str)] = &[
-    ("tls", "TLS connections to NATS come with a later release"),
     (
         "authenticator",
         "a JavaScript authenticator; use `user`/`pass` or `token`",
@@ -112,6 +136,9 @@ impl NatsOptions {
             token: None,
             no_randomize: false,
             no_echo: false,
+            nkey: None,
+            credentials: None,
+            tls: None,
         }
     }
 
@@ -197,6 +224,11 @@ impl NatsOptions {
         self.token = string("token")?;
         self.no_randomize = flag("noRandomize")?.unwrap_or(false);
         self.no_echo = flag("noEcho")?.unwrap_or(false);
+        self.nkey = string("nkey")?;
+        self.credentials = string("credentials")?
+            .or(string("userCreds")?)
+            .map(PathBuf::from);
+        self.tls = read_tls(get("tls"))?;
         // Received payloads are always kept as bytes (`Bytes`): `preserveBuffers: true` is how
         // this client works, `false` (strings instead of Buffers) has no meaning here.
         if flag("preserveBuffers")? == Some(false) {
@@ -207,6 +239,71 @@ impl NatsOptions {
         }
         Ok(())
     }
+}
+
+/// `tls`: `true`, or nats.js' `{caFile, certFile, keyFile}`; PEM contents (`ca`, `cert`,
+/// `key`) and `rejectUnauthorized: false` are refused with what to do instead.
+fn read_tls(value: Option<&Value>) -> Result<Option<NatsTls>> {
+    let map = match value {
+        None | Some(Value::Bool(false)) => return Ok(None),
+        Some(Value::Bool(true)) => return Ok(Some(NatsTls::default())),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            return Err(invalid(
+                "tls",
+                "true or an object of caFile, certFile, keyFile",
+            ));
+        }
+    };
+    let refused = [
+        ("ca", "give the file: `caFile`"),
+        ("cert", "give the file: `certFile`"),
+        ("key", "give the file: `keyFile`"),
+    ];
+    for (key, why) in refused {
+        if map.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(invalid(&format!("tls.{key}"), why));
+        }
+    }
+    if map.get("rejectUnauthorized") == Some(&Value::Bool(false)) {
+        return Err(invalid(
+            "tls.rejectUnauthorized",
+            "true: the server's certificate is always checked (give its CA in `caFile`)",
+        ));
+    }
+    for key in map.keys() {
+        let known = [
+            "caFile",
+            "certFile",
+            "keyFile",
+            "rejectUnauthorized",
+            "ca",
+            "cert",
+            "key",
+        ];
+        if !known.contains(&key.as_str()) {
+            return Err(invalid(
+                &format!("tls.{key}"),
+                "one of caFile, certFile, keyFile",
+            ));
+        }
+    }
+    let file = |key: &str| -> Result<Option<PathBuf>> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(path)) => Ok(Some(PathBuf::from(path))),
+            Some(_) => Err(invalid(&format!("tls.{key}"), "a file path")),
+        }
+    };
+    let tls = NatsTls {
+        ca_file: file("caFile")?,
+        cert_file: file("certFile")?,
+        key_file: file("keyFile")?,
+    };
+    if tls.cert_file.is_some() != tls.key_file.is_some() {
+        return Err(invalid("tls", "certFile and keyFile together"));
+    }
+    Ok(Some(tls))
 }
 
 impl Default for NatsOptions {
@@ -286,9 +383,12 @@ mod tests {
                 .message()
                 .to_owned()
         };
+        assert!(message(serde_json::json!({"tls": {"ca": "x"}})).contains("caFile"));
         assert!(
-            message(serde_json::json!({"tls": {"ca": "x"}})).contains("transporter.options.tls"),
+            message(serde_json::json!({"tls": {"rejectUnauthorized": false}}))
+                .contains("always checked")
         );
+        assert!(message(serde_json::json!({"tls": {"certFile": "c"}})).contains("together"));
         assert!(message(serde_json::json!({"maxPingOut": 3})).contains("no such setting"));
         let typo = message(serde_json::json!({"pingIntreval": 3}));
         assert!(
@@ -298,6 +398,13 @@ mod tests {
         assert!(message(serde_json::json!({"user": 1})).contains("a string"));
         assert!(message(serde_json::json!({"preserveBuffers": false})).contains("true"));
         // Refused keys at their empty value are fine.
-        assert!(NatsOptions::from_option(&object(serde_json::json!({"tls": null}))).is_ok());
+        assert!(NatsOptions::from_option(&object(serde_json::json!({"maxPingOut": null}))).is_ok());
+        let tls = NatsOptions::from_option(&object(serde_json::json!({
+            "tls": {"caFile": "ca.pem", "certFile": "c.pem", "keyFile": "k.pem"},
+            "nkey": "SU…", "userCreds": "me.creds",
+        })))
+        .unwrap();
+        assert_eq!(tls.tls.unwrap().ca_file, Some(PathBuf::from("ca.pem")));
+        assert_eq!(tls.credentials, Some(PathBuf::from("me.creds")));
     }
 }
