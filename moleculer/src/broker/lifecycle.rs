@@ -70,6 +70,18 @@ impl ServiceBroker {
             *state = BrokerState::Starting;
         }
         self.inner.draining.store(false, Ordering::Release);
+        if listen {
+            signals::register(self);
+        }
+        let started = self.start_parts().await;
+        if started.is_err() && listen {
+            signals::unregister(self);
+        }
+        started
+    }
+
+    /// The steps of a start, from the middlewares' `starting` to their `started`.
+    async fn start_parts(&self) -> Result<()> {
         if let Err(err) = self
             .inner
             .middlewares
@@ -104,9 +116,6 @@ impl ServiceBroker {
             return Err(err);
         }
         *self.inner.state.lock() = BrokerState::Started;
-        if listen {
-            signals::register(self);
-        }
         self.inner
             .middlewares
             .run(false, |m| m.started(self))

@@ -15,9 +15,10 @@ use super::ServiceBroker;
 static REGISTERED: LazyLock<Mutex<HashMap<String, Option<JoinHandle<()>>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// Registers the listeners of `broker`: on SIGINT or SIGTERM it stops gracefully, and once
-/// every broker so registered has stopped, the process exits with code 0 (Node's
-/// `process.exit(0)` after `stop()`).
+/// Registers the listeners of `broker`, as its start begins (a signal that comes while its
+/// services start is not lost to the default action): on SIGINT or SIGTERM it stops
+/// gracefully once started, and once every broker so registered has stopped, the process
+/// exits with code 0 (Node's `process.exit(0)` after `stop()`).
 pub(super) fn register(broker: &ServiceBroker) {
     let Some(mut signals) = ShutdownSignals::try_install() else {
         tracing::warn!("could not listen to SIGINT/SIGTERM: the broker will not stop on them");
@@ -36,6 +37,10 @@ pub(super) fn register(broker: &ServiceBroker) {
         let Some(inner) = weak.upgrade() else {
             return;
         };
+        // A signal while the services start stops the broker once they have.
+        while *inner.state.lock() == super::BrokerState::Starting {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         tracing::info!("shutdown signal received, stopping the broker");
         if let Err(err) = (ServiceBroker { inner }).stop().await {
             tracing::error!(error = %err, "the broker did not stop cleanly");

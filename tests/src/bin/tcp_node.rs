@@ -1,6 +1,8 @@
 //! A Rust node on the TCP transporter in its own process, so a test can kill it (SIGKILL, no
 //! goodbye) and start it again. Environment: `NODE_ID`, `NAMESPACE`, `TCP_OPTIONS` (the
-//! transporter's options object, Node's names), `PROTOCOL` (`4` or `5`). It hosts
+//! transporter's options object, Node's names), `PROTOCOL` (`4` or `5`); `TRANSPORTER` (a
+//! URL such as `nats://…`) puts it on another transporter instead; `BROKER_OPTIONS`, a JSON
+//! object of broker options, is applied first. It hosts
 //! `rust-worker` (`where` answers its nodeID) and prints `ready` once started.
 
 use moleculer::options::{PluginOption, ProtocolVersion, TransporterKind};
@@ -39,12 +41,22 @@ async fn main() -> moleculer::Result<()> {
     } else {
         ProtocolVersion::V5
     };
-    let broker = ServiceBroker::builder()
+    let options = match var("BROKER_OPTIONS").as_str() {
+        "" => moleculer::BrokerOptions::default(),
+        json => serde_json::from_str(json).map_err(|err| {
+            moleculer::Error::broker_options(format!("BROKER_OPTIONS: {err}"), None)
+        })?,
+    };
+    let builder = ServiceBroker::builder()
+        .options(options)
         .node_id(var("NODE_ID"))
         .namespace(var("NAMESPACE"))
         .protocol_version(protocol)
-        .transporter(TcpTransporter::new(tcp))
-        .service(Worker)
-        .build()?;
+        .service(Worker);
+    let builder = match var("TRANSPORTER") {
+        url if url.is_empty() => builder.transporter(TcpTransporter::new(tcp)),
+        url => builder.transporter_url(&url),
+    };
+    let broker = builder.build()?;
     broker.run().await
 }
