@@ -8,26 +8,11 @@ use moleculer::options::ProtocolVersion;
 use moleculer::protocol::PacketType;
 use moleculer::serializer::{JsonSerializer, Serializer};
 
-const TYPES: [PacketType; 12] = [
-    PacketType::Request,
-    PacketType::Response,
-    PacketType::Event,
-    PacketType::Discover,
-    PacketType::Info,
-    PacketType::Disconnect,
-    PacketType::Heartbeat,
-    PacketType::Ping,
-    PacketType::Pong,
-    PacketType::GossipHello,
-    PacketType::GossipReq,
-    PacketType::GossipRes,
-];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&first, bytes)) = data.split_first() else {
         return;
     };
-    let ty = TYPES[usize::from(first) % TYPES.len()];
+    let ty = PacketType::ALL[usize::from(first) % PacketType::ALL.len()];
     if let Ok(envelope) = JsonSerializer.deserialize(ty, bytes) {
         for version in [ProtocolVersion::V4, ProtocolVersion::V5] {
             // A payload whose text does not serialize may fail; it must not panic.

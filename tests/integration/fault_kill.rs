@@ -8,7 +8,6 @@ use moleculer::prelude::*;
 use moleculer::transporter::{TcpOptions, TcpTransporter, tcp::PeerUrls};
 use moleculer_tests::free_port;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// A `tcp_node` process (`rust-worker`) listening on `port`, knowing the cluster `urls`; on
@@ -26,17 +25,7 @@ async fn worker(ns: &str, id: &str, port: u16, urls: &[String], url: Option<&str
         .kill_on_drop(true)
         .spawn()
         .expect("tcp_node starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line == "ready" {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(ready, Ok(true), "{id} did not start");
+    moleculer_tests::wait_ready(&mut child, id).await;
     child
 }
 
@@ -100,18 +89,27 @@ async fn kill_under_load(caller: &ServiceBroker, victim: &mut Child, timeout: Du
     load
 }
 
+/// How many nodes offer `rust-worker.where` as `caller` sees them.
+async fn workers(caller: &ServiceBroker) -> u64 {
+    let actions: Value = caller
+        .call("$node.actions", json!({ "skipInternal": true }))
+        .await
+        .unwrap();
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "rust-worker.where")
+        .and_then(|a| a["count"].as_u64())
+        .unwrap_or(0)
+}
+
 async fn wait_for_workers(caller: &ServiceBroker) {
-    moleculer_tests::eventually!("both workers known", Duration::from_secs(20), {
-        let actions: Value = caller
-            .call("$node.actions", json!({ "skipInternal": true }))
-            .await
-            .unwrap();
-        actions
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["name"] == "rust-worker.where" && a["count"] == 2)
-    });
+    moleculer_tests::eventually!(
+        "both workers known",
+        Duration::from_secs(20),
+        workers(caller).await == 2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,17 +207,11 @@ async fn nats_calls_end_when_a_node_is_killed_under_load() {
             "{name}"
         );
     }
-    moleculer_tests::eventually!("the dead node dropped", Duration::from_secs(10), {
-        let actions: Value = caller
-            .call("$node.actions", json!({ "skipInternal": true }))
-            .await
-            .unwrap();
-        actions
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["name"] == "rust-worker.where" && a["count"] == 1)
-    });
+    moleculer_tests::eventually!(
+        "the dead node dropped",
+        Duration::from_secs(10),
+        workers(&caller).await == 1
+    );
     let who: String = caller.call("rust-worker.where", json!({})).await.unwrap();
     assert_eq!(who, "worker-2", "the survivor answers");
     caller.stop().await.unwrap();

@@ -13,7 +13,6 @@ use moleculer::transporter::{TcpOptions, TcpTransporter};
 use moleculer_tests::node::{NodePeer, NodeVersion, node_tcp_available};
 use moleculer_tests::{Recorder, Xor, free_port};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 struct RustMath {
@@ -57,18 +56,7 @@ async fn spawn_rust_process(version: NodeVersion, ns: &str, id: &str, udp_port: 
         .kill_on_drop(true)
         .spawn()
         .expect("tcp_node starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line == "ready" {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(ready, Ok(true), "{id} did not start");
+    moleculer_tests::wait_ready(&mut child, id).await;
     child
 }
 

@@ -160,3 +160,21 @@ impl Recorder {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// Waits until the node process `child` (started with its stdout piped) prints `ready`,
+/// 20 s at most; `what` names it in the failure.
+pub async fn wait_ready(child: &mut tokio::process::Child, what: &str) {
+    use tokio::io::AsyncBufReadExt;
+    let stdout = child.stdout.take().expect("the node's stdout is piped");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line == "ready" {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(ready, Ok(true), "{what} did not start");
+}

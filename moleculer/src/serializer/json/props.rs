@@ -11,21 +11,6 @@ use crate::payload::Payload;
 use crate::protocol::{Packet, PacketType, Request, Response};
 use crate::serializer::Serializer;
 
-const TYPES: [PacketType; 12] = [
-    PacketType::Request,
-    PacketType::Response,
-    PacketType::Event,
-    PacketType::Discover,
-    PacketType::Info,
-    PacketType::Disconnect,
-    PacketType::Heartbeat,
-    PacketType::Ping,
-    PacketType::Pong,
-    PacketType::GossipHello,
-    PacketType::GossipReq,
-    PacketType::GossipRes,
-];
-
 /// Text with the characters that need escaping, non-ASCII and lone JSON syntax.
 fn text() -> impl Strategy<Value = String> {
     proptest::string::string_regex("[a-zA-Z0-9 \"\\\\/\\n\\t\u{0}-\u{1f}é€😀{}\\[\\],:.-]{0,24}")
@@ -83,7 +68,7 @@ proptest! {
 
     #[test]
     fn any_bytes_decode_or_fail_without_panic(
-        ty in proptest::sample::select(&TYPES[..]),
+        ty in proptest::sample::select(&PacketType::ALL[..]),
         bytes in proptest::collection::vec(any::<u8>(), 0..256),
     ) {
         let _ = JsonSerializer.deserialize(ty, &bytes);
@@ -91,7 +76,7 @@ proptest! {
 
     #[test]
     fn any_json_text_decodes_or_fails_without_panic(
-        ty in proptest::sample::select(&TYPES[..]),
+        ty in proptest::sample::select(&PacketType::ALL[..]),
         value in json(),
     ) {
         let bytes = serde_json::to_vec(&value).unwrap();
