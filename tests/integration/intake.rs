@@ -1,6 +1,6 @@
 //! A handler that works long before it first waits (CPU-bound) does not hold up the requests
-//! that arrive behind it: once seen, it starts on a task of its own instead of in the task
-//! that receives the node's messages.
+//! that arrive behind it: once seen slow three times in a row, it starts on a task of its own
+//! instead of in the task that receives the node's messages.
 
 use std::time::Duration;
 
@@ -46,13 +46,15 @@ async fn a_cpu_bound_handler_does_not_hold_the_intake() {
         "jobs",
     )
     .await;
-    // The first run shows each handler works long before it waits.
-    client
-        .call::<Value, _>("jobs.busy", json!({}))
-        .await
-        .unwrap();
-    client.emit("jobs.crunch", json!({})).await.unwrap();
-    assert!(log.wait_for(2, Duration::from_secs(5)).await);
+    // Three runs in a row show each handler works long before it waits.
+    for round in 1..=3 {
+        client
+            .call::<Value, _>("jobs.busy", json!({}))
+            .await
+            .unwrap();
+        client.emit("jobs.crunch", json!({})).await.unwrap();
+        assert!(log.wait_for(2 * round, Duration::from_secs(5)).await);
+    }
     log.take();
 
     for (busy, done) in [("jobs.busy", "busy done"), ("jobs.crunch", "crunch done")] {

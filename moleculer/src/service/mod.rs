@@ -15,6 +15,7 @@ mod options;
 #[cfg(feature = "inventory")]
 mod registration;
 mod schema;
+mod slow_start;
 mod spec;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub use options::{
 #[cfg(feature = "inventory")]
 pub use registration::ServiceRegistration;
 pub use schema::{ActionSchema, ServiceSchema};
+pub(crate) use slow_start::SlowStart;
 pub use spec::{
     ActionFn, ActionSpec, CreatedFn, Dependency, EventFn, EventSpec, LifecycleFn, ServiceSpec,
 };
@@ -172,25 +174,6 @@ pub(crate) struct BoundEvent {
     pub(crate) group: Arc<str>,
     pub(crate) handler: Option<EventHandler>,
     pub(crate) slow_start: SlowStart,
-}
-
-/// Whether a handler was seen working for long before it first waited (CPU-bound work):
-/// what other nodes send it then starts on a task of its own, not in the task that receives
-/// the node's messages, which it would hold up. Shared by every copy of its endpoint.
-#[derive(Clone, Default)]
-pub(crate) struct SlowStart(Arc<std::sync::atomic::AtomicBool>);
-
-impl SlowStart {
-    /// Longer than this before the first wait marks a handler slow to start.
-    pub(crate) const LIMIT: std::time::Duration = std::time::Duration::from_micros(500);
-
-    pub(crate) fn is_slow(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    pub(crate) fn mark(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
 }
 
 type StartFn = Box<dyn Fn(ServiceBroker) -> BoxFuture<'static, Result<()>> + Send + Sync>;

@@ -96,8 +96,8 @@ pub(crate) struct Delivered {
 /// it does not hold up the messages behind it.
 pub(crate) struct Work {
     pub(crate) future: BoxFuture<'static, ()>,
-    /// The handler's mark: read to choose, set when the first run in the receiving task
-    /// took longer than [`SlowStart::LIMIT`].
+    /// The handler's record of its runs in the receiving task: it chooses where this one
+    /// starts, and notes how long it took there.
     pub(crate) slow_start: SlowStart,
 }
 
@@ -182,8 +182,8 @@ impl IncomingSink {
 
 /// Runs the work a message started (see [`Work`]): in the calling task until it first has
 /// to wait (polled with this task's own waker, so no wake-up is lost), then on a task of its
-/// own; at once on a task of its own for a handler marked slow to start, and marking one
-/// whose first run here took too long. A panic in that first poll is logged and contained,
+/// own; at once on a task of its own for a handler found slow to start (see [`SlowStart`]),
+/// noting how long each run here took. A panic in that first poll is logged and contained,
 /// as a spawned task would contain it.
 async fn run_here(delivered: Delivered) -> bool {
     let Some(Work {
@@ -193,7 +193,7 @@ async fn run_here(delivered: Delivered) -> bool {
     else {
         return delivered.open;
     };
-    if slow_start.is_slow() {
+    if slow_start.moves_next() {
         tokio::spawn(future);
         return delivered.open;
     }
@@ -204,9 +204,7 @@ async fn run_here(delivered: Delivered) -> bool {
         std::task::Poll::Ready(polled)
     })
     .await;
-    if started.elapsed() > SlowStart::LIMIT {
-        slow_start.mark();
-    }
+    slow_start.record(started.elapsed());
     match first {
         Ok(std::task::Poll::Pending) => {
             tokio::spawn(future);
