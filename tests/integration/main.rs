@@ -39,4 +39,5 @@ mod run;
 mod settings;
 mod shutdown;
 mod tcp;
+mod tcp_tls;
 mod transporter;

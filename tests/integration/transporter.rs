@@ -325,104 +325,17 @@ fn nats_stop_writes_the_disconnect_before_it_returns() {
     sniffing.block_on(sniffer.disconnect()).unwrap();
 }
 
-/// Runs `openssl` with `args` in `dir`.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let status = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success(), "openssl {args:?}");
-}
-
-/// A CA, a server certificate for 127.0.0.1 and a client certificate, made in `dir`.
-fn make_certificates(dir: &std::path::Path) {
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let ca = [
-        &["req", "-x509"][..],
-        &ec,
-        &[
-            "-keyout",
-            "ca-key.pem",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=moleculer-test-ca",
-        ],
-    ]
-    .concat();
-    openssl(dir, &ca);
-    for (name, usage) in [("server", "serverAuth"), ("client", "clientAuth")] {
-        let (key, csr, pem, ext, subject) = (
-            format!("{name}-key.pem"),
-            format!("{name}.csr"),
-            format!("{name}.pem"),
-            format!("{name}.ext"),
-            format!("/CN={name}"),
-        );
-        let request = [
-            &["req"][..],
-            &ec,
-            &["-keyout", &key, "-out", &csr, "-subj", &subject],
-        ]
-        .concat();
-        openssl(dir, &request);
-        std::fs::write(
-            dir.join(&ext),
-            format!("subjectAltName=IP:127.0.0.1\nextendedKeyUsage={usage}\n"),
-        )
-        .unwrap();
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca-key.pem",
-                "-CAcreateserial",
-                "-out",
-                &pem,
-                "-days",
-                "2",
-                "-extfile",
-                &ext,
-            ],
-        );
-    }
-}
-
 /// TLS with a CA the test makes (the server verifies the client's certificate too), and an
 /// nkey: each joins with the right settings and is refused without them.
 #[tokio::test]
 async fn nats_tls_and_nkey_authenticate() {
-    if std::process::Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        let required = std::env::var("MOLECULER_REQUIRE_BROKERS").is_ok_and(|v| v == "1");
-        assert!(!required, "openssl is not installed");
-        println!("skipped: openssl is not installed");
+    if !moleculer_tests::pki::openssl_available() {
         return;
     }
-    let dir = std::env::temp_dir().join(moleculer_tests::unique_namespace("nats-tls"));
-    std::fs::create_dir_all(&dir).unwrap();
-    make_certificates(&dir);
-    let path = |name: &str| dir.join(name).display().to_string();
+    let pki = moleculer_tests::pki::Pki::new("nats-tls");
+    pki.issue("server", "IP:127.0.0.1", "serverAuth");
+    pki.issue("client", "IP:127.0.0.1", "clientAuth");
+    let path = |name: &str| pki.path(name);
     let Some(server) = secured_nats(&[
         "--tlsverify",
         "--tlscert",
@@ -456,13 +369,13 @@ async fn nats_tls_and_nkey_authenticate() {
     drop(server);
 
     // nkey: the public key in the server's config, the seed in the client's options.
-    let config = dir.join("nkey.conf");
+    let config = path("nkey.conf");
     std::fs::write(
         &config,
         "authorization: { users: [ { nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4 } ] }\n",
     )
     .unwrap();
-    let Some(server) = secured_nats(&["-c", &config.display().to_string()]) else {
+    let Some(server) = secured_nats(&["-c", &config]) else {
         return;
     };
     let nkey = NatsTransporter::new(nats_options(serde_json::json!({
@@ -482,5 +395,4 @@ async fn nats_tls_and_nkey_authenticate() {
     let err = connect(&missing).await.unwrap_err();
     assert!(err.message().contains("credentials file"), "{err}");
     drop(server);
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -2,6 +2,7 @@
 
 pub mod json_shape;
 pub mod node;
+pub mod pki;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -37,7 +37,7 @@ pub(crate) use ping::PingTable;
 pub(crate) use requests::Pending;
 
 use crate::broker::{LocalDispatch, WeakBroker};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::middleware::{MessageHandler, ReceivedMessage, Stack};
 use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
@@ -250,7 +250,8 @@ impl Transit {
         }
     }
 
-    /// Connects (retrying every 5 s unless `disableReconnect`), subscribes, starts the reader
+    /// Connects (retrying every 5 s unless `disableReconnect`; a bad option, such as an
+    /// unreadable certificate, is not retried), subscribes, starts the reader
     /// and the heartbeat, broadcasts `DISCOVER` and waits 500 ms for the answers.
     pub(crate) async fn connect(self: &Arc<Self>) -> Result<()> {
         self.stopping.store(false, Ordering::Release);
@@ -260,7 +261,7 @@ impl Transit {
         loop {
             match self.transporter.connect(sink.clone()).await {
                 Ok(()) => break,
-                Err(err) if !self.disable_reconnect => {
+                Err(err) if !self.disable_reconnect && err.kind() != ErrorKind::BrokerOptions => {
                     tracing::warn!(
                         transporter = self.transporter.name(),
                         error = %err,

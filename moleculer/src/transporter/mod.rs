@@ -34,12 +34,13 @@ mod fake;
 #[cfg(feature = "nats")]
 mod nats;
 pub mod tcp;
+pub(crate) mod tls_files;
 
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTls, NatsTransporter};
-pub use tcp::{TcpOptions, TcpTransporter};
+pub use tcp::{TcpOptions, TcpTls, TcpTransporter};
 
 use std::sync::Arc;
 

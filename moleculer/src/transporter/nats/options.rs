@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::options::TransporterOption;
-use crate::transporter::{check_option_keys, invalid_option as invalid};
+use crate::transporter::{check_option_keys, invalid_option as invalid, tls_files};
 
 /// Connection settings of the [`NatsTransporter`](super::NatsTransporter).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,69 +241,25 @@ impl NatsOptions {
     }
 }
 
-/// `tls`: `true`, or nats.js' `{caFile, certFile, keyFile}`; PEM contents (`ca`, `cert`,
-/// `key`) and `rejectUnauthorized: false` are refused with what to do instead.
+/// `tls`: `true`, or nats.js' `{caFile, certFile, keyFile}` (see
+/// [`tls_files`](crate::transporter::tls_files)).
 fn read_tls(value: Option<&Value>) -> Result<Option<NatsTls>> {
-    let map = match value {
-        None | Some(Value::Bool(false)) => return Ok(None),
-        Some(Value::Bool(true)) => return Ok(Some(NatsTls::default())),
-        Some(Value::Object(map)) => map,
-        Some(_) => {
-            return Err(invalid(
-                "tls",
-                "true or an object of caFile, certFile, keyFile",
-            ));
+    match value {
+        None | Some(Value::Bool(false)) => Ok(None),
+        Some(Value::Bool(true)) => Ok(Some(NatsTls::default())),
+        Some(Value::Object(map)) => {
+            let files = tls_files::read(map, &[])?;
+            Ok(Some(NatsTls {
+                ca_file: files.ca_file,
+                cert_file: files.cert_file,
+                key_file: files.key_file,
+            }))
         }
-    };
-    let refused = [
-        ("ca", "give the file: `caFile`"),
-        ("cert", "give the file: `certFile`"),
-        ("key", "give the file: `keyFile`"),
-    ];
-    for (key, why) in refused {
-        if map.get(key).is_some_and(|v| !v.is_null()) {
-            return Err(invalid(&format!("tls.{key}"), why));
-        }
+        Some(_) => Err(invalid(
+            "tls",
+            "true or an object of caFile, certFile, keyFile",
+        )),
     }
-    if map.get("rejectUnauthorized") == Some(&Value::Bool(false)) {
-        return Err(invalid(
-            "tls.rejectUnauthorized",
-            "true: the server's certificate is always checked (give its CA in `caFile`)",
-        ));
-    }
-    for key in map.keys() {
-        let known = [
-            "caFile",
-            "certFile",
-            "keyFile",
-            "rejectUnauthorized",
-            "ca",
-            "cert",
-            "key",
-        ];
-        if !known.contains(&key.as_str()) {
-            return Err(invalid(
-                &format!("tls.{key}"),
-                "one of caFile, certFile, keyFile",
-            ));
-        }
-    }
-    let file = |key: &str| -> Result<Option<PathBuf>> {
-        match map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(path)) => Ok(Some(PathBuf::from(path))),
-            Some(_) => Err(invalid(&format!("tls.{key}"), "a file path")),
-        }
-    };
-    let tls = NatsTls {
-        ca_file: file("caFile")?,
-        cert_file: file("certFile")?,
-        key_file: file("keyFile")?,
-    };
-    if tls.cert_file.is_some() != tls.key_file.is_some() {
-        return Err(invalid("tls", "certFile and keyFile together"));
-    }
-    Ok(Some(tls))
 }
 
 impl Default for NatsOptions {

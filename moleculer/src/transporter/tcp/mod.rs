@@ -7,6 +7,7 @@
 //!   first. `reader`: the listener and the incoming connections. A request and its
 //!   response so travel on two different connections, as between Node nodes.
 //! * `udp`: discovery datagrams.
+//! * `tls`: TLS on the connections, when the options ask for it (Node has none).
 //!
 //! The transporter only moves frames. What it learns about nodes (a datagram, a HELLO, a
 //! lost connection) goes to the broker's [`PeerDirectory`](super::PeerDirectory), which
@@ -15,6 +16,7 @@
 mod frame;
 mod options;
 mod reader;
+mod tls;
 mod udp;
 mod writer;
 
@@ -29,7 +31,7 @@ use parking_lot::Mutex;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
-pub use options::{PeerUrl, PeerUrls, TcpOptions, UdpBroadcast};
+pub use options::{PeerUrl, PeerUrls, TcpOptions, TcpTls, UdpBroadcast};
 
 use super::{IncomingSink, PeerEvent, Transporter};
 use crate::error::{Error, Result};
@@ -88,6 +90,7 @@ impl TcpTransporter {
                 None,
             )
         })?;
+        let tls = self.options.tls.as_ref().map(tls::Tls::load).transpose()?;
         let mut port = self.options.port;
         if let Some(urls) = &self.options.urls {
             for url in urls.resolve()? {
@@ -107,13 +110,12 @@ impl TcpTransporter {
             TcpListener::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port.unwrap_or(0)))
                 .await
                 .map_err(|err| {
-                    Error::broker_options(
-                        format!(
-                            "the TCP transporter cannot listen on port {}: {err}",
-                            port.unwrap_or(0)
-                        ),
-                        Some(serde_json::json!({ "port": port })),
-                    )
+                    // A busy port may free up: a server error, so the connect is retried.
+                    Error::server(format!(
+                        "the TCP transporter cannot listen on port {}: {err}",
+                        port.unwrap_or(0)
+                    ))
+                    .with_data(serde_json::json!({ "port": port }))
                 })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         self.port.store(port, Ordering::Release);
@@ -123,6 +125,7 @@ impl TcpTransporter {
             self.options.use_hostname,
             self.options.max_connections,
             port,
+            tls.clone(),
         ));
         let limits = reader::Limits {
             max_packet_size: self.options.max_packet_size,
@@ -135,9 +138,10 @@ impl TcpTransporter {
             writers.clone(),
             topics,
             limits,
+            tls.clone(),
         ));
         let discovery = udp::start(&self.options, &sink, port);
-        tracing::info!(port, "TCP transporter listening");
+        tracing::info!(port, tls = tls.is_some(), "TCP transporter listening");
         *self.state.lock() = Some(Running {
             topics: Topics::new(sink.namespace()),
             writers,

@@ -2,13 +2,14 @@
 //! with Node's names and defaults.
 
 use std::net::Ipv4Addr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::options::TransporterOption;
-use crate::transporter::{check_option_keys, invalid_option as invalid};
+use crate::transporter::{check_option_keys, invalid_option as invalid, tls_files};
 
 /// Settings of the [`TcpTransporter`](super::TcpTransporter); `Default` is Node's defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +55,86 @@ pub struct TcpOptions {
     /// that trickles a frame holds its buffer no longer). Node has no limit; default 30 s
     /// (`frameTimeout` in seconds, a Rust option).
     pub frame_timeout: Duration,
+    /// TLS between the nodes, with certificates a cluster CA signs (`tls`, a Rust option:
+    /// Node's TCP transporter has none, so a cluster with Node nodes keeps it off). Default
+    /// off.
+    pub tls: Option<TcpTls>,
+}
+
+/// TLS for the TCP transporter. Every node both connects and is connected to, so each has a
+/// certificate and its key, and checks the others' against the cluster's CA both ways: a
+/// node without a certificate the CA signed can neither join nor listen in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TcpTls {
+    /// The CA that signs the nodes' certificates (PEM, `caFile`).
+    pub ca_file: PathBuf,
+    /// This node's certificate chain (PEM, `certFile`), shown to the nodes it connects to
+    /// and to those connecting to it.
+    pub cert_file: PathBuf,
+    /// The certificate's private key (PEM, `keyFile`).
+    pub key_file: PathBuf,
+    /// The name a node's certificate must hold when this node connects to it (`serverName`,
+    /// one name for the cluster's certificates); by default the host connected to (its
+    /// host name, or its IP address with `useHostname: false`).
+    pub server_name: Option<String>,
+}
+
+impl TcpTls {
+    /// TLS with the cluster's CA, this node's certificate and its key (PEM files).
+    pub fn new(
+        ca_file: impl Into<PathBuf>,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> TcpTls {
+        TcpTls {
+            ca_file: ca_file.into(),
+            cert_file: cert_file.into(),
+            key_file: key_file.into(),
+            server_name: None,
+        }
+    }
+
+    /// Checks this name in the certificates of the nodes connected to, instead of their host.
+    pub fn with_server_name(mut self, name: impl Into<String>) -> TcpTls {
+        self.server_name = Some(name.into());
+        self
+    }
+
+    /// The `tls` option: `{caFile, certFile, keyFile, serverName}`, the three files required.
+    fn from_value(value: &Value) -> Result<Option<TcpTls>> {
+        let map = match value {
+            Value::Null | Value::Bool(false) => return Ok(None),
+            Value::Object(map) => map,
+            _ => {
+                return Err(invalid(
+                    "tls",
+                    "an object of caFile, certFile, keyFile (and serverName)",
+                ));
+            }
+        };
+        let files = tls_files::read(map, &["serverName"])?;
+        let (Some(ca_file), Some(cert_file), Some(key_file)) =
+            (files.ca_file, files.cert_file, files.key_file)
+        else {
+            return Err(invalid(
+                "tls",
+                "an object of caFile, certFile and keyFile: every node needs the cluster's CA, \
+                 its certificate and its key",
+            ));
+        };
+        let server_name = match map.get("serverName") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name.clone()),
+            Some(_) => return Err(invalid("tls.serverName", "a string")),
+        };
+        Ok(Some(TcpTls {
+            ca_file,
+            cert_file,
+            key_file,
+            server_name,
+        }))
+    }
 }
 
 /// Where broadcast discovery datagrams go.
@@ -110,6 +191,7 @@ impl Default for TcpOptions {
             max_packet_size: 1024 * 1024,
             max_incoming_connections: 1024,
             frame_timeout: Duration::from_secs(30),
+            tls: None,
         }
     }
 }
@@ -134,6 +216,7 @@ const KNOWN: &[&str] = &[
     // Rust's own: limits Node does not have.
     "maxIncomingConnections",
     "frameTimeout",
+    "tls",
 ];
 
 impl TcpOptions {
@@ -220,6 +303,9 @@ impl TcpOptions {
         }
         if let Some(v) = get("frameTimeout") {
             self.frame_timeout = as_secs(v, "frameTimeout")?;
+        }
+        if let Some(v) = map.get("tls") {
+            self.tls = TcpTls::from_value(v)?;
         }
         Ok(())
     }
@@ -403,6 +489,36 @@ mod tests {
         let err =
             TcpOptions::from_option(&object(serde_json::json!({ "udpPort": "x" }))).unwrap_err();
         assert!(err.message().contains("udpPort"), "{}", err.message());
+        let tls = TcpOptions::from_option(&object(serde_json::json!({
+            "tls": {"caFile": "ca.pem", "certFile": "n.pem", "keyFile": "n-key.pem", "serverName": "cluster"}
+        })))
+        .unwrap();
+        assert_eq!(
+            tls.tls,
+            Some(TcpTls::new("ca.pem", "n.pem", "n-key.pem").with_server_name("cluster"))
+        );
+        for (options, says) in [
+            (
+                serde_json::json!({"tls": true}),
+                "caFile, certFile, keyFile",
+            ),
+            (
+                serde_json::json!({"tls": {"caFile": "c"}}),
+                "every node needs",
+            ),
+            (
+                serde_json::json!({"tls": {"cert": "-----BEGIN"}}),
+                "certFile",
+            ),
+            (
+                serde_json::json!({"tls": {"rejectUnauthorized": false}}),
+                "always checked",
+            ),
+            (serde_json::json!({"tls": {"caFil": "x"}}), "serverName"),
+        ] {
+            let err = TcpOptions::from_option(&object(options)).unwrap_err();
+            assert!(err.message().contains(says), "{}", err.message());
+        }
         let typo = TcpOptions::from_option(&object(serde_json::json!({ "gossipPeriode": 1 })))
             .unwrap_err();
         assert!(

@@ -1,16 +1,18 @@
 //! Incoming connections (Node's `tcp/tcp-reader.js`): the listener, and one reading task per
-//! connection that cuts the stream into frames and hands each packet to the broker.
+//! connection that cuts the stream into frames (after the TLS handshake, on TLS) and hands
+//! each packet to the broker.
 
 use std::net::SocketAddr;
 
 use bytes::BytesMut;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use std::time::Duration;
 
 use super::frame::next_frame;
+use super::tls::Tls;
 use super::writer::Writers;
 use crate::protocol::{PacketType, Topics};
 use crate::transit::limits::RateLimit;
@@ -45,7 +47,7 @@ pub(crate) struct Limits {
     pub(crate) max_packet_size: usize,
     /// Incoming connections at once.
     pub(crate) max_connections: usize,
-    /// How long a frame begun may take to arrive whole.
+    /// How long a frame begun (or a TLS handshake) may take to arrive whole.
     pub(crate) frame_timeout: Duration,
 }
 
@@ -58,6 +60,7 @@ pub(crate) async fn accept_loop(
     writers: std::sync::Arc<Writers>,
     topics: std::sync::Arc<InboundTopics>,
     limits: Limits,
+    tls: Option<Tls>,
 ) {
     let mut connections = JoinSet::new();
     let refused = RateLimit::new(1, Duration::from_secs(10));
@@ -73,14 +76,17 @@ pub(crate) async fn accept_loop(
                 }
                 Ok((stream, remote)) => {
                     stream.set_nodelay(true).ok();
-                    connections.spawn(read_loop(
-                        stream,
+                    let reading = Reading {
                         remote,
-                        sink.clone(),
-                        writers.clone(),
-                        topics.clone(),
+                        sink: sink.clone(),
+                        writers: writers.clone(),
+                        topics: topics.clone(),
                         limits,
-                    ));
+                    };
+                    match tls.clone() {
+                        None => connections.spawn(read_loop(stream, reading)),
+                        Some(tls) => connections.spawn(read_tls(tls, stream, reading)),
+                    };
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "accepting a TCP connection failed");
@@ -92,17 +98,39 @@ pub(crate) async fn accept_loop(
     }
 }
 
-/// Reads one connection: many frames per read, frames across reads, the frames of one read
-/// handed over in one [`Batch`](super::writer::Batch). Bytes that are not frames, and a frame
-/// not whole within `limits.frame_timeout`, close this connection only.
-async fn read_loop(
-    mut stream: TcpStream,
+/// What a connection's reading task needs.
+struct Reading {
     remote: SocketAddr,
     sink: IncomingSink,
     writers: std::sync::Arc<Writers>,
     topics: std::sync::Arc<InboundTopics>,
     limits: Limits,
-) {
+}
+
+/// Reads a TLS connection once its handshake is done (within `limits.frame_timeout`); a
+/// failed handshake (a peer without a certificate the CA signed, say) closes it.
+async fn read_tls(tls: Tls, stream: TcpStream, reading: Reading) {
+    let remote = reading.remote;
+    match tokio::time::timeout(reading.limits.frame_timeout, tls.accept(stream)).await {
+        Ok(Ok(stream)) => read_loop(stream, reading).await,
+        Ok(Err(err)) => {
+            tracing::warn!(%remote, error = %err, "TLS handshake failed: connection closed");
+        }
+        Err(_) => tracing::warn!(%remote, "TLS handshake not done in time: connection closed"),
+    }
+}
+
+/// Reads one connection: many frames per read, frames across reads, the frames of one read
+/// handed over in one [`Batch`](super::writer::Batch). Bytes that are not frames, and a frame
+/// not whole within `limits.frame_timeout`, close this connection only.
+async fn read_loop(mut stream: impl AsyncRead + Unpin, reading: Reading) {
+    let Reading {
+        remote,
+        sink,
+        writers,
+        topics,
+        limits,
+    } = reading;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     // When the frame now in `buf` must be whole.
     let mut frame_deadline: Option<tokio::time::Instant> = None;

@@ -12,7 +12,8 @@
 //! (sent from the reading task itself, told apart by its task id) queue without waking the
 //! connection's task, and the reading task writes them when the batch ends, one write per
 //! connection. Frames sent from any other task wake the connection's task as usual (if they
-//! join a batch's outbox, they leave with it).
+//! join a batch's outbox, they leave with it). A TLS connection takes no part in batches: its
+//! task alone seals and writes its frames (see [`tls`](super::tls)).
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -26,6 +27,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Notify, OnceCell, oneshot};
 
 use super::frame::header;
+use super::tls::{Sealer, Tls};
 use crate::error::{Error, Result};
 use crate::protocol::PacketType;
 use crate::transporter::{IncomingSink, PeerEvent};
@@ -45,6 +47,8 @@ pub(crate) struct Writers {
     use_hostname: bool,
     max_connections: usize,
     local_port: u16,
+    /// TLS on every connection, when the options ask for it.
+    tls: Option<Tls>,
     epoch: Instant,
     /// Nodes whose last connection attempts failed: how many in a row, and until when no new
     /// attempt is made.
@@ -121,6 +125,8 @@ impl Drop for Slot {
 #[derive(Debug)]
 struct Link {
     stream: TcpStream,
+    /// A TLS connection: only its task writes (it seals the frames first).
+    sealed: bool,
     out: Mutex<Outbox>,
     /// Wakes the connection's task: frames to write, or closing.
     wake: Notify,
@@ -144,9 +150,10 @@ struct Outbox {
 }
 
 impl Link {
-    fn new(stream: TcpStream) -> Link {
+    fn new(stream: TcpStream, sealed: bool) -> Link {
         Link {
             stream,
+            sealed,
             out: Mutex::new(Outbox::default()),
             wake: Notify::new(),
         }
@@ -221,6 +228,7 @@ impl Writers {
         use_hostname: bool,
         max_connections: usize,
         local_port: u16,
+        tls: Option<Tls>,
     ) -> Writers {
         Writers {
             slots: Mutex::new(HashMap::new()),
@@ -228,6 +236,7 @@ impl Writers {
             use_hostname,
             max_connections,
             local_port,
+            tls,
             epoch: Instant::now(),
             backoff: Mutex::new(HashMap::new()),
             batches: Mutex::new(Vec::new()),
@@ -262,9 +271,10 @@ impl Writers {
         }
     }
 
-    /// Adds `link` to the calling task's batch; `false` when the task is in none.
+    /// Adds `link` to the calling task's batch; `false` when the task is in none (or the
+    /// connection is a TLS one).
     fn defer(&self, link: &Arc<Link>) -> bool {
-        let Some(task) = tokio::task::try_id() else {
+        let Some(task) = tokio::task::try_id().filter(|_| !link.sealed) else {
             return false;
         };
         let mut batches = self.batches.lock();
@@ -432,19 +442,29 @@ impl Writers {
             .trim_end_matches(']')
             .to_owned();
         tracing::debug!(node_id, %host, port, "connecting");
-        let stream =
-            tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port)))
-                .await
-                .map_err(|_| "connection timed out".to_owned())
-                .and_then(|r| r.map_err(|e| e.to_string()))
-                .map_err(|reason| {
-                    Error::retryable(format!(
-                        "cannot connect to node '{node_id}' at {host}:{port}: {reason}"
-                    ))
-                    .with_node_id(node_id)
-                })?;
-        stream.set_nodelay(true).ok();
-        let link = Arc::new(Link::new(stream));
+        let connecting = async {
+            let stream = TcpStream::connect((host.as_str(), port)).await?;
+            stream.set_nodelay(true).ok();
+            match &self.tls {
+                None => Ok((stream, None)),
+                Some(tls) => tls
+                    .connect(&host, stream)
+                    .await
+                    .map(|(stream, sealer)| (stream, Some(sealer)))
+                    .map_err(|err| std::io::Error::new(err.kind(), format!("TLS: {err}"))),
+            }
+        };
+        let (stream, sealer) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+            .await
+            .map_err(|_| "connection timed out".to_owned())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map_err(|reason| {
+                Error::retryable(format!(
+                    "cannot connect to node '{node_id}' at {host}:{port}: {reason}"
+                ))
+                .with_node_id(node_id)
+            })?;
+        let link = Arc::new(Link::new(stream, sealer.is_some()));
         // The peer learns who we are from the first frame, which goes through the
         // middlewares' wrappers and comes back by `send_open`.
         let own = peers.address(self.sink.node_id()).unwrap_or_default();
@@ -470,6 +490,7 @@ impl Writers {
         }
         let task = tokio::spawn(write_loop(
             link.clone(),
+            sealer,
             Arc::from(node_id),
             Arc::downgrade(self),
             Arc::downgrade(slot),
@@ -514,21 +535,33 @@ enum Ended {
     Failed(std::io::Error),
 }
 
-/// Writes the frames that queue up (several per write under load) and watches the socket for
-/// the peer closing it.
-async fn write_loop(link: Arc<Link>, node_id: Arc<str>, writers: Weak<Writers>, slot: Weak<Slot>) {
+/// Writes the frames that queue up (several per write under load), sealed into TLS records
+/// first on a TLS connection, and watches the socket for the peer closing it.
+async fn write_loop(
+    link: Arc<Link>,
+    mut sealer: Option<Sealer>,
+    node_id: Arc<str>,
+    writers: Weak<Writers>,
+    slot: Weak<Slot>,
+) {
     let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let mut probe = [0u8; 64];
+    let mut sealed: Vec<u8> = Vec::new();
+    let mut probe = [0u8; 256];
     let ended = 'task: loop {
         tokio::select! {
             biased;
             () = link.wake.notified() => {}
             ready = link.stream.readable() => {
-                // A peer never writes here: readable means closed (or stray bytes, ignored).
+                // A peer never writes here: readable means closed, or stray bytes (ignored;
+                // on TLS an alert, which may end the connection).
                 match ready.and_then(|()| link.stream.try_read(&mut probe)) {
                     Ok(0) => break Ended::PeerClosed,
+                    Ok(n) => match sealer.as_mut().map(|s| s.receive(&probe[..n])) {
+                        Some(Err(err)) => break Ended::Failed(err),
+                        _ => continue,
+                    },
                     Err(err) if err.kind() != ErrorKind::WouldBlock => break Ended::PeerClosed,
-                    _ => continue,
+                    Err(_) => continue,
                 }
             }
         }
@@ -551,13 +584,26 @@ async fn write_loop(link: Arc<Link>, node_id: Arc<str>, writers: Weak<Writers>, 
                 out.last_batch = std::mem::take(&mut out.frames);
                 out.writing = true;
             }
-            if let Err(err) = write_all(&link.stream, &buf).await {
+            let written = match sealer.as_mut() {
+                None => write_all(&link.stream, &buf).await,
+                Some(sealer) => match sealer.seal(&buf, &mut sealed) {
+                    Ok(()) => write_all(&link.stream, &sealed).await,
+                    Err(err) => Err(err),
+                },
+            };
+            if let Err(err) = written {
                 break 'task Ended::Failed(err);
             }
             buf.clear();
         }
     };
     link.close();
+    if let (Ended::Closed, Some(sealer)) = (&ended, sealer.as_mut())
+        && sealer.close(&mut sealed).is_ok()
+    {
+        // Best effort: the peer sees a clean end of the session.
+        let _ = link.stream.try_write(&sealed);
+    }
     let _ = socket2::SockRef::from(&link.stream).shutdown(std::net::Shutdown::Write);
     let (Some(writers), Some(slot)) = (writers.upgrade(), slot.upgrade()) else {
         return;
@@ -683,7 +729,7 @@ mod tests {
         let sink = IncomingSink::new(|_, _| true)
             .with_node("near", "")
             .with_peers(directory.clone());
-        let writers = Arc::new(Writers::new(sink, true, 4, 1));
+        let writers = Arc::new(Writers::new(sink, true, 4, 1, None));
         directory.writers.set(Arc::downgrade(&writers)).ok();
         (writers, directory)
     }
