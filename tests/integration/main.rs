@@ -39,5 +39,6 @@ mod run;
 mod settings;
 mod shutdown;
 mod tcp;
+mod tcp_flood;
 mod tcp_tls;
 mod transporter;

@@ -72,12 +72,18 @@ pub(crate) fn next_frame(
     }
     let ty = PacketType::from_tcp_id(h[5]).ok_or(FrameError::UnknownType(h[5]))?;
     if buf.len() < length {
-        buf.reserve(length - buf.len());
         return Ok(None);
     }
     let mut frame = buf.split_to(length);
     frame.advance(HEADER_SIZE);
     Ok(Some((ty, frame.freeze())))
+}
+
+/// The whole length, header included, of the frame at the front of `buf` once its header is
+/// in; read after [`next_frame`] has checked the header.
+pub(crate) fn frame_length(buf: &[u8]) -> Option<usize> {
+    let h = buf.get(..HEADER_SIZE)?;
+    usize::try_from(u32::from_be_bytes([h[1], h[2], h[3], h[4]])).ok()
 }
 
 #[cfg(test)]

@@ -90,6 +90,15 @@ impl TcpTransporter {
                 None,
             )
         })?;
+        if self.options.max_pending_bytes < self.options.max_packet_size {
+            return Err(Error::broker_options(
+                "the TCP transporter's maxPendingBytes must be at least its maxPacketSize",
+                Some(serde_json::json!({
+                    "maxPendingBytes": self.options.max_pending_bytes,
+                    "maxPacketSize": self.options.max_packet_size,
+                })),
+            ));
+        }
         let tls = self.options.tls.as_ref().map(tls::Tls::load).transpose()?;
         let mut port = self.options.port;
         if let Some(urls) = &self.options.urls {
@@ -131,6 +140,7 @@ impl TcpTransporter {
             max_packet_size: self.options.max_packet_size,
             max_connections: self.options.max_incoming_connections,
             frame_timeout: self.options.frame_timeout,
+            pending: reader::PendingBudget::new(self.options.max_pending_bytes),
         };
         let acceptor = tokio::spawn(reader::accept_loop(
             listener,

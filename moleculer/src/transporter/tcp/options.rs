@@ -55,6 +55,11 @@ pub struct TcpOptions {
     /// that trickles a frame holds its buffer no longer). Node has no limit; default 30 s
     /// (`frameTimeout` in seconds, a Rust option).
     pub frame_timeout: Duration,
+    /// Bytes that all incoming connections together may hold in large frames (over 64 KiB)
+    /// still arriving; a connection whose frame does not fit waits, within `frame_timeout`,
+    /// for room. At least `max_packet_size`. Node has no limit; default 64 MiB
+    /// (`maxPendingBytes`, a Rust option).
+    pub max_pending_bytes: usize,
     /// TLS between the nodes, with certificates a cluster CA signs (`tls`, a Rust option:
     /// Node's TCP transporter has none, so a cluster with Node nodes keeps it off). Default
     /// off.
@@ -191,6 +196,7 @@ impl Default for TcpOptions {
             max_packet_size: 1024 * 1024,
             max_incoming_connections: 1024,
             frame_timeout: Duration::from_secs(30),
+            max_pending_bytes: 64 * 1024 * 1024,
             tls: None,
         }
     }
@@ -216,6 +222,7 @@ const KNOWN: &[&str] = &[
     // Rust's own: limits Node does not have.
     "maxIncomingConnections",
     "frameTimeout",
+    "maxPendingBytes",
     "tls",
 ];
 
@@ -303,6 +310,9 @@ impl TcpOptions {
         }
         if let Some(v) = get("frameTimeout") {
             self.frame_timeout = as_secs(v, "frameTimeout")?;
+        }
+        if let Some(v) = get("maxPendingBytes") {
+            self.max_pending_bytes = as_u64(v, "maxPendingBytes")? as usize;
         }
         if let Some(v) = map.get("tls") {
             self.tls = TcpTls::from_value(v)?;
@@ -464,7 +474,8 @@ mod tests {
             "udpPeriod": 1.5, "udpReuseAddr": false, "udpMaxDiscovery": 3,
             "udpMulticast": null, "udpMulticastTTL": 2, "udpBroadcast": ["127.255.255.255"],
             "port": 6000, "urls": {"n2": "127.0.0.1:6001"}, "useHostname": false,
-            "gossipPeriod": 1, "maxConnections": 4, "maxPacketSize": 4096
+            "gossipPeriod": 1, "maxConnections": 4, "maxPacketSize": 4096,
+            "maxIncomingConnections": 8, "frameTimeout": 2, "maxPendingBytes": 65536
         })))
         .unwrap();
         assert!(!read.udp_discovery && !read.udp_reuse_addr && !read.use_hostname);
@@ -478,6 +489,9 @@ mod tests {
         );
         assert_eq!(read.port, Some(6000));
         assert_eq!((read.max_connections, read.max_packet_size), (4, 4096));
+        assert_eq!(read.max_incoming_connections, 8);
+        assert_eq!(read.frame_timeout, Duration::from_secs(2));
+        assert_eq!(read.max_pending_bytes, 65536);
         assert_eq!(
             read.urls.unwrap().resolve().unwrap(),
             [PeerUrl {

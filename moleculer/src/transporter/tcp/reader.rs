@@ -1,24 +1,34 @@
 //! Incoming connections (Node's `tcp/tcp-reader.js`): the listener, and one reading task per
 //! connection that cuts the stream into frames (after the TLS handshake, on TLS) and hands
 //! each packet to the broker.
+//!
+//! Memory: a connection reads into a buffer of [`FIRST_READ`], grown to about
+//! [`READ_CHUNK`] once a read fills it; a frame larger than that gets a buffer of its own
+//! size, paid from a budget all connections share (`maxPendingBytes`), so peers that begin
+//! large frames and stall hold that much at most.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
-use std::time::Duration;
-
-use super::frame::next_frame;
+use super::frame::{frame_length, next_frame};
 use super::tls::Tls;
 use super::writer::Writers;
 use crate::protocol::{PacketType, Topics};
 use crate::transit::limits::RateLimit;
 use crate::transporter::IncomingSink;
 
-/// Room kept free in a connection's read buffer.
+/// A connection's first read buffer: what an idle or stalled peer holds.
+const FIRST_READ: usize = 8 * 1024;
+
+/// Room a busy connection reads into; frames larger than this get their own buffer.
 const READ_CHUNK: usize = 64 * 1024;
 
 /// The topics incoming packets are delivered on (`MOL.REQ.<own nodeID>`…), by TCP type id.
@@ -40,8 +50,30 @@ impl InboundTopics {
     }
 }
 
-/// What one peer may make this node hold.
-#[derive(Debug, Clone, Copy)]
+/// The bytes all incoming connections together may hold in large frames still arriving: a
+/// semaphore of KiB, so a connection whose frame does not fit waits its turn.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingBudget(Arc<Semaphore>);
+
+impl PendingBudget {
+    pub(crate) fn new(bytes: usize) -> PendingBudget {
+        PendingBudget(Arc::new(Semaphore::new(
+            kib(bytes).min(Semaphore::MAX_PERMITS as u32) as usize,
+        )))
+    }
+
+    /// Room for `bytes`, once the budget has it; held until the permit is dropped.
+    async fn room_for(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        self.0.clone().acquire_many_owned(kib(bytes)).await.ok()
+    }
+}
+
+fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
+/// What one peer, and all of them together, may make this node hold.
+#[derive(Debug, Clone)]
 pub(crate) struct Limits {
     /// The largest frame.
     pub(crate) max_packet_size: usize,
@@ -49,6 +81,8 @@ pub(crate) struct Limits {
     pub(crate) max_connections: usize,
     /// How long a frame begun (or a TLS handshake) may take to arrive whole.
     pub(crate) frame_timeout: Duration,
+    /// Room for large frames, shared by every connection.
+    pub(crate) pending: PendingBudget,
 }
 
 /// Accepts connections until the task is aborted; aborting it closes every connection
@@ -81,7 +115,7 @@ pub(crate) async fn accept_loop(
                         sink: sink.clone(),
                         writers: writers.clone(),
                         topics: topics.clone(),
-                        limits,
+                        limits: limits.clone(),
                     };
                     match tls.clone() {
                         None => connections.spawn(read_loop(stream, reading)),
@@ -131,11 +165,31 @@ async fn read_loop(mut stream: impl AsyncRead + Unpin, reading: Reading) {
         topics,
         limits,
     } = reading;
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut buf = BytesMut::with_capacity(FIRST_READ);
     // When the frame now in `buf` must be whole.
-    let mut frame_deadline: Option<tokio::time::Instant> = None;
+    let mut frame_deadline: Option<Instant> = None;
     loop {
-        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+        if let Some(length) = frame_length(&buf).filter(|n| *n > READ_CHUNK) {
+            let deadline = frame_deadline.unwrap_or_else(|| Instant::now() + limits.frame_timeout);
+            let large = read_large_frame(&mut stream, &mut buf, length, deadline, &limits).await;
+            let (mut frame, _room) = match large {
+                Ok(read) => read,
+                Err(why) => {
+                    tracing::warn!(%remote, "a TCP peer's frame {why}: connection closed");
+                    return;
+                }
+            };
+            let batch = writers.batch();
+            let delivered =
+                deliver_frames(&mut frame, remote, &sink, &topics, limits.max_packet_size).await;
+            drop(batch);
+            if delivered.is_none() {
+                return;
+            }
+            frame_deadline = None;
+            continue;
+        }
+        if buf.capacity() - buf.len() < FIRST_READ / 2 {
             buf.reserve(READ_CHUNK);
         }
         let read = match frame_deadline {
@@ -170,8 +224,34 @@ async fn read_loop(mut stream: impl AsyncRead + Unpin, reading: Reading) {
         frame_deadline = match frame_deadline {
             _ if buf.is_empty() => None,
             Some(deadline) if delivered == 0 => Some(deadline),
-            _ => Some(tokio::time::Instant::now() + limits.frame_timeout),
+            _ => Some(Instant::now() + limits.frame_timeout),
         };
+    }
+}
+
+/// Reads the rest of the large frame `buf` begins (`length` bytes in all) into a buffer of
+/// its own, once the shared budget has room for it; by `deadline`, or why not. The room is
+/// held until the frame has been handed over.
+async fn read_large_frame(
+    stream: &mut (impl AsyncRead + Unpin),
+    buf: &mut BytesMut,
+    length: usize,
+    deadline: Instant,
+    limits: &Limits,
+) -> Result<(BytesMut, OwnedSemaphorePermit), &'static str> {
+    let room = tokio::time::timeout_at(deadline, limits.pending.room_for(length))
+        .await
+        .ok()
+        .flatten()
+        .ok_or("found no room (maxPendingBytes) in time")?;
+    let mut frame = BytesMut::zeroed(length);
+    let begun = buf.len().min(length);
+    frame[..begun].copy_from_slice(&buf[..begun]);
+    buf.clear();
+    match tokio::time::timeout_at(deadline, stream.read_exact(&mut frame[begun..])).await {
+        Ok(Ok(_)) => Ok((frame, room)),
+        Ok(Err(_)) => Err("was cut short"),
+        Err(_) => Err("was not whole in time"),
     }
 }
 
