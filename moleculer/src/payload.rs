@@ -15,6 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::serializer::msgpack;
+
 /// A params, result or event value, typed or JSON.
 #[derive(Clone)]
 pub struct Payload(Repr);
@@ -25,6 +27,8 @@ enum Repr {
     Typed(Arc<dyn ErasedValue>),
     /// Received JSON text, parsed only by whoever needs the value.
     Raw(Box<RawValue>),
+    /// Received MsgPack bytes (one whole value), decoded only by whoever needs the value.
+    MsgPack(Box<[u8]>),
 }
 
 /// A typed value that can still become JSON when it has to.
@@ -188,21 +192,21 @@ impl Payload {
         match &self.0 {
             Repr::Json(_) => TypeId::of::<T>() == TypeId::of::<Value>(),
             Repr::Typed(v) => (**v).type_id() == TypeId::of::<T>(),
-            Repr::Raw(_) => false,
+            Repr::Raw(_) | Repr::MsgPack(_) => false,
         }
     }
 
     /// Borrows the typed value, if the payload holds a `T` (not JSON).
     pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         match &self.0 {
-            Repr::Json(_) | Repr::Raw(_) => None,
+            Repr::Json(_) | Repr::Raw(_) | Repr::MsgPack(_) => None,
             Repr::Typed(v) => (&**v as &dyn Any).downcast_ref::<T>(),
         }
     }
 
-    /// Whether the payload is JSON (a value or received text), not a typed value.
+    /// Whether the payload is JSON (a value, or received text or MsgPack), not a typed value.
     pub fn is_json(&self) -> bool {
-        matches!(self.0, Repr::Json(_) | Repr::Raw(_))
+        matches!(self.0, Repr::Json(_) | Repr::Raw(_) | Repr::MsgPack(_))
     }
 
     /// Borrows the JSON value, if the payload is a JSON value (not a typed value, nor
@@ -210,7 +214,7 @@ impl Payload {
     pub fn as_json(&self) -> Option<&Value> {
         match &self.0 {
             Repr::Json(v) => Some(v),
-            Repr::Typed(_) | Repr::Raw(_) => None,
+            Repr::Typed(_) | Repr::Raw(_) | Repr::MsgPack(_) => None,
         }
     }
 
@@ -226,7 +230,7 @@ impl Payload {
         }
         match &mut self.0 {
             Repr::Json(v) => Ok(v),
-            Repr::Typed(_) | Repr::Raw(_) => unreachable!("made JSON above"),
+            Repr::Typed(_) | Repr::Raw(_) | Repr::MsgPack(_) => unreachable!("made JSON above"),
         }
     }
 
@@ -234,13 +238,26 @@ impl Payload {
     pub fn as_raw_json(&self) -> Option<&str> {
         match &self.0 {
             Repr::Raw(raw) => Some(raw.get()),
-            Repr::Json(_) | Repr::Typed(_) => None,
+            Repr::Json(_) | Repr::Typed(_) | Repr::MsgPack(_) => None,
         }
     }
 
     /// Received JSON text, kept as it is.
     pub(crate) fn from_raw(raw: Box<RawValue>) -> Payload {
         Payload(Repr::Raw(raw))
+    }
+
+    /// Received MsgPack bytes of one value, kept as they are.
+    pub(crate) fn from_msgpack(bytes: &[u8]) -> Payload {
+        Payload(Repr::MsgPack(bytes.into()))
+    }
+
+    /// The MsgPack bytes, if the payload is a received MsgPack value not decoded yet.
+    pub fn as_msgpack(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Repr::MsgPack(bytes) => Some(bytes),
+            Repr::Json(_) | Repr::Typed(_) | Repr::Raw(_) => None,
+        }
     }
 
     /// A payload of JSON text, parsed only when a value is needed.
@@ -260,6 +277,7 @@ impl Payload {
             Repr::Json(v) => Ok(v.clone()),
             Repr::Typed(v) => v.to_json(),
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
+            Repr::MsgPack(bytes) => from_msgpack(bytes),
         }
     }
 
@@ -273,6 +291,7 @@ impl Payload {
             Repr::Json(v) => serde_json::to_vec(v),
             Repr::Typed(v) => v.to_vec(),
             Repr::Raw(raw) => Ok(raw.get().as_bytes().to_vec()),
+            Repr::MsgPack(bytes) => serde_json::to_vec(&from_msgpack::<Value>(bytes)?),
         }
     }
 
@@ -285,6 +304,7 @@ impl Payload {
             Repr::Json(v) => Ok(v),
             Repr::Typed(v) => v.to_json(),
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
+            Repr::MsgPack(bytes) => from_msgpack(&bytes),
         }
     }
 
@@ -304,6 +324,7 @@ impl Payload {
                 }
             }
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
+            Repr::MsgPack(bytes) => from_msgpack(&bytes),
             Repr::Typed(v) => {
                 // A unique value of the right type moves out; a shared one (an event delivered
                 // to several handlers) is copied through JSON, so types need not be `Clone`.
@@ -335,6 +356,7 @@ impl Payload {
             Repr::Json(_) => "serde_json::Value",
             Repr::Typed(v) => v.type_name(),
             Repr::Raw(_) => "JSON text",
+            Repr::MsgPack(_) => "MsgPack bytes",
         }
     }
 }
@@ -344,6 +366,10 @@ impl fmt::Debug for Payload {
         match &self.0 {
             Repr::Json(v) => write!(f, "Payload({v})"),
             Repr::Raw(raw) => write!(f, "Payload({})", raw.get()),
+            Repr::MsgPack(bytes) => match from_msgpack::<Value>(bytes) {
+                Ok(json) => write!(f, "Payload({json})"),
+                Err(_) => write!(f, "Payload(MsgPack {bytes:02x?})"),
+            },
             Repr::Typed(v) => match v.to_json() {
                 Ok(json) => write!(f, "Payload<{}>({json})", v.type_name()),
                 Err(_) => write!(f, "Payload<{}>", v.type_name()),
@@ -364,6 +390,10 @@ impl Serialize for Payload {
             Repr::Raw(raw) => serde_json::from_str::<Value>(raw.get())
                 .map_err(serde::ser::Error::custom)?
                 .serialize(serializer),
+            // Value by value, with no `Value` in between (see `MsgPackValue`).
+            Repr::MsgPack(bytes) => {
+                serializer.serialize_newtype_struct(msgpack::read::RAW_TOKEN, &MsgPackValue(bytes))
+            }
         }
     }
 }
@@ -386,6 +416,28 @@ impl PartialEq for Payload {
             _ => matches!((self.to_json(), other.to_json()), (Ok(a), Ok(b)) if a == b),
         }
     }
+}
+
+/// Received MsgPack bytes re-encoded into any format: a `bin` becomes a Buffer's JSON form
+/// for a human-readable format, and stays bytes for one that is not (the MsgPack writer
+/// says it is not while it writes a received payload, so that payload goes back as it came).
+struct MsgPackValue<'a>(&'a [u8]);
+
+impl Serialize for MsgPackValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut reader = if serializer.is_human_readable() {
+            msgpack::read::Reader::new(self.0)
+        } else {
+            msgpack::read::Reader::for_binary(self.0)
+        };
+        serde_transcode::transcode(&mut reader, serializer)
+    }
+}
+
+/// Decodes received MsgPack bytes, with its errors given as JSON errors (the type every
+/// payload conversion reports).
+fn from_msgpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    msgpack::read::from_slice(bytes).map_err(serde::de::Error::custom)
 }
 
 impl From<Value> for Payload {

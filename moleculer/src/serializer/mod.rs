@@ -7,10 +7,13 @@
 //! through the same trait.
 
 mod json;
+pub(crate) mod msgpack;
 
 use std::fmt;
 
 pub use json::JsonSerializer;
+#[cfg(feature = "msgpack")]
+pub use msgpack::{MsgPackSerializer, NotepackSerializer};
 
 use crate::Result;
 use crate::options::ProtocolVersion;

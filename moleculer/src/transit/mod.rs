@@ -512,15 +512,41 @@ impl std::fmt::Debug for Transit {
     }
 }
 
-/// The serializer `options.serializer` names (JSON is the only one built so far).
+/// The serializer `options.serializer` names. None of the ones built takes options.
 fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
-    match options.serializer.as_ref().map(|o| o.kind()) {
-        None | Some(SerializerKind::Json) => Ok(Arc::new(JsonSerializer)),
-        Some(kind) => Err(Error::broker_options(
-            format!("the {kind} serializer is not available yet (available: JSON)"),
+    let Some(option) = options.serializer.as_ref() else {
+        return Ok(Arc::new(JsonSerializer));
+    };
+    let kind = option.kind();
+    if option.options().is_some_and(|o| !o.is_empty()) {
+        return Err(Error::broker_options(
+            format!("the {kind} serializer takes no options"),
             Some(serde_json::json!({ "type": kind.name() })),
-        )),
+        ));
     }
+    Ok(match kind {
+        SerializerKind::Json => Arc::new(JsonSerializer),
+        #[cfg(feature = "msgpack")]
+        SerializerKind::MsgPack => Arc::new(crate::serializer::MsgPackSerializer),
+        #[cfg(feature = "msgpack")]
+        SerializerKind::Notepack => Arc::new(crate::serializer::NotepackSerializer),
+        kind => {
+            let built: &[&str] = &[
+                "JSON",
+                #[cfg(feature = "msgpack")]
+                "MsgPack",
+                #[cfg(feature = "msgpack")]
+                "Notepack",
+            ];
+            return Err(Error::broker_options(
+                format!(
+                    "the {kind} serializer is not available (available: {})",
+                    built.join(", ")
+                ),
+                Some(serde_json::json!({ "type": kind.name() })),
+            ));
+        }
+    })
 }
 
 /// Where the transporter hands each message: through the middlewares' receiving wrappers
