@@ -20,6 +20,7 @@ mod internal_cluster;
 mod interop;
 mod interop_fault;
 mod interop_node_service;
+mod interop_serializers;
 mod interop_tcp;
 mod lifecycle;
 mod logging;

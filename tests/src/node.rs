@@ -162,9 +162,15 @@ pub fn ensure_node_modules() -> Result<(), String> {
         .get_or_init(|| {
             let dir = node_dir();
             let modules = dir.join("node_modules");
-            let complete = ["moleculer-14", "moleculer-15", "nats"]
-                .iter()
-                .all(|m| modules.join(m).join("package.json").is_file());
+            let complete = [
+                "moleculer-14",
+                "moleculer-15",
+                "nats",
+                "msgpack5",
+                "notepack.io",
+            ]
+            .iter()
+            .all(|m| modules.join(m).join("package.json").is_file());
             if complete {
                 return Ok(());
             }

@@ -3,13 +3,13 @@
 
 use super::broker::BrokerOptions;
 use super::error::OptionsError;
-use super::plugin::{DiscovererKind, SerializerKind};
+use super::plugin::DiscovererKind;
 use super::transit::TransitOptions;
 
 impl BrokerOptions {
     /// Checks that every option asks only for what the Rust broker does; the builder runs it
     /// in [`build`](crate::BrokerBuilder::build). Refused, each with its key path and why:
-    /// a `cacher`, `metrics` or `tracing` enabled, another serializer than JSON, the Redis or
+    /// a `cacher`, `metrics` or `tracing` enabled, a serializer this build does not have, the Redis or
     /// Etcd3 discoverer, a `transit.maxChunkSize` other than the default (streams) — features
     /// of later releases — and `hotReload: true` (no code reload in Rust).
     ///
@@ -31,11 +31,12 @@ impl BrokerOptions {
         if self.tracing.enabled {
             return later("tracing", "tracing and its exporters");
         }
-        if let Some(kind) = self.serializer.as_ref().map(|s| s.kind())
-            && kind != SerializerKind::Json
+        if let Some(why) = self
+            .serializer
+            .as_ref()
+            .and_then(crate::serializer::unavailable)
         {
-            let what = format!("serializers other than JSON (the {kind} serializer)");
-            return later("serializer", &what);
+            return Err(OptionsError::invalid("serializer", why));
         }
         let discoverer = self.registry.discoverer.kind();
         if discoverer != DiscovererKind::Local {

@@ -15,9 +15,11 @@ pub use json::JsonSerializer;
 #[cfg(feature = "msgpack")]
 pub use msgpack::{MsgPackSerializer, NotepackSerializer};
 
-use crate::Result;
-use crate::options::ProtocolVersion;
+use std::sync::Arc;
+
+use crate::options::{PluginKind, ProtocolVersion, SerializerKind, SerializerOption};
 use crate::protocol::{Envelope, Packet, PacketType};
+use crate::{Error, Result};
 
 /// Encodes and decodes packets. Object safe: transports hold an `Arc<dyn Serializer>`.
 pub trait Serializer: Send + Sync + fmt::Debug {
@@ -37,4 +39,48 @@ pub trait Serializer: Send + Sync + fmt::Debug {
     /// # Errors
     /// `InvalidPacketDataError` when the bytes are not a valid packet of that type.
     fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope>;
+}
+
+/// The serializers this build has, by Node's name.
+pub const AVAILABLE: &[&str] = &[
+    "JSON",
+    #[cfg(feature = "msgpack")]
+    "MsgPack",
+    #[cfg(feature = "msgpack")]
+    "Notepack",
+];
+
+/// Why this build cannot give the serializer `option` names, if it cannot.
+pub(crate) fn unavailable(option: &SerializerOption) -> Option<String> {
+    let kind = option.kind();
+    if option.options().is_some_and(|o| !o.is_empty()) {
+        return Some(format!("the {kind} serializer takes no options"));
+    }
+    let name = kind.name();
+    (!AVAILABLE.contains(&name)).then(|| {
+        format!(
+            "the {name} serializer is not available (available: {})",
+            AVAILABLE.join(", ")
+        )
+    })
+}
+
+/// The serializer a `serializer` option names. None of them takes options.
+///
+/// # Errors
+/// `BrokerOptionsError` for a serializer this build does not have, or options given to one.
+pub fn from_option(option: &SerializerOption) -> Result<Arc<dyn Serializer>> {
+    if let Some(why) = unavailable(option) {
+        return Err(Error::broker_options(
+            format!("invalid broker option `serializer`: {why}"),
+            Some(serde_json::json!({ "type": option.kind().name() })),
+        ));
+    }
+    Ok(match option.kind() {
+        #[cfg(feature = "msgpack")]
+        SerializerKind::MsgPack => Arc::new(MsgPackSerializer),
+        #[cfg(feature = "msgpack")]
+        SerializerKind::Notepack => Arc::new(NotepackSerializer),
+        _ => Arc::new(JsonSerializer),
+    })
 }

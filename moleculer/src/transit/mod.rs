@@ -39,7 +39,7 @@ pub(crate) use requests::Pending;
 use crate::broker::{LocalDispatch, WeakBroker};
 use crate::error::{Error, ErrorKind, Result};
 use crate::middleware::{MessageHandler, ReceivedMessage, Stack};
-use crate::options::{BrokerOptions, PluginKind, ProtocolVersion, SerializerKind};
+use crate::options::{BrokerOptions, ProtocolVersion};
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
 use crate::registry::Registry;
 use crate::serializer::{JsonSerializer, Serializer};
@@ -512,41 +512,12 @@ impl std::fmt::Debug for Transit {
     }
 }
 
-/// The serializer `options.serializer` names. None of the ones built takes options.
+/// The serializer `options.serializer` names (JSON when none).
 fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
-    let Some(option) = options.serializer.as_ref() else {
-        return Ok(Arc::new(JsonSerializer));
-    };
-    let kind = option.kind();
-    if option.options().is_some_and(|o| !o.is_empty()) {
-        return Err(Error::broker_options(
-            format!("the {kind} serializer takes no options"),
-            Some(serde_json::json!({ "type": kind.name() })),
-        ));
-    }
-    Ok(match kind {
-        SerializerKind::Json => Arc::new(JsonSerializer),
-        #[cfg(feature = "msgpack")]
-        SerializerKind::MsgPack => Arc::new(crate::serializer::MsgPackSerializer),
-        #[cfg(feature = "msgpack")]
-        SerializerKind::Notepack => Arc::new(crate::serializer::NotepackSerializer),
-        kind => {
-            let built: &[&str] = &[
-                "JSON",
-                #[cfg(feature = "msgpack")]
-                "MsgPack",
-                #[cfg(feature = "msgpack")]
-                "Notepack",
-            ];
-            return Err(Error::broker_options(
-                format!(
-                    "the {kind} serializer is not available (available: {})",
-                    built.join(", ")
-                ),
-                Some(serde_json::json!({ "type": kind.name() })),
-            ));
-        }
-    })
+    options.serializer.as_ref().map_or_else(
+        || Ok(Arc::new(JsonSerializer) as Arc<dyn Serializer>),
+        crate::serializer::from_option,
+    )
 }
 
 /// Where the transporter hands each message: through the middlewares' receiving wrappers
