@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::serializer::msgpack;
+use crate::serializer::{RAW_PAYLOAD, cbor, msgpack};
 
 /// A params, result or event value, typed or JSON.
 #[derive(Clone)]
@@ -27,8 +27,9 @@ enum Repr {
     Typed(Arc<dyn ErasedValue>),
     /// Received JSON text, parsed only by whoever needs the value.
     Raw(Box<RawValue>),
-    /// Received MsgPack bytes (one whole value), decoded only by whoever needs the value.
-    MsgPack(Box<[u8]>),
+    /// Received bytes of one value in a binary format, decoded only by whoever needs the
+    /// value.
+    Binary(Binary),
 }
 
 /// A typed value that can still become JSON when it has to.
@@ -192,21 +193,21 @@ impl Payload {
         match &self.0 {
             Repr::Json(_) => TypeId::of::<T>() == TypeId::of::<Value>(),
             Repr::Typed(v) => (**v).type_id() == TypeId::of::<T>(),
-            Repr::Raw(_) | Repr::MsgPack(_) => false,
+            Repr::Raw(_) | Repr::Binary(_) => false,
         }
     }
 
     /// Borrows the typed value, if the payload holds a `T` (not JSON).
     pub(crate) fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         match &self.0 {
-            Repr::Json(_) | Repr::Raw(_) | Repr::MsgPack(_) => None,
+            Repr::Json(_) | Repr::Raw(_) | Repr::Binary(_) => None,
             Repr::Typed(v) => (&**v as &dyn Any).downcast_ref::<T>(),
         }
     }
 
-    /// Whether the payload is JSON (a value, or received text or MsgPack), not a typed value.
+    /// Whether the payload is JSON (a value, or received text or binary), not a typed value.
     pub fn is_json(&self) -> bool {
-        matches!(self.0, Repr::Json(_) | Repr::Raw(_) | Repr::MsgPack(_))
+        matches!(self.0, Repr::Json(_) | Repr::Raw(_) | Repr::Binary(_))
     }
 
     /// Borrows the JSON value, if the payload is a JSON value (not a typed value, nor
@@ -214,7 +215,7 @@ impl Payload {
     pub fn as_json(&self) -> Option<&Value> {
         match &self.0 {
             Repr::Json(v) => Some(v),
-            Repr::Typed(_) | Repr::Raw(_) | Repr::MsgPack(_) => None,
+            Repr::Typed(_) | Repr::Raw(_) | Repr::Binary(_) => None,
         }
     }
 
@@ -230,7 +231,7 @@ impl Payload {
         }
         match &mut self.0 {
             Repr::Json(v) => Ok(v),
-            Repr::Typed(_) | Repr::Raw(_) | Repr::MsgPack(_) => unreachable!("made JSON above"),
+            Repr::Typed(_) | Repr::Raw(_) | Repr::Binary(_) => unreachable!("made JSON above"),
         }
     }
 
@@ -238,7 +239,7 @@ impl Payload {
     pub fn as_raw_json(&self) -> Option<&str> {
         match &self.0 {
             Repr::Raw(raw) => Some(raw.get()),
-            Repr::Json(_) | Repr::Typed(_) | Repr::MsgPack(_) => None,
+            Repr::Json(_) | Repr::Typed(_) | Repr::Binary(_) => None,
         }
     }
 
@@ -247,15 +248,19 @@ impl Payload {
         Payload(Repr::Raw(raw))
     }
 
-    /// Received MsgPack bytes of one value, kept as they are.
-    pub(crate) fn from_msgpack(bytes: &[u8]) -> Payload {
-        Payload(Repr::MsgPack(bytes.into()))
+    /// Received bytes of one value in `format`, kept as they are.
+    pub(crate) fn from_binary(format: BinaryFormat, bytes: &[u8]) -> Payload {
+        Payload(Repr::Binary(Binary {
+            format,
+            bytes: bytes.into(),
+        }))
     }
 
-    /// The MsgPack bytes, if the payload is a received MsgPack value not decoded yet.
-    pub fn as_msgpack(&self) -> Option<&[u8]> {
+    /// The received bytes and their format, if the payload is a value a binary serializer
+    /// (MsgPack, CBOR…) received and nobody decoded yet.
+    pub fn as_binary(&self) -> Option<(BinaryFormat, &[u8])> {
         match &self.0 {
-            Repr::MsgPack(bytes) => Some(bytes),
+            Repr::Binary(b) => Some((b.format, &b.bytes)),
             Repr::Json(_) | Repr::Typed(_) | Repr::Raw(_) => None,
         }
     }
@@ -277,7 +282,7 @@ impl Payload {
             Repr::Json(v) => Ok(v.clone()),
             Repr::Typed(v) => v.to_json(),
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
-            Repr::MsgPack(bytes) => from_msgpack(bytes),
+            Repr::Binary(b) => b.decode(),
         }
     }
 
@@ -291,7 +296,7 @@ impl Payload {
             Repr::Json(v) => serde_json::to_vec(v),
             Repr::Typed(v) => v.to_vec(),
             Repr::Raw(raw) => Ok(raw.get().as_bytes().to_vec()),
-            Repr::MsgPack(bytes) => serde_json::to_vec(&from_msgpack::<Value>(bytes)?),
+            Repr::Binary(b) => serde_json::to_vec(&b.decode::<Value>()?),
         }
     }
 
@@ -304,7 +309,7 @@ impl Payload {
             Repr::Json(v) => Ok(v),
             Repr::Typed(v) => v.to_json(),
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
-            Repr::MsgPack(bytes) => from_msgpack(&bytes),
+            Repr::Binary(b) => b.decode(),
         }
     }
 
@@ -324,7 +329,7 @@ impl Payload {
                 }
             }
             Repr::Raw(raw) => serde_json::from_str(raw.get()),
-            Repr::MsgPack(bytes) => from_msgpack(&bytes),
+            Repr::Binary(b) => b.decode(),
             Repr::Typed(v) => {
                 // A unique value of the right type moves out; a shared one (an event delivered
                 // to several handlers) is copied through JSON, so types need not be `Clone`.
@@ -356,7 +361,7 @@ impl Payload {
             Repr::Json(_) => "serde_json::Value",
             Repr::Typed(v) => v.type_name(),
             Repr::Raw(_) => "JSON text",
-            Repr::MsgPack(_) => "MsgPack bytes",
+            Repr::Binary(b) => b.format.name(),
         }
     }
 }
@@ -366,9 +371,9 @@ impl fmt::Debug for Payload {
         match &self.0 {
             Repr::Json(v) => write!(f, "Payload({v})"),
             Repr::Raw(raw) => write!(f, "Payload({})", raw.get()),
-            Repr::MsgPack(bytes) => match from_msgpack::<Value>(bytes) {
+            Repr::Binary(b) => match b.decode::<Value>() {
                 Ok(json) => write!(f, "Payload({json})"),
-                Err(_) => write!(f, "Payload(MsgPack {bytes:02x?})"),
+                Err(_) => write!(f, "Payload({} {:02x?})", b.format.name(), b.bytes),
             },
             Repr::Typed(v) => match v.to_json() {
                 Ok(json) => write!(f, "Payload<{}>({json})", v.type_name()),
@@ -390,10 +395,8 @@ impl Serialize for Payload {
             Repr::Raw(raw) => serde_json::from_str::<Value>(raw.get())
                 .map_err(serde::ser::Error::custom)?
                 .serialize(serializer),
-            // Value by value, with no `Value` in between (see `MsgPackValue`).
-            Repr::MsgPack(bytes) => {
-                serializer.serialize_newtype_struct(msgpack::read::RAW_TOKEN, &MsgPackValue(bytes))
-            }
+            // Value by value, with no `Value` in between (see `Binary`'s `Serialize`).
+            Repr::Binary(b) => serializer.serialize_newtype_struct(RAW_PAYLOAD, b),
         }
     }
 }
@@ -418,26 +421,72 @@ impl PartialEq for Payload {
     }
 }
 
-/// Received MsgPack bytes re-encoded into any format: a `bin` becomes a Buffer's JSON form
-/// for a human-readable format, and stays bytes for one that is not (the MsgPack writer
-/// says it is not while it writes a received payload, so that payload goes back as it came).
-struct MsgPackValue<'a>(&'a [u8]);
+/// The binary formats a received payload may stay in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BinaryFormat {
+    /// MsgPack (the `MsgPack` and `Notepack` serializers).
+    MsgPack,
+    /// CBOR (the `CBOR` serializer).
+    Cbor,
+}
 
-impl Serialize for MsgPackValue<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut reader = if serializer.is_human_readable() {
-            msgpack::read::Reader::new(self.0)
-        } else {
-            msgpack::read::Reader::for_binary(self.0)
-        };
-        serde_transcode::transcode(&mut reader, serializer)
+impl BinaryFormat {
+    /// The format's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryFormat::MsgPack => "MsgPack",
+            BinaryFormat::Cbor => "CBOR",
+        }
     }
 }
 
-/// Decodes received MsgPack bytes, with its errors given as JSON errors (the type every
-/// payload conversion reports).
-fn from_msgpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    msgpack::read::from_slice(bytes).map_err(serde::de::Error::custom)
+/// Received bytes of one value in a binary format.
+#[derive(Clone)]
+struct Binary {
+    format: BinaryFormat,
+    bytes: Box<[u8]>,
+}
+
+impl Binary {
+    /// The value as `T`, with the format's errors given as JSON errors (the type every
+    /// payload conversion reports).
+    fn decode<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        let decoded = match self.format {
+            BinaryFormat::MsgPack => {
+                msgpack::read::from_slice(&self.bytes).map_err(|e| e.to_string())
+            }
+            BinaryFormat::Cbor => cbor::read::from_slice(&self.bytes).map_err(|e| e.to_string()),
+        };
+        decoded.map_err(serde::de::Error::custom)
+    }
+}
+
+/// Re-encoded value by value into any format: a byte string becomes a Buffer's JSON form for
+/// a human-readable format, and stays bytes for one that is not (a binary writer says it is
+/// not while it writes a received payload, so that the payload goes back as it came).
+impl Serialize for Binary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let binary = !serializer.is_human_readable();
+        match self.format {
+            BinaryFormat::MsgPack => {
+                let mut reader = if binary {
+                    msgpack::read::Reader::for_binary(&self.bytes)
+                } else {
+                    msgpack::read::Reader::new(&self.bytes)
+                };
+                serde_transcode::transcode(&mut reader, serializer)
+            }
+            BinaryFormat::Cbor => {
+                let mut reader = if binary {
+                    cbor::read::Reader::for_binary(&self.bytes)
+                } else {
+                    cbor::read::Reader::new(&self.bytes)
+                };
+                serde_transcode::transcode(&mut reader, serializer)
+            }
+        }
+    }
 }
 
 impl From<Value> for Payload {

@@ -11,6 +11,7 @@ mod event_strategy;
 mod events;
 mod fallback;
 mod fault_kill;
+mod golden_serializers;
 mod hooks;
 mod hostile;
 mod hygiene;

@@ -161,6 +161,20 @@ impl BrokerBuilder {
         self
     }
 
+    /// Sets the `serializer` option: the format packets travel in, the same on every node of
+    /// the cluster (`JSON` by default).
+    ///
+    /// ```
+    /// use moleculer::ServiceBroker;
+    /// use moleculer::options::SerializerKind;
+    ///
+    /// let broker = ServiceBroker::builder().serializer(SerializerKind::MsgPack).build()?;
+    /// # Ok::<(), moleculer::Error>(())
+    /// ```
+    pub fn serializer(self, kind: crate::options::SerializerKind) -> BrokerBuilder {
+        self.map(|o| o.serializer = Some(crate::options::PluginOption::Name(kind)))
+    }
+
     /// Sets the wire protocol version: `V4` to join Moleculer 0.14 nodes, `V5` (default) for
     /// 0.15.
     pub fn protocol_version(self, version: crate::options::ProtocolVersion) -> BrokerBuilder {

@@ -6,11 +6,15 @@
 //! [`JsonSerializer`] is Node's default `JSON` serializer; others (MsgPack, CBOR…) plug in
 //! through the same trait.
 
+pub(crate) mod cbor;
+mod js_forms;
 mod json;
 pub(crate) mod msgpack;
 
 use std::fmt;
 
+#[cfg(feature = "cbor")]
+pub use cbor::CborSerializer;
 pub use json::JsonSerializer;
 #[cfg(feature = "msgpack")]
 pub use msgpack::{MsgPackSerializer, NotepackSerializer};
@@ -41,6 +45,11 @@ pub trait Serializer: Send + Sync + fmt::Debug {
     fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope>;
 }
 
+/// The newtype name under which a binary reader hands out a value's bytes undecoded, and
+/// under which a received binary payload is written back (so that a binary writer keeps its
+/// byte strings as byte strings).
+pub(crate) const RAW_PAYLOAD: &str = "$moleculer::RawPayload";
+
 /// The serializers this build has, by Node's name.
 pub const AVAILABLE: &[&str] = &[
     "JSON",
@@ -48,6 +57,8 @@ pub const AVAILABLE: &[&str] = &[
     "MsgPack",
     #[cfg(feature = "msgpack")]
     "Notepack",
+    #[cfg(feature = "cbor")]
+    "CBOR",
 ];
 
 /// Why this build cannot give the serializer `option` names, if it cannot.
@@ -81,6 +92,8 @@ pub fn from_option(option: &SerializerOption) -> Result<Arc<dyn Serializer>> {
         SerializerKind::MsgPack => Arc::new(MsgPackSerializer),
         #[cfg(feature = "msgpack")]
         SerializerKind::Notepack => Arc::new(NotepackSerializer),
+        #[cfg(feature = "cbor")]
+        SerializerKind::Cbor => Arc::new(CborSerializer),
         _ => Arc::new(JsonSerializer),
     })
 }

@@ -441,7 +441,7 @@ fn unsupported_features_are_refused_only_when_asked_for() {
             "tracing",
             "later release",
         ),
-        (r#"{"serializer": "MsgPack"}"#, "serializer", "MsgPack"),
+        (r#"{"serializer": "Avro"}"#, "serializer", "Avro"),
         (
             r#"{"registry": {"discoverer": "redis://r:6379"}}"#,
             "registry.discoverer",

@@ -11,12 +11,11 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
+use crate::serializer::RAW_PAYLOAD;
+use crate::serializer::js_forms::{BufferForm, iso_date};
+
 /// Nesting deeper than this is refused, as the JSON decoder refuses it.
 const MAX_DEPTH: usize = 128;
-
-/// The name under which [`RawMsgPack`] asks for a value's bytes, and under which a received
-/// MsgPack payload is written back.
-pub(crate) const RAW_TOKEN: &str = "$moleculer::msgpack::Raw";
 
 /// Why bytes do not decode.
 #[derive(Debug)]
@@ -63,7 +62,7 @@ impl<'de> de::Deserialize<'de> for RawMsgPack<'de> {
                 Ok(RawMsgPack(v))
             }
         }
-        d.deserialize_newtype_struct(RAW_TOKEN, RawVisitor)
+        d.deserialize_newtype_struct(RAW_PAYLOAD, RawVisitor)
     }
 }
 
@@ -255,28 +254,6 @@ fn timestamp(data: &[u8]) -> Result<String, Error> {
     Ok(iso_date(secs, nanos / 1_000_000))
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for seconds since the epoch (civil-from-days, proleptic
-/// Gregorian).
-fn iso_date(secs: i64, millis: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
 impl<'de> Reader<'de> {
     fn visit_token<V: Visitor<'de>>(
         &mut self,
@@ -295,7 +272,7 @@ impl<'de> Reader<'de> {
                 Err(_) => visitor.visit_string(String::from_utf8_lossy(s).into_owned()),
             },
             Token::Bin(b) if self.bins_as_bytes => visitor.visit_borrowed_bytes(b),
-            Token::Bin(b) => visitor.visit_map(BufferForm { bytes: b, step: 0 }),
+            Token::Bin(b) => visitor.visit_map(BufferForm::new(b)),
             Token::Array(n) => {
                 self.check_count(n)?;
                 self.nested(|r| {
@@ -365,7 +342,7 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        if name == RAW_TOKEN {
+        if name == RAW_PAYLOAD {
             let start = self.input;
             self.skip()?;
             let taken = start.len() - self.input.len();
@@ -450,36 +427,6 @@ impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
     }
 }
 
-/// `{type: "Buffer", data: [bytes…]}`: a `bin` as Node's JSON shows a Buffer.
-struct BufferForm<'de> {
-    bytes: &'de [u8],
-    step: u8,
-}
-
-impl<'de> de::MapAccess<'de> for BufferForm<'de> {
-    type Error = Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
-        let key = match self.step {
-            0 => "type",
-            1 => "data",
-            _ => return Ok(None),
-        };
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
-            .map(Some)
-    }
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        self.step += 1;
-        if self.step == 1 {
-            seed.deserialize(de::value::BorrowedStrDeserializer::new("Buffer"))
-        } else {
-            seed.deserialize(de::value::SeqDeserializer::new(self.bytes.iter().copied()))
-        }
-    }
-}
-
 /// An enum written as a map of one entry: `{variant: value}`.
 struct Variant<'a, 'de> {
     reader: &'a mut Reader<'de>,
@@ -553,13 +500,6 @@ mod tests {
                 d.deserialize_bytes(V)
             }
         }
-    }
-
-    #[test]
-    fn dates_before_and_after_the_epoch() {
-        assert_eq!(iso_date(0, 0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_date(951_782_400, 5), "2000-02-29T00:00:00.005Z");
-        assert_eq!(iso_date(-1, 0), "1969-12-31T23:59:59.000Z");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::write::{self, Numbers};
 use crate::Result;
 use crate::error::Error;
 use crate::options::ProtocolVersion;
-use crate::payload::Payload;
+use crate::payload::{BinaryFormat, Payload};
 use crate::protocol::packet::de::{PayloadReader, deserialize_envelope};
 use crate::protocol::packet::invalid_packet;
 use crate::protocol::packet::ser::WirePacket;
@@ -108,7 +108,7 @@ impl PayloadReader for KeepBytes {
         map.next_value::<read::RawMsgPack<'de>>()
             .map(|raw| match raw.0 {
                 [0xc0] => Payload::null(),
-                bytes => Payload::from_msgpack(bytes),
+                bytes => Payload::from_binary(BinaryFormat::MsgPack, bytes),
             })
     }
 }

@@ -128,7 +128,7 @@ fn typed_handlers_read_received_params_once() {
     let Packet::Request(req) = envelope.packet else {
         panic!("a REQ");
     };
-    assert!(req.params.as_msgpack().is_some(), "kept as bytes");
+    assert!(req.params.as_binary().is_some(), "kept as bytes");
     assert_eq!(
         req.params.into_typed::<Add>().unwrap(),
         Add { a: 1.0, b: 2.0 }

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::ser::{self, Serialize};
 
-use super::read::RAW_TOKEN;
+use crate::serializer::RAW_PAYLOAD;
 
 /// How numbers are written: msgpack5's rules or notepack.io's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,7 +318,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         name: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        if name != RAW_TOKEN {
+        if name != RAW_PAYLOAD {
             return value.serialize(self);
         }
         let outer = std::mem::replace(&mut self.received_payload, true);
