@@ -23,6 +23,7 @@ mod interop_fault;
 mod interop_node_service;
 mod interop_serializers;
 mod interop_tcp;
+mod interop_transmit;
 mod lifecycle;
 mod logging;
 mod middleware;

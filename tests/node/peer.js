@@ -8,8 +8,10 @@
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
  *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape
- *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); two keys
- *                are the peer's own: `xorKey` (see below) and `defaultOrder: true`, which lays
+ *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); three keys
+ *                are the peer's own: `xorKey` (see below), `transmit` (Node's transmit
+ *                middlewares: `{encryption: {password, algorithm, iv}, compression: {method,
+ *                threshold}}`) and `defaultOrder: true`, which lays
  *                the options out in the order of ServiceBroker.defaultOptions (unknown keys
  *                last), as a config written from the defaults would, so that `$node.options`
  *                lists them in that order.
@@ -31,7 +33,7 @@
 const readline = require("readline");
 
 const version = process.env.MOL_VERSION === "14" ? "14" : "15";
-const { ServiceBroker, Errors } = require(`moleculer-${version}`);
+const { ServiceBroker, Errors, Middlewares } = require(`moleculer-${version}`);
 
 // Moleculer's console logger writes info/debug through console.log: keep stdout clean.
 console.log = console.info = console.debug = console.error;
@@ -203,7 +205,9 @@ const demoServices = {
 	}
 };
 
-const { xorKey, defaultOrder, ...brokerOptions } = JSON.parse(process.env.BROKER_OPTIONS || "{}");
+const { xorKey, defaultOrder, transmit, ...brokerOptions } = JSON.parse(
+	process.env.BROKER_OPTIONS || "{}"
+);
 
 // `xorKey` in the options: every byte on the wire XORed with it, both ways (a stand-in for
 // encryption, in the transporter hooks where Node's own Transmit middlewares sit).
@@ -240,7 +244,18 @@ const options = {
 	logger: { type: "Console", options: { level: "warn", colors: false } },
 	...brokerOptions
 };
-if (xorKey !== undefined) options.middlewares = [xorMiddleware];
+const middlewares = [];
+if (xorKey !== undefined) middlewares.push(xorMiddleware);
+// `transmit` in the options: Node's own transmit middlewares, in this order:
+// {encryption: {password, algorithm, iv}, compression: {method, threshold}}.
+if (transmit && transmit.encryption) {
+	const { password, algorithm, iv } = transmit.encryption;
+	middlewares.push(Middlewares.Transmit.Encryption(password, algorithm, iv));
+}
+if (transmit && transmit.compression) {
+	middlewares.push(Middlewares.Transmit.Compression(transmit.compression));
+}
+if (middlewares.length > 0) options.middlewares = middlewares;
 
 const broker = new ServiceBroker(
 	defaultOrder ? inDefaultOrder(options, ServiceBroker.defaultOptions) : options

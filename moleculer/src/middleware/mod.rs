@@ -168,6 +168,8 @@ mod throttle;
 #[cfg(feature = "tower")]
 mod tower;
 mod tracker;
+#[cfg(feature = "transmit")]
+pub mod transmit;
 mod wire;
 mod wrap;
 
