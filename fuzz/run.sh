@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 RUNS="${RUNS:-10000000}"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(decode_packet tcp_frames udp_datagram receive_path)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(decode_packet decode_binary tcp_frames udp_datagram receive_path)
 export RUSTC_BOOTSTRAP=1
 for target in "${TARGETS[@]}"; do
 	mkdir -p "corpus/$target"
@@ -18,6 +18,14 @@ for target in "${TARGETS[@]}"; do
 		for f in ../../shared/fixtures/packets/*.json; do
 			[ -f "$f" ] || continue
 			python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); sys.stdout.buffer.write(bytes([0]) + json.dumps(p.get("payload", {})).encode())' "$f" \
+				>"corpus/$target/$(basename "$f" .json)" || true
+		done
+	fi
+	# Seeds for the binary readers: Node's MsgPack packets.
+	if [ "$target" = decode_binary ]; then
+		for f in ../../shared/fixtures/packets/msgpack/*.json; do
+			[ -f "$f" ] || continue
+			python3 -c 'import json,sys,base64; p=json.load(open(sys.argv[1])); sys.stdout.buffer.write(bytes([0]) + base64.b64decode(p.get("raw_base64", "")))' "$f" \
 				>"corpus/$target/$(basename "$f" .json)" || true
 		done
 	fi

@@ -6,6 +6,8 @@
 //! [`JsonSerializer`] is Node's default `JSON` serializer; others (MsgPack, CBOR…) plug in
 //! through the same trait.
 
+#[cfg(all(test, feature = "msgpack", feature = "cbor"))]
+mod binary_props;
 pub(crate) mod cbor;
 mod js_forms;
 mod json;

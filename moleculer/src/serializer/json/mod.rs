@@ -12,7 +12,7 @@ mod fast;
 mod writer;
 
 #[cfg(test)]
-mod props;
+pub(super) mod props;
 #[cfg(test)]
 mod tests;
 

@@ -12,13 +12,13 @@ use crate::protocol::{Packet, PacketType, Request, Response};
 use crate::serializer::Serializer;
 
 /// Text with the characters that need escaping, non-ASCII and lone JSON syntax.
-fn text() -> impl Strategy<Value = String> {
+pub(in crate::serializer) fn text() -> impl Strategy<Value = String> {
     proptest::string::string_regex("[a-zA-Z0-9 \"\\\\/\\n\\t\u{0}-\u{1f}é€😀{}\\[\\],:.-]{0,24}")
         .unwrap()
 }
 
 /// JSON values a few levels deep.
-fn json() -> impl Strategy<Value = Value> {
+pub(in crate::serializer) fn json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
@@ -35,12 +35,12 @@ fn json() -> impl Strategy<Value = Value> {
     })
 }
 
-fn object() -> impl Strategy<Value = Map<String, Value>> {
+pub(in crate::serializer) fn object() -> impl Strategy<Value = Map<String, Value>> {
     proptest::collection::btree_map(text(), json(), 0..3).prop_map(|m| m.into_iter().collect())
 }
 
 prop_compose! {
-    fn request()(
+    pub(in crate::serializer) fn request()(
         id in text(), action in text(), params in json(), meta in object(),
         timeout in prop_oneof![Just(0.0), 0.0f64..1e15], level in any::<u32>(),
         tracing in proptest::option::of(any::<bool>()),

@@ -1,0 +1,33 @@
+//! Any bytes, read as any packet type by the binary serializers (MsgPack, Notepack, CBOR):
+//! an error or a packet, never a panic (nor an allocation a length prefix asks for); a packet
+//! taken encodes again, and its payload reads into a JSON value or fails cleanly.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use moleculer::options::ProtocolVersion;
+use moleculer::protocol::{Packet, PacketType};
+use moleculer::serializer::{CborSerializer, MsgPackSerializer, NotepackSerializer, Serializer};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, bytes)) = data.split_first() else {
+        return;
+    };
+    let ty = PacketType::ALL[usize::from(first) % PacketType::ALL.len()];
+    let serializer: &dyn Serializer = match first / 64 {
+        0 | 1 => &MsgPackSerializer,
+        2 => &NotepackSerializer,
+        _ => &CborSerializer,
+    };
+    if let Ok(envelope) = serializer.deserialize(ty, bytes) {
+        let _ = serializer.serialize(&envelope.packet, ProtocolVersion::V5, &envelope.sender);
+        let payload = match envelope.packet {
+            Packet::Request(r) => Some(r.params),
+            Packet::Response(r) => r.data,
+            Packet::Event(e) => Some(e.data),
+            _ => None,
+        };
+        if let Some(payload) = payload {
+            let _ = payload.into_json();
+        }
+    }
+});
