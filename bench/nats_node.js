@@ -9,7 +9,8 @@
  *                                    # runs the cases below and exits
  *
  * Both brokers: transporter NATS_URL (default nats://127.0.0.1:4222), namespace BENCH_NAMESPACE
- * (default `bench`, so the benchmark does not mix with the tests), JSON serializer, logger at
+ * (default `bench`, so the benchmark does not mix with the tests), the BENCH_SERIALIZER serializer
+ * (default JSON), logger at
  * `warn`, no metrics, no tracing.
  *
  * Cases (client; each: warm-up, then a fixed-duration measured run):
@@ -49,6 +50,7 @@ const NATS_URL = arg("nats", "NATS_URL", "nats://127.0.0.1:4222");
 const IMPL = arg("impl", "BENCH_IMPL", "node");
 // Another transporter (e.g. "tcp://127.0.0.1:6101/a,127.0.0.1:6102/b" for bench/tcp.sh).
 const TRANSPORTER = arg("transporter", "BENCH_TRANSPORTER", NATS_URL);
+const SERIALIZER = arg("serializer", "BENCH_SERIALIZER", "JSON");
 const CASES = arg("cases", "BENCH_CASES", "c1,c10,c100")
 	.split(",")
 	.map(s => s.trim())
@@ -72,7 +74,7 @@ const newBroker = nodeID =>
 		namespace: NAMESPACE,
 		nodeID,
 		transporter: TRANSPORTER,
-		serializer: "JSON",
+		serializer: SERIALIZER,
 		logger: { type: "Console", options: { level: "warn" } },
 		metrics: false,
 		tracing: false

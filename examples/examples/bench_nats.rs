@@ -13,7 +13,7 @@
 //!
 //! Environment: `NATS_URL` (default `nats://127.0.0.1:4222`), `BENCH_TRANSPORTER` (another
 //! transporter, e.g. `tcp://…` for `bench/tcp.sh`), `BENCH_NAMESPACE` (`bench-rs`),
-//! `BENCH_CASES` (`c1,c10,c100`), `BENCH_SECS` (3), `BENCH_WARMUP` (0.5), `BENCH_WORKERS`
+//! `BENCH_SERIALIZER` (`JSON`, `MsgPack`, `Notepack`, `CBOR`), `BENCH_CASES` (`c1,c10,c100`), `BENCH_SECS` (3), `BENCH_WARMUP` (0.5), `BENCH_WORKERS`
 //! (worker threads, 2), `BENCH_IMPL` (the `impl` printed, `rust`), `BENCH_PARAMS` (`typed`, or
 //! `json` for `serde_json::Value` params and results through `bench.echoJson`).
 
@@ -70,7 +70,11 @@ fn env_secs(name: &str, default: f64) -> Result<Duration> {
 }
 
 fn broker(node_id: &str, with_service: bool) -> Result<ServiceBroker> {
+    let options: moleculer::BrokerOptions = serde_json::from_value(
+        serde_json::json!({ "serializer": env_or("BENCH_SERIALIZER", "JSON") }),
+    )?;
     let builder = ServiceBroker::builder()
+        .options(options)
         .node_id(node_id)
         .namespace(env_or("BENCH_NAMESPACE", "bench-rs"))
         .transporter_url(&env_or(

@@ -226,25 +226,45 @@ impl<'de> Reader<'de> {
         })
     }
 
-    /// Skips one whole value (and what it holds).
+    /// Skips one whole value (and what it holds), reading only the heads.
     fn skip(&mut self) -> Result<(), Error> {
-        self.nested(|r| match r.token()? {
-            Token::Array(len) => r.skip_items(len, 1),
-            Token::Map(len) => r.skip_items(len, 2),
-            Token::Tag(_) => r.skip(),
-            _ => Ok(()),
-        })
+        self.skip_at(self.depth + 1)
     }
 
-    fn skip_items(&mut self, len: Option<usize>, per_entry: usize) -> Result<(), Error> {
-        match len {
-            Some(n) => (0..n.saturating_mul(per_entry)).try_for_each(|_| self.skip()),
-            None => {
+    fn skip_at(&mut self, depth: usize) -> Result<(), Error> {
+        if depth > MAX_DEPTH {
+            return Err(Error(format!("CBOR nested deeper than {MAX_DEPTH}")));
+        }
+        let first = self.byte()?;
+        let (major, info) = (first >> 5, first & 0x1f);
+        if major == 7 {
+            return match info {
+                20..=23 => Ok(()),
+                25 => self.take(2).map(drop),
+                26 => self.take(4).map(drop),
+                27 => self.take(8).map(drop),
+                _ => Err(Error(format!("CBOR simple value {info} is not known"))),
+            };
+        }
+        let arg = self.argument(info)?;
+        match (major, arg) {
+            (0 | 1, Some(_)) => Ok(()),
+            (2 | 3, Some(n)) => self.take(n).map(drop),
+            (2 | 3, None) => self.chunks(major).map(drop),
+            (4 | 5, Some(n)) => {
+                let items = self.count(n, u64::from(major) - 3)? * (usize::from(major) - 3);
+                (0..items).try_for_each(|_| self.skip_at(depth + 1))
+            }
+            (4 | 5, None) => {
                 while self.peek()? != BREAK {
-                    self.skip()?;
+                    self.skip_at(depth + 1)?;
                 }
                 self.byte().map(drop)
             }
+            (6, Some(_)) => self.skip_at(depth + 1),
+            _ => Err(Error(format!(
+                "an indefinite CBOR item of major type {major}"
+            ))),
         }
     }
 
