@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::serializer::{RAW_PAYLOAD, cbor, msgpack};
+use crate::serializer::{RAW_PAYLOAD, cbor, json_ext, msgpack};
 
 /// A params, result or event value, typed or JSON.
 #[derive(Clone)]
@@ -429,6 +429,8 @@ pub enum BinaryFormat {
     MsgPack,
     /// CBOR (the `CBOR` serializer).
     Cbor,
+    /// JSONExt text (the `JSONExt` serializer): JSON with tagged strings.
+    JsonExt,
 }
 
 impl BinaryFormat {
@@ -437,6 +439,7 @@ impl BinaryFormat {
         match self {
             BinaryFormat::MsgPack => "MsgPack",
             BinaryFormat::Cbor => "CBOR",
+            BinaryFormat::JsonExt => "JSONExt",
         }
     }
 }
@@ -457,6 +460,11 @@ impl Binary {
                 msgpack::read::from_slice(&self.bytes).map_err(|e| e.to_string())
             }
             BinaryFormat::Cbor => cbor::read::from_slice(&self.bytes).map_err(|e| e.to_string()),
+            BinaryFormat::JsonExt => {
+                let mut de = serde_json::Deserializer::from_slice(&self.bytes);
+                return T::deserialize(json_ext::revive::Revive(&mut de))
+                    .and_then(|value| de.end().map(|()| value));
+            }
         };
         decoded.map_err(serde::de::Error::custom)
     }
@@ -484,6 +492,15 @@ impl Serialize for Binary {
                     cbor::read::Reader::new(&self.bytes)
                 };
                 serde_transcode::transcode(&mut reader, serializer)
+            }
+            // Written back into JSONExt untouched; into anything else, revived.
+            BinaryFormat::JsonExt => {
+                let mut de = serde_json::Deserializer::from_slice(&self.bytes);
+                if binary {
+                    serde_transcode::transcode(&mut de, serializer)
+                } else {
+                    serde_transcode::transcode(json_ext::revive::Revive(&mut de), serializer)
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Golden bytes from Node's own encoders: every packet captured from Node, encoded by
-//! Moleculer 0.15's `MsgPack`, `Notepack` and `CBOR` serializer classes (msgpack5,
+//! Moleculer 0.15's `MsgPack`, `Notepack`, `CBOR` and `JSONExt` serializer classes (msgpack5,
 //! notepack.io, cbor-x from npm; `node/encode.js`), decodes in Rust to the same packet as its
 //! JSON form and encodes again to the very same bytes.
 
@@ -7,7 +7,8 @@ use base64::Engine;
 use moleculer::options::ProtocolVersion;
 use moleculer::protocol::{Packet, PacketType};
 use moleculer::serializer::{
-    CborSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer, Serializer,
+    CborSerializer, JsonExtSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer,
+    Serializer,
 };
 use moleculer_tests::node::{ensure_node_modules, node_dir, node_tcp_available};
 use serde_json::{Value, json};
@@ -142,4 +143,9 @@ fn notepack_bytes_are_notepack_ios() {
 #[test]
 fn cbor_bytes_are_cbor_xs() {
     same_bytes_as_node("CBOR", &CborSerializer);
+}
+
+#[test]
+fn jsonext_bytes_are_moleculers() {
+    same_bytes_as_node("JSONExt", &JsonExtSerializer);
 }

@@ -1,6 +1,6 @@
 //! Interop with real Node.js Moleculer nodes configured with `serializer: "MsgPack"`,
-//! `"Notepack"` or `"CBOR"` (msgpack5, notepack.io and cbor-x from npm), over NATS for 0.14
-//! and 0.15 and over TCP: calls both ways with params of every JSON shape, meta, errors,
+//! `"Notepack"`, `"CBOR"` (msgpack5, notepack.io and cbor-x from npm) or `"JSONExt"` (0.15),
+//! over NATS for 0.14 and 0.15 and over TCP: calls both ways with params of every JSON shape, meta, errors,
 //! events and discovery.
 //! Each case asserts what the other side received.
 
@@ -33,6 +33,7 @@ fn every_shape(serializer: SerializerKind) -> Value {
         "null": null,
         "long": "x".repeat(300),
         "bools": [true, false],
+        "brackets": ["[[DT]]123", "[[ES]]x", "[[", "[x"],
     })
 }
 
@@ -250,6 +251,16 @@ async fn notepack_with_node_0_14_over_nats() {
 #[tokio::test]
 async fn msgpack_with_node_0_15_over_tcp() {
     speak(NodeVersion::V15, SerializerKind::MsgPack, true).await;
+}
+
+#[tokio::test]
+async fn jsonext_with_node_0_15_over_nats() {
+    speak(NodeVersion::V15, SerializerKind::JsonExt, false).await;
+}
+
+#[tokio::test]
+async fn jsonext_with_node_0_15_over_tcp() {
+    speak(NodeVersion::V15, SerializerKind::JsonExt, true).await;
 }
 
 #[tokio::test]

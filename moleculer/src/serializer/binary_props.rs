@@ -1,4 +1,4 @@
-//! Properties of the binary serializers over generated inputs (proptest): any bytes decode to
+//! Properties of the binary serializers (and JSONExt) over generated inputs (proptest): any bytes decode to
 //! a packet or an error, never a panic; a `REQ` or `RES` of any field values decodes back to
 //! what was encoded, in every dialect.
 
@@ -6,12 +6,22 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use super::json::props::{json, object, request, text};
-use super::{CborSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer, Serializer};
+use super::{
+    CborSerializer, JsonExtSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer,
+    Serializer,
+};
 use crate::options::ProtocolVersion;
 use crate::payload::Payload;
 use crate::protocol::{Packet, PacketType, Response};
 
-const BINARY: [&dyn Serializer; 3] = [&MsgPackSerializer, &NotepackSerializer, &CborSerializer];
+/// The serializers that keep a received payload in their own form (JSONExt's text among
+/// them).
+const BINARY: [&dyn Serializer; 4] = [
+    &MsgPackSerializer,
+    &NotepackSerializer,
+    &CborSerializer,
+    &JsonExtSerializer,
+];
 
 /// A packet as JavaScript sees it: its JSON form with one number type (cbor-x writes an
 /// integer beyond 32 bits as a float).

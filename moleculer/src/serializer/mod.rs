@@ -6,11 +6,12 @@
 //! [`JsonSerializer`] is Node's default `JSON` serializer; others (MsgPack, CBOR…) plug in
 //! through the same trait.
 
-#[cfg(all(test, feature = "msgpack", feature = "cbor"))]
+#[cfg(all(test, feature = "msgpack", feature = "cbor", feature = "jsonext"))]
 mod binary_props;
 pub(crate) mod cbor;
 mod js_forms;
 mod json;
+pub(crate) mod json_ext;
 pub(crate) mod msgpack;
 
 use std::fmt;
@@ -18,6 +19,8 @@ use std::fmt;
 #[cfg(feature = "cbor")]
 pub use cbor::CborSerializer;
 pub use json::JsonSerializer;
+#[cfg(feature = "jsonext")]
+pub use json_ext::JsonExtSerializer;
 #[cfg(feature = "msgpack")]
 pub use msgpack::{MsgPackSerializer, NotepackSerializer};
 
@@ -55,6 +58,8 @@ pub(crate) const RAW_PAYLOAD: &str = "$moleculer::RawPayload";
 /// The serializers this build has, by Node's name.
 pub const AVAILABLE: &[&str] = &[
     "JSON",
+    #[cfg(feature = "jsonext")]
+    "JSONExt",
     #[cfg(feature = "msgpack")]
     "MsgPack",
     #[cfg(feature = "msgpack")]
@@ -96,6 +101,8 @@ pub fn from_option(option: &SerializerOption) -> Result<Arc<dyn Serializer>> {
         SerializerKind::Notepack => Arc::new(NotepackSerializer),
         #[cfg(feature = "cbor")]
         SerializerKind::Cbor => Arc::new(CborSerializer),
+        #[cfg(feature = "jsonext")]
+        SerializerKind::JsonExt => Arc::new(JsonExtSerializer),
         _ => Arc::new(JsonSerializer),
     })
 }
