@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Node baseline: Moleculer 0.15's serializers (JSON, MsgPack = msgpack5, Notepack =
+ * Node baseline: Moleculer 0.15's serializers (JSON, JSONExt, MsgPack = msgpack5, Notepack =
  * notepack.io, CBOR = cbor-x) encoding and decoding a REQ and a RES packet, each with a small
  * payload and with a 10 kB one: the packets bench_serializers.rs builds.
  *
@@ -67,7 +67,7 @@ function rate(fn) {
 	return Math.round(ops / (Number(now - start) / 1e9));
 }
 
-for (const name of ["JSON", "MsgPack", "Notepack", "CBOR"]) {
+for (const name of ["JSON", "JSONExt", "MsgPack", "Notepack", "CBOR"]) {
 	const serializer = Serializers.resolve(name);
 	serializer.init({ fatal: (msg, err) => { throw err || new Error(msg); } });
 	for (const [label, type, packet] of packets()) {

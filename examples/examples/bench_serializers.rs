@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use moleculer::options::ProtocolVersion;
 use moleculer::protocol::{Packet, PacketType, Request, Response};
 use moleculer::serializer::{
-    CborSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer, Serializer,
+    CborSerializer, JsonExtSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer,
+    Serializer,
 };
 use serde_json::{Value, json};
 
@@ -69,8 +70,9 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let serializers: [&dyn Serializer; 4] = [
+    let serializers: [&dyn Serializer; 5] = [
         &JsonSerializer,
+        &JsonExtSerializer,
         &MsgPackSerializer,
         &NotepackSerializer,
         &CborSerializer,
