@@ -29,6 +29,10 @@ enum Repr {
     Raw(Box<RawValue>),
     /// Received bytes of one value in a binary format, decoded only by whoever needs the
     /// value.
+    #[cfg_attr(
+        not(any(feature = "msgpack", feature = "cbor", feature = "jsonext")),
+        allow(dead_code)
+    )]
     Binary(Binary),
 }
 
@@ -249,6 +253,10 @@ impl Payload {
     }
 
     /// Received bytes of one value in `format`, kept as they are.
+    #[cfg_attr(
+        not(any(feature = "msgpack", feature = "cbor", feature = "jsonext")),
+        allow(dead_code)
+    )]
     pub(crate) fn from_binary(format: BinaryFormat, bytes: &[u8]) -> Payload {
         Payload(Repr::Binary(Binary {
             format,

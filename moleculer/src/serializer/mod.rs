@@ -26,7 +26,7 @@ pub use msgpack::{MsgPackSerializer, NotepackSerializer};
 
 use std::sync::Arc;
 
-use crate::options::{PluginKind, ProtocolVersion, SerializerKind, SerializerOption};
+use crate::options::{PluginKind, ProtocolVersion, SerializerOption};
 use crate::protocol::{Envelope, Packet, PacketType};
 use crate::{Error, Result};
 
@@ -96,13 +96,13 @@ pub fn from_option(option: &SerializerOption) -> Result<Arc<dyn Serializer>> {
     }
     Ok(match option.kind() {
         #[cfg(feature = "msgpack")]
-        SerializerKind::MsgPack => Arc::new(MsgPackSerializer),
+        crate::options::SerializerKind::MsgPack => Arc::new(MsgPackSerializer),
         #[cfg(feature = "msgpack")]
-        SerializerKind::Notepack => Arc::new(NotepackSerializer),
+        crate::options::SerializerKind::Notepack => Arc::new(NotepackSerializer),
         #[cfg(feature = "cbor")]
-        SerializerKind::Cbor => Arc::new(CborSerializer),
+        crate::options::SerializerKind::Cbor => Arc::new(CborSerializer),
         #[cfg(feature = "jsonext")]
-        SerializerKind::JsonExt => Arc::new(JsonExtSerializer),
+        crate::options::SerializerKind::JsonExt => Arc::new(JsonExtSerializer),
         _ => Arc::new(JsonSerializer),
     })
 }

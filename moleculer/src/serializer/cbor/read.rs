@@ -54,8 +54,10 @@ pub(crate) fn from_slice<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Resu
 }
 
 /// A value's CBOR bytes, taken as they are.
+#[cfg(feature = "cbor")]
 pub(crate) struct RawCbor<'de>(pub(crate) &'de [u8]);
 
+#[cfg(feature = "cbor")]
 impl<'de> de::Deserialize<'de> for RawCbor<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct RawVisitor;

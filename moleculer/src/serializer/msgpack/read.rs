@@ -48,8 +48,10 @@ pub(crate) fn from_slice<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Resu
 }
 
 /// A value's MsgPack bytes, taken as they are.
+#[cfg(feature = "msgpack")]
 pub(crate) struct RawMsgPack<'de>(pub(crate) &'de [u8]);
 
+#[cfg(feature = "msgpack")]
 impl<'de> de::Deserialize<'de> for RawMsgPack<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct RawVisitor;
