@@ -9,6 +9,7 @@
 #[cfg(all(test, feature = "msgpack", feature = "cbor", feature = "jsonext"))]
 mod binary_props;
 pub(crate) mod cbor;
+mod codec_error;
 mod js_forms;
 mod json;
 pub(crate) mod json_ext;

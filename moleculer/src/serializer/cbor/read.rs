@@ -9,12 +9,12 @@
 //! undecoded; lengths are checked against the input before anything is allocated.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 use crate::serializer::RAW_PAYLOAD;
+use crate::serializer::codec_error::CodecError as Error;
 use crate::serializer::js_forms::{BufferForm, iso_date};
 
 /// Nesting deeper than this is refused, as the JSON decoder refuses it.
@@ -22,24 +22,6 @@ const MAX_DEPTH: usize = 128;
 
 /// The "break" that ends an indefinite-length item.
 const BREAK: u8 = 0xff;
-
-/// Why bytes do not decode.
-#[derive(Debug)]
-pub(crate) struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl de::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
-    }
-}
 
 fn eof() -> Error {
     Error("unexpected end of CBOR data".into())
@@ -63,7 +45,7 @@ impl<'de> de::Deserialize<'de> for RawCbor<'de> {
         struct RawVisitor;
         impl<'de> Visitor<'de> for RawVisitor {
             type Value = RawCbor<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a CBOR value")
             }
             fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {

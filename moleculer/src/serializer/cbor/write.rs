@@ -5,32 +5,13 @@
 //! header is 16 bits (`b9 <u16>`) however small the map, a JS number is an integer only
 //! within 32 bits (beyond, and every non-integral number, is a float64), and `-0` is `0`.
 
-use std::fmt;
-
 use serde::ser::{self, Serialize};
 
 use crate::serializer::RAW_PAYLOAD;
+use crate::serializer::codec_error::CodecError as Error;
 
 /// The largest integer a JS number holds exactly.
 const MAX_SAFE: i128 = 9_007_199_254_740_991;
-
-/// Why a value does not encode.
-#[derive(Debug)]
-pub(crate) struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl ser::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
-    }
-}
 
 /// Writes `value` as CBOR.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>, Error> {

@@ -6,34 +6,15 @@
 //! Written by hand for those two mappings and for [`RawMsgPack`], which keeps a payload's
 //! bytes undecoded; lengths are checked against the input before anything is allocated.
 
-use std::fmt;
-
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 use crate::serializer::RAW_PAYLOAD;
+use crate::serializer::codec_error::CodecError as Error;
 use crate::serializer::js_forms::{BufferForm, iso_date};
 
 /// Nesting deeper than this is refused, as the JSON decoder refuses it.
 const MAX_DEPTH: usize = 128;
-
-/// Why bytes do not decode.
-#[derive(Debug)]
-pub(crate) struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl de::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
-    }
-}
 
 fn eof() -> Error {
     Error("unexpected end of MsgPack data".into())
@@ -57,7 +38,7 @@ impl<'de> de::Deserialize<'de> for RawMsgPack<'de> {
         struct RawVisitor;
         impl<'de> Visitor<'de> for RawVisitor {
             type Value = RawMsgPack<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a MsgPack value")
             }
             fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {

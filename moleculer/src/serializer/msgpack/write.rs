@@ -6,11 +6,10 @@
 //! Everything else follows the spec's smallest encodings, which is what both Node libraries
 //! emit (msgpack5 in its default, non-compatibility mode).
 
-use std::fmt;
-
 use serde::ser::{self, Serialize};
 
 use crate::serializer::RAW_PAYLOAD;
+use crate::serializer::codec_error::CodecError as Error;
 
 /// How numbers are written: msgpack5's rules or notepack.io's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,24 +23,6 @@ pub(crate) enum Numbers {
 
 /// The largest integer a JS number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
-
-/// Why a value does not encode.
-#[derive(Debug)]
-pub(crate) struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl ser::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
-    }
-}
 
 /// Writes `value` as MsgPack.
 pub(crate) fn to_vec<T: Serialize + ?Sized>(
