@@ -10,6 +10,8 @@
 mod binary_props;
 pub(crate) mod cbor;
 mod codec_error;
+#[cfg(any(feature = "msgpack", feature = "cbor"))]
+mod compound;
 mod js_forms;
 mod json;
 pub(crate) mod json_ext;

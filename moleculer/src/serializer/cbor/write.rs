@@ -9,6 +9,7 @@ use serde::ser::{self, Serialize};
 
 use crate::serializer::RAW_PAYLOAD;
 use crate::serializer::codec_error::CodecError as Error;
+use crate::serializer::compound::{BinaryWriter, Compound};
 
 /// The largest integer a JS number holds exactly.
 const MAX_SAFE: i128 = 9_007_199_254_740_991;
@@ -101,66 +102,36 @@ impl Writer {
         head(&mut self.out, 3, s.len() as u64);
         self.out.extend_from_slice(s.as_bytes());
     }
+}
 
-    fn begin(&mut self, len: Option<usize>, map: bool) -> Compound<'_> {
-        let start = self.out.len();
-        match (len, map) {
-            (Some(len), true) => map_head(&mut self.out, len),
-            (Some(len), false) => head(&mut self.out, 4, len as u64),
-            (None, _) => {}
-        }
-        Compound {
-            writer: self,
-            declared: len,
-            start,
-            count: 0,
-            map,
+impl BinaryWriter for Writer {
+    fn out(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+
+    fn head(out: &mut Vec<u8>, len: usize, map: bool) {
+        if map {
+            map_head(out, len);
+        } else {
+            head(out, 4, len as u64);
         }
     }
-}
 
-/// An array or map being written; a length not known up front is counted and its head put
-/// in front of the entries at the end.
-pub(crate) struct Compound<'a> {
-    writer: &'a mut Writer,
-    declared: Option<usize>,
-    start: usize,
-    count: usize,
-    map: bool,
-}
-
-impl Compound<'_> {
-    fn finish(self) -> Result<(), Error> {
-        match self.declared {
-            Some(len) if len == self.count => Ok(()),
-            Some(len) => Err(Error(format!(
-                "{} entries written where {len} were announced",
-                self.count
-            ))),
-            None => {
-                let mut h = Vec::with_capacity(5);
-                if self.map {
-                    map_head(&mut h, self.count);
-                } else {
-                    head(&mut h, 4, self.count as u64);
-                }
-                self.writer.out.splice(self.start..self.start, h);
-                Ok(())
-            }
-        }
+    fn key(&mut self, key: &str) {
+        self.str(key);
     }
 }
 
 impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Compound<'a>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Compound<'a>;
+    type SerializeSeq = Compound<'a, Writer>;
+    type SerializeTuple = Compound<'a, Writer>;
+    type SerializeTupleStruct = Compound<'a, Writer>;
+    type SerializeTupleVariant = Compound<'a, Writer>;
+    type SerializeMap = Compound<'a, Writer>;
+    type SerializeStruct = Compound<'a, Writer>;
+    type SerializeStructVariant = Compound<'a, Writer>;
 
     /// Human-readable, as a JavaScript encoder is, except while a received binary payload
     /// is written back: its byte strings stay byte strings.
@@ -284,14 +255,18 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.str(variant);
         value.serialize(self)
     }
-    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(len, false))
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, len, false))
     }
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(Some(len), false))
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, Some(len), false))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(Some(len), false))
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, Some(len), false))
     }
     fn serialize_tuple_variant(
         self,
@@ -299,16 +274,16 @@ impl<'a> ser::Serializer for &'a mut Writer {
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'a>, Error> {
+    ) -> Result<Compound<'a, Writer>, Error> {
         map_head(&mut self.out, 1);
         self.str(variant);
-        Ok(self.begin(Some(len), false))
+        Ok(Compound::begin(self, Some(len), false))
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(len, true))
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, len, true))
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(Some(len), true))
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, Some(len), true))
     }
     fn serialize_struct_variant(
         self,
@@ -316,102 +291,10 @@ impl<'a> ser::Serializer for &'a mut Writer {
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'a>, Error> {
+    ) -> Result<Compound<'a, Writer>, Error> {
         map_head(&mut self.out, 1);
         self.str(variant);
-        Ok(self.begin(Some(len), true))
-    }
-}
-
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.count += 1;
-        value.serialize(&mut *self.writer)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeMap for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.count += 1;
-        key.serialize(&mut *self.writer)
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut *self.writer)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.count += 1;
-        self.writer.str(key);
-        value.serialize(&mut *self.writer)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        ser::SerializeStruct::serialize_field(self, key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
+        Ok(Compound::begin(self, Some(len), true))
     }
 }
 

@@ -10,6 +10,7 @@ use serde::ser::{self, Serialize};
 
 use crate::serializer::RAW_PAYLOAD;
 use crate::serializer::codec_error::CodecError as Error;
+use crate::serializer::compound::{BinaryWriter, Compound};
 
 /// How numbers are written: msgpack5's rules or notepack.io's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,60 +139,32 @@ impl Writer {
             }
         }
     }
+}
 
-    fn begin(&mut self, len: Option<usize>, map: bool) -> Compound<'_> {
-        let start = self.out.len();
-        if let Some(len) = len {
-            Writer::header(&mut self.out, len, map);
-        }
-        Compound {
-            writer: self,
-            declared: len,
-            start,
-            count: 0,
-            map,
-        }
+impl BinaryWriter for Writer {
+    fn out(&mut self) -> &mut Vec<u8> {
+        &mut self.out
     }
-}
 
-/// An array or map being written. A length not known up front is counted and its header
-/// put in front of the entries at the end.
-pub(crate) struct Compound<'a> {
-    writer: &'a mut Writer,
-    declared: Option<usize>,
-    start: usize,
-    count: usize,
-    map: bool,
-}
+    fn head(out: &mut Vec<u8>, len: usize, map: bool) {
+        Writer::header(out, len, map);
+    }
 
-impl Compound<'_> {
-    fn finish(self) -> Result<(), Error> {
-        match self.declared {
-            Some(len) if len == self.count => Ok(()),
-            Some(len) => Err(Error(format!(
-                "{} entries written where {len} were announced",
-                self.count
-            ))),
-            None => {
-                let mut header = Vec::with_capacity(5);
-                Writer::header(&mut header, self.count, self.map);
-                self.writer.out.splice(self.start..self.start, header);
-                Ok(())
-            }
-        }
+    fn key(&mut self, key: &str) {
+        self.str(key);
     }
 }
 
 impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Compound<'a>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Compound<'a>;
+    type SerializeSeq = Compound<'a, Writer>;
+    type SerializeTuple = Compound<'a, Writer>;
+    type SerializeTupleStruct = Compound<'a, Writer>;
+    type SerializeTupleVariant = Compound<'a, Writer>;
+    type SerializeMap = Compound<'a, Writer>;
+    type SerializeStruct = Compound<'a, Writer>;
+    type SerializeStructVariant = Compound<'a, Writer>;
 
     /// Human-readable, as a JavaScript encoder is (a UUID or a time is a string to Node),
     /// except while a payload received as MsgPack is written back: its `bin`s stay `bin`s.
@@ -318,14 +291,18 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.str(variant);
         value.serialize(self)
     }
-    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(len, false))
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, len, false))
     }
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(Some(len), false))
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, Some(len), false))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(Some(len), false))
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, Some(len), false))
     }
     fn serialize_tuple_variant(
         self,
@@ -333,16 +310,16 @@ impl<'a> ser::Serializer for &'a mut Writer {
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'a>, Error> {
+    ) -> Result<Compound<'a, Writer>, Error> {
         Writer::header(&mut self.out, 1, true);
         self.str(variant);
-        Ok(self.begin(Some(len), false))
+        Ok(Compound::begin(self, Some(len), false))
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(len, true))
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, len, true))
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.begin(Some(len), true))
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, Writer>, Error> {
+        Ok(Compound::begin(self, Some(len), true))
     }
     fn serialize_struct_variant(
         self,
@@ -350,102 +327,10 @@ impl<'a> ser::Serializer for &'a mut Writer {
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'a>, Error> {
+    ) -> Result<Compound<'a, Writer>, Error> {
         Writer::header(&mut self.out, 1, true);
         self.str(variant);
-        Ok(self.begin(Some(len), true))
-    }
-}
-
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.count += 1;
-        value.serialize(&mut *self.writer)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeMap for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.count += 1;
-        key.serialize(&mut *self.writer)
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut *self.writer)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.count += 1;
-        self.writer.str(key);
-        value.serialize(&mut *self.writer)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        ser::SerializeStruct::serialize_field(self, key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
+        Ok(Compound::begin(self, Some(len), true))
     }
 }
 
