@@ -1,15 +1,16 @@
 "use strict";
 /*
- * Golden bytes for the Rust serializer tests: every packet captured from Node (the
- * MsgPack fixtures' decoded payloads, Buffers restored) encoded by Moleculer 0.15's own
- * serializer class. Usage: node encode.js <serializer name> <fixtures folder>
+ * Golden bytes for the Rust serializer tests: every packet captured from Node (a fixture's
+ * `payload`, or a TCP frame's `body`; Buffers restored) encoded by Moleculer's own
+ * serializer class. Usage: node encode.js <serializer name> <fixtures folder> [14|15]
+ * (Moleculer 0.15 by default; the schema serializers, ProtoBuf, Avro and Thrift, are 0.14's).
  * Writes one JSON line per packet: {"name", "subject", "raw_base64"}.
  */
 const fs = require("fs");
 const path = require("path");
-const { Serializers } = require("moleculer-15");
 
-const [name, dir] = process.argv.slice(2);
+const [name, dir, version = "15"] = process.argv.slice(2);
+const { Serializers } = require(`moleculer-${version}`);
 const serializer = Serializers.resolve(name);
 serializer.init({ fatal: (msg, err) => { throw err || new Error(msg); } });
 
@@ -23,13 +24,25 @@ const revive = v => {
 	return v;
 };
 
+// A stream chunk captured with the JSON serializer is a Buffer in its JSON form; with a schema
+// serializer it travels as a Buffer.
+const chunk = v => (v && v.type === "Buffer" && Array.isArray(v.data) ? Buffer.from(v.data) : v);
+
 for (const file of fs.readdirSync(dir).filter(f => f.endsWith(".json")).sort()) {
 	const fixture = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
 	const packets = Array.isArray(fixture.packets) ? fixture.packets : [fixture];
 	packets.forEach((p, i) => {
-		const raw = serializer.serialize(revive(p.payload), p.cmd);
+		const cmd = p.cmd || p.type;
+		const payload = p.payload || p.body;
+		if (!cmd || !payload) return;
+		const packet = revive(payload);
+		if (version === "14") {
+			if ("params" in packet) packet.params = chunk(packet.params);
+			if ("data" in packet) packet.data = chunk(packet.data);
+		}
+		const raw = serializer.serialize(packet, cmd);
 		process.stdout.write(
-			JSON.stringify({ name: `${file}#${i}`, subject: p.subject, raw_base64: Buffer.from(raw).toString("base64") }) + "\n"
+			JSON.stringify({ name: `${file}#${i}`, subject: p.subject || `MOL.${cmd}`, raw_base64: Buffer.from(raw).toString("base64") }) + "\n"
 		);
 	});
 }

@@ -168,6 +168,10 @@ pub fn ensure_node_modules() -> Result<(), String> {
                 "nats",
                 "msgpack5",
                 "notepack.io",
+                "cbor-x",
+                "protobufjs",
+                "avsc",
+                "thrift",
             ]
             .iter()
             .all(|m| modules.join(m).join("package.json").is_file());

@@ -38,6 +38,11 @@ impl BrokerOptions {
         {
             return Err(OptionsError::invalid("serializer", why));
         }
+        if let Some(why) = self.serializer.as_ref().and_then(|s| {
+            crate::serializer::protocol_mismatch(s.kind(), self.transit.protocol_version)
+        }) {
+            return Err(OptionsError::invalid("serializer", why));
+        }
         let discoverer = self.registry.discoverer.kind();
         if discoverer != DiscovererKind::Local {
             let what = format!("discoverers other than Local (the {discoverer} discoverer)");

@@ -16,6 +16,8 @@ mod js_forms;
 mod json;
 pub(crate) mod json_ext;
 pub(crate) mod msgpack;
+#[cfg(any(feature = "protobuf", feature = "avro", feature = "thrift"))]
+mod schema;
 
 use std::fmt;
 
@@ -26,10 +28,16 @@ pub use json::JsonSerializer;
 pub use json_ext::JsonExtSerializer;
 #[cfg(feature = "msgpack")]
 pub use msgpack::{MsgPackSerializer, NotepackSerializer};
+#[cfg(feature = "avro")]
+pub use schema::AvroSerializer;
+#[cfg(feature = "protobuf")]
+pub use schema::ProtoBufSerializer;
+#[cfg(feature = "thrift")]
+pub use schema::ThriftSerializer;
 
 use std::sync::Arc;
 
-use crate::options::{PluginKind, ProtocolVersion, SerializerOption};
+use crate::options::{PluginKind, ProtocolVersion, SerializerKind, SerializerOption};
 use crate::protocol::{Envelope, Packet, PacketType};
 use crate::{Error, Result};
 
@@ -69,6 +77,12 @@ pub const AVAILABLE: &[&str] = &[
     "Notepack",
     #[cfg(feature = "cbor")]
     "CBOR",
+    #[cfg(feature = "protobuf")]
+    "ProtoBuf",
+    #[cfg(feature = "avro")]
+    "Avro",
+    #[cfg(feature = "thrift")]
+    "Thrift",
 ];
 
 /// Why this build cannot give the serializer `option` names, if it cannot.
@@ -80,8 +94,38 @@ pub(crate) fn unavailable(option: &SerializerOption) -> Option<String> {
     let name = kind.name();
     (!AVAILABLE.contains(&name)).then(|| {
         format!(
-            "the {name} serializer is not available (available: {})",
+            "the {name} serializer is not in this build: enable the `{}` feature of \
+             moleculer-rs (available: {})",
+            feature(kind),
             AVAILABLE.join(", ")
+        )
+    })
+}
+
+/// The cargo feature that brings the serializer of `kind`.
+fn feature(kind: SerializerKind) -> &'static str {
+    match kind {
+        SerializerKind::Json => "default",
+        SerializerKind::JsonExt => "jsonext",
+        SerializerKind::MsgPack | SerializerKind::Notepack => "msgpack",
+        SerializerKind::Cbor => "cbor",
+        SerializerKind::ProtoBuf => "protobuf",
+        SerializerKind::Avro => "avro",
+        SerializerKind::Thrift => "thrift",
+    }
+}
+
+/// Why the serializer of `kind` cannot speak protocol `version`, if it cannot: Moleculer
+/// 0.15 dropped the schema serializers, whose schemas are protocol 4's.
+pub(crate) fn protocol_mismatch(kind: SerializerKind, version: ProtocolVersion) -> Option<String> {
+    let schema = matches!(
+        kind,
+        SerializerKind::ProtoBuf | SerializerKind::Avro | SerializerKind::Thrift
+    );
+    (schema && version != ProtocolVersion::V4).then(|| {
+        format!(
+            "the {kind} serializer speaks Moleculer 0.14's protocol 4 only (0.15 dropped it): \
+             set `transit.protocolVersion` to 4, or pick another serializer"
         )
     })
 }
@@ -106,6 +150,12 @@ pub fn from_option(option: &SerializerOption) -> Result<Arc<dyn Serializer>> {
         crate::options::SerializerKind::Cbor => Arc::new(CborSerializer),
         #[cfg(feature = "jsonext")]
         crate::options::SerializerKind::JsonExt => Arc::new(JsonExtSerializer),
+        #[cfg(feature = "protobuf")]
+        crate::options::SerializerKind::ProtoBuf => Arc::new(ProtoBufSerializer),
+        #[cfg(feature = "avro")]
+        crate::options::SerializerKind::Avro => Arc::new(AvroSerializer::new()),
+        #[cfg(feature = "thrift")]
+        crate::options::SerializerKind::Thrift => Arc::new(ThriftSerializer),
         _ => Arc::new(JsonSerializer),
     })
 }
