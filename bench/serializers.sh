@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serializer throughput: Moleculer 0.15's serializer classes in Node (JSON, msgpack5,
-# notepack.io, cbor-x) beside moleculer-rs's, on the same REQ and RES packets (small and
+# notepack.io, cbor-x) and 0.14's schema ones (protobufjs, avsc, thrift) beside moleculer-rs's, on the same REQ and RES packets (small and
 # 10 kB payloads), in the same run. Prints the JSON lines, then a table of round trips
 # (encode + decode) per second.
 #   bash bench/serializers.sh              # 1 s per measure
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export BENCH_SECS="${BENCH_SECS:-1}"
-if [ ! -d node_modules/cbor-x ]; then
+if [ ! -d node_modules/thrift ]; then
 	echo "installing the Node serializers (npm ci)..." >&2
 	npm ci --no-audit --no-fund >&2
 fi

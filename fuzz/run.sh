@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 RUNS="${RUNS:-10000000}"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(decode_packet decode_binary tcp_frames udp_datagram receive_path)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(decode_packet decode_binary decode_schema tcp_frames udp_datagram receive_path)
 export RUSTC_BOOTSTRAP=1
 for target in "${TARGETS[@]}"; do
 	mkdir -p "corpus/$target"
@@ -19,6 +19,21 @@ for target in "${TARGETS[@]}"; do
 			[ -f "$f" ] || continue
 			python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); sys.stdout.buffer.write(bytes([0]) + json.dumps(p.get("payload", {})).encode())' "$f" \
 				>"corpus/$target/$(basename "$f" .json)" || true
+		done
+	fi
+	# Seeds for the schema readers: the 0.14 packets as Node's ProtoBuf, Avro and Thrift write
+	# them (byte 0 = serializer * 12 + packet type).
+	if [ "$target" = decode_schema ]; then
+		for s in 0:ProtoBuf 1:Avro 2:Thrift; do
+			node ../tests/node/encode.js "${s#*:}" ../../shared/fixtures/packets-v4 14 | python3 -c '
+import base64, json, sys
+types = ["EVENT", "REQ", "RES", "DISCOVER", "INFO", "DISCONNECT", "HEARTBEAT", "PING", "PONG", "GOSSIP_HELLO", "GOSSIP_REQ", "GOSSIP_RES"]
+for line in sys.stdin:
+    p = json.loads(line)
+    first = int(sys.argv[1]) * 12 + types.index(p["subject"].split(".")[1])
+    name = sys.argv[2] + "-" + p["name"].replace("#", "-")
+    open(sys.argv[3] + "/" + name, "wb").write(bytes([first]) + base64.b64decode(p["raw_base64"]))
+' "${s%%:*}" "${s#*:}" "corpus/$target"
 		done
 	fi
 	# Seeds for the binary readers: Node's MsgPack packets.

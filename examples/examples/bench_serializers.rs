@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use moleculer::options::ProtocolVersion;
 use moleculer::protocol::{Packet, PacketType, Request, Response};
 use moleculer::serializer::{
-    CborSerializer, JsonExtSerializer, JsonSerializer, MsgPackSerializer, NotepackSerializer,
-    Serializer,
+    AvroSerializer, CborSerializer, JsonExtSerializer, JsonSerializer, MsgPackSerializer,
+    NotepackSerializer, ProtoBufSerializer, Serializer, ThriftSerializer,
 };
 use serde_json::{Value, json};
 
@@ -70,16 +70,19 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let serializers: [&dyn Serializer; 5] = [
-        &JsonSerializer,
-        &JsonExtSerializer,
-        &MsgPackSerializer,
-        &NotepackSerializer,
-        &CborSerializer,
+    // Moleculer 0.14's schema serializers speak protocol 4 only.
+    let serializers: [(&dyn Serializer, ProtocolVersion); 8] = [
+        (&JsonSerializer, ProtocolVersion::V5),
+        (&JsonExtSerializer, ProtocolVersion::V5),
+        (&MsgPackSerializer, ProtocolVersion::V5),
+        (&NotepackSerializer, ProtocolVersion::V5),
+        (&CborSerializer, ProtocolVersion::V5),
+        (&ProtoBufSerializer, ProtocolVersion::V4),
+        (&AvroSerializer, ProtocolVersion::V4),
+        (&ThriftSerializer, ProtocolVersion::V4),
     ];
-    for serializer in serializers {
+    for (serializer, v) in serializers {
         for (label, ty, sender, packet) in packets() {
-            let v = ProtocolVersion::V5;
             let bytes = serializer.serialize(&packet, v, sender).expect("encodes");
             let encode = rate(secs, || {
                 black_box(serializer.serialize(black_box(&packet), v, sender).unwrap());

@@ -41,6 +41,11 @@
 //! |---|---|---|
 //! | `inventory` | yes | `ServiceBroker::builder().with_registered_services()` collects every `#[service]` at link time |
 //! | `nats` | yes | the NATS transporter (async-nats) |
+//! | `msgpack` | yes | the `MsgPack` (msgpack5) and `Notepack` (notepack.io) serializers |
+//! | `cbor` | yes | the `CBOR` serializer (cbor-x's dialect) |
+//! | `jsonext` | yes | the `JSONExt` serializer (Moleculer 0.15) |
+//! | `transmit` | yes | the `Compression` and `Encryption` transmit middlewares |
+//! | `protobuf`, `avro`, `thrift` | no | Moleculer 0.14's `ProtoBuf`, `Avro` and `Thrift` serializers (protocol 4) |
 //! | `tower` | no | `middleware::TowerLayer`: a tower `Layer` as a middleware around actions |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]

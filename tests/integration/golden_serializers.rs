@@ -172,7 +172,7 @@ fn protobuf_bytes_are_protobufjss() {
 
 #[test]
 fn avro_bytes_are_avscs() {
-    same_bytes_as_node("Avro", &AvroSerializer::new());
+    same_bytes_as_node("Avro", &AvroSerializer);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Interop with real Node.js Moleculer nodes configured with `serializer: "MsgPack"`,
-//! `"Notepack"`, `"CBOR"` (msgpack5, notepack.io and cbor-x from npm) or `"JSONExt"` (0.15),
-//! over NATS for 0.14 and 0.15 and over TCP: calls both ways with params of every JSON shape, meta, errors,
-//! events and discovery.
+//! `"Notepack"`, `"CBOR"` (msgpack5, notepack.io and cbor-x from npm), `"JSONExt"` (0.15) or
+//! one of 0.14's schema serializers, `"ProtoBuf"`, `"Avro"` and `"Thrift"` (protobufjs, avsc,
+//! thrift), over NATS and over TCP: calls both ways with params of every JSON shape, meta,
+//! errors, events and discovery.
 //! Each case asserts what the other side received.
 
 use std::time::Duration;
@@ -283,13 +284,47 @@ async fn notepack_with_node_0_14_over_tcp() {
     speak(NodeVersion::V14, SerializerKind::Notepack, true).await;
 }
 
-/// A serializer the build does not have, or options where none are taken: a clear error.
+#[tokio::test]
+async fn protobuf_with_node_0_14_over_nats() {
+    speak(NodeVersion::V14, SerializerKind::ProtoBuf, false).await;
+}
+
+#[tokio::test]
+async fn protobuf_with_node_0_14_over_tcp() {
+    speak(NodeVersion::V14, SerializerKind::ProtoBuf, true).await;
+}
+
+#[tokio::test]
+async fn avro_with_node_0_14_over_nats() {
+    speak(NodeVersion::V14, SerializerKind::Avro, false).await;
+}
+
+#[tokio::test]
+async fn avro_with_node_0_14_over_tcp() {
+    speak(NodeVersion::V14, SerializerKind::Avro, true).await;
+}
+
+#[tokio::test]
+async fn thrift_with_node_0_14_over_nats() {
+    speak(NodeVersion::V14, SerializerKind::Thrift, false).await;
+}
+
+#[tokio::test]
+async fn thrift_with_node_0_14_over_tcp() {
+    speak(NodeVersion::V14, SerializerKind::Thrift, true).await;
+}
+
+/// A schema serializer on protocol 5, or options where none are taken: a clear error.
 #[tokio::test]
 async fn unsupported_serializers_are_refused_at_start() {
     for (option, expected) in [
         (
             json!("ProtoBuf"),
-            "the ProtoBuf serializer is not available",
+            "the ProtoBuf serializer speaks Moleculer 0.14's protocol 4 only",
+        ),
+        (
+            json!("avro"),
+            "the Avro serializer speaks Moleculer 0.14's protocol 4 only",
         ),
         (
             json!({ "type": "MsgPack", "options": { "x": 1 } }),

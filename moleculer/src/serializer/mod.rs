@@ -153,7 +153,7 @@ pub fn from_option(option: &SerializerOption) -> Result<Arc<dyn Serializer>> {
         #[cfg(feature = "protobuf")]
         crate::options::SerializerKind::ProtoBuf => Arc::new(ProtoBufSerializer),
         #[cfg(feature = "avro")]
-        crate::options::SerializerKind::Avro => Arc::new(AvroSerializer::new()),
+        crate::options::SerializerKind::Avro => Arc::new(AvroSerializer),
         #[cfg(feature = "thrift")]
         crate::options::SerializerKind::Thrift => Arc::new(ThriftSerializer),
         _ => Arc::new(JsonSerializer),

@@ -16,12 +16,8 @@ use crate::protocol::{
 use crate::serializer::json::props::{json, object, request};
 use crate::serializer::{JsonSerializer, Serializer};
 
-fn schema_serializers() -> [Box<dyn Serializer>; 3] {
-    [
-        Box::new(ProtoBufSerializer),
-        Box::new(AvroSerializer::new()),
-        Box::new(ThriftSerializer),
-    ]
+fn schema_serializers() -> [&'static dyn Serializer; 3] {
+    [&ProtoBufSerializer, &AvroSerializer, &ThriftSerializer]
 }
 
 fn as_json(packet: &Packet) -> Value {
@@ -228,7 +224,7 @@ fn bad_bytes_are_invalid_packet_data() {
         .unwrap_err();
     assert!(thrift.message().contains("too long"), "{thrift}");
     // avsc refuses trailing bytes; so do we.
-    let avro = AvroSerializer::new();
+    let avro = AvroSerializer;
     let mut bytes = avro
         .serialize(
             &Packet::Heartbeat(Heartbeat { cpu: 1.0 }),
