@@ -70,7 +70,8 @@ pub(crate) struct GlobalArgs {
     /// TRANSIT_PROTOCOLVERSION].
     #[arg(long, global = true, value_name = "VERSION")]
     pub(crate) protocol: Option<Protocol>,
-    /// Serializer (`JSON`).
+    /// Serializer: `JSON` (default), `JSONExt`, `MsgPack`, `Notepack`, `CBOR`, and with
+    /// `--protocol 4` `ProtoBuf`, `Avro`, `Thrift`.
     #[arg(long, env = "SERIALIZER", global = true, value_name = "NAME")]
     pub(crate) serializer: Option<String>,
     /// This client's node ID [default: mol-HOSTNAME-PID; a config file's nodeID is not

@@ -1,5 +1,6 @@
 //! Node's transmit middlewares (`Middlewares.Transmit.Compression` and `.Encryption`) against
-//! the Rust ones, with real Node 0.14 and 0.15 nodes over NATS and TCP: calls both ways with
+//! the Rust ones, with real Node 0.14 and 0.15 nodes over NATS and TCP, with the JSON, MsgPack
+//! and (0.14) schema serializers: calls both ways with
 //! small (flagged, not compressed) and large (compressed) params, and events. A node with
 //! another key sees nothing of the cluster.
 
@@ -222,4 +223,32 @@ async fn msgpack_encrypted_and_compressed_with_node_0_15_over_nats() {
     }
     .run()
     .await;
+}
+
+#[tokio::test]
+async fn protobuf_encrypted_and_compressed_with_node_0_14_over_tcp() {
+    Case {
+        version: NodeVersion::V14,
+        tcp: true,
+        serializer: Some(SerializerKind::ProtoBuf),
+        encryption: Some(false),
+        compression: Some((CompressionMethod::Gzip, "1kb")),
+    }
+    .run()
+    .await;
+}
+
+#[tokio::test]
+async fn avro_and_thrift_compressed_with_node_0_14_over_nats() {
+    for serializer in [SerializerKind::Avro, SerializerKind::Thrift] {
+        Case {
+            version: NodeVersion::V14,
+            tcp: false,
+            serializer: Some(serializer),
+            encryption: None,
+            compression: Some((CompressionMethod::Deflate, "512")),
+        }
+        .run()
+        .await;
+    }
 }
