@@ -1,5 +1,6 @@
 //! NATS reconnect: two nodes on a nats-server this test starts on its own port keep their
-//! registrations and keep calling each other after the server restarts. Skipped when
+//! registrations and keep calling each other after the server restarts, and each emits
+//! `$transporter.connected {wasReconnect: true}` (and sends its INFO again). Skipped when
 //! `nats-server` is not installed, unless `MOLECULER_REQUIRE_BROKERS=1`.
 
 use std::process::{Child, Command, Stdio};
@@ -18,6 +19,20 @@ impl Echo {
     #[action]
     async fn echo(&self, ctx: Context) -> Result<Value> {
         Ok(ctx.params)
+    }
+}
+
+/// Records the `$transporter.connected` events of its node.
+#[derive(Default)]
+struct Connections {
+    seen: moleculer_tests::Recorder,
+}
+
+#[service(name = "connections", register = false)]
+impl Connections {
+    #[event(name = "$transporter.connected")]
+    async fn connected(&self, ctx: EventContext) {
+        self.seen.push(ctx.params.clone());
     }
 }
 
@@ -105,7 +120,13 @@ async fn nodes_survive_a_nats_server_restart() {
             .namespace("reconnect")
             .transporter_url(&url)
     };
-    let a = build("a").build().unwrap();
+    let connections = moleculer_tests::Recorder::default();
+    let a = build("a")
+        .service(Connections {
+            seen: connections.clone(),
+        })
+        .build()
+        .unwrap();
     let b = build("b").service(Echo).build().unwrap();
     b.start().await.unwrap();
     a.start().await.unwrap();
@@ -140,6 +161,14 @@ async fn nodes_survive_a_nats_server_restart() {
     assert_eq!(
         call_until_ok(&a, Duration::from_secs(15)).await,
         json!({ "n": 1 })
+    );
+    moleculer_tests::eventually!(
+        "a reconnect is announced",
+        Duration::from_secs(10),
+        connections
+            .take()
+            .iter()
+            .any(|e| e == &json!({ "wasReconnect": true }))
     );
     let nodes: Value = a.call("$node.list", json!({})).await.unwrap();
     assert!(

@@ -257,7 +257,8 @@ impl Transit {
         self.stopping.store(false, Ordering::Release);
         let sink = incoming_sink(self)
             .with_node(&self.node_id, &self.namespace)
-            .with_peers(Arc::new(gossip::TransitPeers(Arc::downgrade(self))));
+            .with_peers(Arc::new(gossip::TransitPeers(Arc::downgrade(self))))
+            .with_events(connection_events(Arc::downgrade(self)));
         loop {
             match self.transporter.connect(sink.clone()).await {
                 Ok(()) => break,
@@ -524,6 +525,50 @@ fn serializer_from(options: &BrokerOptions) -> Result<Arc<dyn Serializer>> {
 /// (composed here, once per connection), decoded and dispatched on the transporter's receiving
 /// task, which runs the work the message starts until it first waits; it does nothing once
 /// the transit is gone.
+/// What the transit does when the transporter reports on its connection: after a reconnect
+/// it sends its INFO again (in case nodes came meanwhile; Node's `afterConnect(true)`) and
+/// emits `$transporter.connected {wasReconnect: true}`; a client error becomes a local
+/// `$transporter.error`.
+fn connection_events(
+    weak: std::sync::Weak<Transit>,
+) -> impl Fn(crate::transporter::ConnectionEvent) + Send + Sync + 'static {
+    use crate::transporter::ConnectionEvent;
+    move |event| {
+        let Some(transit) = weak.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            let Some(broker) = transit.broker.upgrade() else {
+                return;
+            };
+            let emitted = match event {
+                ConnectionEvent::Reconnected => {
+                    tracing::info!(transporter = transit.transporter.name(), "reconnected");
+                    if transit.is_ready() {
+                        transit.broadcast_info().await;
+                    }
+                    let connected = serde_json::json!({ "wasReconnect": true });
+                    broker
+                        .broadcast_local("$transporter.connected", connected)
+                        .await
+                }
+                ConnectionEvent::Error { error, kind } => {
+                    tracing::warn!(transporter = transit.transporter.name(), %error, kind, "transporter error");
+                    let payload = serde_json::json!({
+                        "error": error.to_wire(),
+                        "module": "transporter",
+                        "type": kind,
+                    });
+                    broker.broadcast_local("$transporter.error", payload).await
+                }
+            };
+            if let Err(err) = emitted {
+                tracing::debug!(error = %err, "a transporter event was not emitted");
+            }
+        });
+    }
+}
+
 fn incoming_sink(transit: &Arc<Transit>) -> IncomingSink {
     let weak = Arc::downgrade(transit);
     let receiving = wire::Receiving::new(&transit.middlewares, &weak);

@@ -78,6 +78,29 @@ pub struct IncomingSink {
     node_id: Arc<str>,
     namespace: Arc<str>,
     peers: Option<Arc<dyn PeerDirectory>>,
+    events: Option<Arc<EventFn>>,
+}
+
+/// What an [`IncomingSink`] calls for a [`ConnectionEvent`].
+type EventFn = dyn Fn(ConnectionEvent) + Send + Sync;
+
+/// What a transporter tells the broker about its connection ([`IncomingSink::report`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ConnectionEvent {
+    /// The client lost its connection and has made it again, its subscriptions restored: the
+    /// broker sends its INFO again and emits `$transporter.connected {wasReconnect: true}`,
+    /// as Node's `afterConnect(true)` does.
+    Reconnected,
+    /// A client error: the broker emits `$transporter.error {error, module: "transporter",
+    /// type}` locally, `type` being Node's name for it (`publisherError`, `consumerError`,
+    /// `clientError`).
+    Error {
+        /// What went wrong.
+        error: crate::Error,
+        /// Node's name for the kind of error.
+        kind: &'static str,
+    },
 }
 
 /// What an [`IncomingSink`] calls for one message: `(topic, payload, source)`.
@@ -123,6 +146,7 @@ impl IncomingSink {
             node_id: Arc::from(""),
             namespace: Arc::from(""),
             peers: None,
+            events: None,
         }
     }
 
@@ -150,6 +174,24 @@ impl IncomingSink {
     pub fn with_peers(mut self, peers: Arc<dyn PeerDirectory>) -> IncomingSink {
         self.peers = Some(peers);
         self
+    }
+
+    /// The same sink, calling `report` for each [`ConnectionEvent`].
+    pub fn with_events(
+        mut self,
+        report: impl Fn(ConnectionEvent) + Send + Sync + 'static,
+    ) -> IncomingSink {
+        self.events = Some(Arc::new(report));
+        self
+    }
+
+    /// Tells the broker about the connection (nothing happens for a sink made without
+    /// [`with_events`](Self::with_events)).
+    pub fn report(&self, event: ConnectionEvent) {
+        match &self.events {
+            Some(report) => report(event),
+            None => tracing::debug!(?event, "transporter event"),
+        }
     }
 
     /// Hands one message over; `false` when the receiver is gone.
@@ -222,6 +264,7 @@ impl std::fmt::Debug for IncomingSink {
             .field("node_id", &self.node_id)
             .field("namespace", &self.namespace)
             .field("peers", &self.peers.is_some())
+            .field("events", &self.events.is_some())
             .finish()
     }
 }

@@ -5,7 +5,8 @@
 //! subscriptions are NATS queue subscriptions (queue = the group), so NATS picks one member.
 //! After a lost connection async-nats reconnects forever and **resubscribes every live
 //! subscription itself**, so the subscriptions (and their forwarding tasks) survive a
-//! server restart without any work here.
+//! server restart without any work here; the broker is told of the reconnect
+//! ([`ConnectionEvent::Reconnected`]) and sends its INFO again.
 
 mod options;
 
@@ -21,7 +22,9 @@ use tokio::task::JoinHandle;
 
 pub use options::{NatsOptions, NatsTls};
 
-use super::{IncomingSink, Transporter};
+use std::sync::atomic::Ordering;
+
+use super::{ConnectionEvent, IncomingSink, Transporter};
 use crate::error::{Error, Result};
 use crate::service::BoxFuture;
 
@@ -118,15 +121,39 @@ impl NatsTransporter {
     ///
     /// # Errors
     /// A credentials file that cannot be read.
-    fn connect_options(&self, name: String, closed: watch::Sender<bool>) -> Result<ConnectOptions> {
+    fn connect_options(
+        &self,
+        name: String,
+        closed: watch::Sender<bool>,
+        incoming: &IncomingSink,
+    ) -> Result<ConnectOptions> {
         let options = &self.options;
         let closed = Arc::new(closed);
+        let incoming = incoming.clone();
+        // async-nats reports `Connected` for the first connection too: a reconnect is one
+        // that follows a `Disconnected`.
+        let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut connect = ConnectOptions::new()
             .name(name)
             .max_reconnects(options.max_reconnect_attempts)
             .event_callback(move |event| {
-                if matches!(event, Event::Closed) {
-                    closed.send_replace(true);
+                match &event {
+                    Event::Closed => {
+                        closed.send_replace(true);
+                    }
+                    Event::Disconnected => lost.store(true, Ordering::Release),
+                    Event::Connected if lost.swap(false, Ordering::AcqRel) => {
+                        incoming.report(ConnectionEvent::Reconnected);
+                    }
+                    Event::ServerError(err) => incoming.report(ConnectionEvent::Error {
+                        error: client_error("connection", "*", err),
+                        kind: "clientError",
+                    }),
+                    Event::ClientError(err) => incoming.report(ConnectionEvent::Error {
+                        error: client_error("connection", "*", err),
+                        kind: "clientError",
+                    }),
+                    _ => {}
                 }
                 async move { log_event(&event) }
             });
@@ -185,7 +212,7 @@ impl NatsTransporter {
         Ok(connect)
     }
 
-    async fn open(&self) -> Result<(Client, watch::Receiver<bool>)> {
+    async fn open(&self, incoming: &IncomingSink) -> Result<(Client, watch::Receiver<bool>)> {
         let servers = self.servers();
         loop {
             let name = self
@@ -195,7 +222,7 @@ impl NatsTransporter {
                 .unwrap_or_else(|| format!("moleculer-rs-{}", std::process::id()));
             let (closed_tx, closed) = watch::channel(false);
             let attempt = self
-                .connect_options(name, closed_tx)?
+                .connect_options(name, closed_tx, incoming)?
                 .connect(servers.clone())
                 .await;
             match attempt {
@@ -388,7 +415,7 @@ impl Transporter for NatsTransporter {
 
     fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            let (client, closed) = self.open().await?;
+            let (client, closed) = self.open(&incoming).await?;
             let previous = self.state.lock().replace(Connected {
                 client: Arc::new(client),
                 closed,
