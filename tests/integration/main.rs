@@ -37,6 +37,7 @@ mod node_harness;
 mod option_effects;
 mod options;
 mod reconnect;
+mod redis;
 mod registration;
 mod run;
 mod settings;

@@ -76,6 +76,32 @@ pub fn nats_url() -> String {
     std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
+/// The Redis server of the Redis tests (env `REDIS_URL`, default `redis://127.0.0.1:6379`).
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// Whether the Redis server at [`redis_url`] accepts TCP connections; when not, prints
+/// `skipped: <reason>` and returns `false`, or panics when [`brokers_required`].
+pub async fn redis_available() -> bool {
+    let url = redis_url();
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let host_port = rest.rsplit_once('@').map_or(rest, |(_, hp)| hp);
+    let host_port = host_port.split('/').next().unwrap_or_default();
+    let reachable = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::net::TcpStream::connect(host_port),
+    )
+    .await;
+    if matches!(reachable, Ok(Ok(_))) {
+        return true;
+    }
+    let reason = format!("Redis not reachable at {url}");
+    assert!(!brokers_required(), "{reason}");
+    println!("skipped: {reason}");
+    false
+}
+
 /// Whether missing brokers must fail the tests (env `MOLECULER_REQUIRE_BROKERS=1`).
 pub fn brokers_required() -> bool {
     std::env::var("MOLECULER_REQUIRE_BROKERS").is_ok_and(|v| v == "1")
@@ -172,6 +198,7 @@ pub fn ensure_node_modules() -> Result<(), String> {
                 "protobufjs",
                 "avsc",
                 "thrift",
+                "ioredis",
             ]
             .iter()
             .all(|m| modules.join(m).join("package.json").is_file());

@@ -13,12 +13,13 @@ pub fn from_option(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
     match opt.kind() {
         TransporterKind::Fake => Ok(Box::new(FakeTransporter::new(FakeBus::global()))),
         TransporterKind::Nats => nats(opt),
+        TransporterKind::Redis => redis(opt),
         TransporterKind::Tcp => Ok(Box::new(super::TcpTransporter::new(
             super::TcpOptions::from_option(opt)?,
         ))),
         kind => Err(Error::broker_options(
             format!(
-                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP)",
+                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP, Redis)",
                 kind.name()
             ),
             Some(serde_json::json!({ "type": kind.name() })),
@@ -37,6 +38,20 @@ fn nats(_opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
     Err(Error::broker_options(
         "the NATS transporter needs the `nats` feature of the moleculer crate",
         Some(serde_json::json!({ "type": "NATS" })),
+    ))
+}
+
+#[cfg(feature = "redis")]
+fn redis(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
+    let options = super::RedisOptions::from_option(opt)?;
+    Ok(Box::new(super::RedisTransporter::new(options)))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis(_opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
+    Err(Error::broker_options(
+        "the Redis transporter needs the `redis` feature of the moleculer crate",
+        Some(serde_json::json!({ "type": "Redis" })),
     ))
 }
 
@@ -63,7 +78,7 @@ mod tests {
 
     #[test]
     fn unbuilt_kinds_are_options_errors() {
-        for kind in [TransporterKind::Redis, TransporterKind::Kafka] {
+        for kind in [TransporterKind::Mqtt, TransporterKind::Kafka] {
             let err = from_option(&PluginOption::Name(kind)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::BrokerOptions);
             assert!(

@@ -8,6 +8,7 @@
 //! * [`FakeTransporter`] on a [`FakeBus`]: Node's `Fake`, an in-process bus, so several
 //!   brokers in one process form a cluster.
 //! * `NatsTransporter` (feature `nats`): Node's `NATS`, on the async-nats client.
+//! * `RedisTransporter` (feature `redis`): Node's `Redis`, pub/sub on the redis crate.
 //! * [`TcpTransporter`]: Node's `TCP`: UDP discovery, direct TCP connections and gossip,
 //!   no message broker.
 //!
@@ -33,6 +34,8 @@ mod factory;
 mod fake;
 #[cfg(feature = "nats")]
 mod nats;
+#[cfg(feature = "redis")]
+mod redis;
 pub mod tcp;
 pub(crate) mod tls_files;
 
@@ -40,6 +43,8 @@ pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTls, NatsTransporter};
+#[cfg(feature = "redis")]
+pub use redis::{RedisOptions, RedisTransporter};
 pub use tcp::{TcpOptions, TcpTls, TcpTransporter};
 
 use std::sync::Arc;

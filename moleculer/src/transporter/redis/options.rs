@@ -1,0 +1,302 @@
+//! The options of the Redis transporter, read from the `transporter` option with the names
+//! of Node's transporter, which hands them to ioredis (`new Redis(opts)`, or
+//! `new Redis.Cluster(cluster.nodes, cluster.clusterOptions)`).
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::options::TransporterOption;
+use crate::transporter::{check_option_keys, invalid_option as invalid};
+
+/// Connection settings of the [`RedisTransporter`](super::RedisTransporter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisOptions {
+    /// The servers to connect to, each a `redis://[user:pass@]host:port[/db]` URL: one
+    /// server, or the nodes of a Redis Cluster (`cluster.nodes`), tried in turn. Pub/sub in
+    /// a cluster reaches every node, so one connection to any node serves.
+    pub servers: Vec<String>,
+    /// `username` (Redis 6 ACL), for every server.
+    pub username: Option<String>,
+    /// `password`, for every server.
+    pub password: Option<String>,
+    /// `db`: the database to select (pub/sub channels are not per database).
+    pub db: i64,
+    /// How long connecting may take (`connectTimeout`, ioredis' 10 s by default).
+    pub connect_timeout: Duration,
+}
+
+/// The keys read here, and those ioredis has that cannot be honoured here (with why).
+const KNOWN: &[&str] = &[
+    "host",
+    "port",
+    "username",
+    "password",
+    "db",
+    "connectTimeout",
+    "cluster",
+    "url",
+];
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "retryStrategy",
+        "a JavaScript function; the transporter reconnects with ioredis' default back-off",
+    ),
+    (
+        "reconnectOnError",
+        "a JavaScript function; the transporter reconnects on every lost connection",
+    ),
+    (
+        "keyPrefix",
+        "pub/sub channels are not prefixed by ioredis either; use the broker's `namespace`",
+    ),
+    (
+        "path",
+        "Unix sockets are not supported; give `host` and `port`",
+    ),
+    ("sentinels", "Redis Sentinel is not supported yet"),
+    (
+        "tls",
+        "TLS for Redis comes in a later increment of this transporter",
+    ),
+];
+
+impl RedisOptions {
+    /// The default server, ioredis' `localhost:6379`.
+    pub const DEFAULT_URL: &'static str = "redis://localhost:6379";
+
+    /// Options for one server `url` with ioredis' defaults.
+    pub fn new(url: impl Into<String>) -> RedisOptions {
+        RedisOptions {
+            servers: vec![url.into()],
+            username: None,
+            password: None,
+            db: 0,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Reads `"Redis"`, `"redis://…"`, or `{type: "Redis", options: "redis://…" | {host, port,
+    /// username, password, db, connectTimeout} | {cluster: {nodes, clusterOptions}}}` with
+    /// ioredis' names. An option that cannot be honoured and an unknown key are errors.
+    ///
+    /// # Errors
+    /// `BrokerOptionsError` naming the option.
+    pub fn from_option(opt: &TransporterOption) -> Result<RedisOptions> {
+        if let Some(url) = opt.url() {
+            return RedisOptions::new(url).checked();
+        }
+        let mut options = RedisOptions::default();
+        if let Some(map) = opt.options() {
+            options.read(map)?;
+        }
+        options.checked()
+    }
+
+    fn checked(self) -> Result<RedisOptions> {
+        for url in &self.servers {
+            if url.starts_with("rediss://") {
+                return Err(invalid(
+                    "url",
+                    "a redis:// URL (TLS, rediss://, comes in a later increment of this transporter)",
+                ));
+            }
+            if !url.starts_with("redis://") {
+                return Err(invalid("url", "a redis://host:port URL"));
+            }
+        }
+        Ok(self)
+    }
+
+    fn read(&mut self, map: &Map<String, Value>) -> Result<()> {
+        check_option_keys(map, KNOWN, REFUSED)?;
+        let get = |key: &str| map.get(key).filter(|v| !v.is_null());
+        let string = |key: &str| -> Result<Option<String>> {
+            get(key)
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| invalid(key, "a string"))
+                })
+                .transpose()
+        };
+        self.username = string("username")?;
+        self.password = string("password")?;
+        if let Some(db) = get("db") {
+            self.db = db
+                .as_i64()
+                .filter(|db| *db >= 0)
+                .ok_or_else(|| invalid("db", "a database number"))?;
+        }
+        if let Some(ms) = get("connectTimeout") {
+            self.connect_timeout = ms
+                .as_f64()
+                .filter(|ms| ms.is_finite() && *ms > 0.0)
+                .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+                .ok_or_else(|| invalid("connectTimeout", "a number of milliseconds"))?;
+        }
+        if let Some(cluster) = get("cluster") {
+            self.servers = read_cluster(cluster, self)?;
+            return Ok(());
+        }
+        if let Some(url) = string("url")? {
+            self.servers = vec![url];
+            return Ok(());
+        }
+        let host = string("host")?.unwrap_or_else(|| "localhost".to_owned());
+        let port = match get("port") {
+            None => 6379,
+            Some(v) => v
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or_else(|| invalid("port", "a port number"))?,
+        };
+        self.servers = vec![format!("redis://{host}:{port}")];
+        Ok(())
+    }
+}
+
+/// `cluster: {nodes: [{host, port} | "host:port" | port | "redis://…"], clusterOptions:
+/// {redisOptions: {username, password, db}}}`.
+fn read_cluster(cluster: &Value, options: &mut RedisOptions) -> Result<Vec<String>> {
+    let Value::Object(cluster) = cluster else {
+        return Err(invalid("cluster", "an object of nodes and clusterOptions"));
+    };
+    check_option_keys_at(cluster, "cluster", &["nodes", "clusterOptions"])?;
+    let nodes = match cluster.get("nodes") {
+        Some(Value::Array(nodes)) if !nodes.is_empty() => nodes,
+        // Node's words: "No nodes defined for cluster".
+        _ => return Err(invalid("cluster.nodes", "a non-empty list of nodes")),
+    };
+    let servers = nodes
+        .iter()
+        .map(|node| match node {
+            Value::String(s) if s.starts_with("redis://") || s.starts_with("rediss://") => {
+                Ok(s.clone())
+            }
+            Value::String(s) => Ok(format!("redis://{s}")),
+            Value::Number(port) => Ok(format!("redis://localhost:{port}")),
+            Value::Object(node) => {
+                let host = node
+                    .get("host")
+                    .and_then(Value::as_str)
+                    .unwrap_or("localhost");
+                let port = node.get("port").and_then(Value::as_u64).unwrap_or(6379);
+                Ok(format!("redis://{host}:{port}"))
+            }
+            _ => Err(invalid(
+                "cluster.nodes",
+                "{host, port}, \"host:port\" or a port",
+            )),
+        })
+        .collect::<Result<Vec<String>>>()?;
+    if let Some(cluster_options) = cluster.get("clusterOptions").filter(|v| !v.is_null()) {
+        let Value::Object(cluster_options) = cluster_options else {
+            return Err(invalid("cluster.clusterOptions", "an object"));
+        };
+        check_option_keys_at(cluster_options, "cluster.clusterOptions", &["redisOptions"])?;
+        if let Some(Value::Object(redis)) = cluster_options.get("redisOptions") {
+            check_option_keys_at(
+                redis,
+                "cluster.clusterOptions.redisOptions",
+                &["username", "password", "db"],
+            )?;
+            let text = |key: &str| redis.get(key).and_then(Value::as_str).map(str::to_owned);
+            options.username = text("username").or(options.username.take());
+            options.password = text("password").or(options.password.take());
+        }
+    }
+    Ok(servers)
+}
+
+/// The keys of a nested object (`cluster`, …): only `known` ones.
+fn check_option_keys_at(map: &Map<String, Value>, at: &str, known: &[&str]) -> Result<()> {
+    match map.keys().find(|key| !known.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(invalid(
+            &format!("{at}.{key}"),
+            &format!("one of {} (the others are not supported)", known.join(", ")),
+        )),
+    }
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions::new(RedisOptions::DEFAULT_URL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::options::{PluginOption, TransporterKind};
+
+    fn object(options: Value) -> TransporterOption {
+        let Value::Object(options) = options else {
+            unreachable!()
+        };
+        PluginOption::Object {
+            kind: TransporterKind::Redis,
+            options,
+        }
+    }
+
+    #[test]
+    fn reads_nodes_names() {
+        let o = RedisOptions::from_option(&object(json!({
+            "host": "10.0.0.5", "port": 6380, "password": "pw", "db": 2, "connectTimeout": 500
+        })))
+        .unwrap();
+        assert_eq!(o.servers, ["redis://10.0.0.5:6380"]);
+        assert_eq!((o.password.as_deref(), o.db), (Some("pw"), 2));
+        assert_eq!(o.connect_timeout, Duration::from_millis(500));
+        let url = PluginOption::Url {
+            kind: TransporterKind::Redis,
+            url: "redis://localhost:6379".to_owned(),
+        };
+        assert_eq!(
+            RedisOptions::from_option(&url).unwrap().servers,
+            ["redis://localhost:6379"]
+        );
+        let cluster = RedisOptions::from_option(&object(json!({
+            "cluster": {
+                "nodes": [{"host": "a", "port": 7000}, "b:7001", 7002],
+                "clusterOptions": {"redisOptions": {"password": "s"}}
+            }
+        })))
+        .unwrap();
+        assert_eq!(
+            cluster.servers,
+            ["redis://a:7000", "redis://b:7001", "redis://localhost:7002"]
+        );
+        assert_eq!(cluster.password.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour() {
+        for (options, expected) in [
+            (json!({"retryStrategy": "x"}), "JavaScript function"),
+            (
+                json!({"hostt": "x"}),
+                "did you mean `transporter.options.host`",
+            ),
+            (json!({"cluster": {"nodes": []}}), "non-empty list"),
+            (
+                json!({"cluster": {"nodes": [1], "scaleReads": "all"}}),
+                "cluster.scaleReads",
+            ),
+            (json!({"port": "x"}), "a port number"),
+        ] {
+            let err = RedisOptions::from_option(&object(options.clone())).unwrap_err();
+            assert!(
+                err.message().contains(expected),
+                "{options}: {}",
+                err.message()
+            );
+        }
+    }
+}

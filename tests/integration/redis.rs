@@ -1,0 +1,337 @@
+//! The Redis transporter: a Rust node and a real Node.js Moleculer node (0.14 / protocol 4 and
+//! 0.15 / protocol 5, both on ioredis) on the same Redis server call each other with params,
+//! meta and errors, emit events both ways and see each other leave; and Rust nodes on a
+//! redis-server this test starts on its own port keep working across a restart of it, each
+//! sending its INFO again. Skipped when Redis (or `node`, or `redis-server`) is missing,
+//! unless `MOLECULER_REQUIRE_BROKERS=1`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use moleculer::prelude::*;
+use moleculer::transporter::{RedisOptions, RedisTransporter};
+use moleculer_tests::node::{
+    NodePeer, NodeVersion, brokers_required, node_tcp_available, redis_available, redis_url,
+};
+use moleculer_tests::{Recorder, free_port};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Echo;
+
+#[service(name = "echo", register = false)]
+impl Echo {
+    #[action]
+    async fn echo(&self, ctx: Context) -> Result<Value> {
+        Ok(ctx.params)
+    }
+}
+
+#[derive(Default)]
+struct Rusty {
+    seen: Recorder,
+}
+
+#[service(name = "rusty", register = false)]
+impl Rusty {
+    #[action]
+    async fn whoami(&self, ctx: Context) -> Result<Value> {
+        Ok(json!({ "params": ctx.params, "meta": *ctx.meta(), "nodeID": ctx.node_id() }))
+    }
+
+    #[action]
+    async fn fail(&self, _ctx: Context) -> Result<Value> {
+        Err(Error::client("Rust refused")
+            .with_code(418)
+            .with_type("TEAPOT"))
+    }
+
+    #[event(name = "redis.*")]
+    async fn on_redis(&self, ctx: EventContext) {
+        self.seen.push(
+            json!({ "event": ctx.event_name(), "payload": ctx.params, "from": ctx.node_id() }),
+        );
+    }
+
+    #[event(name = "$transporter.connected")]
+    async fn connected(&self, ctx: EventContext) {
+        self.seen.push(json!({ "connected": ctx.params }));
+    }
+}
+
+async fn with_node(version: NodeVersion) {
+    if !(redis_available().await && node_tcp_available()) {
+        return;
+    }
+    let url = redis_url();
+    let ns = moleculer_tests::unique_namespace(&format!("redis-v{}", version.env_value()));
+    let seen = Recorder::default();
+    let rust = ServiceBroker::builder()
+        .node_id("rust-redis")
+        .namespace(&ns)
+        .protocol_version(version.protocol_version())
+        .transporter_url(&url)
+        .service(Rusty { seen: seen.clone() })
+        .build()
+        .unwrap();
+    let mut peer = NodePeer::spawn_with(
+        version,
+        "node-redis",
+        &ns,
+        &["math", "echo", "recorder"],
+        &json!({ "transporter": url }),
+    )
+    .await
+    .expect("the Node peer starts");
+    rust.start().await.unwrap();
+    rust.wait_for_services(&["math", "echo", "recorder"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    peer.wait_for_services(&["rusty"], Duration::from_secs(30))
+        .await
+        .unwrap();
+    let what = format!("Redis with Node v{}", version.env_value());
+
+    // Rust calls Node.
+    let params = json!({ "text": "héllo ✓", "n": [1, 0.5, null], "deep": { "x": {} } });
+    let echo: Value = rust
+        .call_with(
+            "echo.echo",
+            params.clone(),
+            CallOptions::new().meta(json!({ "user": "ann" })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(echo["params"], params, "{what}");
+    assert_eq!(echo["meta"], json!({ "user": "ann" }), "{what}");
+    let sum: f64 = rust
+        .call("math.add", json!({ "a": 0.25, "b": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(sum, 2.25, "{what}");
+    let err = rust
+        .call::<Value, _>("math.fail", json!({ "why": 1 }))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.error_type()),
+        (422, Some("MATH_FAILED")),
+        "{what}"
+    );
+
+    // Node calls Rust.
+    let who = peer
+        .call(
+            "rusty.whoami",
+            params.clone(),
+            json!({ "meta": { "tenant": "t1" } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(who["params"], params, "{what}");
+    assert_eq!(who["meta"], json!({ "tenant": "t1" }), "{what}");
+    assert_eq!(who["nodeID"], "node-redis", "{what}");
+    let err = peer
+        .call("rusty.fail", json!({}), Value::Null)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (&err["code"], &err["type"]),
+        (&json!(418), &json!("TEAPOT")),
+        "{what}"
+    );
+
+    // Events both ways: a balanced emit to Node's recorder group, a broadcast to Rust.
+    rust.emit("redis.rust", json!({ "k": 1 })).await.unwrap();
+    peer.broadcast("redis.node", json!({ "k": 2 }), Value::Null)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut from_rust, mut from_node) = (false, false);
+    while !(from_rust && from_node) {
+        assert!(Instant::now() < deadline, "{what}: events did not arrive");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let list = peer
+            .call("recorder.list", json!({}), Value::Null)
+            .await
+            .unwrap();
+        from_rust |= list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "redis.rust" && e["payload"] == json!({ "k": 1 }));
+        from_node |= seen.take().iter().any(|e| {
+            e["event"] == "redis.node"
+                && e["from"] == "node-redis"
+                && e["payload"] == json!({ "k": 2 })
+        });
+    }
+
+    // Node leaves: the Rust node sees it go.
+    peer.stop().await.unwrap();
+    moleculer_tests::eventually!(
+        "the Node node is seen leaving",
+        Duration::from_secs(10),
+        rust.call::<Value, _>("$node.list", json!({}))
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "node-redis" && n["available"] == false)
+    );
+    rust.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn rust_and_node_0_15_over_redis() {
+    with_node(NodeVersion::V15).await;
+}
+
+#[tokio::test]
+async fn rust_and_node_0_14_over_redis() {
+    with_node(NodeVersion::V14).await;
+}
+
+fn redis_server_path() -> Option<String> {
+    let path = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_owned());
+    Command::new(&path)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| path)
+}
+
+/// A private redis-server on `port`, killed on drop.
+struct PrivateRedis(Child);
+
+impl PrivateRedis {
+    fn start(bin: &str, port: u16) -> PrivateRedis {
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis(child)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn nodes_survive_a_redis_restart() {
+    let Some(bin) = redis_server_path() else {
+        assert!(!brokers_required(), "redis-server is not installed");
+        println!("skipped: redis-server is not installed");
+        return;
+    };
+    let port = free_port();
+    let mut server = PrivateRedis::start(&bin, port);
+    let url = format!("redis://127.0.0.1:{port}");
+    let seen = Recorder::default();
+    let build = |id: &str| {
+        ServiceBroker::builder()
+            .node_id(id)
+            .namespace("redis-restart")
+            .transporter(RedisTransporter::new(RedisOptions::new(url.clone())))
+    };
+    let a = build("a")
+        .service(Rusty { seen: seen.clone() })
+        .build()
+        .unwrap();
+    let b = build("b").service(Echo).build().unwrap();
+    b.start().await.unwrap();
+    a.start().await.unwrap();
+    a.wait_for_services(&["echo"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let first: Value = a.call("echo.echo", json!({ "n": 1 })).await.unwrap();
+    assert_eq!(first, json!({ "n": 1 }));
+
+    // The server goes away for a while and comes back on the same port; a raw subscriber
+    // listens for INFO packets from then on.
+    drop(server);
+    let err = a
+        .call_with::<Value, _>(
+            "echo.echo",
+            json!({}),
+            CallOptions::new().timeout(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            moleculer::ErrorKind::RequestTimeout | moleculer::ErrorKind::BrokerDisconnected
+        ),
+        "{err:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server = PrivateRedis::start(&bin, port);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut infos = client.get_async_pubsub().await.unwrap();
+    infos.subscribe("MOL-redis-restart.INFO").await.unwrap();
+
+    // Both reconnect and resubscribe; the registries kept each other's services.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let call = a
+            .call_with::<Value, _>(
+                "echo.echo",
+                json!({ "n": 2 }),
+                CallOptions::new().timeout(Duration::from_millis(500)),
+            )
+            .await;
+        if let Ok(answer) = call {
+            assert_eq!(answer, json!({ "n": 2 }));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answer after the restart: {call:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    moleculer_tests::eventually!(
+        "a reconnect is announced",
+        Duration::from_secs(10),
+        seen.take()
+            .iter()
+            .any(|e| e["connected"] == json!({ "wasReconnect": true }))
+    );
+    // Each node sent its INFO again, unasked.
+    let mut senders = std::collections::BTreeSet::new();
+    let mut stream = infos.on_message();
+    while senders.len() < 2 {
+        let message = tokio::time::timeout(
+            Duration::from_secs(10),
+            futures_util::StreamExt::next(&mut stream),
+        )
+        .await
+        .expect("INFO again after the reconnect")
+        .unwrap();
+        let info: Value = serde_json::from_slice(message.get_payload_bytes()).unwrap();
+        senders.insert(info["sender"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(senders.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+    drop(stream);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+    drop(server);
+}
