@@ -33,6 +33,10 @@
 #                  {"impl":"<BENCH_IMPL or rust>","case":"c<N>","ops":N,"secs":S,"per_sec":R}
 #   both           NATS_URL (transporter), BENCH_NAMESPACE (Moleculer namespace, default `bench`)
 #
+# TRANSPORT=redis (or `bash bench/redis.sh`) runs the same over Redis pub/sub at REDIS_URL
+# (default redis://127.0.0.1:6379), with the bare redis crate (`bench_redis_bare`: publish and
+# a subscribed response channel, id correlation, responder in a second process) as the ceiling.
+#
 # TRANSPORT=tcp (or `bash bench/tcp.sh`) runs the same on the TCP transporter instead, with no
 # message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), and
 # bare tokio TCP (`bench_tcp_bare`) as the transport's ceiling instead of bare NATS: its
@@ -66,6 +70,13 @@ BARE_PICK="$(pick '^(inproc_)?(pubsub_)?c[0-9]+$' c1,c10,c100,pubsub_c1,pubsub_c
 TRANSPORT="${TRANSPORT:-nats}"
 NODE_TRANSPORTER="$NATS_URL"
 RUST_TRANSPORTER="$NATS_URL"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+if [ "$TRANSPORT" = redis ]; then
+	NODE_TRANSPORTER="$REDIS_URL"
+	RUST_TRANSPORTER="$REDIS_URL"
+	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
+	CROSS=0
+fi
 if [ "$TRANSPORT" = tcp ]; then
 	NODE_TRANSPORTER="tcp://127.0.0.1:6101/bench-server-node,127.0.0.1:6102/bench-client-node"
 	RUST_TRANSPORTER="tcp://127.0.0.1:6201/bench-server-rs,127.0.0.1:6202/bench-client-rs"
@@ -83,7 +94,15 @@ hostport="${hostport%%/*}"
 host="${hostport%:*}"
 port="${hostport##*:}"
 [ "$host" != "$hostport" ] || port=4222
-if [ "$TRANSPORT" != tcp ] && ! timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+if [ "$TRANSPORT" = redis ]; then
+	hostport="${REDIS_URL#*://}"
+	hostport="${hostport##*@}"
+	hostport="${hostport%%/*}"
+	if ! timeout 3 bash -c "exec 3<>/dev/tcp/${hostport%:*}/${hostport##*:}" 2>/dev/null; then
+		echo "no Redis server at $REDIS_URL" >&2
+		exit 1
+	fi
+elif [ "$TRANSPORT" != tcp ] && ! timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
 	echo "no NATS server at $NATS_URL (start one, e.g. \`nats-server -a 127.0.0.1 -p 4222\`)" >&2
 	exit 1
 fi
@@ -92,6 +111,7 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples"
 RUST_BIN="${RUST_MOLECULER_BIN:-}"
 BARE_NAME=bench_nats_bare
 [ "$TRANSPORT" != tcp ] || BARE_NAME=bench_tcp_bare
+[ "$TRANSPORT" != redis ] || BARE_NAME=bench_redis_bare
 EXAMPLES=(--example "$BARE_NAME")
 if [ -z "$RUST_BIN" ] && { [ -f examples/examples/bench_nats.rs ] ||
 	grep -Eq '^[[:space:]]*name[[:space:]]*=[[:space:]]*"bench_nats"' examples/Cargo.toml; }; then
@@ -109,7 +129,7 @@ for bin in "$BARE_BIN" ${RUST_BIN:+"$RUST_BIN"}; do
 	[ -x "$bin" ] || { echo "missing $bin" >&2; exit 1; }
 done
 
-if [ ! -d bench/node_modules/moleculer ] || [ ! -d bench/node_modules/nats ]; then
+if [ ! -d bench/node_modules/moleculer ] || [ ! -d bench/node_modules/nats ] || [ ! -d bench/node_modules/ioredis ]; then
 	echo "installing moleculer@0.15.2 and nats@2.29.3 (npm ci)..." >&2
 	(cd bench && npm ci --no-audit --no-fund --silent)
 fi
@@ -156,7 +176,12 @@ fi
 OUT="$(mktemp -t moleculer-nats-bench.XXXXXX.jsonl)"
 {
 	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\""
-	echo "# $(rustc --version) / node $(node --version) / $(nats-server --version 2>/dev/null || echo nats-server ?) at $NATS_URL / secs=$BENCH_SECS warmup=$BENCH_WARMUP rounds=$ROUNDS"
+	case "$TRANSPORT" in
+	redis) server="$(redis-server --version 2>/dev/null | cut -d' ' -f1-3 || echo redis-server ?) at $REDIS_URL" ;;
+	tcp) server="no broker" ;;
+	*) server="$(nats-server --version 2>/dev/null || echo nats-server ?) at $NATS_URL" ;;
+	esac
+	echo "# $(rustc --version) / node $(node --version) / $server / secs=$BENCH_SECS warmup=$BENCH_WARMUP rounds=$ROUNDS"
 } >"$OUT"
 
 for round in $(seq 1 "$ROUNDS"); do
