@@ -6,7 +6,8 @@
 //! subscribed, one publishing):
 //! - the responder, in a second process (this binary run as `bench_redis_bare respond`), as the
 //!   Moleculer server is, subscribes `bench.bare.echo` and publishes every request's payload,
-//!   unchanged, to `bench.bare.res` (inline, in its reading loop);
+//!   unchanged, to `bench.bare.res` (each on a task of its own, pipelined on one multiplexed
+//!   connection);
 //! - the requester subscribes `bench.bare.res`; `c` concurrent tasks each publish a request and
 //!   await its response, which a dispatcher task matches by the `id` in the JSON payload, as
 //!   Moleculer correlates responses.
@@ -100,13 +101,18 @@ fn respond(url: &str) -> Result<()> {
         let client = redis::Client::open(url)?;
         let mut subscriber = client.get_async_pubsub().await?;
         subscriber.subscribe(REQUESTS).await?;
-        let mut out = publisher(&client).await?;
+        let out = publisher(&client).await?;
         tokio::spawn(async move {
             let mut messages = subscriber.on_message();
             while let Some(message) = messages.next().await {
-                publish(&mut out, RESPONSES, message.get_payload_bytes())
-                    .await
-                    .expect("publish the response");
+                // Answered on a task of its own, as a Moleculer server answers each request:
+                // the multiplexed connection pipelines the concurrent PUBLISHes.
+                let mut out = out.clone();
+                tokio::spawn(async move {
+                    publish(&mut out, RESPONSES, message.get_payload_bytes())
+                        .await
+                        .expect("publish the response");
+                });
             }
         });
         println!("ready");
