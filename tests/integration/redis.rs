@@ -13,6 +13,7 @@ use moleculer::transporter::{RedisOptions, RedisTransporter};
 use moleculer_tests::node::{
     NodePeer, NodeVersion, brokers_required, node_tcp_available, redis_available, redis_url,
 };
+use moleculer_tests::pki::{Pki, openssl_available};
 use moleculer_tests::{Recorder, free_port};
 use serde_json::{Value, json};
 
@@ -208,8 +209,33 @@ struct PrivateRedis(Child);
 
 impl PrivateRedis {
     fn start(bin: &str, port: u16) -> PrivateRedis {
+        PrivateRedis::start_with(bin, port, &["--port", &port.to_string()])
+    }
+
+    /// A redis-server on `port` that speaks TLS only, with `pki`'s `server` certificate.
+    fn start_tls(bin: &str, port: u16, pki: &Pki) -> PrivateRedis {
+        let args = [
+            "--port".to_owned(),
+            "0".to_owned(),
+            "--tls-port".to_owned(),
+            port.to_string(),
+            "--tls-cert-file".to_owned(),
+            pki.path("server.pem"),
+            "--tls-key-file".to_owned(),
+            pki.path("server-key.pem"),
+            "--tls-ca-cert-file".to_owned(),
+            pki.path("ca.pem"),
+            "--tls-auth-clients".to_owned(),
+            "no".to_owned(),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        PrivateRedis::start_with(bin, port, &args)
+    }
+
+    fn start_with(bin: &str, port: u16, args: &[&str]) -> PrivateRedis {
         let child = Command::new(bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(args)
+            .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -334,4 +360,90 @@ async fn nodes_survive_a_redis_restart() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
     drop(server);
+}
+
+/// A Rust node and a Node node (ioredis) on a redis-server that speaks TLS only: both check
+/// the server's certificate against the test's CA; a Rust node that trusts another CA cannot
+/// connect.
+#[tokio::test]
+async fn rust_and_node_over_redis_with_tls() {
+    let Some(bin) = redis_server_path() else {
+        assert!(!brokers_required(), "redis-server is not installed");
+        println!("skipped: redis-server is not installed");
+        return;
+    };
+    if !(openssl_available() && node_tcp_available()) {
+        return;
+    }
+    let pki = Pki::new("redis-tls");
+    pki.issue("server", "IP:127.0.0.1", "serverAuth");
+    let port = free_port();
+    let _server = PrivateRedis::start_tls(&bin, port, &pki);
+    let tls_options =
+        |ca: &str| json!({ "host": "127.0.0.1", "port": port, "tls": { "caFile": ca } });
+    let transporter = |ca: &str| -> moleculer::options::TransporterOption {
+        serde_json::from_value(json!({ "type": "Redis", "options": tls_options(ca) })).unwrap()
+    };
+    let options = RedisOptions::from_option(&transporter(&pki.path("ca.pem"))).unwrap();
+    assert!(
+        options.servers[0].starts_with("rediss://"),
+        "{:?}",
+        options.servers
+    );
+    let ns = moleculer_tests::unique_namespace("redis-tls");
+    let rust = ServiceBroker::builder()
+        .node_id("rust-tls")
+        .namespace(&ns)
+        .transporter(RedisTransporter::new(options))
+        .service(Rusty::default())
+        .build()
+        .unwrap();
+    rust.start().await.unwrap();
+    let ca = std::fs::read_to_string(pki.path("ca.pem")).unwrap();
+    let mut peer = NodePeer::spawn_with(
+        NodeVersion::V15,
+        "node-tls",
+        &ns,
+        &["math"],
+        &json!({ "transporter": { "type": "Redis", "options": {
+            "host": "127.0.0.1", "port": port, "tls": { "ca": ca, "servername": "127.0.0.1" }
+        }}}),
+    )
+    .await
+    .expect("the Node peer starts");
+    rust.wait_for_services(&["math"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    let sum: f64 = rust
+        .call("math.add", json!({ "a": 1, "b": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(sum, 3.0);
+    let who = peer
+        .call("rusty.whoami", json!({ "x": 1 }), Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(who["params"], json!({ "x": 1 }));
+
+    // A node that trusts another CA does not get in.
+    let rogue = Pki::new("redis-tls-rogue");
+    let stranger = ServiceBroker::builder()
+        .node_id("stranger")
+        .namespace(&ns)
+        .transporter(RedisTransporter::new(
+            RedisOptions::from_option(&transporter(&rogue.path("ca.pem"))).unwrap(),
+        ))
+        .options(
+            serde_json::from_value(json!({ "transit": { "disableReconnect": true } })).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let err = stranger.start().await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        moleculer::ErrorKind::BrokerDisconnected,
+        "{err}"
+    );
+    peer.stop().await.unwrap();
+    rust.stop().await.unwrap();
 }

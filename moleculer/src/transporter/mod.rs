@@ -44,7 +44,7 @@ pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTls, NatsTransporter};
 #[cfg(feature = "redis")]
-pub use redis::{RedisOptions, RedisTransporter};
+pub use redis::{RedisOptions, RedisTls, RedisTransporter};
 pub use tcp::{TcpOptions, TcpTls, TcpTransporter};
 
 use std::sync::Arc;

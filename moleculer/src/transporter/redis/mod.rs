@@ -25,7 +25,7 @@ use redis::{AsyncConnectionConfig, Client, ConnectionInfo, IntoConnectionInfo};
 use tokio::sync::Mutex as AsyncMutex;
 use tokio::task::JoinHandle;
 
-pub use options::RedisOptions;
+pub use options::{RedisOptions, RedisTls};
 
 use super::{ConnectionEvent, IncomingSink, Transporter};
 use crate::error::{Error, Result};
@@ -40,7 +40,8 @@ pub struct RedisTransporter {
 /// A connected transporter: the channels it subscribes to, the subscribing connection's
 /// command half (`None` while it is remade), and the publishing connection.
 struct Connected {
-    servers: Vec<ConnectionInfo>,
+    /// A client per server, tried in turn.
+    servers: Vec<Client>,
     connect_timeout: Duration,
     channels: Mutex<BTreeSet<String>>,
     subscriber: AsyncMutex<Option<PubSubSink>>,
@@ -68,6 +69,64 @@ impl RedisTransporter {
     /// The options it connects with.
     pub fn options(&self) -> &RedisOptions {
         &self.options
+    }
+
+    /// A client per server, with the credentials and TLS settings of the options.
+    fn clients(&self) -> Result<Vec<Client>> {
+        let tls = self.tls_certificates()?;
+        self.servers()?
+            .into_iter()
+            .map(|info| {
+                let built = match &tls {
+                    #[cfg(feature = "redis-tls")]
+                    Some(certificates) => Client::build_with_tls(info, certificates.clone()),
+                    _ => Client::open(info),
+                };
+                built.map_err(|err| {
+                    Error::broker_options(
+                        format!("the Redis client cannot be made: {err}"),
+                        Some(serde_json::json!({ "option": "transporter.options" })),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The certificates `tls` names, read from their files.
+    #[cfg(feature = "redis-tls")]
+    fn tls_certificates(&self) -> Result<Option<redis::TlsCertificates>> {
+        let Some(tls) = &self.options.tls else {
+            return Ok(None);
+        };
+        let read = |path: &std::path::Path, key: &str| {
+            std::fs::read(path).map_err(|err| {
+                Error::broker_options(
+                    format!("the Redis TLS file `{}`: {err}", path.display()),
+                    Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
+                )
+            })
+        };
+        let root_cert = tls
+            .ca_file
+            .as_deref()
+            .map(|p| read(p, "caFile"))
+            .transpose()?;
+        let client_tls = match (&tls.cert_file, &tls.key_file) {
+            (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+                client_cert: read(cert, "certFile")?,
+                client_key: read(key, "keyFile")?,
+            }),
+            _ => None,
+        };
+        Ok(Some(redis::TlsCertificates {
+            client_tls,
+            root_cert,
+        }))
+    }
+
+    #[cfg(not(feature = "redis-tls"))]
+    fn tls_certificates(&self) -> Result<Option<()>> {
+        Ok(None)
     }
 
     fn servers(&self) -> Result<Vec<ConnectionInfo>> {
@@ -108,20 +167,22 @@ impl Connected {
     /// A publishing connection to the first server that answers, trying each once.
     async fn open_publisher(&self) -> Result<MultiplexedConnection> {
         let mut last = None;
-        for info in &self.servers {
+        for client in &self.servers {
             let config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(self.connect_timeout))
                 .set_response_timeout(None);
-            let opened = match Client::open(info.clone()) {
-                Ok(client) => client
-                    .get_multiplexed_async_connection_with_config(&config)
-                    .await
-                    .map_err(|err| (info, err)),
-                Err(err) => Err((info, err)),
-            };
-            match opened {
+            match client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+            {
                 Ok(connection) => return Ok(connection),
-                Err((info, err)) => last = Some(client_error("connect", info.addr(), err)),
+                Err(err) => {
+                    last = Some(client_error(
+                        "connect",
+                        client.get_connection_info().addr(),
+                        err,
+                    ));
+                }
             }
         }
         Err(last.unwrap_or_else(Error::broker_disconnected))
@@ -130,15 +191,12 @@ impl Connected {
     /// A subscribing connection to the first server that answers, trying each once.
     async fn open_subscriber(&self) -> Result<redis::aio::PubSub> {
         let mut last = None;
-        for info in &self.servers {
-            let opening = async {
-                let client = Client::open(info.clone())?;
-                client.get_async_pubsub().await
-            };
-            match tokio::time::timeout(self.connect_timeout, opening).await {
+        for client in &self.servers {
+            let addr = client.get_connection_info().addr();
+            match tokio::time::timeout(self.connect_timeout, client.get_async_pubsub()).await {
                 Ok(Ok(pubsub)) => return Ok(pubsub),
-                Ok(Err(err)) => last = Some(client_error("connect", info.addr(), err)),
-                Err(_) => last = Some(client_error("connect", info.addr(), "timed out")),
+                Ok(Err(err)) => last = Some(client_error("connect", addr, err)),
+                Err(_) => last = Some(client_error("connect", addr, "timed out")),
             }
         }
         Err(last.unwrap_or_else(Error::broker_disconnected))
@@ -305,7 +363,7 @@ impl Transporter for RedisTransporter {
     fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let connected = Arc::new(Connected {
-                servers: self.servers()?,
+                servers: self.clients()?,
                 connect_timeout: self.options.connect_timeout,
                 channels: Mutex::new(BTreeSet::new()),
                 subscriber: AsyncMutex::new(None),

@@ -26,6 +26,21 @@ pub struct RedisOptions {
     pub db: i64,
     /// How long connecting may take (`connectTimeout`, ioredis' 10 s by default).
     pub connect_timeout: Duration,
+    /// TLS (`tls: {}` or `{caFile, certFile, keyFile}`; a `rediss://` URL asks for it too):
+    /// the server's certificate is always checked. Needs the `redis-tls` feature.
+    pub tls: Option<RedisTls>,
+}
+
+/// The TLS settings of a Redis connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RedisTls {
+    /// Root certificates (PEM) to trust instead of the system's (`caFile`).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// A client certificate (PEM), for servers that verify clients (`certFile`).
+    pub cert_file: Option<std::path::PathBuf>,
+    /// The client certificate's key (PEM) (`keyFile`).
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// The keys read here, and those ioredis has that cannot be honoured here (with why).
@@ -38,6 +53,7 @@ const KNOWN: &[&str] = &[
     "connectTimeout",
     "cluster",
     "url",
+    "tls",
 ];
 const REFUSED: &[(&str, &str)] = &[
     (
@@ -75,6 +91,7 @@ impl RedisOptions {
             password: None,
             db: 0,
             connect_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 
@@ -95,16 +112,36 @@ impl RedisOptions {
         options.checked()
     }
 
-    fn checked(self) -> Result<RedisOptions> {
+    fn checked(mut self) -> Result<RedisOptions> {
         for url in &self.servers {
-            if url.starts_with("rediss://") {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
                 return Err(invalid(
                     "url",
-                    "a redis:// URL (TLS, rediss://, comes in a later increment of this transporter)",
+                    "a redis://host:port or rediss://host:port URL",
                 ));
             }
-            if !url.starts_with("redis://") {
-                return Err(invalid("url", "a redis://host:port URL"));
+            if url.contains('#') {
+                return Err(invalid(
+                    "url",
+                    "a URL without a fragment (`#insecure`: certificates are always checked)",
+                ));
+            }
+        }
+        if self.tls.is_none() && self.servers.iter().any(|u| u.starts_with("rediss://")) {
+            self.tls = Some(RedisTls::default());
+        }
+        if self.tls.is_some() {
+            // TLS is for every server.
+            for url in &mut self.servers {
+                if let Some(rest) = url.strip_prefix("redis://") {
+                    *url = format!("rediss://{rest}");
+                }
+            }
+            if !cfg!(feature = "redis-tls") {
+                return Err(invalid(
+                    "tls",
+                    "left out: TLS for Redis needs the `redis-tls` feature of moleculer-rs",
+                ));
             }
         }
         Ok(self)
@@ -137,6 +174,24 @@ impl RedisOptions {
                 .map(|ms| Duration::from_secs_f64(ms / 1000.0))
                 .ok_or_else(|| invalid("connectTimeout", "a number of milliseconds"))?;
         }
+        self.tls = match get("tls") {
+            None | Some(Value::Bool(false)) => None,
+            Some(Value::Bool(true)) => Some(RedisTls::default()),
+            Some(Value::Object(tls)) => {
+                let files = crate::transporter::tls_files::read(tls, &[])?;
+                Some(RedisTls {
+                    ca_file: files.ca_file,
+                    cert_file: files.cert_file,
+                    key_file: files.key_file,
+                })
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "tls",
+                    "true or an object of caFile, certFile, keyFile",
+                ));
+            }
+        };
         if let Some(cluster) = get("cluster") {
             self.servers = read_cluster(cluster, self)?;
             return Ok(());
