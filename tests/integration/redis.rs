@@ -447,3 +447,173 @@ async fn rust_and_node_over_redis_with_tls() {
     peer.stop().await.unwrap();
     rust.stop().await.unwrap();
 }
+
+/// A Redis Cluster of three masters this test starts on its own ports (full coverage not
+/// required, so the others go on when one goes); removed on drop.
+struct PrivateCluster {
+    nodes: Vec<(u16, PrivateRedis)>,
+    _dir: std::path::PathBuf,
+}
+
+impl PrivateCluster {
+    fn start(bin: &str) -> Option<PrivateCluster> {
+        let dir = std::env::temp_dir().join(format!("moleculer-redis-cluster-{}", free_port()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut nodes = Vec::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let port_text = port.to_string();
+            let conf = dir.join(format!("nodes-{port}.conf"));
+            let dir_text = dir.to_string_lossy().into_owned();
+            let conf_text = conf.to_string_lossy().into_owned();
+            let args = [
+                "--port",
+                &port_text,
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                &conf_text,
+                "--cluster-require-full-coverage",
+                "no",
+                "--dir",
+                &dir_text,
+            ];
+            nodes.push((port, PrivateRedis::start_with(bin, port, &args)));
+        }
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|(p, _)| format!("127.0.0.1:{p}"))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        assert!(created.success(), "redis-cli --cluster create failed");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for (port, _) in &nodes {
+            loop {
+                let info = Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .unwrap();
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the cluster did not come up");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Some(PrivateCluster { nodes, _dir: dir })
+    }
+
+    fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(|(p, _)| *p).collect()
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        self.nodes.clear();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+/// `cluster: {nodes}`: a Rust node and a Node node (an ioredis Cluster client) on a Redis
+/// Cluster call each other; a Rust node whose server goes away moves to the next node of
+/// the list and is heard again.
+#[tokio::test]
+async fn rust_and_node_on_a_redis_cluster() {
+    let Some(bin) = redis_server_path() else {
+        assert!(!brokers_required(), "redis-server is not installed");
+        println!("skipped: redis-server is not installed");
+        return;
+    };
+    if !node_tcp_available() {
+        return;
+    }
+    let Some(mut cluster) = PrivateCluster::start(&bin) else {
+        assert!(!brokers_required(), "redis-cli is not installed");
+        println!("skipped: redis-cli is not installed");
+        return;
+    };
+    let ports = cluster.ports();
+    let nodes = |order: &[usize]| -> Value {
+        order
+            .iter()
+            .map(|&i| json!({ "host": "127.0.0.1", "port": ports[i] }))
+            .collect()
+    };
+    let transporter = |order: &[usize]| {
+        let option: moleculer::options::TransporterOption = serde_json::from_value(
+            json!({ "type": "Redis", "options": { "cluster": { "nodes": nodes(order) } } }),
+        )
+        .unwrap();
+        RedisTransporter::new(RedisOptions::from_option(&option).unwrap())
+    };
+    let ns = moleculer_tests::unique_namespace("redis-cluster");
+    // `a` listens on the second node first, `b` on the third.
+    let a = ServiceBroker::builder()
+        .node_id("a")
+        .namespace(&ns)
+        .transporter(transporter(&[1, 0, 2]))
+        .build()
+        .unwrap();
+    let b = ServiceBroker::builder()
+        .node_id("b")
+        .namespace(&ns)
+        .transporter(transporter(&[2, 0]))
+        .service(Rusty::default())
+        .build()
+        .unwrap();
+    b.start().await.unwrap();
+    a.start().await.unwrap();
+    let mut peer = NodePeer::spawn_with(
+        NodeVersion::V15,
+        "node-cluster",
+        &ns,
+        &["math"],
+        &json!({ "transporter": { "type": "Redis", "options": { "cluster": { "nodes": nodes(&[0]) } } } }),
+    )
+    .await
+    .expect("the Node peer starts");
+    a.wait_for_services(&["math", "rusty"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    let sum: f64 = a.call("math.add", json!({ "a": 2, "b": 3 })).await.unwrap();
+    assert_eq!(sum, 5.0);
+    let who = peer
+        .call("rusty.whoami", json!({ "via": "cluster" }), Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(who["params"], json!({ "via": "cluster" }));
+    peer.stop().await.unwrap();
+
+    // The node `a` listens on goes away: `a` moves on to the first node and is heard again.
+    let (_, gone) = cluster.nodes.remove(1);
+    drop(gone);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let call = a
+            .call_with::<Value, _>(
+                "rusty.whoami",
+                json!({ "n": 1 }),
+                CallOptions::new().timeout(Duration::from_millis(500)),
+            )
+            .await;
+        if let Ok(who) = call {
+            assert_eq!(who["params"], json!({ "n": 1 }));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answer after the failover: {call:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
