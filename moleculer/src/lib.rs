@@ -42,6 +42,7 @@
 //! | `inventory` | yes | `ServiceBroker::builder().with_registered_services()` collects every `#[service]` at link time |
 //! | `nats` | yes | the NATS transporter (async-nats) |
 //! | `redis` | yes | the Redis transporter (the redis crate) |
+//! | `mqtt` | yes | the MQTT transporter (rumqttc; MQTT 3.1.1 and 5) |
 //! | `redis-tls` | no | TLS for the Redis transporter (`rediss://`, `tls`; rustls) |
 //! | `msgpack` | yes | the `MsgPack` (msgpack5) and `Notepack` (notepack.io) serializers |
 //! | `cbor` | yes | the `CBOR` serializer (cbor-x's dialect) |

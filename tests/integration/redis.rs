@@ -8,6 +8,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::wire::Rusty;
 use moleculer::prelude::*;
 use moleculer::transporter::{RedisOptions, RedisTransporter};
 use moleculer_tests::node::{
@@ -28,160 +29,13 @@ impl Echo {
     }
 }
 
-#[derive(Default)]
-struct Rusty {
-    seen: Recorder,
-}
-
-#[service(name = "rusty", register = false)]
-impl Rusty {
-    #[action]
-    async fn whoami(&self, ctx: Context) -> Result<Value> {
-        Ok(json!({ "params": ctx.params, "meta": *ctx.meta(), "nodeID": ctx.node_id() }))
-    }
-
-    #[action]
-    async fn fail(&self, _ctx: Context) -> Result<Value> {
-        Err(Error::client("Rust refused")
-            .with_code(418)
-            .with_type("TEAPOT"))
-    }
-
-    #[event(name = "redis.*")]
-    async fn on_redis(&self, ctx: EventContext) {
-        self.seen.push(
-            json!({ "event": ctx.event_name(), "payload": ctx.params, "from": ctx.node_id() }),
-        );
-    }
-
-    #[event(name = "$transporter.connected")]
-    async fn connected(&self, ctx: EventContext) {
-        self.seen.push(json!({ "connected": ctx.params }));
-    }
-}
-
 async fn with_node(version: NodeVersion) {
     if !(redis_available().await && node_tcp_available()) {
         return;
     }
     let url = redis_url();
-    let ns = moleculer_tests::unique_namespace(&format!("redis-v{}", version.env_value()));
-    let seen = Recorder::default();
-    let rust = ServiceBroker::builder()
-        .node_id("rust-redis")
-        .namespace(&ns)
-        .protocol_version(version.protocol_version())
-        .transporter_url(&url)
-        .service(Rusty { seen: seen.clone() })
-        .build()
-        .unwrap();
-    let mut peer = NodePeer::spawn_with(
-        version,
-        "node-redis",
-        &ns,
-        &["math", "echo", "recorder"],
-        &json!({ "transporter": url }),
-    )
-    .await
-    .expect("the Node peer starts");
-    rust.start().await.unwrap();
-    rust.wait_for_services(&["math", "echo", "recorder"], Some(Duration::from_secs(30)))
-        .await
-        .unwrap();
-    peer.wait_for_services(&["rusty"], Duration::from_secs(30))
-        .await
-        .unwrap();
-    let what = format!("Redis with Node v{}", version.env_value());
-
-    // Rust calls Node.
-    let params = json!({ "text": "héllo ✓", "n": [1, 0.5, null], "deep": { "x": {} } });
-    let echo: Value = rust
-        .call_with(
-            "echo.echo",
-            params.clone(),
-            CallOptions::new().meta(json!({ "user": "ann" })),
-        )
-        .await
-        .unwrap();
-    assert_eq!(echo["params"], params, "{what}");
-    assert_eq!(echo["meta"], json!({ "user": "ann" }), "{what}");
-    let sum: f64 = rust
-        .call("math.add", json!({ "a": 0.25, "b": 2 }))
-        .await
-        .unwrap();
-    assert_eq!(sum, 2.25, "{what}");
-    let err = rust
-        .call::<Value, _>("math.fail", json!({ "why": 1 }))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (err.code(), err.error_type()),
-        (422, Some("MATH_FAILED")),
-        "{what}"
-    );
-
-    // Node calls Rust.
-    let who = peer
-        .call(
-            "rusty.whoami",
-            params.clone(),
-            json!({ "meta": { "tenant": "t1" } }),
-        )
-        .await
-        .unwrap();
-    assert_eq!(who["params"], params, "{what}");
-    assert_eq!(who["meta"], json!({ "tenant": "t1" }), "{what}");
-    assert_eq!(who["nodeID"], "node-redis", "{what}");
-    let err = peer
-        .call("rusty.fail", json!({}), Value::Null)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (&err["code"], &err["type"]),
-        (&json!(418), &json!("TEAPOT")),
-        "{what}"
-    );
-
-    // Events both ways: a balanced emit to Node's recorder group, a broadcast to Rust.
-    rust.emit("redis.rust", json!({ "k": 1 })).await.unwrap();
-    peer.broadcast("redis.node", json!({ "k": 2 }), Value::Null)
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let (mut from_rust, mut from_node) = (false, false);
-    while !(from_rust && from_node) {
-        assert!(Instant::now() < deadline, "{what}: events did not arrive");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let list = peer
-            .call("recorder.list", json!({}), Value::Null)
-            .await
-            .unwrap();
-        from_rust |= list
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["event"] == "redis.rust" && e["payload"] == json!({ "k": 1 }));
-        from_node |= seen.take().iter().any(|e| {
-            e["event"] == "redis.node"
-                && e["from"] == "node-redis"
-                && e["payload"] == json!({ "k": 2 })
-        });
-    }
-
-    // Node leaves: the Rust node sees it go.
-    peer.stop().await.unwrap();
-    moleculer_tests::eventually!(
-        "the Node node is seen leaving",
-        Duration::from_secs(10),
-        rust.call::<Value, _>("$node.list", json!({}))
-            .await
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["id"] == "node-redis" && n["available"] == false)
-    );
-    rust.stop().await.unwrap();
+    let transporter = RedisTransporter::new(RedisOptions::new(url.clone()));
+    crate::wire::exchange("redis", version, transporter, json!(url)).await;
 }
 
 #[tokio::test]
@@ -585,6 +439,9 @@ async fn rust_and_node_on_a_redis_cluster() {
         .unwrap();
     let sum: f64 = a.call("math.add", json!({ "a": 2, "b": 3 })).await.unwrap();
     assert_eq!(sum, 5.0);
+    peer.wait_for_services(&["rusty"], Duration::from_secs(30))
+        .await
+        .unwrap();
     let who = peer
         .call("rusty.whoami", json!({ "via": "cluster" }), Value::Null)
         .await

@@ -102,6 +102,31 @@ pub async fn redis_available() -> bool {
     false
 }
 
+/// The MQTT broker of the MQTT tests (env `MQTT_URL`, default `mqtt://127.0.0.1:1883`).
+pub fn mqtt_url() -> String {
+    std::env::var("MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".to_owned())
+}
+
+/// Whether the MQTT broker at [`mqtt_url`] accepts TCP connections; when not, prints
+/// `skipped: <reason>` and returns `false`, or panics when [`brokers_required`].
+pub async fn mqtt_available() -> bool {
+    let url = mqtt_url();
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let host_port = rest.rsplit_once('@').map_or(rest, |(_, hp)| hp);
+    let reachable = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::net::TcpStream::connect(host_port),
+    )
+    .await;
+    if matches!(reachable, Ok(Ok(_))) {
+        return true;
+    }
+    let reason = format!("MQTT broker not reachable at {url}");
+    assert!(!brokers_required(), "{reason}");
+    println!("skipped: {reason}");
+    false
+}
+
 /// Whether missing brokers must fail the tests (env `MOLECULER_REQUIRE_BROKERS=1`).
 pub fn brokers_required() -> bool {
     std::env::var("MOLECULER_REQUIRE_BROKERS").is_ok_and(|v| v == "1")
@@ -199,6 +224,7 @@ pub fn ensure_node_modules() -> Result<(), String> {
                 "avsc",
                 "thrift",
                 "ioredis",
+                "mqtt",
             ]
             .iter()
             .all(|m| modules.join(m).join("package.json").is_file());

@@ -14,12 +14,13 @@ pub fn from_option(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
         TransporterKind::Fake => Ok(Box::new(FakeTransporter::new(FakeBus::global()))),
         TransporterKind::Nats => nats(opt),
         TransporterKind::Redis => redis(opt),
+        TransporterKind::Mqtt => mqtt(opt),
         TransporterKind::Tcp => Ok(Box::new(super::TcpTransporter::new(
             super::TcpOptions::from_option(opt)?,
         ))),
         kind => Err(Error::broker_options(
             format!(
-                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP, Redis)",
+                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP, Redis, MQTT)",
                 kind.name()
             ),
             Some(serde_json::json!({ "type": kind.name() })),
@@ -38,6 +39,20 @@ fn nats(_opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
     Err(Error::broker_options(
         "the NATS transporter needs the `nats` feature of the moleculer crate",
         Some(serde_json::json!({ "type": "NATS" })),
+    ))
+}
+
+#[cfg(feature = "mqtt")]
+fn mqtt(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
+    let options = super::MqttOptions::from_option(opt)?;
+    Ok(Box::new(super::MqttTransporter::new(options)))
+}
+
+#[cfg(not(feature = "mqtt"))]
+fn mqtt(_opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
+    Err(Error::broker_options(
+        "the MQTT transporter needs the `mqtt` feature of the moleculer crate",
+        Some(serde_json::json!({ "type": "MQTT" })),
     ))
 }
 
@@ -78,7 +93,7 @@ mod tests {
 
     #[test]
     fn unbuilt_kinds_are_options_errors() {
-        for kind in [TransporterKind::Mqtt, TransporterKind::Kafka] {
+        for kind in [TransporterKind::Amqp, TransporterKind::Kafka] {
             let err = from_option(&PluginOption::Name(kind)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::BrokerOptions);
             assert!(

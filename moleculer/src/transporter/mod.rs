@@ -9,6 +9,7 @@
 //!   brokers in one process form a cluster.
 //! * `NatsTransporter` (feature `nats`): Node's `NATS`, on the async-nats client.
 //! * `RedisTransporter` (feature `redis`): Node's `Redis`, pub/sub on the redis crate.
+//! * `MqttTransporter` (feature `mqtt`): Node's `MQTT`, 3.1.1 or 5, on rumqttc.
 //! * [`TcpTransporter`]: Node's `TCP`: UDP discovery, direct TCP connections and gossip,
 //!   no message broker.
 //!
@@ -32,6 +33,8 @@
 
 mod factory;
 mod fake;
+#[cfg(feature = "mqtt")]
+mod mqtt;
 #[cfg(feature = "nats")]
 mod nats;
 #[cfg(feature = "redis")]
@@ -41,6 +44,8 @@ pub(crate) mod tls_files;
 
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
+#[cfg(feature = "mqtt")]
+pub use mqtt::{MqttOptions, MqttTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTls, NatsTransporter};
 #[cfg(feature = "redis")]

@@ -1,0 +1,166 @@
+//! The MQTT transporter: a Rust node and a real Node.js Moleculer node (0.14 / protocol 4 and
+//! 0.15 / protocol 5, both on mqtt.js) on the same broker, with Node's defaults (QoS 0, `.`
+//! between topic parts), with `topicSeparator: "/"` and QoS 1, and over MQTT 5 with QoS 2:
+//! calls, errors and events both ways, the Node node seen leaving. Rust nodes on a mosquitto
+//! this test starts on its own port keep working across a restart of it. Skipped when the
+//! broker (or `node`, or `mosquitto`) is missing, unless `MOLECULER_REQUIRE_BROKERS=1`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use moleculer::options::TransporterOption;
+use moleculer::prelude::*;
+use moleculer::transporter::{MqttOptions, MqttTransporter};
+use moleculer_tests::node::{
+    NodeVersion, brokers_required, mqtt_available, mqtt_url, node_tcp_available,
+};
+use moleculer_tests::{Recorder, free_port};
+use serde_json::{Value, json};
+
+use crate::wire::Rusty;
+
+/// The `transporter` option both sides take: the broker's URL and `extra` options.
+fn option(url: &str, extra: Value) -> Value {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (host, port) = rest.rsplit_once(':').unwrap_or((rest, "1883"));
+    let mut options = json!({ "host": host, "port": port.parse::<u16>().unwrap() });
+    if let Value::Object(extra) = extra {
+        options.as_object_mut().unwrap().extend(extra);
+    }
+    json!({ "type": "MQTT", "options": options })
+}
+
+fn transporter(option: &Value) -> MqttTransporter {
+    let option: TransporterOption = serde_json::from_value(option.clone()).unwrap();
+    MqttTransporter::new(MqttOptions::from_option(&option).unwrap())
+}
+
+async fn with_node(version: NodeVersion, extra: Value) {
+    if !(mqtt_available().await && node_tcp_available()) {
+        return;
+    }
+    let option = option(&mqtt_url(), extra);
+    crate::wire::exchange("mqtt", version, transporter(&option), option).await;
+}
+
+#[tokio::test]
+async fn rust_and_node_0_15_over_mqtt() {
+    with_node(NodeVersion::V15, json!({})).await;
+}
+
+#[tokio::test]
+async fn rust_and_node_0_14_over_mqtt_with_slashes_and_qos_1() {
+    with_node(NodeVersion::V14, json!({ "topicSeparator": "/", "qos": 1 })).await;
+}
+
+#[tokio::test]
+async fn rust_and_node_0_15_over_mqtt_5_with_qos_2() {
+    with_node(NodeVersion::V15, json!({ "protocolVersion": 5, "qos": 2 })).await;
+}
+
+/// A private mosquitto on `port`, killed on drop.
+struct PrivateMosquitto(Child);
+
+impl PrivateMosquitto {
+    fn start(port: u16) -> Option<PrivateMosquitto> {
+        let child = Command::new("mosquitto")
+            .args(["-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(PrivateMosquitto(child))
+    }
+}
+
+impl Drop for PrivateMosquitto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[derive(Default)]
+struct Echo;
+
+#[service(name = "echo", register = false)]
+impl Echo {
+    #[action]
+    async fn echo(&self, ctx: Context) -> Result<Value> {
+        Ok(ctx.params)
+    }
+}
+
+#[tokio::test]
+async fn nodes_survive_a_broker_restart() {
+    let port = free_port();
+    let Some(mut broker) = PrivateMosquitto::start(port) else {
+        assert!(!brokers_required(), "mosquitto is not installed");
+        println!("skipped: mosquitto is not installed");
+        return;
+    };
+    let option = option(
+        &format!("mqtt://127.0.0.1:{port}"),
+        json!({ "reconnectPeriod": 100, "topicSeparator": "/" }),
+    );
+    let seen = Recorder::default();
+    let build = |id: &str| {
+        ServiceBroker::builder()
+            .node_id(id)
+            .namespace("mqtt-restart")
+            .transporter(transporter(&option))
+    };
+    let a = build("a")
+        .service(Rusty { seen: seen.clone() })
+        .build()
+        .unwrap();
+    let b = build("b").service(Echo).build().unwrap();
+    b.start().await.unwrap();
+    a.start().await.unwrap();
+    a.wait_for_services(&["echo"], Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let first: Value = a.call("echo.echo", json!({ "n": 1 })).await.unwrap();
+    assert_eq!(first, json!({ "n": 1 }));
+
+    drop(broker);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    broker = PrivateMosquitto::start(port).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let call = a
+            .call_with::<Value, _>(
+                "echo.echo",
+                json!({ "n": 2 }),
+                CallOptions::new().timeout(Duration::from_millis(500)),
+            )
+            .await;
+        if let Ok(answer) = call {
+            assert_eq!(answer, json!({ "n": 2 }));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answer after the restart: {call:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    moleculer_tests::eventually!(
+        "a reconnect is announced",
+        Duration::from_secs(10),
+        seen.take()
+            .iter()
+            .any(|e| e["connected"] == json!({ "wasReconnect": true }))
+    );
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+    drop(broker);
+}

@@ -1,0 +1,171 @@
+//! What every transporter's interop test checks, with a real Node.js Moleculer node on the
+//! same transport: calls both ways with params, meta and errors, events both ways, and the
+//! Node node seen leaving.
+
+use std::time::{Duration, Instant};
+
+use moleculer::prelude::*;
+use moleculer::transporter::Transporter;
+use moleculer_tests::Recorder;
+use moleculer_tests::node::{NodePeer, NodeVersion};
+use serde_json::{Value, json};
+
+/// The Rust side's service: who called, a refusal, and what it heard.
+#[derive(Default)]
+pub(crate) struct Rusty {
+    pub(crate) seen: Recorder,
+}
+
+#[service(name = "rusty", register = false)]
+impl Rusty {
+    #[action]
+    async fn whoami(&self, ctx: Context) -> Result<Value> {
+        Ok(json!({ "params": ctx.params, "meta": *ctx.meta(), "nodeID": ctx.node_id() }))
+    }
+
+    #[action]
+    async fn fail(&self, _ctx: Context) -> Result<Value> {
+        Err(Error::client("Rust refused")
+            .with_code(418)
+            .with_type("TEAPOT"))
+    }
+
+    #[event(name = "wire.*")]
+    async fn on_wire(&self, ctx: EventContext) {
+        self.seen.push(
+            json!({ "event": ctx.event_name(), "payload": ctx.params, "from": ctx.node_id() }),
+        );
+    }
+
+    #[event(name = "$transporter.connected")]
+    async fn connected(&self, ctx: EventContext) {
+        self.seen.push(json!({ "connected": ctx.params }));
+    }
+}
+
+/// A Rust node on `transporter` and a Node node of `version` with `node_transporter` (its
+/// `transporter` option) exchange calls and events, then the Node node leaves.
+pub(crate) async fn exchange(
+    what: &str,
+    version: NodeVersion,
+    transporter: impl Transporter,
+    node_transporter: Value,
+) {
+    let ns = moleculer_tests::unique_namespace(what);
+    let seen = Recorder::default();
+    let rust = ServiceBroker::builder()
+        .node_id("rust-wire")
+        .namespace(&ns)
+        .protocol_version(version.protocol_version())
+        .transporter(transporter)
+        .service(Rusty { seen: seen.clone() })
+        .build()
+        .unwrap();
+    let mut peer = NodePeer::spawn_with(
+        version,
+        "node-wire",
+        &ns,
+        &["math", "echo", "recorder"],
+        &json!({ "transporter": node_transporter }),
+    )
+    .await
+    .expect("the Node peer starts");
+    rust.start().await.unwrap();
+    rust.wait_for_services(&["math", "echo", "recorder"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    peer.wait_for_services(&["rusty"], Duration::from_secs(30))
+        .await
+        .unwrap();
+    let what = format!("{what} with Node v{}", version.env_value());
+
+    // Rust calls Node.
+    let params = json!({ "text": "héllo ✓", "n": [1, 0.5, null], "deep": { "x": {} } });
+    let echo: Value = rust
+        .call_with(
+            "echo.echo",
+            params.clone(),
+            CallOptions::new().meta(json!({ "user": "ann" })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(echo["params"], params, "{what}");
+    assert_eq!(echo["meta"], json!({ "user": "ann" }), "{what}");
+    let sum: f64 = rust
+        .call("math.add", json!({ "a": 0.25, "b": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(sum, 2.25, "{what}");
+    let err = rust
+        .call::<Value, _>("math.fail", json!({ "why": 1 }))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.error_type()),
+        (422, Some("MATH_FAILED")),
+        "{what}"
+    );
+
+    // Node calls Rust.
+    let who = peer
+        .call(
+            "rusty.whoami",
+            params.clone(),
+            json!({ "meta": { "tenant": "t1" } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(who["params"], params, "{what}");
+    assert_eq!(who["meta"], json!({ "tenant": "t1" }), "{what}");
+    assert_eq!(who["nodeID"], "node-wire", "{what}");
+    let err = peer
+        .call("rusty.fail", json!({}), Value::Null)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (&err["code"], &err["type"]),
+        (&json!(418), &json!("TEAPOT")),
+        "{what}"
+    );
+
+    // Events both ways: a balanced emit to Node's recorder group, a broadcast to Rust.
+    rust.emit("wire.rust", json!({ "k": 1 })).await.unwrap();
+    peer.broadcast("wire.node", json!({ "k": 2 }), Value::Null)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut from_rust, mut from_node) = (false, false);
+    while !(from_rust && from_node) {
+        assert!(Instant::now() < deadline, "{what}: events did not arrive");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let list = peer
+            .call("recorder.list", json!({}), Value::Null)
+            .await
+            .unwrap();
+        from_rust |= list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "wire.rust" && e["payload"] == json!({ "k": 1 }));
+        from_node |= seen.take().iter().any(|e| {
+            e["event"] == "wire.node"
+                && e["from"] == "node-wire"
+                && e["payload"] == json!({ "k": 2 })
+        });
+    }
+
+    // Node leaves: the Rust node sees it go.
+    peer.stop().await.unwrap();
+    moleculer_tests::eventually!(
+        "the Node node is seen leaving",
+        Duration::from_secs(10),
+        rust.call::<Value, _>("$node.list", json!({}))
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "node-wire" && n["available"] == false)
+    );
+    rust.stop().await.unwrap();
+}
