@@ -37,6 +37,9 @@
 # (default redis://127.0.0.1:6379), with the bare redis crate (`bench_redis_bare`: publish and
 # a subscribed response channel, id correlation, responder in a second process) as the ceiling.
 #
+# TRANSPORT=mqtt (or `bash bench/mqtt.sh`) runs the same over MQTT at MQTT_URL (default
+# mqtt://127.0.0.1:1883), with bare rumqttc (`bench_mqtt_bare`) as the ceiling.
+#
 # TRANSPORT=tcp (or `bash bench/tcp.sh`) runs the same on the TCP transporter instead, with no
 # message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), and
 # bare tokio TCP (`bench_tcp_bare`) as the transport's ceiling instead of bare NATS: its
@@ -77,6 +80,13 @@ if [ "$TRANSPORT" = redis ]; then
 	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
 	CROSS=0
 fi
+export MQTT_URL="${MQTT_URL:-mqtt://127.0.0.1:1883}"
+if [ "$TRANSPORT" = mqtt ]; then
+	NODE_TRANSPORTER="$MQTT_URL"
+	RUST_TRANSPORTER="$MQTT_URL"
+	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
+	CROSS=0
+fi
 if [ "$TRANSPORT" = tcp ]; then
 	NODE_TRANSPORTER="tcp://127.0.0.1:6101/bench-server-node,127.0.0.1:6102/bench-client-node"
 	RUST_TRANSPORTER="tcp://127.0.0.1:6201/bench-server-rs,127.0.0.1:6202/bench-client-rs"
@@ -94,12 +104,14 @@ hostport="${hostport%%/*}"
 host="${hostport%:*}"
 port="${hostport##*:}"
 [ "$host" != "$hostport" ] || port=4222
-if [ "$TRANSPORT" = redis ]; then
-	hostport="${REDIS_URL#*://}"
+if [ "$TRANSPORT" = redis ] || [ "$TRANSPORT" = mqtt ]; then
+	url="$REDIS_URL"
+	[ "$TRANSPORT" != mqtt ] || url="$MQTT_URL"
+	hostport="${url#*://}"
 	hostport="${hostport##*@}"
 	hostport="${hostport%%/*}"
 	if ! timeout 3 bash -c "exec 3<>/dev/tcp/${hostport%:*}/${hostport##*:}" 2>/dev/null; then
-		echo "no Redis server at $REDIS_URL" >&2
+		echo "no $TRANSPORT server at $url" >&2
 		exit 1
 	fi
 elif [ "$TRANSPORT" != tcp ] && ! timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
@@ -112,6 +124,7 @@ RUST_BIN="${RUST_MOLECULER_BIN:-}"
 BARE_NAME=bench_nats_bare
 [ "$TRANSPORT" != tcp ] || BARE_NAME=bench_tcp_bare
 [ "$TRANSPORT" != redis ] || BARE_NAME=bench_redis_bare
+[ "$TRANSPORT" != mqtt ] || BARE_NAME=bench_mqtt_bare
 EXAMPLES=(--example "$BARE_NAME")
 if [ -z "$RUST_BIN" ] && { [ -f examples/examples/bench_nats.rs ] ||
 	grep -Eq '^[[:space:]]*name[[:space:]]*=[[:space:]]*"bench_nats"' examples/Cargo.toml; }; then
@@ -129,7 +142,7 @@ for bin in "$BARE_BIN" ${RUST_BIN:+"$RUST_BIN"}; do
 	[ -x "$bin" ] || { echo "missing $bin" >&2; exit 1; }
 done
 
-if [ ! -d bench/node_modules/moleculer ] || [ ! -d bench/node_modules/nats ] || [ ! -d bench/node_modules/ioredis ]; then
+if [ ! -d bench/node_modules/moleculer ] || [ ! -d bench/node_modules/nats ] || [ ! -d bench/node_modules/ioredis ] || [ ! -d bench/node_modules/mqtt ]; then
 	echo "installing moleculer@0.15.2 and nats@2.29.3 (npm ci)..." >&2
 	(cd bench && npm ci --no-audit --no-fund --silent)
 fi
@@ -179,6 +192,7 @@ OUT="$(mktemp -t moleculer-nats-bench.XXXXXX.jsonl)"
 	case "$TRANSPORT" in
 	redis) server="$(redis-server --version 2>/dev/null | cut -d' ' -f1-3 || echo redis-server ?) at $REDIS_URL" ;;
 	tcp) server="no broker" ;;
+	mqtt) server="$(mosquitto -h 2>/dev/null | head -1 || echo mosquitto ?) at $MQTT_URL" ;;
 	*) server="$(nats-server --version 2>/dev/null || echo nats-server ?) at $NATS_URL" ;;
 	esac
 	echo "# $(rustc --version) / node $(node --version) / $server / secs=$BENCH_SECS warmup=$BENCH_WARMUP rounds=$ROUNDS"
