@@ -26,6 +26,7 @@ mod interop_tcp;
 mod interop_transmit;
 mod lifecycle;
 mod logging;
+mod matrix;
 mod middleware;
 mod middleware_methods;
 mod middleware_services;

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use moleculer::options::{PluginKind, SerializerKind};
 use moleculer::prelude::*;
 use moleculer::transporter::Transporter;
 use moleculer_tests::Recorder;
@@ -44,10 +45,29 @@ impl Rusty {
 }
 
 /// A Rust node on `transporter` and a Node node of `version` with `node_transporter` (its
-/// `transporter` option) exchange calls and events, then the Node node leaves.
+/// `transporter` option), both with the JSON serializer, exchange calls and events, then the
+/// Node node leaves.
 pub(crate) async fn exchange(
     what: &str,
     version: NodeVersion,
+    transporter: impl Transporter,
+    node_transporter: Value,
+) {
+    exchange_with(
+        what,
+        version,
+        SerializerKind::Json,
+        transporter,
+        node_transporter,
+    )
+    .await;
+}
+
+/// [`exchange`] with both nodes on `serializer`.
+pub(crate) async fn exchange_with(
+    what: &str,
+    version: NodeVersion,
+    serializer: SerializerKind,
     transporter: impl Transporter,
     node_transporter: Value,
 ) {
@@ -57,6 +77,7 @@ pub(crate) async fn exchange(
         .node_id("rust-wire")
         .namespace(&ns)
         .protocol_version(version.protocol_version())
+        .serializer(serializer)
         .transporter(transporter)
         .service(Rusty { seen: seen.clone() })
         .build()
@@ -66,7 +87,7 @@ pub(crate) async fn exchange(
         "node-wire",
         &ns,
         &["math", "echo", "recorder"],
-        &json!({ "transporter": node_transporter }),
+        &json!({ "transporter": node_transporter, "serializer": serializer.name() }),
     )
     .await
     .expect("the Node peer starts");
