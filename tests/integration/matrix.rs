@@ -2,7 +2,8 @@
 //! CBOR; JSONExt on protocol 5; ProtoBuf, Avro, Thrift on protocol 4} × protocol {4 with Node
 //! 0.14.35, 5 with Node 0.15.2}. In each cell a Rust node and a real Node node call each other
 //! (params, meta, errors), emit events both ways and the Node node is seen leaving
-//! (`wire::exchange_with`). Cells run four at a time; the matrix is printed as a table at the
+//! (`wire::exchange_with`); and per transporter and protocol, two nodes of each kind balance
+//! calls and events both ways (`wire::balancing`). Cells run four at a time; the matrix is printed as a table at the
 //! end, and written to `target/interop-matrix.md`, which `.ci/run` shows last. (The TCP transporter has its own suites: `interop_tcp`, `interop_serializers`.)
 
 use std::sync::Arc;
@@ -51,6 +52,30 @@ impl Transport {
         }
     }
 
+    /// Two nodes of each kind on this transport (JSON): balancing both ways.
+    async fn balance(self, version: NodeVersion) {
+        let what = format!("matrix-{}", self.name());
+        let node = self.node_option();
+        match self {
+            Transport::Nats => {
+                let t = || NatsTransporter::new(NatsOptions::new(nats_url()));
+                crate::wire::balancing(&what, version, t, node).await;
+            }
+            Transport::Redis => {
+                let t = || RedisTransporter::new(RedisOptions::new(redis_url()));
+                crate::wire::balancing(&what, version, t, node).await;
+            }
+            Transport::Mqtt => {
+                let t = || {
+                    let option: moleculer::options::TransporterOption =
+                        serde_json::from_value(json!(mqtt_url())).unwrap();
+                    MqttTransporter::new(MqttOptions::from_option(&option).unwrap())
+                };
+                crate::wire::balancing(&what, version, t, node).await;
+            }
+        }
+    }
+
     async fn run(self, version: NodeVersion, serializer: SerializerKind) {
         let what = format!("matrix-{}", self.name());
         let node = self.node_option();
@@ -69,6 +94,24 @@ impl Transport {
                 let t = MqttTransporter::new(MqttOptions::from_option(&option).unwrap());
                 crate::wire::exchange_with(&what, version, serializer, t, node).await;
             }
+        }
+    }
+}
+
+/// What a cell runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    /// Calls, errors, events and leaving, one node of each kind, on a serializer.
+    Exchange(SerializerKind),
+    /// Two nodes of each kind, JSON: balancing both ways.
+    Balancing,
+}
+
+impl Cell {
+    fn name(self) -> &'static str {
+        match self {
+            Cell::Exchange(serializer) => serializer.name(),
+            Cell::Balancing => "JSON, 2 + 2 nodes: balancing",
         }
     }
 }
@@ -113,8 +156,14 @@ async fn transporters_serializers_and_protocols_with_node() {
                     let _slot = slots.acquire_owned().await.unwrap();
                     transport.run(version, serializer).await;
                 });
-                cells.push((transport, version, serializer, task));
+                cells.push((transport, version, Cell::Exchange(serializer), task));
             }
+            let slots = slots.clone();
+            let task = tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await.unwrap();
+                transport.balance(version).await;
+            });
+            cells.push((transport, version, Cell::Balancing, task));
         }
     }
     let mut results = Vec::new();
@@ -135,22 +184,28 @@ async fn transporters_serializers_and_protocols_with_node() {
         "\n| transporter | serializer | v4, Node 0.14.35 | v5, Node 0.15.2 |\n|---|---|---|---|\n",
     );
     for &transport in &transports {
-        let mut kinds: Vec<SerializerKind> = serializers(NodeVersion::V14);
-        kinds.push(SerializerKind::JsonExt);
-        for serializer in kinds {
+        let mut kinds: Vec<Cell> = serializers(NodeVersion::V14)
+            .into_iter()
+            .map(Cell::Exchange)
+            .collect();
+        kinds.push(Cell::Exchange(SerializerKind::JsonExt));
+        kinds.push(Cell::Balancing);
+        for kind in kinds {
             let cell = |version: NodeVersion| {
                 results
                     .iter()
-                    .find(|(t, v, s, _)| *t == transport && *v == version && *s == serializer)
+                    .find(|(t, v, c, _)| *t == transport && *v == version && *c == kind)
                     .map_or(
                         "–",
-                        |(.., outcome)| if outcome.is_ok() { "ok" } else { "FAILED" },
+                        |(.., outcome)| {
+                            if outcome.is_ok() { "ok" } else { "FAILED" }
+                        },
                     )
             };
             table.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 transport.name(),
-                serializer.name(),
+                kind.name(),
                 cell(NodeVersion::V14),
                 cell(NodeVersion::V15)
             ));

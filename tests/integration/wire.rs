@@ -21,7 +21,12 @@ pub(crate) struct Rusty {
 impl Rusty {
     #[action]
     async fn whoami(&self, ctx: Context) -> Result<Value> {
-        Ok(json!({ "params": ctx.params, "meta": *ctx.meta(), "nodeID": ctx.node_id() }))
+        Ok(json!({
+            "params": ctx.params,
+            "meta": *ctx.meta(),
+            "nodeID": ctx.node_id(),
+            "servedBy": ctx.broker().node_id(),
+        }))
     }
 
     #[action]
@@ -189,4 +194,150 @@ pub(crate) async fn exchange_with(
             .any(|n| n["id"] == "node-wire" && n["available"] == false)
     );
     rust.stop().await.unwrap();
+}
+
+/// Balancing across two nodes of each kind: two Rust nodes on `transporter()`, two Node nodes
+/// of `version` with `node_transporter`. Node calls are served by both Rust nodes; the
+/// events of a group reach it once, spread over both nodes of the other kind.
+pub(crate) async fn balancing<T: Transporter>(
+    what: &str,
+    version: NodeVersion,
+    transporter: impl Fn() -> T,
+    node_transporter: Value,
+) {
+    let ns = moleculer_tests::unique_namespace(what);
+    let what = format!("{what} balancing with Node v{}", version.env_value());
+    let mut rust = Vec::new();
+    let mut seen = Vec::new();
+    for id in ["rust-1", "rust-2"] {
+        let recorder = Recorder::default();
+        let broker = ServiceBroker::builder()
+            .node_id(id)
+            .namespace(&ns)
+            .protocol_version(version.protocol_version())
+            .transporter(transporter())
+            .service(Rusty {
+                seen: recorder.clone(),
+            })
+            .build()
+            .unwrap();
+        broker.start().await.unwrap();
+        rust.push(broker);
+        seen.push(recorder);
+    }
+    let mut peers = Vec::new();
+    for id in ["node-1", "node-2"] {
+        let peer = NodePeer::spawn_with(
+            version,
+            id,
+            &ns,
+            &["recorder"],
+            &json!({ "transporter": node_transporter }),
+        )
+        .await
+        .expect("the Node peer starts");
+        peers.push(peer);
+    }
+    moleculer_tests::eventually!(
+        format!("{what}: both Node nodes seen"),
+        Duration::from_secs(30),
+        rust[0]
+            .call::<Value, _>("$node.list", json!({}))
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["available"] == true
+                && n["id"].as_str().is_some_and(|id| id.starts_with("node-")))
+            .count()
+            == 2
+    );
+    for peer in &mut peers {
+        peer.wait_for_services(&["rusty"], Duration::from_secs(30))
+            .await
+            .unwrap();
+    }
+    // Node's balancer spreads its calls over both Rust nodes.
+    let mut served = std::collections::BTreeMap::<String, u32>::new();
+    for n in 0..20 {
+        let who = peers[0]
+            .call("rusty.whoami", json!({ "n": n }), Value::Null)
+            .await
+            .unwrap();
+        *served
+            .entry(who["servedBy"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        served.keys().collect::<Vec<_>>(),
+        ["rust-1", "rust-2"],
+        "{what}: {served:?}"
+    );
+    // The Rust balancer spreads `recorder`'s events over both Node nodes; `rusty`'s stay on
+    // the emitting node, its own member of the group (`preferLocal`, as in Node).
+    for n in 0..20 {
+        rust[0]
+            .emit("wire.balanced", json!({ "n": n }))
+            .await
+            .unwrap();
+    }
+    // Node's balancer spreads `rusty`'s events over both Rust nodes.
+    for n in 0..20 {
+        peers[0]
+            .emit("wire.fromnode", json!({ "n": n }), Value::Null)
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut at_node, mut at_rust, mut from_node) = (vec![0; 2], vec![0; 2], vec![0; 2]);
+    loop {
+        for (i, peer) in peers.iter_mut().enumerate() {
+            let list = peer
+                .call("recorder.list", json!({}), Value::Null)
+                .await
+                .unwrap();
+            at_node[i] = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["event"] == "wire.balanced")
+                .count();
+        }
+        for (i, recorder) in seen.iter().enumerate() {
+            for e in recorder.take() {
+                if e["event"] == "wire.balanced" {
+                    at_rust[i] += 1;
+                } else if e["event"] == "wire.fromnode" {
+                    from_node[i] += 1;
+                }
+            }
+        }
+        let sum = |v: &Vec<usize>| v.iter().sum::<usize>();
+        if sum(&at_node) >= 20 && sum(&at_rust) >= 20 && sum(&from_node) >= 20 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: events missing: at Node {at_node:?}, at Rust {at_rust:?}, from Node {from_node:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(at_node.iter().sum::<usize>(), 20, "{what}");
+    assert!(
+        at_node.iter().all(|&n| n > 0),
+        "{what}: at Node {at_node:?}"
+    );
+    assert_eq!(at_rust, [20, 0], "{what}: local first");
+    assert_eq!(from_node.iter().sum::<usize>(), 20, "{what}");
+    assert!(
+        from_node.iter().all(|&n| n > 0),
+        "{what}: from Node {from_node:?}"
+    );
+    for peer in peers {
+        peer.stop().await.unwrap();
+    }
+    for broker in rust {
+        broker.stop().await.unwrap();
+    }
 }
