@@ -3,7 +3,7 @@
 //! 0.14.35, 5 with Node 0.15.2}. In each cell a Rust node and a real Node node call each other
 //! (params, meta, errors), emit events both ways and the Node node is seen leaving
 //! (`wire::exchange_with`); and per transporter and protocol, two nodes of each kind balance
-//! calls and events both ways (`wire::balancing`). Cells run four at a time; the matrix is printed as a table at the
+//! calls and events both ways (`wire::balancing`), on NATS also with `disableBalancer`. Cells run four at a time; the matrix is printed as a table at the
 //! end, and written to `target/interop-matrix.md`, which `.ci/run` shows last. (The TCP transporter has its own suites: `interop_tcp`, `interop_serializers`.)
 
 use std::sync::Arc;
@@ -50,6 +50,13 @@ impl Transport {
             Transport::Redis => json!(redis_url()),
             Transport::Mqtt => json!(mqtt_url()),
         }
+    }
+
+    /// Two nodes of each kind on NATS with `disableBalancer`: NATS's queue groups balance.
+    async fn balance_by_nats(version: NodeVersion) {
+        let t = || NatsTransporter::new(NatsOptions::new(nats_url()));
+        let node = json!(nats_url());
+        crate::wire::balancing_by_the_transporter("matrix-NATS", version, t, node).await;
     }
 
     /// Two nodes of each kind on this transport (JSON): balancing both ways.
@@ -105,6 +112,8 @@ enum Cell {
     Exchange(SerializerKind),
     /// Two nodes of each kind, JSON: balancing both ways.
     Balancing,
+    /// The same with `disableBalancer` (transporters with a balancer of their own).
+    DisabledBalancer,
 }
 
 impl Cell {
@@ -112,6 +121,7 @@ impl Cell {
         match self {
             Cell::Exchange(serializer) => serializer.name(),
             Cell::Balancing => "JSON, 2 + 2 nodes: balancing",
+            Cell::DisabledBalancer => "JSON, 2 + 2 nodes: disableBalancer",
         }
     }
 }
@@ -158,12 +168,20 @@ async fn transporters_serializers_and_protocols_with_node() {
                 });
                 cells.push((transport, version, Cell::Exchange(serializer), task));
             }
-            let slots = slots.clone();
+            let slot = slots.clone();
             let task = tokio::spawn(async move {
-                let _slot = slots.acquire_owned().await.unwrap();
+                let _slot = slot.acquire_owned().await.unwrap();
                 transport.balance(version).await;
             });
             cells.push((transport, version, Cell::Balancing, task));
+            if transport == Transport::Nats {
+                let slots = slots.clone();
+                let task = tokio::spawn(async move {
+                    let _slot = slots.acquire_owned().await.unwrap();
+                    Transport::balance_by_nats(version).await;
+                });
+                cells.push((transport, version, Cell::DisabledBalancer, task));
+            }
         }
     }
     let mut results = Vec::new();
@@ -190,6 +208,9 @@ async fn transporters_serializers_and_protocols_with_node() {
             .collect();
         kinds.push(Cell::Exchange(SerializerKind::JsonExt));
         kinds.push(Cell::Balancing);
+        if transport == Transport::Nats {
+            kinds.push(Cell::DisabledBalancer);
+        }
         for kind in kinds {
             let cell = |version: NodeVersion| {
                 results

@@ -205,13 +205,39 @@ pub(crate) async fn balancing<T: Transporter>(
     transporter: impl Fn() -> T,
     node_transporter: Value,
 ) {
+    balance(what, version, transporter, node_transporter, false).await;
+}
+
+/// [`balancing`] with `disableBalancer` on every node: the transporter's queue groups spread
+/// calls and events (NATS), the emitter's own group member included.
+pub(crate) async fn balancing_by_the_transporter<T: Transporter>(
+    what: &str,
+    version: NodeVersion,
+    transporter: impl Fn() -> T,
+    node_transporter: Value,
+) {
+    balance(what, version, transporter, node_transporter, true).await;
+}
+
+async fn balance<T: Transporter>(
+    what: &str,
+    version: NodeVersion,
+    transporter: impl Fn() -> T,
+    node_transporter: Value,
+    disable_balancer: bool,
+) {
     let ns = moleculer_tests::unique_namespace(what);
-    let what = format!("{what} balancing with Node v{}", version.env_value());
+    let what = format!(
+        "{what} balancing (disableBalancer: {disable_balancer}) with Node v{}",
+        version.env_value()
+    );
+    let options = json!({ "disableBalancer": disable_balancer });
     let mut rust = Vec::new();
     let mut seen = Vec::new();
     for id in ["rust-1", "rust-2"] {
         let recorder = Recorder::default();
         let broker = ServiceBroker::builder()
+            .options(serde_json::from_value(options.clone()).unwrap())
             .node_id(id)
             .namespace(&ns)
             .protocol_version(version.protocol_version())
@@ -232,7 +258,7 @@ pub(crate) async fn balancing<T: Transporter>(
             id,
             &ns,
             &["recorder"],
-            &json!({ "transporter": node_transporter }),
+            &json!({ "transporter": node_transporter, "disableBalancer": disable_balancer }),
         )
         .await
         .expect("the Node peer starts");
@@ -328,7 +354,16 @@ pub(crate) async fn balancing<T: Transporter>(
         at_node.iter().all(|&n| n > 0),
         "{what}: at Node {at_node:?}"
     );
-    assert_eq!(at_rust, [20, 0], "{what}: local first");
+    if disable_balancer {
+        // The queue group picks any member, the emitter's own too.
+        assert_eq!(at_rust.iter().sum::<usize>(), 20, "{what}");
+        assert!(
+            at_rust.iter().all(|&n| n > 0),
+            "{what}: at Rust {at_rust:?}"
+        );
+    } else {
+        assert_eq!(at_rust, [20, 0], "{what}: local first");
+    }
     assert_eq!(from_node.iter().sum::<usize>(), 20, "{what}");
     assert!(
         from_node.iter().all(|&n| n > 0),
