@@ -1,6 +1,6 @@
 //! What every transporter's interop test checks, with a real Node.js Moleculer node on the
-//! same transport: calls both ways with params, meta and errors, events both ways, and the
-//! Node node seen leaving.
+//! same transport: calls both ways with params, meta and errors, events both ways (balanced
+//! and broadcast), the Node node seen leaving; and balancing across two nodes of each kind.
 
 use std::time::{Duration, Instant};
 
