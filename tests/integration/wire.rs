@@ -1,6 +1,7 @@
 //! What every transporter's interop test checks, with a real Node.js Moleculer node on the
-//! same transport: calls both ways with params, meta and errors, events both ways (balanced
-//! and broadcast), the Node node seen leaving; and balancing across two nodes of each kind.
+//! same transport: calls both ways with params, meta and errors, events both ways (balanced,
+//! broadcast, for explicit groups), the Node node seen leaving; and balancing across two
+//! nodes of each kind.
 
 use std::time::{Duration, Instant};
 
@@ -38,9 +39,12 @@ impl Rusty {
 
     #[event(name = "wire.*")]
     async fn on_wire(&self, ctx: EventContext) {
-        self.seen.push(
-            json!({ "event": ctx.event_name(), "payload": ctx.params, "from": ctx.node_id() }),
-        );
+        self.seen.push(json!({
+            "event": ctx.event_name(),
+            "payload": ctx.params,
+            "from": ctx.node_id(),
+            "groups": ctx.event_groups(),
+        }));
     }
 
     #[event(name = "$transporter.connected")]
@@ -177,6 +181,45 @@ pub(crate) async fn exchange_with(
             e["event"] == "wire.node"
                 && e["from"] == "node-wire"
                 && e["payload"] == json!({ "k": 2 })
+        });
+    }
+
+    // Events for explicit groups, both ways.
+    rust.emit_with(
+        "wire.grouped",
+        json!({ "g": 1 }),
+        EmitOptions::new().groups(["recorder"]),
+    )
+    .await
+    .unwrap();
+    peer.emit(
+        "wire.grouped",
+        json!({ "g": 2 }),
+        json!({ "groups": ["rusty"] }),
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut at_node, mut at_rust) = (false, false);
+    while !(at_node && at_rust) {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: grouped events did not arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let list = peer
+            .call("recorder.list", json!({}), Value::Null)
+            .await
+            .unwrap();
+        at_node |= list.as_array().unwrap().iter().any(|e| {
+            e["event"] == "wire.grouped"
+                && e["payload"] == json!({ "g": 1 })
+                && e["groups"] == json!(["recorder"])
+        });
+        at_rust |= seen.take().iter().any(|e| {
+            e["event"] == "wire.grouped"
+                && e["payload"] == json!({ "g": 2 })
+                && e["groups"] == json!(["rusty"])
         });
     }
 
