@@ -5,7 +5,6 @@
 //! this test starts on its own port keep working across a restart of it. Skipped when the
 //! broker (or `node`, or `mosquitto`) is missing, unless `MOLECULER_REQUIRE_BROKERS=1`.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use moleculer::options::TransporterOption;
@@ -14,6 +13,7 @@ use moleculer::transporter::{MqttOptions, MqttTransporter};
 use moleculer_tests::node::{
     NodeVersion, brokers_required, mqtt_available, mqtt_url, node_tcp_available,
 };
+use moleculer_tests::private_server::PrivateServer;
 use moleculer_tests::{Recorder, free_port};
 use serde_json::{Value, json};
 
@@ -58,34 +58,9 @@ async fn rust_and_node_0_15_over_mqtt_5_with_qos_2() {
     with_node(NodeVersion::V15, json!({ "protocolVersion": 5, "qos": 2 })).await;
 }
 
-/// A private mosquitto on `port`, killed on drop.
-struct PrivateMosquitto(Child);
-
-impl PrivateMosquitto {
-    fn start(port: u16) -> Option<PrivateMosquitto> {
-        let child = Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mosquitto did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(PrivateMosquitto(child))
-    }
-}
-
-impl Drop for PrivateMosquitto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A private mosquitto on `port`, killed on drop; `None` when it is not installed.
+fn private_mosquitto(port: u16) -> Option<PrivateServer> {
+    PrivateServer::start("mosquitto", &["-p", &port.to_string()], port)
 }
 
 #[derive(Default)]
@@ -102,7 +77,7 @@ impl Echo {
 #[tokio::test]
 async fn nodes_survive_a_broker_restart() {
     let port = free_port();
-    let Some(mut broker) = PrivateMosquitto::start(port) else {
+    let Some(mut broker) = private_mosquitto(port) else {
         assert!(!brokers_required(), "mosquitto is not installed");
         println!("skipped: mosquitto is not installed");
         return;
@@ -133,7 +108,7 @@ async fn nodes_survive_a_broker_restart() {
 
     drop(broker);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    broker = PrivateMosquitto::start(port).unwrap();
+    broker = private_mosquitto(port).unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let call = a

@@ -3,12 +3,12 @@
 //! `$transporter.connected {wasReconnect: true}` (and sends its INFO again). Skipped when
 //! `nats-server` is not installed, unless `MOLECULER_REQUIRE_BROKERS=1`.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use moleculer::ServiceBroker;
 use moleculer::prelude::*;
 use moleculer_tests::node::brokers_required;
+use moleculer_tests::private_server::PrivateServer;
 use serde_json::{Value, json};
 
 #[derive(Default)]
@@ -38,42 +38,13 @@ impl Connections {
 
 fn nats_server_path() -> Option<String> {
     let path = std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".to_owned());
-    Command::new(&path)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|_| path)
+    moleculer_tests::private_server::installed(&path).then_some(path)
 }
 
 /// A private nats-server on `port`, killed on drop.
-struct PrivateNats(Child);
-
-impl PrivateNats {
-    fn start(bin: &str, port: u16) -> PrivateNats {
-        let child = Command::new(bin)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server starts");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateNats(child)
-    }
-}
-
-impl Drop for PrivateNats {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn private_nats(bin: &str, port: u16) -> PrivateServer {
+    PrivateServer::start(bin, &["-a", "127.0.0.1", "-p", &port.to_string()], port)
+        .expect("nats-server starts")
 }
 
 fn free_port() -> u16 {
@@ -112,7 +83,7 @@ async fn nodes_survive_a_nats_server_restart() {
         return;
     };
     let port = free_port();
-    let mut server = PrivateNats::start(&bin, port);
+    let mut server = private_nats(&bin, port);
     let url = format!("nats://127.0.0.1:{port}");
     let build = |id: &str| {
         ServiceBroker::builder()
@@ -155,7 +126,7 @@ async fn nodes_survive_a_nats_server_restart() {
         ),
         "{err:?}"
     );
-    server = PrivateNats::start(&bin, port);
+    server = private_nats(&bin, port);
 
     // The clients reconnect and resubscribe; the registries kept each other's services.
     assert_eq!(
@@ -195,7 +166,7 @@ fn a_tight_retry_loop_does_not_starve_the_reconnect() {
         return;
     };
     let port = free_port();
-    let mut server = Some(PrivateNats::start(&bin, port));
+    let mut server = Some(private_nats(&bin, port));
     let url = format!("nats://127.0.0.1:{port}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -237,7 +208,7 @@ fn a_tight_retry_loop_does_not_starve_the_reconnect() {
         }
         let restart = std::thread::spawn({
             let bin = bin.clone();
-            move || PrivateNats::start(&bin, port)
+            move || private_nats(&bin, port)
         });
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut attempts = 0_u64;

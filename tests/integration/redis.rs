@@ -5,7 +5,7 @@
 //! sending its INFO again. Skipped when Redis (or `node`, or `redis-server`) is missing,
 //! unless `MOLECULER_REQUIRE_BROKERS=1`.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::wire::Rusty;
@@ -15,6 +15,7 @@ use moleculer_tests::node::{
     NodePeer, NodeVersion, brokers_required, node_tcp_available, redis_available, redis_url,
 };
 use moleculer_tests::pki::{Pki, openssl_available};
+use moleculer_tests::private_server::{self, PrivateServer};
 use moleculer_tests::{Recorder, free_port};
 use serde_json::{Value, json};
 
@@ -50,67 +51,46 @@ async fn rust_and_node_0_14_over_redis() {
 
 fn redis_server_path() -> Option<String> {
     let path = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_owned());
-    Command::new(&path)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|_| path)
+    private_server::installed(&path).then_some(path)
 }
 
-/// A private redis-server on `port`, killed on drop.
-struct PrivateRedis(Child);
+/// The private redis-servers of these tests (plain, TLS only, cluster nodes).
+struct PrivateRedis;
 
 impl PrivateRedis {
-    fn start(bin: &str, port: u16) -> PrivateRedis {
+    fn start(bin: &str, port: u16) -> PrivateServer {
         PrivateRedis::start_with(bin, port, &["--port", &port.to_string()])
     }
 
     /// A redis-server on `port` that speaks TLS only, with `pki`'s `server` certificate.
-    fn start_tls(bin: &str, port: u16, pki: &Pki) -> PrivateRedis {
-        let args = [
-            "--port".to_owned(),
-            "0".to_owned(),
-            "--tls-port".to_owned(),
+    fn start_tls(bin: &str, port: u16, pki: &Pki) -> PrivateServer {
+        let (port_text, cert, key, ca) = (
             port.to_string(),
-            "--tls-cert-file".to_owned(),
             pki.path("server.pem"),
-            "--tls-key-file".to_owned(),
             pki.path("server-key.pem"),
-            "--tls-ca-cert-file".to_owned(),
             pki.path("ca.pem"),
-            "--tls-auth-clients".to_owned(),
-            "no".to_owned(),
+        );
+        let args = [
+            "--port",
+            "0",
+            "--tls-port",
+            &port_text,
+            "--tls-cert-file",
+            &cert,
+            "--tls-key-file",
+            &key,
+            "--tls-ca-cert-file",
+            &ca,
+            "--tls-auth-clients",
+            "no",
         ];
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         PrivateRedis::start_with(bin, port, &args)
     }
 
-    fn start_with(bin: &str, port: u16, args: &[&str]) -> PrivateRedis {
-        let child = Command::new(bin)
-            .args(args)
-            .args(["--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateRedis(child)
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+    fn start_with(bin: &str, port: u16, args: &[&str]) -> PrivateServer {
+        let common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+        let all: Vec<&str> = args.iter().chain(common.iter()).copied().collect();
+        PrivateServer::start(bin, &all, port).expect("redis-server starts")
     }
 }
 
@@ -305,7 +285,7 @@ async fn rust_and_node_over_redis_with_tls() {
 /// A Redis Cluster of three masters this test starts on its own ports (full coverage not
 /// required, so the others go on when one goes); removed on drop.
 struct PrivateCluster {
-    nodes: Vec<(u16, PrivateRedis)>,
+    nodes: Vec<(u16, PrivateServer)>,
     _dir: std::path::PathBuf,
 }
 

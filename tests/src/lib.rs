@@ -3,6 +3,7 @@
 pub mod json_shape;
 pub mod node;
 pub mod pki;
+pub mod private_server;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

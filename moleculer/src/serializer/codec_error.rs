@@ -1,4 +1,5 @@
-//! The one error of the hand-written binary readers and writers (MsgPack, CBOR): a message,
+//! The one error of the hand-written readers and writers (MsgPack, CBOR, and the Avro and
+//! Thrift codecs of the schema serializers): a message,
 //! which serde's `de::Error` and `ser::Error` both ask for.
 
 use std::fmt;

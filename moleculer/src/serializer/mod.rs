@@ -9,7 +9,7 @@
 #[cfg(all(test, feature = "msgpack", feature = "cbor", feature = "jsonext"))]
 mod binary_props;
 pub(crate) mod cbor;
-mod codec_error;
+pub(crate) mod codec_error;
 #[cfg(any(feature = "msgpack", feature = "cbor"))]
 mod compound;
 mod js_forms;

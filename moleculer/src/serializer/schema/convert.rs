@@ -18,6 +18,7 @@ use crate::protocol::{
     Heartbeat, Info, Packet, PacketType, Ping, Pong, Request, Response, buffer_from_json,
     buffer_to_json,
 };
+use crate::serializer::Serializer;
 use crate::{Error, Result};
 
 /// A schema form: one message type of the 0.14 schemas.
@@ -37,8 +38,28 @@ pub(crate) trait SchemaFormat {
     fn decode<F: Form>(&self, ty: PacketType, bytes: &[u8]) -> std::result::Result<F, String>;
 }
 
+/// Every schema format is a [`Serializer`]: the packet goes through its form.
+impl<S: SchemaFormat + std::fmt::Debug + Send + Sync> Serializer for S {
+    fn name(&self) -> &'static str {
+        S::KIND.name()
+    }
+
+    fn serialize(
+        &self,
+        packet: &Packet,
+        version: ProtocolVersion,
+        sender: &str,
+    ) -> Result<Vec<u8>> {
+        serialize(self, packet, version, sender)
+    }
+
+    fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
+        deserialize(self, ty, bytes)
+    }
+}
+
 /// The bytes of `packet` in `format`; 0.14's schemas only exist for protocol 4.
-pub(crate) fn serialize<S: SchemaFormat>(
+fn serialize<S: SchemaFormat>(
     format: &S,
     packet: &Packet,
     version: ProtocolVersion,
@@ -113,11 +134,7 @@ pub(crate) fn serialize<S: SchemaFormat>(
 }
 
 /// The packet of type `ty` that `bytes` hold in `format`.
-pub(crate) fn deserialize<S: SchemaFormat>(
-    format: &S,
-    ty: PacketType,
-    bytes: &[u8],
-) -> Result<Envelope> {
+fn deserialize<S: SchemaFormat>(format: &S, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
     decode(format, ty, bytes).map_err(|reason| invalid_packet(ty, &reason))
 }
 

@@ -1,10 +1,8 @@
 //! Node's `ProtoBuf` serializer: the messages of `packets.proto`, as protobufjs writes them.
 
-use super::convert::{self, Form, SchemaFormat};
-use crate::Result;
-use crate::options::{PluginKind, ProtocolVersion, SerializerKind};
-use crate::protocol::{Envelope, Packet, PacketType};
-use crate::serializer::Serializer;
+use super::convert::{Form, SchemaFormat};
+use crate::options::SerializerKind;
+use crate::protocol::PacketType;
 
 /// The `ProtoBuf` serializer of Moleculer 0.14 (protocol 4 only).
 ///
@@ -31,24 +29,5 @@ impl SchemaFormat for ProtoBufSerializer {
 
     fn decode<F: Form>(&self, _: PacketType, bytes: &[u8]) -> std::result::Result<F, String> {
         F::decode(bytes).map_err(|err| err.to_string())
-    }
-}
-
-impl Serializer for ProtoBufSerializer {
-    fn name(&self) -> &'static str {
-        Self::KIND.name()
-    }
-
-    fn serialize(
-        &self,
-        packet: &Packet,
-        version: ProtocolVersion,
-        sender: &str,
-    ) -> Result<Vec<u8>> {
-        convert::serialize(self, packet, version, sender)
-    }
-
-    fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
-        convert::deserialize(self, ty, bytes)
     }
 }

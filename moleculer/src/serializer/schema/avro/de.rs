@@ -7,15 +7,15 @@ use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
 
-use super::AvroError;
 use super::records::{Field, Type};
+use crate::serializer::codec_error::CodecError;
 
 /// The form that `bytes`, a datum of `record`, hold; trailing bytes are refused, as avsc's
 /// `fromBuffer` refuses them.
 pub(super) fn from_slice<T: DeserializeOwned>(
     bytes: &[u8],
     record: &'static [Field],
-) -> Result<T, AvroError> {
+) -> Result<T, CodecError> {
     let mut input = Input { rest: bytes };
     let form = T::deserialize(Value {
         input: &mut input,
@@ -24,7 +24,7 @@ pub(super) fn from_slice<T: DeserializeOwned>(
     if input.rest.is_empty() {
         Ok(form)
     } else {
-        Err(AvroError(format!("{} trailing bytes", input.rest.len())))
+        Err(CodecError(format!("{} trailing bytes", input.rest.len())))
     }
 }
 
@@ -34,7 +34,7 @@ struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    fn long(&mut self) -> Result<i64, AvroError> {
+    fn long(&mut self) -> Result<i64, CodecError> {
         let mut n: u64 = 0;
         for (i, &byte) in self.rest.iter().enumerate().take(10) {
             n |= u64::from(byte & 0x7f) << (7 * i);
@@ -43,12 +43,12 @@ impl<'a> Input<'a> {
                 return Ok(((n >> 1) as i64) ^ -((n & 1) as i64));
             }
         }
-        Err(AvroError("a truncated or overlong varint".into()))
+        Err(CodecError("a truncated or overlong varint".into()))
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], AvroError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
         if n > self.rest.len() {
-            return Err(AvroError(format!(
+            return Err(CodecError(format!(
                 "a length of {n} with {} bytes left",
                 self.rest.len()
             )));
@@ -59,9 +59,9 @@ impl<'a> Input<'a> {
     }
 
     /// A `string`'s or `bytes`' content.
-    fn bytes(&mut self) -> Result<&'a [u8], AvroError> {
+    fn bytes(&mut self) -> Result<&'a [u8], CodecError> {
         let len = self.long()?;
-        let len = usize::try_from(len).map_err(|_| AvroError(format!("a length of {len}")))?;
+        let len = usize::try_from(len).map_err(|_| CodecError(format!("a length of {len}")))?;
         self.take(len)
     }
 }
@@ -73,19 +73,19 @@ struct Value<'i, 'a> {
 }
 
 impl<'de> de::Deserializer<'de> for Value<'_, '_> {
-    type Error = AvroError;
+    type Error = CodecError;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AvroError> {
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
         match self.ty {
             Type::String => {
                 let text = std::str::from_utf8(self.input.bytes()?)
-                    .map_err(|err| AvroError(format!("a string that is not UTF-8: {err}")))?;
+                    .map_err(|err| CodecError(format!("a string that is not UTF-8: {err}")))?;
                 visitor.visit_str(text)
             }
             Type::Bytes => visitor.visit_bytes(self.input.bytes()?),
             Type::Int => {
                 let n = self.input.long()?;
-                let n = i32::try_from(n).map_err(|_| AvroError(format!("an int of {n}")))?;
+                let n = i32::try_from(n).map_err(|_| CodecError(format!("an int of {n}")))?;
                 visitor.visit_i32(n)
             }
             Type::Long => visitor.visit_i64(self.input.long()?),
@@ -107,7 +107,7 @@ impl<'de> de::Deserializer<'de> for Value<'_, '_> {
         }
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, AvroError> {
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
         // A `null` branch never reaches a value: the field is left out.
         visitor.visit_some(self)
     }
@@ -128,12 +128,12 @@ struct Fields<'i, 'a> {
 }
 
 impl<'de> MapAccess<'de> for Fields<'_, '_> {
-    type Error = AvroError;
+    type Error = CodecError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
-    ) -> Result<Option<K::Value>, AvroError> {
+    ) -> Result<Option<K::Value>, CodecError> {
         while let Some((field, rest)) = self.fields.split_first() {
             self.fields = rest;
             if field.nullable {
@@ -141,7 +141,7 @@ impl<'de> MapAccess<'de> for Fields<'_, '_> {
                     0 => continue,
                     1 => {}
                     other => {
-                        return Err(AvroError(format!(
+                        return Err(CodecError(format!(
                             "`{}`: union branch {other} of 2",
                             field.name
                         )));
@@ -149,13 +149,16 @@ impl<'de> MapAccess<'de> for Fields<'_, '_> {
                 }
             }
             self.pending = field.ty;
-            let key: StrDeserializer<'_, AvroError> = field.name.into_deserializer();
+            let key: StrDeserializer<'_, CodecError> = field.name.into_deserializer();
             return seed.deserialize(key).map(Some);
         }
         Ok(None)
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, AvroError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, CodecError> {
         seed.deserialize(Value {
             input: &mut *self.input,
             ty: self.pending,
@@ -170,12 +173,12 @@ struct Blocks<'i, 'a> {
 }
 
 impl<'de> SeqAccess<'de> for Blocks<'_, '_> {
-    type Error = AvroError;
+    type Error = CodecError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
-    ) -> Result<Option<T::Value>, AvroError> {
+    ) -> Result<Option<T::Value>, CodecError> {
         while self.left == 0 {
             let count = self.input.long()?;
             if count == 0 {
@@ -188,7 +191,7 @@ impl<'de> SeqAccess<'de> for Blocks<'_, '_> {
             let count = count.unsigned_abs();
             // Every string takes at least its length byte.
             if count > self.input.rest.len() as u64 {
-                return Err(AvroError(format!(
+                return Err(CodecError(format!(
                     "a block of {count} strings with {} bytes left",
                     self.input.rest.len()
                 )));

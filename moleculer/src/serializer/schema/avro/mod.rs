@@ -12,13 +12,9 @@ mod de;
 mod records;
 mod ser;
 
-use std::fmt;
-
-use super::convert::{self, Form, SchemaFormat};
-use crate::Result;
-use crate::options::{PluginKind, ProtocolVersion, SerializerKind};
-use crate::protocol::{Envelope, Packet, PacketType};
-use crate::serializer::Serializer;
+use super::convert::{Form, SchemaFormat};
+use crate::options::SerializerKind;
+use crate::protocol::PacketType;
 
 /// The `Avro` serializer of Moleculer 0.14 (protocol 4 only).
 ///
@@ -44,48 +40,5 @@ impl SchemaFormat for AvroSerializer {
 
     fn decode<F: Form>(&self, ty: PacketType, bytes: &[u8]) -> std::result::Result<F, String> {
         de::from_slice(bytes, records::record(ty)).map_err(|err| err.to_string())
-    }
-}
-
-impl Serializer for AvroSerializer {
-    fn name(&self) -> &'static str {
-        Self::KIND.name()
-    }
-
-    fn serialize(
-        &self,
-        packet: &Packet,
-        version: ProtocolVersion,
-        sender: &str,
-    ) -> Result<Vec<u8>> {
-        convert::serialize(self, packet, version, sender)
-    }
-
-    fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
-        convert::deserialize(self, ty, bytes)
-    }
-}
-
-/// What goes wrong between a form and Avro bytes.
-#[derive(Debug)]
-struct AvroError(String);
-
-impl fmt::Display for AvroError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for AvroError {}
-
-impl serde::ser::Error for AvroError {
-    fn custom<T: fmt::Display>(msg: T) -> AvroError {
-        AvroError(msg.to_string())
-    }
-}
-
-impl serde::de::Error for AvroError {
-    fn custom<T: fmt::Display>(msg: T) -> AvroError {
-        AvroError(msg.to_string())
     }
 }

@@ -5,14 +5,14 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible, SerializeSeq, SerializeStruct};
 
-use super::AvroError;
 use super::records::{Field, Type};
+use crate::serializer::codec_error::CodecError;
 
 /// The datum of `form` as `record`.
 pub(super) fn to_vec<T: Serialize>(
     form: &T,
     record: &'static [Field],
-) -> Result<Vec<u8>, AvroError> {
+) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(256);
     form.serialize(Value {
         out: &mut out,
@@ -43,9 +43,9 @@ struct Value<'o> {
 
 impl Value<'_> {
     /// Checks that the record has `ty` here and writes the union branch of a present value.
-    fn begin(&mut self, ty: Type) -> Result<(), AvroError> {
+    fn begin(&mut self, ty: Type) -> Result<(), CodecError> {
         if self.ty != ty {
-            return Err(AvroError(format!(
+            return Err(CodecError(format!(
                 "`{}` is {:?} in the record, not {ty:?}",
                 self.name, self.ty
             )));
@@ -56,24 +56,24 @@ impl Value<'_> {
         Ok(())
     }
 
-    fn bytes(mut self, ty: Type, bytes: &[u8]) -> Result<(), AvroError> {
+    fn bytes(mut self, ty: Type, bytes: &[u8]) -> Result<(), CodecError> {
         self.begin(ty)?;
         write_long(self.out, bytes.len() as i64);
         self.out.extend_from_slice(bytes);
         Ok(())
     }
 
-    fn absent(self) -> Result<(), AvroError> {
+    fn absent(self) -> Result<(), CodecError> {
         if self.nullable {
             write_long(self.out, 0);
             Ok(())
         } else {
-            Err(AvroError(format!("`{}` is required", self.name)))
+            Err(CodecError(format!("`{}` is required", self.name)))
         }
     }
 
-    fn unsupported(&self, what: &str) -> AvroError {
-        AvroError(format!(
+    fn unsupported(&self, what: &str) -> CodecError {
+        CodecError(format!(
             "`{}`: {what} is not in the Avro records",
             self.name
         ))
@@ -88,13 +88,13 @@ struct Fields<'o> {
 }
 
 impl Fields<'_> {
-    fn field(&mut self, key: &'static str) -> Result<Field, AvroError> {
+    fn field(&mut self, key: &'static str) -> Result<Field, CodecError> {
         match self.fields.get(self.next) {
             Some(field) if field.name == key => {
                 self.next += 1;
                 Ok(*field)
             }
-            other => Err(AvroError(format!(
+            other => Err(CodecError(format!(
                 "`{key}` where the record has {:?}",
                 other.map(|f| f.name)
             ))),
@@ -104,13 +104,13 @@ impl Fields<'_> {
 
 impl SerializeStruct for Fields<'_> {
     type Ok = ();
-    type Error = AvroError;
+    type Error = CodecError;
 
     fn serialize_field<T: ?Sized + Serialize>(
         &mut self,
         key: &'static str,
         value: &T,
-    ) -> Result<(), AvroError> {
+    ) -> Result<(), CodecError> {
         let field = self.field(key)?;
         value.serialize(Value {
             out: self.out,
@@ -120,7 +120,7 @@ impl SerializeStruct for Fields<'_> {
         })
     }
 
-    fn skip_field(&mut self, key: &'static str) -> Result<(), AvroError> {
+    fn skip_field(&mut self, key: &'static str) -> Result<(), CodecError> {
         let field = self.field(key)?;
         Value {
             out: self.out,
@@ -131,10 +131,10 @@ impl SerializeStruct for Fields<'_> {
         .absent()
     }
 
-    fn end(self) -> Result<(), AvroError> {
+    fn end(self) -> Result<(), CodecError> {
         match self.fields.get(self.next) {
             None => Ok(()),
-            Some(field) => Err(AvroError(format!("`{}` is missing", field.name))),
+            Some(field) => Err(CodecError(format!("`{}` is missing", field.name))),
         }
     }
 }
@@ -147,9 +147,9 @@ struct Strings<'o> {
 
 impl SerializeSeq for Strings<'_> {
     type Ok = ();
-    type Error = AvroError;
+    type Error = CodecError;
 
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), AvroError> {
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CodecError> {
         value.serialize(Value {
             out: self.out,
             ty: Type::String,
@@ -158,7 +158,7 @@ impl SerializeSeq for Strings<'_> {
         })
     }
 
-    fn end(self) -> Result<(), AvroError> {
+    fn end(self) -> Result<(), CodecError> {
         // The block that ends the array.
         write_long(self.out, 0);
         Ok(())
@@ -167,34 +167,34 @@ impl SerializeSeq for Strings<'_> {
 
 impl<'o> ser::Serializer for Value<'o> {
     type Ok = ();
-    type Error = AvroError;
+    type Error = CodecError;
     type SerializeSeq = Strings<'o>;
-    type SerializeTuple = Impossible<(), AvroError>;
-    type SerializeTupleStruct = Impossible<(), AvroError>;
-    type SerializeTupleVariant = Impossible<(), AvroError>;
-    type SerializeMap = Impossible<(), AvroError>;
+    type SerializeTuple = Impossible<(), CodecError>;
+    type SerializeTupleStruct = Impossible<(), CodecError>;
+    type SerializeTupleVariant = Impossible<(), CodecError>;
+    type SerializeMap = Impossible<(), CodecError>;
     type SerializeStruct = Fields<'o>;
-    type SerializeStructVariant = Impossible<(), AvroError>;
+    type SerializeStructVariant = Impossible<(), CodecError>;
 
-    fn serialize_none(self) -> Result<(), AvroError> {
+    fn serialize_none(self) -> Result<(), CodecError> {
         self.absent()
     }
 
-    fn serialize_unit(self) -> Result<(), AvroError> {
+    fn serialize_unit(self) -> Result<(), CodecError> {
         self.absent()
     }
 
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), AvroError> {
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), CodecError> {
         value.serialize(self)
     }
 
-    fn serialize_bool(mut self, v: bool) -> Result<(), AvroError> {
+    fn serialize_bool(mut self, v: bool) -> Result<(), CodecError> {
         self.begin(Type::Boolean)?;
         self.out.push(u8::from(v));
         Ok(())
     }
 
-    fn serialize_i32(mut self, v: i32) -> Result<(), AvroError> {
+    fn serialize_i32(mut self, v: i32) -> Result<(), CodecError> {
         let ty = if self.ty == Type::Long {
             Type::Long
         } else {
@@ -205,27 +205,27 @@ impl<'o> ser::Serializer for Value<'o> {
         Ok(())
     }
 
-    fn serialize_i64(mut self, v: i64) -> Result<(), AvroError> {
+    fn serialize_i64(mut self, v: i64) -> Result<(), CodecError> {
         self.begin(Type::Long)?;
         write_long(self.out, v);
         Ok(())
     }
 
-    fn serialize_f64(mut self, v: f64) -> Result<(), AvroError> {
+    fn serialize_f64(mut self, v: f64) -> Result<(), CodecError> {
         self.begin(Type::Double)?;
         self.out.extend_from_slice(&v.to_le_bytes());
         Ok(())
     }
 
-    fn serialize_str(self, v: &str) -> Result<(), AvroError> {
+    fn serialize_str(self, v: &str) -> Result<(), CodecError> {
         self.bytes(Type::String, v.as_bytes())
     }
 
-    fn serialize_bytes(self, v: &[u8]) -> Result<(), AvroError> {
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), CodecError> {
         self.bytes(Type::Bytes, v)
     }
 
-    fn serialize_seq(mut self, len: Option<usize>) -> Result<Strings<'o>, AvroError> {
+    fn serialize_seq(mut self, len: Option<usize>) -> Result<Strings<'o>, CodecError> {
         let len = len.ok_or_else(|| self.unsupported("a list of unknown length"))?;
         self.begin(Type::Strings)?;
         if len > 0 {
@@ -237,7 +237,7 @@ impl<'o> ser::Serializer for Value<'o> {
         })
     }
 
-    fn serialize_struct(mut self, _: &'static str, _: usize) -> Result<Fields<'o>, AvroError> {
+    fn serialize_struct(mut self, _: &'static str, _: usize) -> Result<Fields<'o>, CodecError> {
         let Type::Record(fields) = self.ty else {
             return Err(self.unsupported("a record"));
         };
@@ -249,31 +249,31 @@ impl<'o> ser::Serializer for Value<'o> {
         })
     }
 
-    fn serialize_i8(self, _: i8) -> Result<(), AvroError> {
+    fn serialize_i8(self, _: i8) -> Result<(), CodecError> {
         Err(self.unsupported("an i8"))
     }
-    fn serialize_i16(self, _: i16) -> Result<(), AvroError> {
+    fn serialize_i16(self, _: i16) -> Result<(), CodecError> {
         Err(self.unsupported("an i16"))
     }
-    fn serialize_u8(self, _: u8) -> Result<(), AvroError> {
+    fn serialize_u8(self, _: u8) -> Result<(), CodecError> {
         Err(self.unsupported("a u8"))
     }
-    fn serialize_u16(self, _: u16) -> Result<(), AvroError> {
+    fn serialize_u16(self, _: u16) -> Result<(), CodecError> {
         Err(self.unsupported("a u16"))
     }
-    fn serialize_u32(self, _: u32) -> Result<(), AvroError> {
+    fn serialize_u32(self, _: u32) -> Result<(), CodecError> {
         Err(self.unsupported("a u32"))
     }
-    fn serialize_u64(self, _: u64) -> Result<(), AvroError> {
+    fn serialize_u64(self, _: u64) -> Result<(), CodecError> {
         Err(self.unsupported("a u64"))
     }
-    fn serialize_f32(self, _: f32) -> Result<(), AvroError> {
+    fn serialize_f32(self, _: f32) -> Result<(), CodecError> {
         Err(self.unsupported("an f32"))
     }
-    fn serialize_char(self, _: char) -> Result<(), AvroError> {
+    fn serialize_char(self, _: char) -> Result<(), CodecError> {
         Err(self.unsupported("a char"))
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), AvroError> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), CodecError> {
         self.absent()
     }
     fn serialize_unit_variant(
@@ -281,14 +281,14 @@ impl<'o> ser::Serializer for Value<'o> {
         _: &'static str,
         _: u32,
         _: &'static str,
-    ) -> Result<(), AvroError> {
+    ) -> Result<(), CodecError> {
         Err(self.unsupported("an enum"))
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<(), AvroError> {
+    ) -> Result<(), CodecError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -297,17 +297,17 @@ impl<'o> ser::Serializer for Value<'o> {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<(), AvroError> {
+    ) -> Result<(), CodecError> {
         Err(self.unsupported("an enum"))
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, AvroError> {
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CodecError> {
         Err(self.unsupported("a tuple"))
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, AvroError> {
+    ) -> Result<Self::SerializeTupleStruct, CodecError> {
         Err(self.unsupported("a tuple"))
     }
     fn serialize_tuple_variant(
@@ -316,10 +316,10 @@ impl<'o> ser::Serializer for Value<'o> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, AvroError> {
+    ) -> Result<Self::SerializeTupleVariant, CodecError> {
         Err(self.unsupported("an enum"))
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, AvroError> {
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CodecError> {
         Err(self.unsupported("a map"))
     }
     fn serialize_struct_variant(
@@ -328,7 +328,7 @@ impl<'o> ser::Serializer for Value<'o> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, AvroError> {
+    ) -> Result<Self::SerializeStructVariant, CodecError> {
         Err(self.unsupported("an enum"))
     }
 }

@@ -8,18 +8,20 @@ use serde::de::{
 use thrift::TConfiguration;
 use thrift::protocol::{TBinaryInputProtocol, TInputProtocol, TType};
 
-use super::ThriftError;
+use super::Codec;
+use crate::serializer::codec_error::CodecError;
 
 type In<'a> = TBinaryInputProtocol<&'a [u8]>;
 
 /// The form (a struct) that `bytes` hold.
-pub(super) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ThriftError> {
+pub(super) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     // No string or list can be longer than the packet: a bigger length is refused before
     // anything is allocated for it.
     let config = TConfiguration::builder()
         .max_string_size(Some(bytes.len()))
         .max_container_size(Some(bytes.len()))
-        .build()?;
+        .build()
+        .codec()?;
     let mut input = TBinaryInputProtocol::with_config(bytes, true, config);
     T::deserialize(Value {
         input: &mut input,
@@ -34,34 +36,34 @@ struct Value<'i, 'a> {
 }
 
 impl<'de> de::Deserializer<'de> for Value<'_, '_> {
-    type Error = ThriftError;
+    type Error = CodecError;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ThriftError> {
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
         match self.ty {
-            TType::Bool => visitor.visit_bool(self.input.read_bool()?),
-            TType::I08 => visitor.visit_i8(self.input.read_i8()?),
-            TType::I16 => visitor.visit_i16(self.input.read_i16()?),
-            TType::I32 => visitor.visit_i32(self.input.read_i32()?),
-            TType::I64 => visitor.visit_i64(self.input.read_i64()?),
-            TType::Double => visitor.visit_f64(self.input.read_double()?),
-            TType::String => visitor.visit_byte_buf(self.input.read_bytes()?),
+            TType::Bool => visitor.visit_bool(self.input.read_bool().codec()?),
+            TType::I08 => visitor.visit_i8(self.input.read_i8().codec()?),
+            TType::I16 => visitor.visit_i16(self.input.read_i16().codec()?),
+            TType::I32 => visitor.visit_i32(self.input.read_i32().codec()?),
+            TType::I64 => visitor.visit_i64(self.input.read_i64().codec()?),
+            TType::Double => visitor.visit_f64(self.input.read_double().codec()?),
+            TType::String => visitor.visit_byte_buf(self.input.read_bytes().codec()?),
             TType::List => {
-                let list = self.input.read_list_begin()?;
+                let list = self.input.read_list_begin().codec()?;
                 let value = visitor.visit_seq(Elements {
                     input: &mut *self.input,
                     ty: list.element_type,
                     left: list.size,
                 })?;
-                self.input.read_list_end()?;
+                self.input.read_list_end().codec()?;
                 Ok(value)
             }
-            other => Err(ThriftError(format!(
+            other => Err(CodecError(format!(
                 "a {other:?} where the packet schema has none"
             ))),
         }
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ThriftError> {
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
         // A field that is on the wire is present.
         visitor.visit_some(self)
     }
@@ -71,20 +73,20 @@ impl<'de> de::Deserializer<'de> for Value<'_, '_> {
         _: &'static str,
         fields: &'static [&'static str],
         visitor: V,
-    ) -> Result<V::Value, ThriftError> {
+    ) -> Result<V::Value, CodecError> {
         if self.ty != TType::Struct {
-            return Err(ThriftError(format!(
+            return Err(CodecError(format!(
                 "a {:?} where a struct belongs",
                 self.ty
             )));
         }
-        self.input.read_struct_begin()?;
+        self.input.read_struct_begin().codec()?;
         let value = visitor.visit_map(Fields {
             input: &mut *self.input,
             fields,
             pending: TType::Stop,
         })?;
-        self.input.read_struct_end()?;
+        self.input.read_struct_end().codec()?;
         Ok(value)
     }
 
@@ -103,14 +105,14 @@ struct Fields<'i, 'a> {
 }
 
 impl<'de> MapAccess<'de> for Fields<'_, '_> {
-    type Error = ThriftError;
+    type Error = CodecError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
-    ) -> Result<Option<K::Value>, ThriftError> {
+    ) -> Result<Option<K::Value>, CodecError> {
         loop {
-            let field = self.input.read_field_begin()?;
+            let field = self.input.read_field_begin().codec()?;
             if field.field_type == TType::Stop {
                 return Ok(None);
             }
@@ -122,12 +124,12 @@ impl<'de> MapAccess<'de> for Fields<'_, '_> {
             match name {
                 Some(name) => {
                     self.pending = field.field_type;
-                    let key: StrDeserializer<'_, ThriftError> = name.into_deserializer();
+                    let key: StrDeserializer<'_, CodecError> = name.into_deserializer();
                     return seed.deserialize(key).map(Some);
                 }
                 None => {
-                    self.input.skip(field.field_type)?;
-                    self.input.read_field_end()?;
+                    self.input.skip(field.field_type).codec()?;
+                    self.input.read_field_end().codec()?;
                 }
             }
         }
@@ -136,12 +138,12 @@ impl<'de> MapAccess<'de> for Fields<'_, '_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(
         &mut self,
         seed: V,
-    ) -> Result<V::Value, ThriftError> {
+    ) -> Result<V::Value, CodecError> {
         let value = seed.deserialize(Value {
             input: &mut *self.input,
             ty: self.pending,
         })?;
-        self.input.read_field_end()?;
+        self.input.read_field_end().codec()?;
         Ok(value)
     }
 }
@@ -154,12 +156,12 @@ struct Elements<'i, 'a> {
 }
 
 impl<'de> SeqAccess<'de> for Elements<'_, '_> {
-    type Error = ThriftError;
+    type Error = CodecError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
-    ) -> Result<Option<T::Value>, ThriftError> {
+    ) -> Result<Option<T::Value>, CodecError> {
         if self.left <= 0 {
             return Ok(None);
         }

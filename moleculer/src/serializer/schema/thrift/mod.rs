@@ -9,13 +9,10 @@
 mod de;
 mod ser;
 
-use std::fmt;
-
-use super::convert::{self, Form, SchemaFormat};
-use crate::Result;
-use crate::options::{PluginKind, ProtocolVersion, SerializerKind};
-use crate::protocol::{Envelope, Packet, PacketType};
-use crate::serializer::Serializer;
+use super::convert::{Form, SchemaFormat};
+use crate::options::SerializerKind;
+use crate::protocol::PacketType;
+use crate::serializer::codec_error::CodecError;
 
 /// The `Thrift` serializer of Moleculer 0.14 (protocol 4 only).
 ///
@@ -44,51 +41,14 @@ impl SchemaFormat for ThriftSerializer {
     }
 }
 
-impl Serializer for ThriftSerializer {
-    fn name(&self) -> &'static str {
-        Self::KIND.name()
-    }
-
-    fn serialize(
-        &self,
-        packet: &Packet,
-        version: ProtocolVersion,
-        sender: &str,
-    ) -> Result<Vec<u8>> {
-        convert::serialize(self, packet, version, sender)
-    }
-
-    fn deserialize(&self, ty: PacketType, bytes: &[u8]) -> Result<Envelope> {
-        convert::deserialize(self, ty, bytes)
-    }
+/// The `thrift` crate's errors as the codec's (a method, not a `From`, so that no other
+/// codec's `?` has two conversions to choose from).
+trait Codec<T> {
+    fn codec(self) -> Result<T, CodecError>;
 }
 
-/// What goes wrong between a form and Thrift bytes.
-#[derive(Debug)]
-struct ThriftError(String);
-
-impl fmt::Display for ThriftError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ThriftError {}
-
-impl serde::ser::Error for ThriftError {
-    fn custom<T: fmt::Display>(msg: T) -> ThriftError {
-        ThriftError(msg.to_string())
-    }
-}
-
-impl serde::de::Error for ThriftError {
-    fn custom<T: fmt::Display>(msg: T) -> ThriftError {
-        ThriftError(msg.to_string())
-    }
-}
-
-impl From<thrift::Error> for ThriftError {
-    fn from(err: thrift::Error) -> ThriftError {
-        ThriftError(err.to_string())
+impl<T> Codec<T> for thrift::Result<T> {
+    fn codec(self) -> Result<T, CodecError> {
+        self.map_err(|err| CodecError(err.to_string()))
     }
 }
