@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moleculer::middleware::{
-    MessageHandler, Middleware, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler,
+    MessageHandler, Middleware, PublishHandler, ReceiveHandler, ReceivedMessage, ReceivedPacket,
+    SendHandler,
     TransitPacket, WireMessage,
 };
 use moleculer::prelude::*;
-use moleculer::protocol::{Envelope, Packet, PacketType};
+use moleculer::protocol::{Packet, PacketType};
 use moleculer::transporter::{FakeBus, FakeTransporter, IncomingSink, Transporter};
 use moleculer::{BrokerBuilder, ErrorKind};
 use moleculer_tests::{Recorder, Xor, xor};
@@ -91,7 +92,8 @@ impl Middleware for MessageSpy {
     fn transit_message_handler(&self, next: &MessageHandler) -> Option<MessageHandler> {
         let next = next.clone();
         let log = self.0.clone();
-        Some(Arc::new(move |envelope: Envelope| {
+        Some(Arc::new(move |received: ReceivedPacket| {
+            let envelope = &received.envelope;
             log.push(json!(format!(
                 "{} from {}",
                 envelope.packet.packet_type(),
@@ -102,7 +104,7 @@ impl Middleware for MessageSpy {
             {
                 return;
             }
-            next(envelope);
+            next(received);
         }))
     }
 }

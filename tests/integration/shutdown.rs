@@ -191,7 +191,8 @@ impl moleculer::middleware::Middleware for DeafToInfoFrom {
     ) -> Option<moleculer::middleware::MessageHandler> {
         let (next, node, armed) = (next.clone(), self.node, self.armed.clone());
         Some(std::sync::Arc::new(
-            move |envelope: moleculer::protocol::Envelope| {
+            move |received: moleculer::middleware::ReceivedPacket| {
+                let envelope = &received.envelope;
                 let info = matches!(envelope.packet, moleculer::protocol::Packet::Info(_));
                 if info
                     && envelope.sender == node
@@ -199,7 +200,7 @@ impl moleculer::middleware::Middleware for DeafToInfoFrom {
                 {
                     return;
                 }
-                next(envelope);
+                next(received);
             },
         ))
     }

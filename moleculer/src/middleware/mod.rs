@@ -184,8 +184,8 @@ pub(crate) use stack::Stack;
 pub(crate) use throttle::Throttle;
 pub(crate) use tracker::ContextTracker;
 pub use wire::{
-    MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler, TransitPacket,
-    WireMessage,
+    MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, ReceivedPacket, SendHandler,
+    TransitPacket, WireMessage,
 };
 pub use wrap::{FromFn, from_fn, wrap_action, wrap_event};
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::protocol::{Envelope, Packet, PacketType};
 use crate::service::BoxFuture;
-use crate::transporter::Bytes;
+use crate::transporter::{Bytes, Settlement};
 
 /// A packet on its way out, as the
 /// [`Middleware::transit_publish`](super::Middleware::transit_publish) hook sees it (Node's
@@ -37,8 +37,20 @@ pub type PublishHandler =
 
 /// Handles one decoded packet (Node's `messageHandler(cmd, packet)`): checks its protocol
 /// version and dispatches it, wrapped by the `transit_message_handler` hooks. The packet's
-/// type is `envelope.packet.packet_type()`. Not calling `next` drops the packet.
-pub type MessageHandler = Arc<dyn Fn(Envelope) + Send + Sync>;
+/// type is `received.envelope.packet.packet_type()`. Not calling `next` drops the packet.
+pub type MessageHandler = Arc<dyn Fn(ReceivedPacket) + Send + Sync>;
+
+/// A decoded packet, as the
+/// [`Middleware::transit_message_handler`](super::Middleware::transit_message_handler) hook
+/// sees it (Node's `packet`).
+#[derive(Debug)]
+pub struct ReceivedPacket {
+    /// The packet and its sender.
+    pub envelope: Envelope,
+    /// Dropped once the work the packet starts is over (see [`Settlement`]): a hook passes
+    /// it on with the packet.
+    pub settlement: Settlement,
+}
 
 /// Serialized bytes on their way to the transporter, as the
 /// [`Middleware::transporter_send`](super::Middleware::transporter_send) hook sees them
@@ -59,7 +71,7 @@ pub type SendHandler = Arc<dyn Fn(WireMessage) -> BoxFuture<'static, Result<()>>
 /// Bytes received from the transporter, as the
 /// [`Middleware::transporter_receive`](super::Middleware::transporter_receive) hook sees them
 /// (Node's `(cmd, data, socket)`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ReceivedMessage {
     /// The type of the packet they hold (from the topic, or the TCP frame header).
     pub packet_type: PacketType,
@@ -68,6 +80,10 @@ pub struct ReceivedMessage {
     /// The address of the peer they came from, where the transporter knows it (the TCP
     /// transporter's `GOSSIP_HELLO`: Node's `socket.remoteAddress`).
     pub source: Option<String>,
+    /// Dropped once the work the message starts is over (see [`Settlement`]): a hook passes
+    /// it on with the bytes, so that a transporter that acknowledges messages (AMQP) does so
+    /// only then.
+    pub settlement: Settlement,
 }
 
 /// Takes the bytes of one received message, decodes them and hands the packet on, wrapped by

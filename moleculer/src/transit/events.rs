@@ -168,7 +168,7 @@ pub(crate) fn deliver(transit: &Arc<Transit>, sender: String, event: Event) -> O
         // Failures are logged where they happen; nobody waits for them here.
         let _ = local.run_events(targets, context, payload).await;
     });
-    Some(Work { future, slow_start })
+    Some(Work::new(future, slow_start))
 }
 
 impl Transit {

@@ -38,12 +38,12 @@ pub(crate) use requests::Pending;
 
 use crate::broker::{LocalDispatch, WeakBroker};
 use crate::error::{Error, ErrorKind, Result};
-use crate::middleware::{MessageHandler, ReceivedMessage, Stack};
+use crate::middleware::{MessageHandler, ReceivedMessage, ReceivedPacket, Stack};
 use crate::options::{BrokerOptions, ProtocolVersion};
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
 use crate::registry::Registry;
 use crate::serializer::{JsonSerializer, Serializer};
-use crate::transporter::{Delivered, IncomingSink, Transporter};
+use crate::transporter::{Arrival, Delivered, IncomingSink, Transporter};
 
 /// What a received request or event starts: its handlers and answer, run by the receiving
 /// task until they first wait, then on a task of their own.
@@ -393,6 +393,7 @@ impl Transit {
         handler: Option<&MessageHandler>,
     ) -> Option<Work> {
         let ty = message.packet_type;
+        let settlement = message.settlement;
         let envelope = match self.serializer.deserialize(ty, &message.data) {
             Ok(envelope) => envelope,
             Err(err) => {
@@ -410,10 +411,15 @@ impl Transit {
         }
         match handler {
             Some(handler) => {
-                handler(envelope);
+                handler(ReceivedPacket {
+                    envelope,
+                    settlement,
+                });
                 None
             }
-            None => self.dispatch(envelope),
+            None => self
+                .dispatch(envelope)
+                .map(|work| work.settled_by(settlement)),
         }
     }
 
@@ -572,7 +578,13 @@ fn connection_events(
 fn incoming_sink(transit: &Arc<Transit>) -> IncomingSink {
     let weak = Arc::downgrade(transit);
     let receiving = wire::Receiving::new(&transit.middlewares, &weak);
-    IncomingSink::with_source(move |topic, data, source| {
+    IncomingSink::with_source(move |arrival| {
+        let Arrival {
+            topic,
+            payload: data,
+            source,
+            settlement,
+        } = arrival;
         let Some(transit) = weak.upgrade() else {
             return Delivered {
                 open: false,
@@ -587,6 +599,7 @@ fn incoming_sink(transit: &Arc<Transit>) -> IncomingSink {
                     packet_type,
                     data,
                     source: source.map(str::to_owned),
+                    settlement,
                 };
                 receiving.deliver(&transit, message)
             })

@@ -278,7 +278,7 @@ pub(crate) fn serve(transit: Arc<Transit>, sender: String, req: Request) -> Work
                 .await;
         }
     });
-    Work { future, slow_start }
+    Work::new(future, slow_start)
 }
 
 /// A remote request's local handler, started.

@@ -11,11 +11,11 @@ use std::sync::{Arc, Weak};
 use super::Transit;
 use crate::error::{Error, Result};
 use crate::middleware::{
-    MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, SendHandler, Stack,
-    TransitPacket, WireMessage,
+    MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, ReceivedPacket, SendHandler,
+    Stack, TransitPacket, WireMessage,
 };
 use crate::options::ProtocolVersion;
-use crate::protocol::{Envelope, Packet, PacketType};
+use crate::protocol::{Packet, PacketType};
 use crate::serializer::Serializer;
 use crate::service::BoxFuture;
 use crate::transporter::{Bytes, Transporter};
@@ -150,9 +150,13 @@ impl Receiving {
         let message_base: MessageHandler = {
             let transit = transit.clone();
             // Behind a wrapper, whatever the packet starts runs on a task of its own.
-            Arc::new(move |envelope: Envelope| {
+            Arc::new(move |received: ReceivedPacket| {
+                let ReceivedPacket {
+                    envelope,
+                    settlement,
+                } = received;
                 if let Some(work) = transit.upgrade().and_then(|t| t.dispatch(envelope)) {
-                    tokio::spawn(work.future);
+                    work.settled_by(settlement).spawn();
                 }
             })
         };
@@ -164,7 +168,7 @@ impl Receiving {
             Arc::new(move |received: ReceivedMessage| {
                 let transit = transit.upgrade();
                 if let Some(work) = transit.and_then(|t| t.decode(received, message.as_ref())) {
-                    tokio::spawn(work.future);
+                    work.spawn();
                 }
             })
         };

@@ -7,7 +7,7 @@ use crate::options::{PluginKind, TransporterKind, TransporterOption};
 /// Builds the transporter the option selects: `"Fake"` (on [`FakeBus::global`]), and with
 /// the `nats` feature `"NATS"`, `"nats://host:port"` or `{type: "NATS", options: {url}}`,
 /// and `"TCP"`, `"tcp://host:port/nodeID,…"` or `{type: "TCP", options}`.
-/// Kinds not built yet (Redis, MQTT, AMQP, Kafka, STAN) fail with a
+/// Kinds not built yet (AMQP 1.0, Kafka, STAN) fail with a
 /// `BrokerOptionsError`.
 pub fn from_option(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
     match opt.kind() {
@@ -15,12 +15,13 @@ pub fn from_option(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
         TransporterKind::Nats => nats(opt),
         TransporterKind::Redis => redis(opt),
         TransporterKind::Mqtt => mqtt(opt),
+        TransporterKind::Amqp => amqp(opt),
         TransporterKind::Tcp => Ok(Box::new(super::TcpTransporter::new(
             super::TcpOptions::from_option(opt)?,
         ))),
         kind => Err(Error::broker_options(
             format!(
-                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP, Redis, MQTT)",
+                "the {} transporter is not available yet in the Rust broker (available: Fake, NATS, TCP, Redis, MQTT, AMQP)",
                 kind.name()
             ),
             Some(serde_json::json!({ "type": kind.name() })),
@@ -53,6 +54,20 @@ fn mqtt(_opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
     Err(Error::broker_options(
         "the MQTT transporter needs the `mqtt` feature of the moleculer crate",
         Some(serde_json::json!({ "type": "MQTT" })),
+    ))
+}
+
+#[cfg(feature = "amqp")]
+fn amqp(opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
+    let options = super::AmqpOptions::from_option(opt)?;
+    Ok(Box::new(super::AmqpTransporter::new(options)))
+}
+
+#[cfg(not(feature = "amqp"))]
+fn amqp(_opt: &TransporterOption) -> Result<Box<dyn Transporter>> {
+    Err(Error::broker_options(
+        "the AMQP transporter needs the `amqp` feature of the moleculer crate",
+        Some(serde_json::json!({ "type": "AMQP" })),
     ))
 }
 
@@ -93,7 +108,7 @@ mod tests {
 
     #[test]
     fn unbuilt_kinds_are_options_errors() {
-        for kind in [TransporterKind::Amqp, TransporterKind::Kafka] {
+        for kind in [TransporterKind::Amqp10, TransporterKind::Kafka] {
             let err = from_option(&PluginOption::Name(kind)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::BrokerOptions);
             assert!(

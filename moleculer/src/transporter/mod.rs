@@ -10,6 +10,7 @@
 //! * `NatsTransporter` (feature `nats`): Node's `NATS`, on the async-nats client.
 //! * `RedisTransporter` (feature `redis`): Node's `Redis`, pub/sub on the redis crate.
 //! * `MqttTransporter` (feature `mqtt`): Node's `MQTT`, 3.1.1 or 5, on rumqttc.
+//! * `AmqpTransporter` (feature `amqp`): Node's `AMQP` (0.9.1, RabbitMQ), on lapin.
 //! * [`TcpTransporter`]: Node's `TCP`: UDP discovery, direct TCP connections and gossip,
 //!   no message broker.
 //!
@@ -31,6 +32,8 @@
 //! # }).unwrap();
 //! ```
 
+#[cfg(feature = "amqp")]
+mod amqp;
 mod factory;
 mod fake;
 #[cfg(feature = "mqtt")]
@@ -39,9 +42,12 @@ mod mqtt;
 mod nats;
 #[cfg(feature = "redis")]
 mod redis;
+mod settlement;
 pub mod tcp;
 pub(crate) mod tls_files;
 
+#[cfg(feature = "amqp")]
+pub use amqp::{AmqpOptions, AmqpTransporter};
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "mqtt")]
@@ -50,6 +56,7 @@ pub use mqtt::{MqttOptions, MqttTransporter};
 pub use nats::{NatsOptions, NatsTls, NatsTransporter};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisTls, RedisTransporter};
+pub use settlement::{Settled, Settlement};
 pub use tcp::{TcpOptions, TcpTls, TcpTransporter};
 
 use std::sync::Arc;
@@ -113,8 +120,20 @@ pub enum ConnectionEvent {
     },
 }
 
-/// What an [`IncomingSink`] calls for one message: `(topic, payload, source)`.
-type DeliverFn = dyn Fn(&str, Bytes, Option<&str>) -> Delivered + Send + Sync;
+/// What an [`IncomingSink`] calls for one message.
+type DeliverFn = dyn Fn(Arrival<'_>) -> Delivered + Send + Sync;
+
+/// One message as the transporter hands it over.
+pub(crate) struct Arrival<'a> {
+    /// The topic it was published to.
+    pub(crate) topic: &'a str,
+    /// The serializer bytes.
+    pub(crate) payload: Bytes,
+    /// The address of the peer it came from, where the transporter knows it.
+    pub(crate) source: Option<&'a str>,
+    /// Dropped once the work the message starts is over.
+    pub(crate) settlement: Settlement,
+}
 
 /// What handing one message over gave.
 pub(crate) struct Delivered {
@@ -133,14 +152,44 @@ pub(crate) struct Work {
     /// The handler's record of its runs in the receiving task: it chooses where this one
     /// starts, and notes how long it took there.
     pub(crate) slow_start: SlowStart,
+    /// The message's settlement, held until the work is over.
+    pub(crate) settlement: Settlement,
+}
+
+impl Work {
+    /// The work of `future`, for a handler with this `slow_start` record.
+    pub(crate) fn new(future: BoxFuture<'static, ()>, slow_start: SlowStart) -> Work {
+        Work {
+            future,
+            slow_start,
+            settlement: Settlement::default(),
+        }
+    }
+
+    /// The same work, holding `settlement` until it is over.
+    pub(crate) fn settled_by(mut self, settlement: Settlement) -> Work {
+        self.settlement = settlement;
+        self
+    }
+
+    /// Runs the work on a task of its own; the message settles when it is over.
+    pub(crate) fn spawn(self) {
+        let Work {
+            future, settlement, ..
+        } = self;
+        tokio::spawn(async move {
+            future.await;
+            drop(settlement);
+        });
+    }
 }
 
 impl IncomingSink {
     /// A sink calling `deliver(topic, payload)` for each message; `deliver` returns whether it
     /// still takes messages (`false` once its receiver is gone).
     pub fn new(deliver: impl Fn(&str, Bytes) -> bool + Send + Sync + 'static) -> IncomingSink {
-        IncomingSink::with_source(move |topic, payload, _source| Delivered {
-            open: deliver(topic, payload),
+        IncomingSink::with_source(move |arrival| Delivered {
+            open: deliver(arrival.topic, arrival.payload),
             work: None,
         })
     }
@@ -149,7 +198,7 @@ impl IncomingSink {
     /// transporter knows it ([`deliver_from`](Self::deliver_from)), and gives back the work
     /// the message started.
     pub(crate) fn with_source(
-        deliver: impl Fn(&str, Bytes, Option<&str>) -> Delivered + Send + Sync + 'static,
+        deliver: impl Fn(Arrival<'_>) -> Delivered + Send + Sync + 'static,
     ) -> IncomingSink {
         IncomingSink {
             deliver: Arc::new(deliver),
@@ -206,7 +255,27 @@ impl IncomingSink {
 
     /// Hands one message over; `false` when the receiver is gone.
     pub async fn deliver(&self, topic: &str, payload: Bytes) -> bool {
-        run_here((self.deliver)(topic, payload, None)).await
+        self.deliver_settling(topic, payload, Settlement::default())
+            .await
+    }
+
+    /// Hands one message over with a [`Settlement`], dropped once the work the message
+    /// starts is over (a served request answered, event handlers done): for a transporter
+    /// that acknowledges a message only then (AMQP). Returns as [`deliver`](Self::deliver)
+    /// does, usually before the work is over.
+    pub async fn deliver_settling(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        settlement: Settlement,
+    ) -> bool {
+        run_here((self.deliver)(Arrival {
+            topic,
+            payload,
+            source: None,
+            settlement,
+        }))
+        .await
     }
 
     /// Hands over one message that came from the peer at `source` (an IP address): the TCP
@@ -214,7 +283,13 @@ impl IncomingSink {
     /// arrived on (Node's `socket.remoteAddress`). The address travels with the message,
     /// through the middlewares' receiving wrappers ([`ReceivedMessage::source`](crate::middleware::ReceivedMessage::source)).
     pub async fn deliver_from(&self, topic: &str, payload: Bytes, source: &str) -> bool {
-        run_here((self.deliver)(topic, payload, Some(source))).await
+        run_here((self.deliver)(Arrival {
+            topic,
+            payload,
+            source: Some(source),
+            settlement: Settlement::default(),
+        }))
+        .await
     }
 
     /// The local nodeID (`""` when the sink was made without [`with_node`](Self::with_node)).
@@ -242,12 +317,13 @@ async fn run_here(delivered: Delivered) -> bool {
     let Some(Work {
         mut future,
         slow_start,
+        settlement,
     }) = delivered.work
     else {
         return delivered.open;
     };
     if slow_start.moves_next() {
-        tokio::spawn(future);
+        Work::new(future, slow_start).settled_by(settlement).spawn();
         return delivered.open;
     }
     let started = std::time::Instant::now();
@@ -260,7 +336,7 @@ async fn run_here(delivered: Delivered) -> bool {
     slow_start.record(started.elapsed());
     match first {
         Ok(std::task::Poll::Pending) => {
-            tokio::spawn(future);
+            Work::new(future, slow_start).settled_by(settlement).spawn();
         }
         Ok(std::task::Poll::Ready(())) => {}
         Err(_) => tracing::error!("a handler panicked"),
@@ -407,11 +483,21 @@ pub(crate) fn check_option_keys(
     known: &[&str],
     refused: &[(&str, &str)],
 ) -> crate::error::Result<()> {
+    check_keys_at("transporter.options", options, known, refused)
+}
+
+/// [`check_option_keys`] for the keys of an object at `at` (`transporter.options.queueOptions`).
+pub(crate) fn check_keys_at(
+    at: &str,
+    options: &serde_json::Map<String, serde_json::Value>,
+    known: &[&str],
+    refused: &[(&str, &str)],
+) -> crate::error::Result<()> {
     for (key, value) in options {
         if known.contains(&key.as_str()) {
             continue;
         }
-        let path = format!("transporter.options.{key}");
+        let path = format!("{at}.{key}");
         if let Some((_, why)) = refused.iter().find(|(k, _)| k == key) {
             if value.is_null() {
                 continue;
@@ -427,7 +513,7 @@ pub(crate) fn check_option_keys(
             .copied()
             .collect();
         let hint = match crate::options::closest(key, &names) {
-            Some(near) => format!("did you mean `transporter.options.{near}`?"),
+            Some(near) => format!("did you mean `{at}.{near}`?"),
             None => format!("known here: {}", known.join(", ")),
         };
         return Err(crate::Error::broker_options(
