@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod action_options;
+mod amqp;
 mod basics;
 mod breaker;
 mod cluster;

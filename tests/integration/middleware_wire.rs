@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use moleculer::middleware::{
     MessageHandler, Middleware, PublishHandler, ReceiveHandler, ReceivedMessage, ReceivedPacket,
-    SendHandler,
-    TransitPacket, WireMessage,
+    SendHandler, TransitPacket, WireMessage,
 };
 use moleculer::prelude::*;
 use moleculer::protocol::{Packet, PacketType};

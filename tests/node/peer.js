@@ -7,7 +7,7 @@
  *   NODE_ID      the node ID; default "node-<pid>"
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
- *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape
+ *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape, slow
  *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); three keys
  *                are the peer's own: `xorKey` (see below), `transmit` (Node's transmit
  *                middlewares: `{encryption: {password, algorithm, iv}, compression: {method,
@@ -117,6 +117,31 @@ const demoServices = {
 				handler(ctx) {
 					return new Promise(resolve => setTimeout(() => resolve(true), ctx.params.ms));
 				}
+			}
+		}
+	},
+	// A worker: `slow.work` answers after `nodeMs` (or `ms`), saying which node served it.
+	slow: {
+		name: "slow",
+		created() {
+			this.heard = [];
+		},
+		events: {
+			"slow.done"(ctx) {
+				this.heard.push(ctx.params);
+			}
+		},
+		actions: {
+			heard() {
+				return this.heard;
+			},
+			work(ctx) {
+				return new Promise(resolve =>
+					setTimeout(
+						() => resolve({ servedBy: this.broker.nodeID, n: ctx.params.n }),
+						ctx.params.nodeMs != null ? ctx.params.nodeMs : ctx.params.ms || 0
+					)
+				);
 			}
 		}
 	},

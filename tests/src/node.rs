@@ -84,19 +84,37 @@ pub fn redis_url() -> String {
 /// Whether the Redis server at [`redis_url`] accepts TCP connections; when not, prints
 /// `skipped: <reason>` and returns `false`, or panics when [`brokers_required`].
 pub async fn redis_available() -> bool {
-    let url = redis_url();
-    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
-    let host_port = rest.rsplit_once('@').map_or(rest, |(_, hp)| hp);
-    let host_port = host_port.split('/').next().unwrap_or_default();
-    let reachable = tokio::time::timeout(
+    reachable("Redis server", &redis_url()).await
+}
+
+/// The RabbitMQ server of the AMQP tests (env `AMQP_URL`, default
+/// `amqp://guest:guest@127.0.0.1:5672`).
+pub fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672".to_owned())
+}
+
+/// Whether the RabbitMQ server at [`amqp_url`] accepts TCP connections; when not, prints
+/// `skipped: <reason>` and returns `false`, or panics when [`brokers_required`].
+pub async fn amqp_available() -> bool {
+    reachable("RabbitMQ server", &amqp_url()).await
+}
+
+/// Whether the server of `url` (`scheme://[user:pass@]host:port[/…]`) accepts TCP
+/// connections; when not, prints `skipped: <reason>` and returns `false`, or panics when
+/// [`brokers_required`].
+async fn reachable(what: &str, url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let connected = tokio::time::timeout(
         Duration::from_secs(2),
         tokio::net::TcpStream::connect(host_port),
     )
     .await;
-    if matches!(reachable, Ok(Ok(_))) {
+    if matches!(connected, Ok(Ok(_))) {
         return true;
     }
-    let reason = format!("Redis not reachable at {url}");
+    let reason = format!("{what} not reachable at {url}");
     assert!(!brokers_required(), "{reason}");
     println!("skipped: {reason}");
     false
@@ -110,21 +128,7 @@ pub fn mqtt_url() -> String {
 /// Whether the MQTT broker at [`mqtt_url`] accepts TCP connections; when not, prints
 /// `skipped: <reason>` and returns `false`, or panics when [`brokers_required`].
 pub async fn mqtt_available() -> bool {
-    let url = mqtt_url();
-    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
-    let host_port = rest.rsplit_once('@').map_or(rest, |(_, hp)| hp);
-    let reachable = tokio::time::timeout(
-        Duration::from_secs(2),
-        tokio::net::TcpStream::connect(host_port),
-    )
-    .await;
-    if matches!(reachable, Ok(Ok(_))) {
-        return true;
-    }
-    let reason = format!("MQTT broker not reachable at {url}");
-    assert!(!brokers_required(), "{reason}");
-    println!("skipped: {reason}");
-    false
+    reachable("MQTT broker", &mqtt_url()).await
 }
 
 /// Whether missing brokers must fail the tests (env `MOLECULER_REQUIRE_BROKERS=1`).
@@ -225,6 +229,7 @@ pub fn ensure_node_modules() -> Result<(), String> {
                 "thrift",
                 "ioredis",
                 "mqtt",
+                "amqplib",
             ]
             .iter()
             .all(|m| modules.join(m).join("package.json").is_file());
@@ -460,6 +465,11 @@ impl NodePeer {
         self.request(json!({ "cmd": "waitForServices", "services": services, "timeout": ms }))
             .await
             .map(drop)
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would: the broker says nothing more.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
     }
 
     /// Stops the broker gracefully and waits (10 s at most) for the process to exit.

@@ -208,7 +208,8 @@ impl Connected {
                 queue,
                 options,
             } => {
-                let (declare, arguments) = topology::exchange_declare(&self.options.exchange_options);
+                let (declare, arguments) =
+                    topology::exchange_declare(&self.options.exchange_options);
                 channel
                     .exchange_declare(
                         exchange.as_str().into(),
@@ -314,6 +315,8 @@ impl Connected {
             Some(link) => link.channel.clone(),
             None => return Err(Error::broker_disconnected()),
         };
+        // The first messages consumed may be requests to answer at once.
+        *self.publisher.lock() = Some(channel.clone());
         for (topic, subscription) in &mut topology.subscriptions {
             if subscription
                 .consumer
@@ -324,7 +327,6 @@ impl Connected {
             }
             subscription.consumer = Some(self.consume(&channel, topic, &subscription.route).await?);
         }
-        *self.publisher.lock() = Some(channel);
         Ok(())
     }
 
@@ -447,7 +449,11 @@ fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.split_once('/').map_or(rest, |(authority, _)| authority).rsplit_once('@') {
+    match rest
+        .split_once('/')
+        .map_or(rest, |(authority, _)| authority)
+        .rsplit_once('@')
+    {
         Some((userinfo, _)) => {
             let user = userinfo.split(':').next().unwrap_or("");
             let host = &rest[userinfo.len() + 1..];
@@ -498,7 +504,8 @@ impl Transporter for AmqpTransporter {
                 supervisor: Mutex::new(None),
             });
             let link = connected.open_link().await.map_err(|err| {
-                Error::broker_disconnected().with_data(serde_json::json!({ "error": err.message() }))
+                Error::broker_disconnected()
+                    .with_data(serde_json::json!({ "error": err.message() }))
             })?;
             *connected.publisher.lock() = Some(link.channel.clone());
             connected.topology.lock().await.link = Some(link);
@@ -548,7 +555,15 @@ impl Transporter for AmqpTransporter {
     }
 
     fn subscribe_balanced(&self, topic: &str, _group: &str) -> BoxFuture<'_, Result<()>> {
-        // The queue is the topic: every node consuming it is in its "group".
+        // The queue is the topic: every node consuming it is in its "group". Events are
+        // sent to the queue named after the event, so a wildcard handler's queue gets none.
+        if topic.contains('*') {
+            tracing::warn!(
+                topic,
+                "over AMQP with disableBalancer, a wildcard event handler gets no balanced \
+                 events (their queues are named after each event, as in Node)"
+            );
+        }
         self.subscribe(topic)
     }
 

@@ -189,22 +189,31 @@ impl AmqpOptions {
         // Node keeps a time to live only when it is a number, and 0 means none.
         self.event_time_to_live = millis("eventTimeToLive")?.filter(|ms| *ms > 0);
         self.heartbeat_time_to_live = millis("heartbeatTimeToLive")?.filter(|ms| *ms > 0);
-        self.auto_delete_queues = match get("autoDeleteQueues") {
-            None | Some(Value::Bool(true)) => Some(AmqpOptions::AUTO_DELETE_AFTER),
-            Some(Value::Bool(false)) => None,
-            Some(n) if n.as_i64().is_some_and(|n| n < 0) => None,
-            Some(n) => Some(n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(
-                || invalid("autoDeleteQueues", "true, false or a number of milliseconds"),
-            )?),
-        };
+        self.auto_delete_queues =
+            match get("autoDeleteQueues") {
+                None | Some(Value::Bool(true)) => Some(AmqpOptions::AUTO_DELETE_AFTER),
+                Some(Value::Bool(false)) => None,
+                Some(n) if n.as_i64().is_some_and(|n| n < 0) => None,
+                Some(n) => Some(n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(
+                    || {
+                        invalid(
+                            "autoDeleteQueues",
+                            "true, false or a number of milliseconds",
+                        )
+                    },
+                )?),
+            };
         let object = |key: &str, known: &[&str], refused: &[(&str, &str)]| {
             let Some(value) = get(key) else {
                 return Ok(Map::new());
             };
-            let object = value
-                .as_object()
-                .ok_or_else(|| invalid(key, "an object"))?;
-            check_keys_at(&format!("transporter.options.{key}"), object, known, refused)?;
+            let object = value.as_object().ok_or_else(|| invalid(key, "an object"))?;
+            check_keys_at(
+                &format!("transporter.options.{key}"),
+                object,
+                known,
+                refused,
+            )?;
             Ok::<_, crate::Error>(object.clone())
         };
         self.queue_options = object("queueOptions", QUEUE, &[])?;
@@ -315,9 +324,18 @@ mod tests {
                 json!({ "queueOptions": { "durabel": true } }),
                 "did you mean `transporter.options.queueOptions.durable`",
             ),
-            (json!({ "consumeOptions": { "consumerTag": "x" } }), "one tag"),
-            (json!({ "messageOptions": { "mandatory": true } }), "returned"),
-            (json!({ "socketOptions": { "ca": "…" } }), "socketOptions must be empty"),
+            (
+                json!({ "consumeOptions": { "consumerTag": "x" } }),
+                "one tag",
+            ),
+            (
+                json!({ "messageOptions": { "mandatory": true } }),
+                "returned",
+            ),
+            (
+                json!({ "socketOptions": { "ca": "…" } }),
+                "socketOptions must be empty",
+            ),
             (json!({ "url": "amqps://h" }), "not supported yet"),
             (json!({ "url": "http://h" }), "amqp://"),
         ] {

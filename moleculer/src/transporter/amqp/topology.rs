@@ -349,7 +349,10 @@ mod tests {
         else {
             panic!("INFO is broadcast")
         };
-        assert_eq!((exchange.as_str(), queue.as_str()), ("MOL.INFO", "MOL.INFO.node-1"));
+        assert_eq!(
+            (exchange.as_str(), queue.as_str()),
+            ("MOL.INFO", "MOL.INFO.node-1")
+        );
         assert!(queue_declare(&options).0.auto_delete);
         assert_eq!(
             route("MOL.INFO.node-1", &defaults).queue(),
