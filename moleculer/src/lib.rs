@@ -43,6 +43,7 @@
 //! | `nats` | yes | the NATS transporter (async-nats) |
 //! | `redis` | yes | the Redis transporter (the redis crate) |
 //! | `mqtt` | yes | the MQTT transporter (rumqttc; MQTT 3.1.1 and 5) |
+//! | `amqp` | yes | the AMQP 0.9.1 transporter (lapin; RabbitMQ) |
 //! | `redis-tls` | no | TLS for the Redis transporter (`rediss://`, `tls`; rustls) |
 //! | `msgpack` | yes | the `MsgPack` (msgpack5) and `Notepack` (notepack.io) serializers |
 //! | `cbor` | yes | the `CBOR` serializer (cbor-x's dialect) |

@@ -47,7 +47,7 @@ async fn rust_and_node_0_14_over_amqp() {
 /// kind reach workers of both kinds, each event once. (Node's AMQP queues are named after
 /// the event, so a balanced event reaches only handlers of that exact name: a wildcard
 /// handler's queue, `EVENTB.<group>.user.*`, gets nothing, in Node as here.)
-async fn rabbitmq_balances(version: NodeVersion) {
+pub(crate) async fn rabbitmq_balances(version: NodeVersion) {
     if !available().await {
         return;
     }
