@@ -40,6 +40,10 @@
 # TRANSPORT=mqtt (or `bash bench/mqtt.sh`) runs the same over MQTT at MQTT_URL (default
 # mqtt://127.0.0.1:1883), with bare rumqttc (`bench_mqtt_bare`) as the ceiling.
 #
+# TRANSPORT=amqp (or `bash bench/amqp.sh`) runs the same over RabbitMQ at AMQP_URL (default
+# amqp://guest:guest@127.0.0.1:5672), with bare lapin (`bench_amqp_bare`: Moleculer's queues,
+# prefetch 1 and acks) as the ceiling.
+#
 # TRANSPORT=tcp (or `bash bench/tcp.sh`) runs the same on the TCP transporter instead, with no
 # message broker: static peers on 127.0.0.1 (Node on ports 6101/6102, Rust on 6201/6202), and
 # bare tokio TCP (`bench_tcp_bare`) as the transport's ceiling instead of bare NATS: its
@@ -80,6 +84,18 @@ if [ "$TRANSPORT" = redis ]; then
 	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
 	CROSS=0
 fi
+export AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}"
+if [ "$TRANSPORT" = amqp ]; then
+	NODE_TRANSPORTER="$AMQP_URL"
+	# AMQP_NODE_NODELAY=1: Node's amqplib socket without Nagle's algorithm (it keeps it by
+	# default, and each round trip then waits for a delayed ACK).
+	if [ "${AMQP_NODE_NODELAY:-0}" = 1 ]; then
+		NODE_TRANSPORTER="{\"type\":\"AMQP\",\"options\":{\"url\":\"$AMQP_URL\",\"socketOptions\":{\"noDelay\":true}}}"
+	fi
+	RUST_TRANSPORTER="$AMQP_URL"
+	BARE_PICK="$(pick '^c[0-9]+$' c1,c10,c100)"
+	CROSS=0
+fi
 export MQTT_URL="${MQTT_URL:-mqtt://127.0.0.1:1883}"
 if [ "$TRANSPORT" = mqtt ]; then
 	NODE_TRANSPORTER="$MQTT_URL"
@@ -104,9 +120,10 @@ hostport="${hostport%%/*}"
 host="${hostport%:*}"
 port="${hostport##*:}"
 [ "$host" != "$hostport" ] || port=4222
-if [ "$TRANSPORT" = redis ] || [ "$TRANSPORT" = mqtt ]; then
+if [ "$TRANSPORT" = redis ] || [ "$TRANSPORT" = mqtt ] || [ "$TRANSPORT" = amqp ]; then
 	url="$REDIS_URL"
 	[ "$TRANSPORT" != mqtt ] || url="$MQTT_URL"
+	[ "$TRANSPORT" != amqp ] || url="$AMQP_URL"
 	hostport="${url#*://}"
 	hostport="${hostport##*@}"
 	hostport="${hostport%%/*}"
@@ -125,6 +142,7 @@ BARE_NAME=bench_nats_bare
 [ "$TRANSPORT" != tcp ] || BARE_NAME=bench_tcp_bare
 [ "$TRANSPORT" != redis ] || BARE_NAME=bench_redis_bare
 [ "$TRANSPORT" != mqtt ] || BARE_NAME=bench_mqtt_bare
+[ "$TRANSPORT" != amqp ] || BARE_NAME=bench_amqp_bare
 EXAMPLES=(--example "$BARE_NAME")
 if [ -z "$RUST_BIN" ] && { [ -f examples/examples/bench_nats.rs ] ||
 	grep -Eq '^[[:space:]]*name[[:space:]]*=[[:space:]]*"bench_nats"' examples/Cargo.toml; }; then
@@ -193,6 +211,7 @@ OUT="$(mktemp -t moleculer-nats-bench.XXXXXX.jsonl)"
 	redis) server="$(redis-server --version 2>/dev/null | cut -d' ' -f1-3 || echo redis-server ?) at $REDIS_URL" ;;
 	tcp) server="no broker" ;;
 	mqtt) server="$(mosquitto -h 2>/dev/null | head -1 || echo mosquitto ?) at $MQTT_URL" ;;
+	amqp) server="RabbitMQ $(rabbitmqctl version 2>/dev/null || echo ?) at ${AMQP_URL##*@}" ;;
 	*) server="$(nats-server --version 2>/dev/null || echo nats-server ?) at $NATS_URL" ;;
 	esac
 	echo "# $(rustc --version) / node $(node --version) / $server / secs=$BENCH_SECS warmup=$BENCH_WARMUP rounds=$ROUNDS"

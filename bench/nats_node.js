@@ -48,8 +48,10 @@ const WARMUP = Number(arg("warmup", "BENCH_WARMUP", "1"));
 const NAMESPACE = arg("namespace", "BENCH_NAMESPACE", "bench");
 const NATS_URL = arg("nats", "NATS_URL", "nats://127.0.0.1:4222");
 const IMPL = arg("impl", "BENCH_IMPL", "node");
-// Another transporter (e.g. "tcp://127.0.0.1:6101/a,127.0.0.1:6102/b" for bench/tcp.sh).
-const TRANSPORTER = arg("transporter", "BENCH_TRANSPORTER", NATS_URL);
+// Another transporter (e.g. "tcp://127.0.0.1:6101/a,127.0.0.1:6102/b" for bench/tcp.sh), or
+// a JSON `{type, options}` object.
+const TRANSPORTER_ARG = arg("transporter", "BENCH_TRANSPORTER", NATS_URL);
+const TRANSPORTER = TRANSPORTER_ARG.startsWith("{") ? JSON.parse(TRANSPORTER_ARG) : TRANSPORTER_ARG;
 const SERIALIZER = arg("serializer", "BENCH_SERIALIZER", "JSON");
 const CASES = arg("cases", "BENCH_CASES", "c1,c10,c100")
 	.split(",")

@@ -103,6 +103,7 @@ function natsTable() {
 		["bare-tcp", "inproc", "bare tokio TCP, the same with both ends in one process"],
 		["bare-mqtt", "", "bare rumqttc (MQTT 3.1.1, QoS 0), publish + subscribed response topic, id correlation, responder in a second process"],
 		["bare-redis", "", "bare redis crate, publish + subscribed response channel, id correlation, responder in a second process"],
+		["bare-amqp", "", "bare lapin, request queue (prefetch 1, acked once answered) + response queue, id correlation, responder in a second process"],
 		["rust-to-node", "", "moleculer-rs client → Node server (CROSS=1)"],
 		["node-to-rust", "", "Node client → moleculer-rs server (CROSS=1)"]
 	];
@@ -128,7 +129,7 @@ function natsTable() {
 	for (const r of rows) {
 		const lat = ((r.conc / median(r.xs)) * 1e6).toFixed(0);
 		const node = find(r.conc, "node", "");
-		const bare = find(r.conc, "bare-nats", "pubsub") || find(r.conc, "bare-tcp", "") || find(r.conc, "bare-redis", "") || find(r.conc, "bare-mqtt", "");
+		const bare = find(r.conc, "bare-nats", "pubsub") || find(r.conc, "bare-tcp", "") || find(r.conc, "bare-redis", "") || find(r.conc, "bare-mqtt", "") || find(r.conc, "bare-amqp", "");
 		console.log(`| ${r.conc} | ${r.label} | ${cell(r.xs)} | ${lat} | ${ratio(r, node)} | ${ratio(r, bare)} |`);
 	}
 	const n = Math.max(0, ...rows.map(r => r.xs.length));
