@@ -139,3 +139,97 @@ async fn nodes_survive_a_broker_restart() {
     b.stop().await.unwrap();
     drop(broker);
 }
+
+/// A private mosquitto on `port` that speaks TLS only, with `pki`'s `server` certificate.
+/// (Started as root, mosquitto would switch to its own user, which cannot read the test's
+/// key: `user root` keeps it as it is; it is ignored when not root.)
+fn private_tls_mosquitto(port: u16, pki: &moleculer_tests::pki::Pki) -> Option<PrivateServer> {
+    let config = format!(
+        "user root\nlistener {port} 127.0.0.1\nallow_anonymous true\ncafile {}\ncertfile {}\nkeyfile {}\n",
+        pki.path("ca.pem"),
+        pki.path("server.pem"),
+        pki.path("server-key.pem"),
+    );
+    let file = pki.path("mosquitto.conf");
+    std::fs::write(&file, config).expect("the mosquitto config");
+    PrivateServer::start("mosquitto", &["-c", &file], port)
+}
+
+/// A Rust node and a Node node (mqtt.js) on a mosquitto that speaks TLS only (`mqtts://`):
+/// both check the broker's certificate against the test's CA; a Rust node that trusts
+/// another CA cannot connect.
+#[tokio::test]
+async fn rust_and_node_over_mqtt_with_tls() {
+    use moleculer_tests::pki::{Pki, openssl_available};
+    if !(openssl_available() && node_tcp_available()) {
+        return;
+    }
+    let pki = Pki::new("mqtt-tls");
+    pki.issue("server", "IP:127.0.0.1", "serverAuth");
+    let port = free_port();
+    let Some(_broker) = private_tls_mosquitto(port, &pki) else {
+        assert!(!brokers_required(), "mosquitto is not installed");
+        println!("skipped: mosquitto is not installed");
+        return;
+    };
+    let rust_option = |ca: &str| {
+        json!({ "type": "MQTT", "options": {
+            "url": format!("mqtts://127.0.0.1:{port}"), "tls": { "caFile": ca }
+        }})
+    };
+    let ns = moleculer_tests::unique_namespace("mqtt-tls");
+    let rust = ServiceBroker::builder()
+        .node_id("rust-tls")
+        .namespace(&ns)
+        .transporter(transporter(&rust_option(&pki.path("ca.pem"))))
+        .service(Rusty::default())
+        .build()
+        .unwrap();
+    rust.start().await.unwrap();
+    let ca = std::fs::read_to_string(pki.path("ca.pem")).unwrap();
+    let mut peer = moleculer_tests::node::NodePeer::spawn_with(
+        NodeVersion::V15,
+        "node-tls",
+        &ns,
+        &["math"],
+        &json!({ "transporter": { "type": "MQTT", "options": {
+            "host": "127.0.0.1", "port": port, "protocol": "mqtts", "ca": ca,
+            "rejectUnauthorized": true
+        }}}),
+    )
+    .await
+    .expect("the Node peer starts");
+    rust.wait_for_services(&["math"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    let sum: f64 = rust
+        .call("math.add", json!({ "a": 1, "b": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(sum, 3.0);
+    let who = peer
+        .call("rusty.whoami", json!({ "x": 1 }), Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(who["params"], json!({ "x": 1 }));
+
+    // A node that trusts another CA does not get in.
+    let rogue = Pki::new("mqtt-tls-rogue");
+    let stranger = ServiceBroker::builder()
+        .node_id("stranger")
+        .namespace(&ns)
+        .transporter(transporter(&rust_option(&rogue.path("ca.pem"))))
+        .options(
+            serde_json::from_value(json!({ "transit": { "disableReconnect": true } })).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let err = stranger.start().await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        moleculer::ErrorKind::BrokerDisconnected,
+        "{err}"
+    );
+    peer.stop().await.unwrap();
+    rust.stop().await.unwrap();
+}

@@ -51,7 +51,7 @@ pub use amqp::{AmqpOptions, AmqpTransporter};
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "mqtt")]
-pub use mqtt::{MqttOptions, MqttTransporter};
+pub use mqtt::{MqttOptions, MqttTls, MqttTransporter};
 #[cfg(feature = "nats")]
 pub use nats::{NatsOptions, NatsTls, NatsTransporter};
 #[cfg(feature = "redis")]

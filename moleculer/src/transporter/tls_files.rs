@@ -65,3 +65,61 @@ pub(crate) fn read(map: &Map<String, Value>, extra: &[&str]) -> Result<TlsFiles>
     }
     Ok(files)
 }
+
+/// A TLS client's settings from the files of a `tls` object: the server's certificate checked
+/// against `ca_file` (else the system's roots), and a client certificate when `cert_and_key`
+/// are given. A file that cannot be read or used is an error naming its key.
+#[cfg(feature = "mqtt-tls")]
+pub(crate) fn client_config(
+    ca_file: Option<&std::path::Path>,
+    cert_and_key: Option<(&std::path::Path, &std::path::Path)>,
+) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let file_error = |key: &str, path: &std::path::Path, why: String| {
+        crate::Error::broker_options(
+            format!("transporter.options.tls.{key} `{}`: {why}", path.display()),
+            Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
+        )
+    };
+    let certificates = |key: &str, path: &std::path::Path| {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+            .map_err(|err| file_error(key, path, err.to_string()))?;
+        if certs.is_empty() {
+            return Err(file_error(key, path, "no certificate in it".to_owned()));
+        }
+        Ok(certs)
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            for ca in certificates("caFile", path)? {
+                roots
+                    .add(ca)
+                    .map_err(|err| file_error("caFile", path, err.to_string()))?;
+            }
+        }
+        None => {
+            let system = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(system.certs);
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| invalid("tls", &format!("usable ({err})")))?
+        .with_root_certificates(roots);
+    match cert_and_key {
+        None => Ok(builder.with_no_client_auth()),
+        Some((cert, key)) => {
+            let chain = certificates("certFile", cert)?;
+            let key_der = PrivateKeyDer::from_pem_file(key)
+                .map_err(|err| file_error("keyFile", key, err.to_string()))?;
+            builder
+                .with_client_auth_cert(chain, key_der)
+                .map_err(|err| file_error("certFile", cert, format!("cannot be used: {err}")))
+        }
+    }
+}

@@ -39,7 +39,11 @@ pub(super) enum Received {
 }
 
 /// The client and its event loop for `options` (nothing is sent before the loop is polled).
-pub(super) fn open(options: &MqttOptions) -> (Client, EventLoop) {
+///
+/// # Errors
+/// A TLS file that cannot be read or used.
+pub(super) fn open(options: &MqttOptions) -> crate::error::Result<(Client, EventLoop)> {
+    let transport = transport(options)?;
     let id = options.client_id.clone().unwrap_or_else(|| {
         // mqtt.js' default: `mqttjs_` and 8 random hex digits.
         format!("mqttjs_{:08x}", fastrand::u32(..))
@@ -54,8 +58,9 @@ pub(super) fn open(options: &MqttOptions) -> (Client, EventLoop) {
         if let Some((user, pass)) = &options.credentials {
             o.set_credentials(user, pass);
         }
+        o.set_transport(transport);
         let (client, events) = rumqttc::v5::AsyncClient::new(o, REQUESTS);
-        (Client::V5(client), EventLoop::V5(Box::new(events)))
+        Ok((Client::V5(client), EventLoop::V5(Box::new(events))))
     } else {
         let mut o = rumqttc::MqttOptions::new(id, &options.host, options.port);
         o.set_keep_alive(keep_alive)
@@ -64,9 +69,31 @@ pub(super) fn open(options: &MqttOptions) -> (Client, EventLoop) {
         if let Some((user, pass)) = &options.credentials {
             o.set_credentials(user, pass);
         }
+        o.set_transport(transport);
         let (client, events) = rumqttc::AsyncClient::new(o, REQUESTS);
-        (Client::V4(client), EventLoop::V4(Box::new(events)))
+        Ok((Client::V4(client), EventLoop::V4(Box::new(events))))
     }
+}
+
+/// Plain TCP, or TLS with the options' certificates.
+#[cfg(feature = "mqtt-tls")]
+fn transport(options: &MqttOptions) -> crate::error::Result<rumqttc::Transport> {
+    match &options.tls {
+        None => Ok(rumqttc::Transport::tcp()),
+        Some(tls) => {
+            let cert_and_key = tls.cert_file.as_deref().zip(tls.key_file.as_deref());
+            let config =
+                crate::transporter::tls_files::client_config(tls.ca_file.as_deref(), cert_and_key)?;
+            Ok(rumqttc::Transport::tls_with_config(
+                rumqttc::TlsConfiguration::Rustls(std::sync::Arc::new(config)),
+            ))
+        }
+    }
+}
+
+#[cfg(not(feature = "mqtt-tls"))]
+fn transport(_options: &MqttOptions) -> crate::error::Result<rumqttc::Transport> {
+    Ok(rumqttc::Transport::tcp())
 }
 
 fn qos4(qos: u8) -> rumqttc::QoS {

@@ -20,7 +20,7 @@ use parking_lot::Mutex;
 use tokio::sync::{Mutex as AsyncMutex, oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use options::MqttOptions;
+pub use options::{MqttOptions, MqttTls};
 
 use self::client::{Client, EventLoop, Received};
 use super::{ConnectionEvent, IncomingSink, Transporter};
@@ -222,7 +222,7 @@ impl Transporter for MqttTransporter {
             } else {
                 format!("MOL-{namespace}")
             };
-            let (client, events) = client::open(&self.options);
+            let (client, events) = client::open(&self.options)?;
             let connected = Arc::new(Connected {
                 client,
                 qos: self.options.qos,

@@ -33,6 +33,22 @@ pub struct MqttOptions {
     pub reconnect_period: Duration,
     /// How long connecting may take (`connectTimeout`; 30 s).
     pub connect_timeout: Duration,
+    /// TLS (`mqtts://`, `protocol: "mqtts"`, or `tls: {caFile, certFile, keyFile}`): the
+    /// broker's certificate is always checked, against `caFile` or the system's roots.
+    /// Needs the `mqtt-tls` feature.
+    pub tls: Option<MqttTls>,
+}
+
+/// The TLS settings of an MQTT connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct MqttTls {
+    /// Root certificates (PEM) to trust instead of the system's (`caFile`).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// A client certificate (PEM), for brokers that verify clients (`certFile`).
+    pub cert_file: Option<std::path::PathBuf>,
+    /// The client certificate's key (PEM) (`keyFile`).
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 const KNOWN: &[&str] = &[
@@ -51,22 +67,18 @@ const KNOWN: &[&str] = &[
     "clean",
     "protocol",
     "url",
+    "tls",
 ];
 const REFUSED: &[(&str, &str)] = &[
     ("will", "a last will is not supported"),
     ("servers", "give one broker in `host`/`port` or `url`"),
     ("transformWsUrl", "a JavaScript function"),
+    ("ca", "give the file: `tls: {caFile}`"),
+    ("cert", "give the file: `tls: {certFile}`"),
+    ("key", "give the file: `tls: {keyFile}`"),
     (
-        "ca",
-        "TLS for MQTT (`mqtts://`) comes with a later increment of this transporter",
-    ),
-    (
-        "cert",
-        "TLS for MQTT (`mqtts://`) comes with a later increment of this transporter",
-    ),
-    (
-        "key",
-        "TLS for MQTT (`mqtts://`) comes with a later increment of this transporter",
+        "rejectUnauthorized",
+        "certificates are always checked (give their CA in `tls: {caFile}`)",
     ),
 ];
 
@@ -85,6 +97,7 @@ impl MqttOptions {
             keep_alive: Duration::from_secs(60),
             reconnect_period: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(30),
+            tls: None,
         }
     }
 
@@ -101,20 +114,31 @@ impl MqttOptions {
         if let Some(map) = opt.options() {
             options.read(map)?;
         }
+        if options.tls.is_some() && !cfg!(feature = "mqtt-tls") {
+            return Err(invalid(
+                "tls",
+                "left out: TLS for MQTT needs the `mqtt-tls` feature of the moleculer crate",
+            ));
+        }
         Ok(options)
     }
 
     /// `mqtt://[user:pass@]host[:port]`.
     fn read_url(&mut self, url: &str) -> Result<()> {
-        let Some(rest) = url
-            .strip_prefix("mqtt://")
-            .or_else(|| url.strip_prefix("tcp://"))
-        else {
-            return Err(invalid(
-                "url",
-                "an mqtt://host:port URL (TLS, mqtts://, comes with a later increment of this transporter)",
-            ));
+        let (rest, tls) = match url.split_once("://") {
+            Some(("mqtt" | "tcp", rest)) => (rest, false),
+            Some(("mqtts" | "ssl" | "tls", rest)) => (rest, true),
+            _ => {
+                return Err(invalid(
+                    "url",
+                    "an mqtt://host:port or mqtts://host:port URL",
+                ));
+            }
         };
+        if tls {
+            self.port = 8883;
+            self.tls.get_or_insert_with(MqttTls::default);
+        }
         let rest = rest.split('/').next().unwrap_or_default();
         let (userinfo, hostport) = match rest.rsplit_once('@') {
             Some((userinfo, hostport)) => (Some(userinfo), hostport),
@@ -160,14 +184,35 @@ impl MqttOptions {
         if let Some(url) = string("url")? {
             self.read_url(&url)?;
         }
-        if let Some(protocol) = string("protocol")?
-            && protocol != "mqtt"
-            && protocol != "tcp"
-        {
-            return Err(invalid(
-                "protocol",
-                "\"mqtt\" (TLS and WebSockets come with later increments of this transporter)",
-            ));
+        match string("protocol")?.as_deref() {
+            None | Some("mqtt" | "tcp") => {}
+            Some("mqtts" | "ssl" | "tls") => {
+                self.tls.get_or_insert_with(MqttTls::default);
+                if get("port").is_none() && self.port == 1883 {
+                    self.port = 8883;
+                }
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "protocol",
+                    "\"mqtt\" or \"mqtts\" (WebSockets are not supported yet)",
+                ));
+            }
+        }
+        match get("tls") {
+            None | Some(Value::Bool(false)) => {}
+            Some(Value::Bool(true)) => {
+                self.tls.get_or_insert_with(MqttTls::default);
+            }
+            Some(Value::Object(tls)) => {
+                let files = crate::transporter::tls_files::read(tls, &[])?;
+                self.tls = Some(MqttTls {
+                    ca_file: files.ca_file,
+                    cert_file: files.cert_file,
+                    key_file: files.key_file,
+                });
+            }
+            Some(_) => return Err(invalid("tls", "true or {caFile, certFile, keyFile}")),
         }
         if let Some(host) = string("host")?.or(string("hostname")?) {
             self.host = host;
@@ -267,6 +312,29 @@ mod tests {
             (1, "/", 5)
         );
         assert_eq!(o.reconnect_period, Duration::from_millis(200));
+        let tls = PluginOption::Url {
+            kind: TransporterKind::Mqtt,
+            url: "mqtts://broker".to_owned(),
+        };
+        if !cfg!(feature = "mqtt-tls") {
+            let err = MqttOptions::from_option(&tls).unwrap_err();
+            assert!(
+                err.message().contains("`mqtt-tls` feature"),
+                "{}",
+                err.message()
+            );
+            return;
+        }
+        let o = MqttOptions::from_option(&tls).unwrap();
+        assert_eq!((o.port, o.tls.clone()), (8883, Some(MqttTls::default())));
+        let o = MqttOptions::from_option(&object(json!({
+            "host": "h", "port": 8884, "tls": {"caFile": "/ca.pem"}
+        })))
+        .unwrap();
+        assert_eq!(
+            o.tls.and_then(|t| t.ca_file),
+            Some(std::path::PathBuf::from("/ca.pem"))
+        );
     }
 
     #[test]
@@ -277,7 +345,9 @@ mod tests {
             (json!({"topicSeparator": "#"}), "a separator"),
             (json!({"clean": false}), "subscribes again"),
             (json!({"will": {}}), "last will"),
-            (json!({"protocol": "mqtts"}), "later increments"),
+            (json!({"protocol": "ws"}), "WebSockets"),
+            (json!({"ca": "-----BEGIN"}), "caFile"),
+            (json!({"tls": {"caFile": "a", "certFile": "b"}}), "together"),
         ] {
             let err = MqttOptions::from_option(&object(options.clone())).unwrap_err();
             assert!(
