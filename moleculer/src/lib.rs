@@ -46,6 +46,7 @@
 //! | `amqp` | yes | the AMQP 0.9.1 transporter (lapin; RabbitMQ) |
 //! | `redis-tls` | no | TLS for the Redis transporter (`rediss://`, `tls`; rustls) |
 //! | `mqtt-tls` | no | TLS for the MQTT transporter (`mqtts://`, `tls`; rustls) |
+//! | `amqp-tls` | no | TLS for the AMQP transporter (`amqps://`, `tls`; rustls) |
 //! | `msgpack` | yes | the `MsgPack` (msgpack5) and `Notepack` (notepack.io) serializers |
 //! | `cbor` | yes | the `CBOR` serializer (cbor-x's dialect) |
 //! | `jsonext` | yes | the `JSONExt` serializer (Moleculer 0.15) |

@@ -553,3 +553,86 @@ async fn a_rust_node_that_lost_its_connection_leaves_its_request_and_comes_back(
     worker.stop().await.unwrap();
     caller.stop().await.unwrap();
 }
+
+/// A Rust node and a Node node (amqplib) on RabbitMQ over TLS (`amqps://`, through a TLS
+/// front the test runs): both check the server's certificate against the test's CA; a Rust
+/// node that trusts another CA cannot connect.
+#[tokio::test]
+async fn rust_and_node_over_amqp_with_tls() {
+    use moleculer_tests::pki::{Pki, openssl_available};
+    use moleculer_tests::tls_proxy::TlsProxy;
+    if !(available().await && openssl_available()) {
+        return;
+    }
+    let pki = Pki::new("amqp-tls");
+    pki.issue("server", "IP:127.0.0.1", "serverAuth");
+    let plain = amqp_url();
+    let authority = plain.split_once("://").map_or(plain.as_str(), |(_, r)| r);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let proxy = TlsProxy::start(&pki, host_port.split('/').next().unwrap()).await;
+    let url = format!("amqps://guest:guest@127.0.0.1:{}", proxy.port);
+    let option = |ca: &str| -> moleculer::options::TransporterOption {
+        serde_json::from_value(json!({ "type": "AMQP", "options": {
+            "url": url, "tls": { "caFile": ca }
+        }}))
+        .unwrap()
+    };
+    let ns = unique_namespace("amqp-tls");
+    let rust = ServiceBroker::builder()
+        .node_id(format!("{ns}-rust"))
+        .namespace(&ns)
+        .transporter(AmqpTransporter::new(
+            AmqpOptions::from_option(&option(&pki.path("ca.pem"))).unwrap(),
+        ))
+        .service(crate::wire::Rusty::default())
+        .build()
+        .unwrap();
+    rust.start().await.unwrap();
+    let ca = std::fs::read_to_string(pki.path("ca.pem")).unwrap();
+    let mut peer = NodePeer::spawn_with(
+        NodeVersion::V15,
+        &format!("{ns}-node"),
+        &ns,
+        &["math"],
+        &json!({ "transporter": { "type": "AMQP", "options": {
+            "url": url, "socketOptions": { "ca": [ca] }
+        }}}),
+    )
+    .await
+    .expect("the Node peer starts");
+    rust.wait_for_services(&["math"], Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    let sum: f64 = rust
+        .call("math.add", json!({ "a": 1, "b": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(sum, 3.0);
+    let who = peer
+        .call("rusty.whoami", json!({ "x": 1 }), Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(who["params"], json!({ "x": 1 }));
+
+    // A node that trusts another CA does not get in.
+    let rogue = Pki::new("amqp-tls-rogue");
+    let stranger = ServiceBroker::builder()
+        .node_id(format!("{ns}-stranger"))
+        .namespace(&ns)
+        .transporter(AmqpTransporter::new(
+            AmqpOptions::from_option(&option(&rogue.path("ca.pem"))).unwrap(),
+        ))
+        .options(
+            serde_json::from_value(json!({ "transit": { "disableReconnect": true } })).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let err = stranger.start().await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        moleculer::ErrorKind::BrokerDisconnected,
+        "{err}"
+    );
+    peer.stop().await.unwrap();
+    rust.stop().await.unwrap();
+}

@@ -4,6 +4,7 @@ pub mod json_shape;
 pub mod node;
 pub mod pki;
 pub mod private_server;
+pub mod tls_proxy;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

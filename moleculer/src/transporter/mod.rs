@@ -47,7 +47,7 @@ pub mod tcp;
 pub(crate) mod tls_files;
 
 #[cfg(feature = "amqp")]
-pub use amqp::{AmqpOptions, AmqpTransporter};
+pub use amqp::{AmqpOptions, AmqpTls, AmqpTransporter};
 pub use factory::from_option;
 pub use fake::{FakeBus, FakeTransporter};
 #[cfg(feature = "mqtt")]

@@ -34,7 +34,7 @@ use parking_lot::Mutex;
 use tokio::sync::{Mutex as AsyncMutex, Notify};
 use tokio::task::JoinHandle;
 
-pub use options::AmqpOptions;
+pub use options::{AmqpOptions, AmqpTls};
 
 use super::{ConnectionEvent, IncomingSink, Settlement, Transporter};
 use crate::error::{Error, Result};
@@ -138,8 +138,10 @@ impl Connected {
         let url = &urls[attempt % urls.len()];
         let properties = ConnectionProperties::default()
             .with_connection_name(format!("moleculer {}", self.incoming.node_id()).into());
+        let tls = self.tls_config()?;
         let opening = async {
-            let connection = Connection::connect(url, properties).await?;
+            let runtime = lapin::runtime::default_runtime()?;
+            let connection = Connection::connect_with_config(url, properties, tls, runtime).await?;
             let channel = connection.create_channel().await?;
             channel
                 .basic_qos(self.options.prefetch, BasicQosOptions { global: false })
@@ -174,6 +176,34 @@ impl Connected {
             connection,
             channel,
             watcher,
+        })
+    }
+
+    /// The certificates of `amqps://` connections, read from their files.
+    fn tls_config(&self) -> Result<lapin::tcp::OwnedTLSConfig> {
+        let tls = &self.options.tls;
+        let read = |key: &str, path: &std::path::Path| {
+            std::fs::read(path).map_err(|err| {
+                Error::broker_options(
+                    format!("the AMQP TLS file `{}`: {err}", path.display()),
+                    Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
+                )
+            })
+        };
+        let cert_chain = match &tls.ca_file {
+            Some(path) => Some(String::from_utf8_lossy(&read("caFile", path)?).into_owned()),
+            None => None,
+        };
+        let identity = match (&tls.cert_file, &tls.key_file) {
+            (Some(cert), Some(key)) => Some(lapin::tcp::OwnedIdentity::PKCS8 {
+                pem: read("certFile", cert)?,
+                key: read("keyFile", key)?,
+            }),
+            _ => None,
+        };
+        Ok(lapin::tcp::OwnedTLSConfig {
+            identity,
+            cert_chain,
         })
     }
 

@@ -35,6 +35,22 @@ pub struct AmqpOptions {
     pub message_options: Map<String, Value>,
     /// amqplib's `consume` options of every consumer (`consumeOptions`).
     pub consume_options: Map<String, Value>,
+    /// The certificates of `amqps://` connections (`tls: {caFile, certFile, keyFile}`): the
+    /// server's certificate is always checked, against the system's roots and `caFile`.
+    /// Needs the `amqp-tls` feature.
+    pub tls: AmqpTls,
+}
+
+/// The certificates of TLS connections to RabbitMQ.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AmqpTls {
+    /// Root certificates (PEM) to trust besides the system's (`caFile`).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// A client certificate (PEM), for servers that verify clients (`certFile`).
+    pub cert_file: Option<std::path::PathBuf>,
+    /// The client certificate's key (PEM, PKCS #8) (`keyFile`).
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 const KNOWN: &[&str] = &[
@@ -48,6 +64,7 @@ const KNOWN: &[&str] = &[
     "messageOptions",
     "consumeOptions",
     "socketOptions",
+    "tls",
 ];
 const REFUSED: &[(&str, &str)] = &[];
 
@@ -118,6 +135,7 @@ impl Default for AmqpOptions {
             exchange_options: Map::new(),
             message_options: Map::new(),
             consume_options: Map::new(),
+            tls: AmqpTls::default(),
         }
     }
 }
@@ -151,6 +169,14 @@ impl AmqpOptions {
         }
         for url in &options.urls {
             check_url(url)?;
+        }
+        let tls = &options.tls;
+        let has_files = tls.ca_file.is_some() || tls.cert_file.is_some();
+        if has_files && !options.urls.iter().any(|url| url.starts_with("amqps://")) {
+            return Err(invalid(
+                "tls",
+                "given with amqps:// URLs (the files are for TLS)",
+            ));
         }
         Ok(options)
     }
@@ -223,9 +249,21 @@ impl AmqpOptions {
         if get("socketOptions").is_some_and(|v| v.as_object().is_none_or(|o| !o.is_empty())) {
             return Err(invalid(
                 "socketOptions",
-                "empty: TLS and socket settings are not supported yet \
-                 (connection settings such as `?heartbeat=30` go in the URL)",
+                "empty: give TLS files in `tls: {caFile, certFile, keyFile}`; connection \
+                 settings such as `?heartbeat=30` go in the URL",
             ));
+        }
+        match get("tls") {
+            None => {}
+            Some(Value::Object(tls)) => {
+                let files = crate::transporter::tls_files::read(tls, &[])?;
+                self.tls = AmqpTls {
+                    ca_file: files.ca_file,
+                    cert_file: files.cert_file,
+                    key_file: files.key_file,
+                };
+            }
+            Some(_) => return Err(invalid("tls", "{caFile, certFile, keyFile}")),
         }
         Ok(())
     }
@@ -246,12 +284,13 @@ fn split_urls(url: &str) -> Vec<String> {
     }
 }
 
-/// An `amqp://` URL the client can parse; `amqps://` is refused with why.
+/// An `amqp://` (or, with the `amqp-tls` feature, `amqps://`) URL the client can parse.
 fn check_url(url: &str) -> Result<()> {
-    if url.starts_with("amqps://") {
+    if url.starts_with("amqps://") && !cfg!(feature = "amqp-tls") {
         return Err(invalid(
             "url",
-            "an amqp:// URL: TLS to RabbitMQ (amqps://) is not supported yet",
+            "an amqp:// URL: TLS to RabbitMQ (amqps://) needs the `amqp-tls` feature of the \
+             moleculer crate",
         ));
     }
     url.parse::<lapin::uri::AMQPUri>()
@@ -336,12 +375,30 @@ mod tests {
                 json!({ "socketOptions": { "ca": "…" } }),
                 "socketOptions must be empty",
             ),
-            (json!({ "url": "amqps://h" }), "not supported yet"),
+            (json!({ "tls": { "ca": "…" } }), "caFile"),
+            (
+                json!({ "tls": { "caFile": "/ca.pem" } }),
+                "given with amqps://",
+            ),
             (json!({ "url": "http://h" }), "amqp://"),
         ] {
             let err = AmqpOptions::from_option(&object(options)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::BrokerOptions);
             assert!(err.message().contains(says), "{}", err.message());
+        }
+        let tls = object(json!({ "url": "amqps://h", "tls": { "caFile": "/ca.pem" } }));
+        match AmqpOptions::from_option(&tls) {
+            Ok(options) if cfg!(feature = "amqp-tls") => {
+                assert_eq!(options.tls.ca_file.unwrap().to_str(), Some("/ca.pem"));
+            }
+            Err(err) if !cfg!(feature = "amqp-tls") => {
+                assert!(
+                    err.message().contains("`amqp-tls` feature"),
+                    "{}",
+                    err.message()
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 }
