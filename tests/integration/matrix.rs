@@ -3,7 +3,7 @@
 //! 0.14.35, 5 with Node 0.15.2}. In each cell a Rust node and a real Node node call each other
 //! (params, meta, errors), emit events both ways and the Node node is seen leaving
 //! (`wire::exchange_with`); and per transporter and protocol, two nodes of each kind balance
-//! calls and events both ways (`wire::balancing`), on NATS (with Node 0.15) and AMQP also with
+//! calls and events both ways (`wire::balancing`), on NATS and AMQP also with
 //! `disableBalancer` (`wire::balancing_by_the_transporter`, `amqp::rabbitmq_balances`). Cells
 //! run four at a time; the matrix is printed as a table at the
 //! end, and written to `target/interop-matrix.md`, which `.ci/run` shows last. (The TCP transporter has its own suites: `interop_tcp`, `interop_serializers`.)
@@ -208,10 +208,7 @@ async fn transporters_serializers_and_protocols_with_node() {
                 transport.balance(version).await;
             });
             cells.push((transport, version, Cell::Balancing, task));
-            // On NATS with Node 0.14 the recorder group once got 30 of 20 events: an open
-            // question, left out of the matrix until it is understood.
-            let nats_14 = transport == Transport::Nats && version == NodeVersion::V14;
-            if transport.balances() && !nats_14 {
+            if transport.balances() {
                 let slots = slots.clone();
                 let task = tokio::spawn(async move {
                     let _slot = slots.acquire_owned().await.unwrap();

@@ -360,18 +360,24 @@ async fn balance<T: Transporter>(
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     let (mut at_node, mut at_rust, mut from_node) = (vec![0; 2], vec![0; 2], vec![0; 2]);
+    // What Node's recorders got, to tell what came twice should the count be off.
+    let mut heard_at_node = Vec::new();
     loop {
+        heard_at_node.clear();
         for (i, peer) in peers.iter_mut().enumerate() {
-            let list = peer
-                .call("recorder.list", json!({}), Value::Null)
-                .await
-                .unwrap();
-            at_node[i] = list
+            // Each node's own list: with `disableBalancer` a call without a nodeID goes
+            // to the queue, and any node of the two could answer it.
+            let own = json!({ "nodeID": peer.node_id() });
+            let list = peer.call("recorder.list", json!({}), own).await.unwrap();
+            let balanced: Vec<Value> = list
                 .as_array()
                 .unwrap()
                 .iter()
                 .filter(|e| e["event"] == "wire.balanced")
-                .count();
+                .map(|e| json!({ "at": i, "n": e["payload"]["n"], "from": e["nodeID"], "groups": e["groups"], "type": e["eventType"] }))
+                .collect();
+            at_node[i] = balanced.len();
+            heard_at_node.extend(balanced);
         }
         for (i, recorder) in seen.iter().enumerate() {
             for e in recorder.take() {
@@ -392,7 +398,11 @@ async fn balance<T: Transporter>(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(at_node.iter().sum::<usize>(), 20, "{what}");
+    assert_eq!(
+        at_node.iter().sum::<usize>(),
+        20,
+        "{what}: Node's recorders got {heard_at_node:?}"
+    );
     assert!(
         at_node.iter().all(|&n| n > 0),
         "{what}: at Node {at_node:?}"

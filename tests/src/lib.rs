@@ -37,6 +37,32 @@ pub async fn started_on_one_bus(
     (server, client)
 }
 
+/// Asserts that a node on `transporter` cannot connect: its first attempt fails with
+/// `BrokerDisconnectedError` (it does not retry). For a node that trusts another CA than the
+/// server's.
+pub async fn assert_cannot_connect(
+    node_id: &str,
+    namespace: &str,
+    transporter: impl moleculer::transporter::Transporter,
+) {
+    let stranger = moleculer::ServiceBroker::builder()
+        .node_id(node_id)
+        .namespace(namespace)
+        .transporter(transporter)
+        .options(
+            serde_json::from_value(serde_json::json!({ "transit": { "disableReconnect": true } }))
+                .expect("options"),
+        )
+        .build()
+        .expect("the broker builds");
+    let err = stranger.start().await.expect_err("the node is kept out");
+    assert_eq!(
+        err.kind(),
+        moleculer::ErrorKind::BrokerDisconnected,
+        "{err}"
+    );
+}
+
 /// A namespace (or topic part) no other test or test process shares: `<prefix>-<pid>-<nanos>`.
 pub fn unique_namespace(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()

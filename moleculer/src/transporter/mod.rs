@@ -466,6 +466,23 @@ pub trait Transporter: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
+/// A server URL with its password masked, for logs and errors
+/// (`amqp://user:***@host:5672/vhost`).
+#[cfg(any(feature = "nats", feature = "redis", feature = "amqp"))]
+pub(crate) fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{}", &rest[host_end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// The error for a transporter option of the wrong shape: `transporter.options.<key> must be
 /// <expected>`.
 pub(crate) fn invalid_option(key: &str, expected: &str) -> crate::Error {

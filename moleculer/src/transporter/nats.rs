@@ -362,19 +362,7 @@ async fn forward(
 /// The server URLs with their passwords masked, for logs and errors.
 fn without_password(urls: &str) -> String {
     urls.split(',')
-        .map(|url| {
-            let Some((scheme, rest)) = url.split_once("://") else {
-                return url.to_owned();
-            };
-            let host_start = rest.find('/').unwrap_or(rest.len());
-            match rest[..host_start].rsplit_once('@') {
-                Some((userinfo, host)) => {
-                    let user = userinfo.split(':').next().unwrap_or("");
-                    format!("{scheme}://{user}:***@{host}{}", &rest[host_start..])
-                }
-                None => url.to_owned(),
-            }
-        })
+        .map(super::without_password)
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -66,6 +66,31 @@ pub(crate) fn read(map: &Map<String, Value>, extra: &[&str]) -> Result<TlsFiles>
     Ok(files)
 }
 
+/// The error for the file of `tls.<key>` that cannot be read or used.
+pub(crate) fn file_error(key: &str, path: &std::path::Path, why: String) -> crate::Error {
+    crate::Error::broker_options(
+        format!("transporter.options.tls.{key} `{}`: {why}", path.display()),
+        Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
+    )
+}
+
+/// The certificates of the PEM file of `tls.<key>`; a file without any is an error.
+pub(crate) fn certificates(
+    key: &str,
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+        .map_err(|err| file_error(key, path, err.to_string()))?;
+    if certs.is_empty() {
+        return Err(file_error(key, path, "no certificate in it".to_owned()));
+    }
+    Ok(certs)
+}
+
 /// A TLS client's settings from the files of a `tls` object: the server's certificate checked
 /// against `ca_file` (else the system's roots), and a client certificate when `cert_and_key`
 /// are given. A file that cannot be read or used is an error naming its key.
@@ -74,24 +99,9 @@ pub(crate) fn client_config(
     ca_file: Option<&std::path::Path>,
     cert_and_key: Option<(&std::path::Path, &std::path::Path)>,
 ) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::PrivateKeyDer;
     use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-    let file_error = |key: &str, path: &std::path::Path, why: String| {
-        crate::Error::broker_options(
-            format!("transporter.options.tls.{key} `{}`: {why}", path.display()),
-            Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
-        )
-    };
-    let certificates = |key: &str, path: &std::path::Path| {
-        let certs = CertificateDer::pem_file_iter(path)
-            .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
-            .map_err(|err| file_error(key, path, err.to_string()))?;
-        if certs.is_empty() {
-            return Err(file_error(key, path, "no certificate in it".to_owned()));
-        }
-        Ok(certs)
-    };
     let mut roots = rustls::RootCertStore::empty();
     match ca_file {
         Some(path) => {

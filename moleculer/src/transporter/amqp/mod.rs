@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 
 pub use options::{AmqpOptions, AmqpTls};
 
-use super::{ConnectionEvent, IncomingSink, Settlement, Transporter};
+use super::{ConnectionEvent, IncomingSink, Settlement, Transporter, without_password};
 use crate::error::{Error, Result};
 use crate::protocol::{TopicTarget, Topics};
 use crate::service::BoxFuture;
@@ -471,25 +471,6 @@ async fn supervise(connected: Weak<Connected>, lost: Arc<Notify>) {
             return;
         };
         current.recover().await;
-    }
-}
-
-/// A URL with its password masked, for logs and errors.
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest
-        .split_once('/')
-        .map_or(rest, |(authority, _)| authority)
-        .rsplit_once('@')
-    {
-        Some((userinfo, _)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let host = &rest[userinfo.len() + 1..];
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
     }
 }
 

@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 
 pub use options::{RedisOptions, RedisTls};
 
-use super::{ConnectionEvent, IncomingSink, Transporter};
+use super::{ConnectionEvent, IncomingSink, Transporter, without_password};
 use crate::error::{Error, Result};
 use crate::service::BoxFuture;
 
@@ -312,20 +312,6 @@ async fn read(connected: std::sync::Weak<Connected>, mut stream: redis::aio::Pub
                 Err(err) => tracing::debug!(error = %err, attempt, "Redis-sub reconnect failed"),
             }
         };
-    }
-}
-
-/// A URL with its password masked, for logs and errors.
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
     }
 }
 

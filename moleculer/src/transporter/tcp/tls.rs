@@ -11,14 +11,14 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{PrivateKeyDer, ServerName};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, server};
 
 use super::TcpTls;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The TLS side of a TCP transporter: its certificate, and the CA it checks peers against.
 #[derive(Clone)]
@@ -41,21 +41,8 @@ impl Tls {
     /// Reads the PEM files of `options`; a file that cannot be read or used is an error
     /// naming it.
     pub(crate) fn load(options: &TcpTls) -> Result<Tls> {
-        let file_error = |key: &str, path: &std::path::Path, why: String| {
-            Error::broker_options(
-                format!("transporter.options.tls.{key} `{}`: {why}", path.display()),
-                Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
-            )
-        };
-        let certificates = |key: &str, path: &std::path::Path| {
-            let certs = CertificateDer::pem_file_iter(path)
-                .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
-                .map_err(|err| file_error(key, path, err.to_string()))?;
-            if certs.is_empty() {
-                return Err(file_error(key, path, "no certificate in it".to_owned()));
-            }
-            Ok(certs)
-        };
+        use crate::transporter::tls_files::{certificates, file_error};
+
         let mut roots = RootCertStore::empty();
         for ca in certificates("caFile", &options.ca_file)? {
             roots
