@@ -57,6 +57,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod broker;
+pub mod cacher;
 pub mod context;
 pub mod error;
 mod js;

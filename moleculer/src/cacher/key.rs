@@ -1,0 +1,341 @@
+//! Cache keys exactly as Node's cachers make them (`defaultKeygen` in `src/cachers/base.js`,
+//! reference §10.3), so that Rust and Node nodes sharing a Redis cache find each other's
+//! entries. Moleculer 0.14 and 0.15 write them differently (0.15 quotes strings and prints
+//! `undefined`, and reads `@` keys from the headers): the dialect follows the protocol
+//! version, as a node speaking protocol 4 shares a cluster with 0.14 nodes.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::js::{Root, lodash_get, number_to_string, utf16_len};
+use crate::options::ProtocolVersion;
+
+/// Makes cache keys: Node's `defaultKeygen` for one protocol version, with its
+/// `maxParamsLength`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyGen {
+    dialect: ProtocolVersion,
+    max_params_length: Option<usize>,
+}
+
+/// What a key is made of: the context's params, meta and headers (`None` where Node's would
+/// be `undefined`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeySource<'a> {
+    /// `ctx.params`.
+    pub params: Option<&'a Value>,
+    /// `ctx.meta`.
+    pub meta: Option<&'a Map<String, Value>>,
+    /// `ctx.headers` (read by 0.15's `@` keys only).
+    pub headers: Option<&'a Map<String, Value>>,
+}
+
+/// A value as the keygen sees it: JavaScript's `undefined` (a missing path) or JSON data.
+#[derive(Clone, Copy)]
+enum Found<'a> {
+    Undefined,
+    Data(&'a Value),
+}
+
+impl KeyGen {
+    /// The keys of nodes speaking `dialect` (protocol 4: Moleculer 0.14; 5: 0.15); a key
+    /// longer than `max_params_length` (when it is 44 or more, as in Node) ends with the
+    /// base64 SHA-256 of its whole text.
+    pub fn new(dialect: ProtocolVersion, max_params_length: Option<usize>) -> KeyGen {
+        KeyGen {
+            dialect,
+            max_params_length,
+        }
+    }
+
+    /// The key of a call of `action` (`posts.find:limit|5|offset|20`): from the values at
+    /// `keys` (`"id"` in the params, `"#tenant"` in the meta, `"@lang"` in the headers, lodash
+    /// paths), or from all the params when `keys` is `None`.
+    pub fn key(&self, action: &str, source: KeySource<'_>, keys: Option<&[String]>) -> String {
+        let v15 = self.dialect == ProtocolVersion::V5;
+        let any =
+            source.params.is_some() || source.meta.is_some() || (v15 && source.headers.is_some());
+        // An empty `keys` list falls through Node's branches to the bare name too.
+        if !any || keys.is_some_and(<[String]>::is_empty) {
+            return action.to_owned();
+        }
+        let mut key = String::with_capacity(action.len() + 32);
+        key.push_str(action);
+        key.push(':');
+        let body = match keys {
+            None => self.hashed(self.generate(found(source.params))),
+            Some([one]) => {
+                let value = self.lookup(one, source);
+                if v15 {
+                    self.hashed(self.generate(value))
+                } else if is_object(value) {
+                    let inner = self.hashed(self.generate(value));
+                    self.hashed(inner)
+                } else {
+                    self.hashed(self.raw(value))
+                }
+            }
+            Some(many) => {
+                let mut joined = String::new();
+                for (i, path) in many.iter().enumerate() {
+                    if i > 0 {
+                        joined.push('|');
+                    }
+                    let value = self.lookup(path, source);
+                    let part = if is_object(value) {
+                        self.hashed(self.generate(value))
+                    } else if v15 {
+                        self.generate(value)
+                    } else {
+                        self.raw(value)
+                    };
+                    joined.push_str(&part);
+                }
+                self.hashed(joined)
+            }
+        };
+        key.push_str(&body);
+        key
+    }
+
+    /// `_getParamMetaValue(key, params, meta, headers)`.
+    fn lookup<'a>(&self, path: &str, source: KeySource<'a>) -> Found<'a> {
+        let get = |root: Root<'a>, path: &str| match lodash_get(root, path) {
+            Some(std::borrow::Cow::Borrowed(value)) => Found::Data(value),
+            // Only a step through a string (`name.length`) makes a value: none here is kept.
+            _ => Found::Undefined,
+        };
+        if let (Some(path), Some(meta)) = (path.strip_prefix('#'), source.meta) {
+            return get(Root::Map(meta), path);
+        }
+        if self.dialect == ProtocolVersion::V5
+            && let (Some(path), Some(headers)) = (path.strip_prefix('@'), source.headers)
+        {
+            return get(Root::Map(headers), path);
+        }
+        match source.params {
+            Some(params) => get(Root::Value(params), path),
+            None => Found::Undefined,
+        }
+    }
+
+    /// `_generateKeyFromObject(value)`.
+    fn generate(&self, value: Found<'_>) -> String {
+        let mut out = String::new();
+        self.write(value, &mut out);
+        out
+    }
+
+    fn write(&self, value: Found<'_>, out: &mut String) {
+        let v15 = self.dialect == ProtocolVersion::V5;
+        match value {
+            Found::Undefined => out.push_str(if v15 { "undefined" } else { "null" }),
+            Found::Data(Value::Array(items)) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push('|');
+                    }
+                    self.write(Found::Data(item), out);
+                }
+                out.push(']');
+            }
+            Found::Data(Value::Object(fields)) => {
+                for (i, (name, item)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push('|');
+                    }
+                    out.push_str(name);
+                    out.push('|');
+                    self.write(Found::Data(item), out);
+                }
+            }
+            Found::Data(Value::String(s)) if v15 => {
+                out.push('"');
+                out.push_str(s);
+                out.push('"');
+            }
+            Found::Data(scalar) => out.push_str(&scalar_to_string(scalar)),
+        }
+    }
+
+    /// 0.14's raw value in a key: `String(value)` of a scalar.
+    fn raw(&self, value: Found<'_>) -> String {
+        match value {
+            Found::Undefined => "undefined".to_owned(),
+            Found::Data(scalar) => scalar_to_string(scalar),
+        }
+    }
+
+    /// `_hashedKey(key)`: the key, or when it is longer than `maxParamsLength` (44 or more)
+    /// its first `maxParamsLength - 44` UTF-16 code units and the base64 SHA-256 of it all.
+    fn hashed(&self, key: String) -> String {
+        let Some(max) = self.max_params_length.filter(|max| *max >= 44) else {
+            return key;
+        };
+        if utf16_len(&key) <= max {
+            return key;
+        }
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(key.as_bytes()));
+        let keep = max - 44;
+        if keep == 0 {
+            return hash;
+        }
+        let units: Vec<u16> = key.encode_utf16().take(keep).collect();
+        let mut out = String::from_utf16_lossy(&units);
+        out.push_str(&hash);
+        out
+    }
+}
+
+fn found(value: Option<&Value>) -> Found<'_> {
+    value.map_or(Found::Undefined, Found::Data)
+}
+
+/// `isObject(value) || Array.isArray(value)`: objects and arrays.
+fn is_object(value: Found<'_>) -> bool {
+    matches!(value, Found::Data(Value::Object(_) | Value::Array(_)))
+}
+
+/// `value.toString()` of a scalar (`null` prints `"null"`).
+fn scalar_to_string(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => number_to_string(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => s.clone(),
+        other => crate::js::value_to_string(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn key(
+        dialect: ProtocolVersion,
+        max: Option<usize>,
+        params: Value,
+        meta: Value,
+        keys: Option<&[&str]>,
+    ) -> String {
+        let keys: Option<Vec<String>> = keys.map(|k| k.iter().map(|s| (*s).to_owned()).collect());
+        KeyGen::new(dialect, max).key(
+            "posts.find",
+            KeySource {
+                params: Some(&params),
+                meta: meta.as_object(),
+                headers: None,
+            },
+            keys.as_deref(),
+        )
+    }
+
+    /// The captured vectors of reference §10.3, both dialects (the `Date` one cannot come
+    /// from JSON params).
+    #[test]
+    fn keys_are_nodes() {
+        use ProtocolVersion::{V4, V5};
+        let both = |params: Value, meta: Value, keys: Option<&[&str]>, v14: &str, v15: &str| {
+            assert_eq!(key(V4, None, params.clone(), meta.clone(), keys), v14);
+            assert_eq!(key(V5, None, params, meta, keys), v15);
+        };
+        both(
+            json!({ "limit": 5, "offset": 20 }),
+            json!({}),
+            None,
+            "posts.find:limit|5|offset|20",
+            "posts.find:limit|5|offset|20",
+        );
+        both(
+            json!({ "name": "John", "tags": ["a", "b"], "nested": { "x": null } }),
+            json!({}),
+            None,
+            "posts.find:name|John|tags|[a|b]|nested|x|null",
+            r#"posts.find:name|"John"|tags|["a"|"b"]|nested|x|null"#,
+        );
+        both(
+            json!({ "id": 5 }),
+            json!({}),
+            Some(&["id"]),
+            "posts.find:5",
+            "posts.find:5",
+        );
+        both(
+            json!({ "id": "5" }),
+            json!({ "tenant": "t1" }),
+            Some(&["id", "#tenant"]),
+            "posts.find:5|t1",
+            r#"posts.find:"5"|"t1""#,
+        );
+        both(
+            json!({ "a": { "b": 1 } }),
+            json!({}),
+            Some(&["a"]),
+            "posts.find:b|1",
+            "posts.find:b|1",
+        );
+        both(json!({}), json!({}), None, "posts.find:", "posts.find:");
+        both(
+            json!({}),
+            json!({}),
+            Some(&["missing", "#none"]),
+            "posts.find:undefined|undefined",
+            "posts.find:undefined|undefined",
+        );
+    }
+
+    #[test]
+    fn long_keys_end_with_their_hash() {
+        let text = "x".repeat(100);
+        for (dialect, head) in [
+            (ProtocolVersion::V4, "text|xxxxxxxxxxx"),
+            (ProtocolVersion::V5, "text|\"xxxxxxxxxx"),
+        ] {
+            let long = key(
+                dialect,
+                Some(60),
+                json!({ "text": text, "n": 1 }),
+                json!({}),
+                None,
+            );
+            let body = long.strip_prefix("posts.find:").unwrap();
+            assert_eq!(body.len(), 60, "{long}");
+            assert!(body.starts_with(head), "{long}");
+        }
+        // Exactly 44: the hash alone; under 44: no hashing at all.
+        let only = key(
+            ProtocolVersion::V5,
+            Some(44),
+            json!({ "text": text }),
+            json!({}),
+            None,
+        );
+        assert_eq!(only.len(), "posts.find:".len() + 44);
+        let short = key(
+            ProtocolVersion::V5,
+            Some(43),
+            json!({ "text": text }),
+            json!({}),
+            None,
+        );
+        assert!(short.ends_with(&format!("{text}\"")));
+    }
+
+    #[test]
+    fn no_params_meta_or_headers_or_an_empty_key_list_is_the_action_name() {
+        let keygen = KeyGen::new(ProtocolVersion::V5, None);
+        assert_eq!(keygen.key("a.b", KeySource::default(), None), "a.b");
+        let empty = key(
+            ProtocolVersion::V4,
+            None,
+            json!({ "a": 1 }),
+            json!({}),
+            Some(&[]),
+        );
+        assert_eq!(empty, "posts.find");
+    }
+}
