@@ -100,7 +100,7 @@ pub(crate) struct HookArgs {
 
 const SERVICE_KEYS: &str =
     "name, version, settings, metadata, dependencies, mixins, register, crate";
-const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, bulkhead, retry_policy, circuit_breaker, strategy, strategy_options";
+const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, cache, bulkhead, retry_policy, circuit_breaker, strategy, strategy_options";
 const EVENT_KEYS: &str =
     "name, group, params, bulkhead, debounce, throttle, strategy, strategy_options";
 
@@ -275,6 +275,7 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 let lit: LitStr = meta.value()?.parse()?;
                 args.fallback = Some(method_name(&lit, "fallback")?);
             }
+            "cache" => args.published.push(cache(meta)?),
             "bulkhead" => args.published.push(section(meta, "bulkhead")?),
             "retry_policy" => args.published.push(section(meta, "retryPolicy")?),
             "circuit_breaker" => args.published.push(section(meta, "circuitBreaker")?),
@@ -348,6 +349,47 @@ fn strategy_options(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'sta
         ));
     }
     Ok(("strategyOptions", json))
+}
+
+/// `cache = true` or `cache = { keys: ["id", "#tenant", "@lang"], ttl: 30, enabled: true }`:
+/// the keys a list of strings, `ttl` a number of seconds.
+fn cache(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'static str, Json)> {
+    let json: Json = meta.value()?.parse()?;
+    let expected = "`cache` is `true`, `false` or `{ keys: [\"id\", \"#meta\", \"@header\"], ttl: 30, enabled: true }`";
+    if matches!(json.value, JsonValue::Bool(_)) {
+        return Ok(("cache", json));
+    }
+    let Some(fields) = json.as_object() else {
+        return Err(syn::Error::new(json.span, expected));
+    };
+    for (key, key_span, value) in fields {
+        let ok = match (key.as_str(), &value.value) {
+            ("keys", JsonValue::Array(items)) => items
+                .iter()
+                .all(|item| matches!(item.value, JsonValue::String(_))),
+            ("ttl", JsonValue::Number(_, n)) => *n >= 0.0 && n.is_finite(),
+            ("enabled", JsonValue::Bool(_)) => true,
+            ("keys" | "ttl" | "enabled", _) => false,
+            _ => {
+                return Err(syn::Error::new(
+                    *key_span,
+                    format!("unknown `cache` key `{key}` (expected one of: keys, ttl, enabled)"),
+                ));
+            }
+        };
+        if !ok {
+            let what = match key.as_str() {
+                "keys" => "a list of strings: `keys: [\"id\", \"#tenant\"]`",
+                "ttl" => "a number of seconds: `ttl: 30`",
+                _ => "`true` or `false`",
+            };
+            return Err(syn::Error::new(
+                value.span,
+                format!("`cache.{key}` is {what}"),
+            ));
+        }
+    }
+    Ok(("cache", json))
 }
 
 /// A fault-tolerance section (`bulkhead = { enabled: true, concurrency: 2 }`), checked

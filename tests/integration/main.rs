@@ -4,6 +4,7 @@ mod action_options;
 mod amqp;
 mod basics;
 mod breaker;
+mod cache;
 mod cache_keys;
 mod cluster;
 mod context;

@@ -31,6 +31,7 @@ pub struct BrokerBuilder {
     transporter: Option<Box<dyn Transporter>>,
     middlewares: Vec<Arc<dyn Middleware>>,
     error_handler: Option<super::ErrorHandler>,
+    cacher: Option<Arc<dyn crate::cacher::Cacher>>,
 }
 
 impl BrokerBuilder {
@@ -42,7 +43,16 @@ impl BrokerBuilder {
             transporter: None,
             middlewares: Vec::new(),
             error_handler: None,
+            cacher: None,
         }
+    }
+
+    /// Sets the cacher (over the `cacher` option): a [`MemoryCacher`](crate::cacher::MemoryCacher)
+    /// or a [`Cacher`](crate::cacher::Cacher) of your own. Actions with a `cache` setting
+    /// answer from it.
+    pub fn cacher(mut self, cacher: impl crate::cacher::Cacher) -> BrokerBuilder {
+        self.cacher = Some(Arc::new(cacher));
+        self
     }
 
     fn map(mut self, f: impl FnOnce(&mut BrokerOptions)) -> BrokerBuilder {
@@ -239,21 +249,44 @@ impl BrokerBuilder {
             port: None,
             udp_address: None,
         };
+        // The cacher: the builder's, else the `cacher` option's.
+        let (cacher, max_params_length) = match (self.cacher, &options.cacher) {
+            (Some(cacher), _) => (Some(cacher), None),
+            (None, Some(option)) => {
+                let config =
+                    crate::cacher::CacherConfig::from_value(option).map_err(|(key, why)| {
+                        Error::broker_options(format!("`{key}` must be {why}"), None)
+                    })?;
+                (Some(config.build()), config.max_params_length)
+            }
+            (None, None) => (None, None),
+        };
+        let dialect = options.transit.protocol_version;
+        let action_cache = cacher.clone().map(|cacher| {
+            let keygen = crate::cacher::KeyGen::new(dialect, max_params_length);
+            Arc::new(crate::cacher::ActionCache::new(cacher, keygen, dialect))
+                as Arc<dyn Middleware>
+        });
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
-        // first: Bulkhead, ContextTracker, CircuitBreaker, and the events' Debounce and
-        // Throttle (Timeout, Retry and Fallback, outside them, run in `call`).
+        // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, and the events'
+        // Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in `call`).
         // `internalMiddlewares: false` leaves them all out, as Node.
         let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
-            vec![
-                Arc::new(Bulkhead::new(options.bulkhead.clone(), node_id.clone())),
-                Arc::new(ContextTracker::new(options.tracking.clone())),
-                Arc::new(CircuitBreaker::new(
-                    options.circuit_breaker.clone(),
-                    node_id.clone(),
-                )),
-                Arc::new(Debounce),
-                Arc::new(Throttle),
-            ]
+            let mut builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
+                options.bulkhead.clone(),
+                node_id.clone(),
+            ))];
+            // The cache sits outside the bulkhead (and the validation inside the handler): a
+            // hit skips both.
+            builtin.extend(action_cache);
+            builtin.push(Arc::new(ContextTracker::new(options.tracking.clone())));
+            builtin.push(Arc::new(CircuitBreaker::new(
+                options.circuit_breaker.clone(),
+                node_id.clone(),
+            )));
+            builtin.push(Arc::new(Debounce));
+            builtin.push(Arc::new(Throttle));
+            builtin
         } else {
             Vec::new()
         };
@@ -291,6 +324,7 @@ impl BrokerBuilder {
                     middlewares,
                     draining: AtomicBool::new(false),
                     local,
+                    cacher,
                     options,
                 }
             }),

@@ -73,6 +73,8 @@ pub(crate) struct BrokerInner {
     draining: AtomicBool,
     /// Where local handlers start (with the user's error handler).
     local: LocalDispatch,
+    /// The cacher (`cacher` option or [`BrokerBuilder::cacher`]).
+    cacher: Option<Arc<dyn crate::cacher::Cacher>>,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.
@@ -109,6 +111,11 @@ impl ServiceBroker {
     /// A builder with default options.
     pub fn builder() -> BrokerBuilder {
         BrokerBuilder::new()
+    }
+
+    /// The cacher, if the broker has one: for caching by hand (`get`, `set`, `clean`).
+    pub fn cacher(&self) -> Option<&Arc<dyn crate::cacher::Cacher>> {
+        self.inner.cacher.as_ref()
     }
 
     /// The node's id.

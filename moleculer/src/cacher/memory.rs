@@ -186,6 +186,11 @@ impl Cacher for MemoryCacher {
         Box::pin(std::future::ready(Ok(())))
     }
 
+    fn transporter_connected(&self) -> BoxFuture<'_, ()> {
+        self.store.invalidate_all();
+        Box::pin(std::future::ready(()))
+    }
+
     fn clean<'a>(&'a self, patterns: &'a [&'a str]) -> BoxFuture<'a, Result<()>> {
         let doomed: Vec<Arc<String>> = self
             .store

@@ -9,6 +9,8 @@
 
 mod key;
 mod memory;
+mod middleware;
+mod options;
 
 use std::time::Duration;
 
@@ -16,6 +18,9 @@ use serde_json::Value;
 
 pub use key::{KeyGen, KeySource};
 pub use memory::{MemoryCacher, MemoryOptions};
+pub(crate) use middleware::ActionCache;
+pub use middleware::ActionCacheOptions;
+pub(crate) use options::CacherConfig;
 
 use crate::error::Result;
 use crate::service::BoxFuture;
@@ -54,6 +59,13 @@ pub trait Cacher: Send + Sync + std::fmt::Debug + 'static {
 
     /// Drops every value whose key matches one of `patterns` (`"posts.*"`, `"**"`).
     fn clean<'a>(&'a self, patterns: &'a [&'a str]) -> BoxFuture<'a, Result<()>>;
+
+    /// The transporter connected (or connected again): what was cached may be stale, as
+    /// other nodes may have changed the data meanwhile. Node's memory cachers drop it all;
+    /// a shared store (Redis) keeps it.
+    fn transporter_connected(&self) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
 
     /// Whether the cacher can serve now (a Redis cacher that lost its server cannot: the
     /// actions then run uncached).

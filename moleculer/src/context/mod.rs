@@ -135,6 +135,8 @@ impl Target {
 pub(crate) struct Scratch {
     pub(crate) response_headers: Map<String, Value>,
     pub(crate) locals: Locals,
+    /// The result came from the cache (Node's `ctx.cachedResult`).
+    pub(crate) cached_result: bool,
 }
 
 fn empty_map() -> &'static Map<String, Value> {
@@ -486,6 +488,27 @@ macro_rules! common_context_api {
 
 common_context_api!(Context);
 common_context_api!(EventContext);
+
+impl<P> Context<P> {
+    /// Whether the action cache answered this call (Node's `ctx.cachedResult`): a middleware
+    /// around the cache can tell a hit.
+    pub fn cached_result(&self) -> bool {
+        self.inner
+            .scratch
+            .lock()
+            .as_ref()
+            .is_some_and(|s| s.cached_result)
+    }
+
+    /// Marks the result as the cache's.
+    pub(crate) fn mark_cached_result(&self) {
+        self.inner
+            .scratch
+            .lock()
+            .get_or_insert_with(Box::default)
+            .cached_result = true;
+    }
+}
 
 impl<P> Context<P> {
     /// The full name of the action being handled.

@@ -22,8 +22,13 @@ impl BrokerOptions {
                 format!("`{key}` is not supported yet: {what} come with a later release"),
             ))
         };
-        if self.cacher.is_some() {
-            return later("cacher", "caching and cachers");
+        if let Some(cacher) = &self.cacher
+            && let Err((key, why)) = crate::cacher::CacherConfig::from_value(cacher)
+        {
+            return Err(OptionsError::invalid(
+                &key,
+                format!("`{key}` must be {why}"),
+            ));
         }
         if self.metrics.enabled {
             return later("metrics", "metrics and their reporters");

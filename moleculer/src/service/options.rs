@@ -132,6 +132,8 @@ pub struct ActionOptions {
     pub strategy: Option<String>,
     /// `strategyOptions`: the options of `strategy`.
     pub strategy_options: Option<Map<String, Value>>,
+    /// `cache`: the action's results are cached (with a `cacher` on the broker).
+    pub cache: Option<crate::cacher::ActionCacheOptions>,
 }
 
 /// An event handler's own options.
@@ -153,7 +155,8 @@ pub struct EventOptions {
 }
 
 /// The Node keys an action's options are read from.
-pub(crate) const ACTION_KEYS: [&str; 6] = [
+pub(crate) const ACTION_KEYS: [&str; 7] = [
+    "cache",
     "timeout",
     "bulkhead",
     "circuitBreaker",
@@ -197,6 +200,10 @@ impl ActionOptions {
                     options.retry_policy = Some(RetryPolicyOverride::from_json(&value, &path)?);
                 }
                 "strategy" => options.strategy = Some(String::from_json(&value, &path)?),
+                "cache" => {
+                    options.cache =
+                        Some(crate::cacher::ActionCacheOptions::from_json(&value, &path)?);
+                }
                 _ => options.strategy_options = Some(strategy_options(value, &path)?),
             }
         }
@@ -221,6 +228,7 @@ impl ActionOptions {
                     options.retry_policy = options.retry_policy.or(read.retry_policy);
                     options.strategy = options.strategy.or(read.strategy);
                     options.strategy_options = options.strategy_options.or(read.strategy_options);
+                    options.cache = options.cache.or(read.cache);
                 }
                 Err(err) => {
                     tracing::warn!(action, error = %err, "an option of a remote action ignored");
@@ -232,6 +240,9 @@ impl ActionOptions {
 
     /// The keys INFO publishes, in Node's order of the action schema.
     pub(crate) fn publish(&self, out: &mut Map<String, Value>) {
+        if let Some(cache) = &self.cache {
+            out.insert("cache".into(), cache.raw.clone());
+        }
         if let Some(timeout) = self.timeout {
             out.insert("timeout".into(), Value::from(whole_millis(timeout)));
         }

@@ -432,6 +432,7 @@ fn action_options(
         retry_policy: set.retry_policy.or(read.retry_policy),
         strategy: set.strategy.or(read.strategy),
         strategy_options: set.strategy_options.or(read.strategy_options),
+        cache: set.cache.or(read.cache),
     };
     check_strategy(&options.strategy, &options.strategy_options, raw_name).map_err(schema_error)?;
     Ok((options, extra))

@@ -296,6 +296,9 @@ impl Transit {
         tokio::time::sleep(DISCOVER_WAIT).await;
         self.check_conflict()?;
         if let Some(broker) = self.broker.upgrade() {
+            if let Some(cacher) = broker.cacher() {
+                cacher.transporter_connected().await;
+            }
             let connected = serde_json::json!({ "wasReconnect": false });
             broker
                 .broadcast_local("$transporter.connected", connected)
@@ -552,6 +555,9 @@ fn connection_events(
                     tracing::info!(transporter = transit.transporter.name(), "reconnected");
                     if transit.is_ready() {
                         transit.broadcast_info().await;
+                    }
+                    if let Some(cacher) = broker.cacher() {
+                        cacher.transporter_connected().await;
                     }
                     let connected = serde_json::json!({ "wasReconnect": true });
                     broker
