@@ -17,6 +17,11 @@
  *                   (each passes the call on)
  *   fault_c1        validated_c1 with bulkhead, circuit breaker, retry policy and context
  *                   tracking all enabled (none of them trips)
+ *   cache_hit_c1    sequential `await broker.call("math.cached", {a: 1, b: 2})` with the Memory
+ *                   cacher: every call after the first is a hit (`cache: {keys: ["a", "b"]}`)
+ *   lru_hit_c1      the same with the MemoryLRU cacher
+ *   lru_miss_c1     `math.cached` with `a` changing on every call (65,536 values) and MemoryLRU
+ *                   (max 1000): every call misses, runs the handler and caches its result
  *
  * Prints one JSON line per case:
  *   {"impl":"node","case":"...","ops":N,"secs":S,"per_sec":R}
@@ -39,7 +44,17 @@ function arg(name, envName, def) {
 
 const SECS = Number(arg("secs", "BENCH_SECS", "5"));
 const WARMUP = Number(arg("warmup", "BENCH_WARMUP", "1"));
-const ALL_CASES = ["plain_c1", "validated_c1", "validated_c100", "emit_c1", "mw5_c1", "fault_c1"];
+const ALL_CASES = [
+	"plain_c1",
+	"validated_c1",
+	"validated_c100",
+	"emit_c1",
+	"mw5_c1",
+	"fault_c1",
+	"cache_hit_c1",
+	"lru_hit_c1",
+	"lru_miss_c1"
+];
 const CASES = arg("cases", "BENCH_CASES", ALL_CASES.join(","))
 	.split(",")
 	.map(s => s.trim())
@@ -82,6 +97,10 @@ function brokerFor(name) {
 			tracking: { enabled: true }
 		});
 	}
+	if (name === "cache_hit_c1") return new ServiceBroker({ ...baseOptions, cacher: "Memory" });
+	if (name === "lru_hit_c1" || name === "lru_miss_c1") {
+		return new ServiceBroker({ ...baseOptions, cacher: { type: "MemoryLRU", options: { max: 1000 } } });
+	}
 	return new ServiceBroker(baseOptions);
 }
 
@@ -97,6 +116,13 @@ const mathService = {
 		plain: {
 			handler() {
 				return 3;
+			}
+		},
+		cached: {
+			params: { a: "number", b: "number" },
+			cache: { keys: ["a", "b"] },
+			handler(ctx) {
+				return ctx.params.a + ctx.params.b;
 			}
 		}
 	},
@@ -148,7 +174,13 @@ const bodies = {
 	validated_c100: secs => concurrent(i => broker.call("math.add", { a: i, b: 2 }), 100, secs),
 	emit_c1: secs => sequential(i => broker.emit("bench.event", { a: i, b: 2 }), secs),
 	mw5_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
-	fault_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs)
+	fault_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
+	cache_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
+	lru_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
+	lru_miss_c1: secs => {
+		let n = 0;
+		return sequential(() => broker.call("math.cached", { a: n++ & 0xffff, b: 2 }), secs);
+	}
 };
 
 /** A started broker for the case, after checking that calls work and validation is on. */

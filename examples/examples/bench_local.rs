@@ -23,7 +23,12 @@
 //! - `mw5_c1`: `validated_c1` on a broker with 5 user middlewares wrapping every local action
 //!   (each passes the call on);
 //! - `fault_c1`: `validated_c1` with the bulkhead, circuit breaker, retry policy and context
-//!   tracking all enabled (none of them trips).
+//!   tracking all enabled (none of them trips);
+//! - `cache_hit_c1`: sequential `math.cached` (`cache = { keys: ["a", "b"] }`) with the same
+//!   typed params and the Memory cacher: every call after the first is a hit;
+//! - `lru_hit_c1`: the same with the MemoryLRU cacher;
+//! - `lru_miss_c1`: `math.cached` with `a` changing on every call (65,536 values) and MemoryLRU
+//!   (max 1000): every call misses, runs the handler and caches its result.
 //!
 //! Prints one JSON line per case: `{"impl":"rust","case":"...","ops":N,"secs":S,"per_sec":R}`.
 //!
@@ -70,6 +75,11 @@ impl Math {
         Ok(3.0)
     }
 
+    #[action(params = AddParams, cache = { keys: ["a", "b"] })]
+    async fn cached(&self, ctx: Context<AddParams>) -> Result<f64> {
+        Ok(ctx.params.a + ctx.params.b)
+    }
+
     #[event(name = "bench.event")]
     async fn on_event(&self, ctx: EventContext<AddParams>) {
         self.received
@@ -77,7 +87,7 @@ impl Math {
     }
 }
 
-const CASES: [&str; 8] = [
+const CASES: [&str; 11] = [
     "plain_c1",
     "validated_c1",
     "validated_json_c1",
@@ -86,6 +96,9 @@ const CASES: [&str; 8] = [
     "emit_c1",
     "mw5_c1",
     "fault_c1",
+    "cache_hit_c1",
+    "lru_hit_c1",
+    "lru_miss_c1",
 ];
 
 /// A user middleware that passes every local call on (Node: `localAction: next => ctx =>
@@ -172,6 +185,18 @@ async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) 
         .expect("options");
         builder = builder.options(options);
     }
+    let cacher = match case {
+        "cache_hit_c1" => Some(json!("Memory")),
+        "lru_hit_c1" | "lru_miss_c1" => {
+            Some(json!({ "type": "MemoryLRU", "options": { "max": 1000 } }))
+        }
+        _ => None,
+    };
+    if let Some(cacher) = cacher {
+        let options: moleculer::BrokerOptions =
+            serde_json::from_value(json!({ "cacher": cacher })).expect("options");
+        builder = builder.options(options);
+    }
     if case == "mw5_c1" {
         for _ in 0..5 {
             builder = builder.middleware(PassOn(seen.clone()));
@@ -256,6 +281,19 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
                 .call::<f64, _>("math.add", json!({"a": a, "b": 2.0}))
                 .await
                 .expect("add json")
+        }),
+        "cache_hit_c1" | "lru_hit_c1" => timed!(|_i: u64| async move {
+            broker
+                .call::<f64, _>("math.cached", AddParams { a: 1.0, b: 2.0 })
+                .await
+                .expect("cached")
+        }),
+        "lru_miss_c1" => timed!(|i: u64| async move {
+            let a = (i & 0xFFFF) as f64;
+            broker
+                .call::<f64, _>("math.cached", AddParams { a, b: 2.0 })
+                .await
+                .expect("cached")
         }),
         "emit_c1" => timed!(|i: u64| async move {
             let a = (i & 0xFFFF) as f64;

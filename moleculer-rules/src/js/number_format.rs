@@ -14,6 +14,11 @@ pub fn number_to_string(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
+    // A whole number below 2^53 prints as its integer digits (the common case: ids, counts).
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if x.fract() == 0.0 && x.abs() < EXACT {
+        return (x as i64).to_string();
+    }
     let sign = if x < 0.0 { "-" } else { "" };
     // Rust's `{:e}` prints the shortest round-tripping digits: "1.5e0", "1e21", "5e-324".
     let sci = format!("{:e}", x.abs());

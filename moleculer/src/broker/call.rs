@@ -364,6 +364,7 @@ impl ServiceBroker {
             meta: Mutex::new(meta),
             headers: options.headers.take().map(Box::new),
             scratch: Mutex::new(None),
+            cached_result: std::sync::atomic::AtomicBool::new(false),
             tracing: parent.and_then(|p| p.tracing),
             // Recorded so that sub-calls get the remaining time (distributed timeout).
             timeout: timeout.map(|t| (t, Instant::now())),

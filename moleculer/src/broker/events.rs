@@ -283,6 +283,7 @@ impl ServiceBroker {
             meta: Mutex::new(meta.clone()),
             headers: (!headers.is_empty()).then(|| Box::new(headers.clone())),
             scratch: Mutex::new(None),
+            cached_result: std::sync::atomic::AtomicBool::new(false),
             tracing: parent.and_then(|p| p.tracing),
             timeout: None,
             event: Some(Box::new(EventInfo {

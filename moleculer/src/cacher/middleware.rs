@@ -144,16 +144,21 @@ impl Middleware for ActionCache {
                 }
                 let result: Result<Payload> = next.call(ctx).await;
                 let result = result?;
-                // Cached in the background, as Node does not wait for `set`; a result that is
-                // not JSON data is not cached, and the call still answers.
+                // Node does not wait for `set`: a store that answers at once (memory) is done
+                // here, any other finishes in the background. A result that is not JSON data
+                // is not cached, and the call still answers.
                 match result.to_json() {
                     Ok(value) => {
                         let ttl = options.ttl;
-                        tokio::spawn(async move {
+                        let setting = async move {
                             if let Err(err) = cacher.set(&key, value, ttl).await {
                                 tracing::warn!(key, error = %err, "cache write failed");
                             }
-                        });
+                        };
+                        let mut setting = Box::pin(setting);
+                        if futures_util::FutureExt::now_or_never(setting.as_mut()).is_none() {
+                            tokio::spawn(setting);
+                        }
                     }
                     Err(err) => {
                         tracing::warn!(key, error = %err, "a result that is not JSON is not cached")

@@ -79,6 +79,8 @@ pub(crate) struct ContextInner {
     pub(crate) headers: Option<Box<Map<String, Value>>>,
     /// Response headers and locals: rarely used, allocated on first use.
     pub(crate) scratch: Mutex<Option<Box<Scratch>>>,
+    /// The action cache answered (Node's `ctx.cachedResult`).
+    pub(crate) cached_result: std::sync::atomic::AtomicBool,
     pub(crate) tracing: Option<bool>,
     /// The effective timeout and when it started counting (distributed timeout).
     pub(crate) timeout: Option<(Duration, Instant)>,
@@ -135,8 +137,6 @@ impl Target {
 pub(crate) struct Scratch {
     pub(crate) response_headers: Map<String, Value>,
     pub(crate) locals: Locals,
-    /// The result came from the cache (Node's `ctx.cachedResult`).
-    pub(crate) cached_result: bool,
 }
 
 fn empty_map() -> &'static Map<String, Value> {
@@ -228,6 +228,7 @@ impl ContextInner {
             meta: Mutex::new(fields.meta),
             headers: (!fields.headers.is_empty()).then(|| Box::new(fields.headers)),
             scratch: Mutex::new(None),
+            cached_result: std::sync::atomic::AtomicBool::new(false),
             tracing: fields.tracing,
             timeout: timeout.map(|t| (t, Instant::now())),
             event,
@@ -494,19 +495,15 @@ impl<P> Context<P> {
     /// around the cache can tell a hit.
     pub fn cached_result(&self) -> bool {
         self.inner
-            .scratch
-            .lock()
-            .as_ref()
-            .is_some_and(|s| s.cached_result)
+            .cached_result
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Marks the result as the cache's.
     pub(crate) fn mark_cached_result(&self) {
         self.inner
-            .scratch
-            .lock()
-            .get_or_insert_with(Box::default)
-            .cached_result = true;
+            .cached_result
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -215,7 +215,8 @@ impl ActionOptions {
     /// logged and left out (as Node, which ignores what it does not use), the others kept.
     pub(crate) fn take_leniently(keys: &mut Map<String, Value>, action: &str) -> ActionOptions {
         let mut options = ActionOptions::default();
-        for key in ACTION_KEYS {
+        // Another node's `cache` is its own cacher's business: it stays as published.
+        for key in ACTION_KEYS.into_iter().filter(|key| *key != "cache") {
             let Some(value) = keys.remove(key) else {
                 continue;
             };
@@ -228,7 +229,6 @@ impl ActionOptions {
                     options.retry_policy = options.retry_policy.or(read.retry_policy);
                     options.strategy = options.strategy.or(read.strategy);
                     options.strategy_options = options.strategy_options.or(read.strategy_options);
-                    options.cache = options.cache.or(read.cache);
                 }
                 Err(err) => {
                     tracing::warn!(action, error = %err, "an option of a remote action ignored");
