@@ -46,6 +46,11 @@ impl Posts {
         })
     }
 
+    #[action(cache = true)]
+    async fn all(&self, _ctx: Context) -> Result<Value> {
+        Ok(json!(self.runs.fetch_add(1, Ordering::SeqCst) + 1))
+    }
+
     #[action]
     async fn plain(&self, _ctx: Context) -> Result<Value> {
         Ok(json!(self.runs.fetch_add(1, Ordering::SeqCst) + 1))
@@ -100,6 +105,10 @@ async fn hits_skip_the_handler_and_keys_follow_the_setting() {
     // A clean drops what matches.
     cacher.clean(&["posts.**"]).await.unwrap();
     assert_eq!(call(1, "t1").await["run"], 5);
+    // No params are Node's `{}`: the key is the name and a colon.
+    let _: Value = broker.call("posts.all", Value::Null).await.unwrap();
+    tokio::task::yield_now().await;
+    assert!(cacher.get("posts.all:").await.unwrap().is_some());
     // An action without a `cache` setting is never cached.
     let a: Value = broker.call("posts.plain", json!({})).await.unwrap();
     let b: Value = broker.call("posts.plain", json!({})).await.unwrap();

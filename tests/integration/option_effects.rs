@@ -193,13 +193,10 @@ async fn max_safe_object_size_truncates_the_safe_outputs() {
 #[test]
 fn unsupported_features_are_refused_at_build() {
     let mut o = options();
-    o.cacher = Some(json!("Memory"));
+    o.cacher = Some(json!("redis://localhost:6379"));
     let err = ServiceBroker::builder().options(o).build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BrokerOptions);
-    assert!(
-        err.message().contains("`cacher` is not supported yet"),
-        "{err}"
-    );
+    assert!(err.message().contains("`cacher` must be"), "{err}");
     assert!(err.message().contains("later release"), "{err}");
 
     let mut o = options();

@@ -25,8 +25,6 @@ pub struct ActionCacheOptions {
     pub keys: Option<Vec<String>>,
     /// How long a result lives (`ttl`); the cacher's own when `None`.
     pub ttl: Option<Duration>,
-    /// The setting as given, which INFO publishes.
-    pub(crate) raw: Value,
 }
 
 impl ActionCacheOptions {
@@ -40,7 +38,6 @@ impl ActionCacheOptions {
             enabled: true,
             keys: None,
             ttl: None,
-            raw: value.clone(),
         };
         let fields = match value {
             Value::Bool(enabled) => {
@@ -124,11 +121,19 @@ impl Middleware for ActionCache {
                 if bypass || !cacher.connected() {
                     return next.call(ctx).await;
                 }
-                let params = ctx.params.to_json().ok();
+                // Params that are not JSON data cannot make a key: such a call runs uncached
+                // (a key made without them would mix up different calls).
+                let Ok(mut params) = ctx.params.to_json() else {
+                    return next.call(ctx).await;
+                };
+                // Node's context holds `{}` for no params (`params || {}`).
+                if params.is_null() {
+                    params = Value::Object(serde_json::Map::new());
+                }
                 let key = {
                     let meta = ctx.meta();
                     let source = KeySource {
-                        params: params.as_ref(),
+                        params: Some(&params),
                         meta: Some(&meta),
                         headers: Some(ctx.headers()),
                     };

@@ -155,8 +155,7 @@ pub struct EventOptions {
 }
 
 /// The Node keys an action's options are read from.
-pub(crate) const ACTION_KEYS: [&str; 7] = [
-    "cache",
+pub(crate) const ACTION_KEYS: [&str; 6] = [
     "timeout",
     "bulkhead",
     "circuitBreaker",
@@ -184,6 +183,12 @@ impl ActionOptions {
         action: &str,
     ) -> Result<ActionOptions, OptionsError> {
         let mut options = ActionOptions::default();
+        // `cache` is read, and stays among the published keys where it was given (Node
+        // publishes the action schema's keys in their order).
+        if let Some(cache) = keys.get("cache").filter(|v| !v.is_null()) {
+            let path = format!("{action}.cache");
+            options.cache = Some(crate::cacher::ActionCacheOptions::from_json(cache, &path)?);
+        }
         for key in ACTION_KEYS {
             let Some(value) = keys.remove(key).filter(|v| !v.is_null()) else {
                 continue;
@@ -200,10 +205,6 @@ impl ActionOptions {
                     options.retry_policy = Some(RetryPolicyOverride::from_json(&value, &path)?);
                 }
                 "strategy" => options.strategy = Some(String::from_json(&value, &path)?),
-                "cache" => {
-                    options.cache =
-                        Some(crate::cacher::ActionCacheOptions::from_json(&value, &path)?);
-                }
                 _ => options.strategy_options = Some(strategy_options(value, &path)?),
             }
         }
@@ -215,8 +216,7 @@ impl ActionOptions {
     /// logged and left out (as Node, which ignores what it does not use), the others kept.
     pub(crate) fn take_leniently(keys: &mut Map<String, Value>, action: &str) -> ActionOptions {
         let mut options = ActionOptions::default();
-        // Another node's `cache` is its own cacher's business: it stays as published.
-        for key in ACTION_KEYS.into_iter().filter(|key| *key != "cache") {
+        for key in ACTION_KEYS {
             let Some(value) = keys.remove(key) else {
                 continue;
             };
@@ -240,9 +240,6 @@ impl ActionOptions {
 
     /// The keys INFO publishes, in Node's order of the action schema.
     pub(crate) fn publish(&self, out: &mut Map<String, Value>) {
-        if let Some(cache) = &self.cache {
-            out.insert("cache".into(), cache.raw.clone());
-        }
         if let Some(timeout) = self.timeout {
             out.insert("timeout".into(), Value::from(whole_millis(timeout)));
         }
