@@ -194,3 +194,59 @@ async fn a_memory_cacher_is_emptied_when_the_transporter_connects() {
     assert_eq!(cacher.get("stale").await.unwrap(), None);
     broker.stop().await.unwrap();
 }
+
+#[derive(Default)]
+struct Users {
+    runs: Arc<AtomicUsize>,
+}
+
+#[service(name = "users", register = false, settings = { "$cache": { keys: ["id"] } })]
+impl Users {
+    #[action]
+    async fn get(&self, ctx: Context) -> Result<Value> {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(json!({ "id": ctx.params["id"], "run": run }))
+    }
+
+    #[action(cache = false)]
+    async fn fresh(&self, _ctx: Context) -> Result<Value> {
+        Ok(json!(self.runs.fetch_add(1, Ordering::SeqCst) + 1))
+    }
+}
+
+/// `settings.$cache` is the `cache` of every action without one of its own, as in Node.
+#[tokio::test]
+async fn settings_cache_applies_to_every_action_without_its_own() {
+    let users = Users::default();
+    let runs = users.runs.clone();
+    let broker = ServiceBroker::builder()
+        .options(serde_json::from_value(json!({ "cacher": "Memory" })).unwrap())
+        .service(users)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let a: Value = broker
+        .call("users.get", json!({ "id": 7, "x": 1 }))
+        .await
+        .unwrap();
+    tokio::task::yield_now().await;
+    let b: Value = broker
+        .call("users.get", json!({ "id": 7, "x": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(a, b, "keyed on `id` only");
+    assert!(
+        broker
+            .cacher()
+            .unwrap()
+            .get("users.get:7")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let f1: Value = broker.call("users.fresh", json!({})).await.unwrap();
+    let f2: Value = broker.call("users.fresh", json!({})).await.unwrap();
+    assert_ne!(f1, f2, "an action's own `cache = false` wins");
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    broker.stop().await.unwrap();
+}

@@ -641,6 +641,8 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
         for bind in self.hooks {
             bind(svc, &mut hooks);
         }
+        // Node's `settings.$cache`: the `cache` of every action that has none of its own.
+        let service_cache = self.settings.get("$cache").filter(|v| !v.is_null());
         let mut actions = Vec::with_capacity(self.actions.len());
         for spec in self.actions {
             let parts = (spec.bind)(svc.clone())?;
@@ -648,7 +650,14 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
             for bind in spec.hooks {
                 bind(svc, &mut own);
             }
-            let (options, extra) = action_options(&spec.raw_name, spec.options, spec.extra)?;
+            let mut spec_extra = spec.extra;
+            if let Some(cache) = service_cache
+                && spec.options.cache.is_none()
+                && !spec_extra.contains_key("cache")
+            {
+                spec_extra.insert("cache".to_owned(), cache.clone());
+            }
+            let (options, extra) = action_options(&spec.raw_name, spec.options, spec_extra)?;
             actions.push(ComposedAction {
                 raw_name: spec.raw_name,
                 visibility: spec.visibility,
