@@ -5,7 +5,7 @@
 //! this test starts on its own port keep working across a restart of it. Skipped when the
 //! broker (or `node`, or `mosquitto`) is missing, unless `MOLECULER_REQUIRE_BROKERS=1`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use moleculer::options::TransporterOption;
 use moleculer::prelude::*;
@@ -109,25 +109,14 @@ async fn nodes_survive_a_broker_restart() {
     drop(broker);
     tokio::time::sleep(Duration::from_millis(500)).await;
     broker = private_mosquitto(port).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let call = a
-            .call_with::<Value, _>(
-                "echo.echo",
-                json!({ "n": 2 }),
-                CallOptions::new().timeout(Duration::from_millis(500)),
-            )
-            .await;
-        if let Ok(answer) = call {
-            assert_eq!(answer, json!({ "n": 2 }));
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no answer after the restart: {call:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let answer = moleculer_tests::call_until_answered(
+        &a,
+        "echo.echo",
+        json!({ "n": 2 }),
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(answer, json!({ "n": 2 }));
     moleculer_tests::eventually!(
         "a reconnect is announced",
         Duration::from_secs(10),

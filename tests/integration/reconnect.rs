@@ -47,34 +47,6 @@ fn private_nats(bin: &str, port: u16) -> PrivateServer {
         .expect("nats-server starts")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-async fn call_until_ok(broker: &ServiceBroker, limit: Duration) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
-        let result = broker
-            .call_with::<Value, _>(
-                "echo.echo",
-                json!({ "n": 1 }),
-                CallOptions::new().timeout(Duration::from_millis(500)),
-            )
-            .await;
-        match result {
-            Ok(v) => return v,
-            Err(err) => assert!(
-                Instant::now() < deadline,
-                "no answer after the restart: {err:?}"
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn nodes_survive_a_nats_server_restart() {
     let Some(bin) = nats_server_path() else {
@@ -82,7 +54,7 @@ async fn nodes_survive_a_nats_server_restart() {
         println!("skipped: nats-server is not installed");
         return;
     };
-    let port = free_port();
+    let port = moleculer_tests::free_port();
     let mut server = private_nats(&bin, port);
     let url = format!("nats://127.0.0.1:{port}");
     let build = |id: &str| {
@@ -105,7 +77,13 @@ async fn nodes_survive_a_nats_server_restart() {
         .await
         .unwrap();
     assert_eq!(
-        call_until_ok(&a, Duration::from_secs(2)).await,
+        moleculer_tests::call_until_answered(
+            &a,
+            "echo.echo",
+            json!({ "n": 1 }),
+            Duration::from_secs(2)
+        )
+        .await,
         json!({ "n": 1 })
     );
 
@@ -130,7 +108,13 @@ async fn nodes_survive_a_nats_server_restart() {
 
     // The clients reconnect and resubscribe; the registries kept each other's services.
     assert_eq!(
-        call_until_ok(&a, Duration::from_secs(15)).await,
+        moleculer_tests::call_until_answered(
+            &a,
+            "echo.echo",
+            json!({ "n": 1 }),
+            Duration::from_secs(15)
+        )
+        .await,
         json!({ "n": 1 })
     );
     moleculer_tests::eventually!(
@@ -165,7 +149,7 @@ fn a_tight_retry_loop_does_not_starve_the_reconnect() {
         println!("skipped: nats-server is not installed");
         return;
     };
-    let port = free_port();
+    let port = moleculer_tests::free_port();
     let mut server = Some(private_nats(&bin, port));
     let url = format!("nats://127.0.0.1:{port}");
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -149,25 +149,14 @@ async fn nodes_survive_a_redis_restart() {
     infos.subscribe("MOL-redis-restart.INFO").await.unwrap();
 
     // Both reconnect and resubscribe; the registries kept each other's services.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let call = a
-            .call_with::<Value, _>(
-                "echo.echo",
-                json!({ "n": 2 }),
-                CallOptions::new().timeout(Duration::from_millis(500)),
-            )
-            .await;
-        if let Ok(answer) = call {
-            assert_eq!(answer, json!({ "n": 2 }));
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no answer after the restart: {call:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let answer = moleculer_tests::call_until_answered(
+        &a,
+        "echo.echo",
+        json!({ "n": 2 }),
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(answer, json!({ "n": 2 }));
     moleculer_tests::eventually!(
         "a reconnect is announced",
         Duration::from_secs(10),
@@ -422,25 +411,14 @@ async fn rust_and_node_on_a_redis_cluster() {
     // The node `a` listens on goes away: `a` moves on to the first node and is heard again.
     let (_, gone) = cluster.nodes.remove(1);
     drop(gone);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let call = a
-            .call_with::<Value, _>(
-                "rusty.whoami",
-                json!({ "n": 1 }),
-                CallOptions::new().timeout(Duration::from_millis(500)),
-            )
-            .await;
-        if let Ok(who) = call {
-            assert_eq!(who["params"], json!({ "n": 1 }));
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no answer after the failover: {call:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let who = moleculer_tests::call_until_answered(
+        &a,
+        "rusty.whoami",
+        json!({ "n": 1 }),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(who["params"], json!({ "n": 1 }));
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }

@@ -37,6 +37,31 @@ pub async fn started_on_one_bus(
     (server, client)
 }
 
+/// Calls `action` with `params` (500 ms per attempt) until it answers, for `limit` at the
+/// most: the answer. For nodes whose broker went away and came back.
+pub async fn call_until_answered(
+    broker: &moleculer::ServiceBroker,
+    action: &str,
+    params: Value,
+    limit: Duration,
+) -> Value {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let options = moleculer::CallOptions::new().timeout(Duration::from_millis(500));
+        let result = broker
+            .call_with::<Value, _>(action, params.clone(), options)
+            .await;
+        match result {
+            Ok(answer) => return answer,
+            Err(err) => assert!(
+                std::time::Instant::now() < deadline,
+                "no answer from {action} in {limit:?}: {err:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Asserts that a node on `transporter` cannot connect: its first attempt fails with
 /// `BrokerDisconnectedError` (it does not retry). For a node that trusts another CA than the
 /// server's.
