@@ -76,8 +76,19 @@ async fn keys_match_nodes_for_random_params() {
             (0..rng.usize(0..4))
                 .map(|_| {
                     let prefix = ["", "", "#", "@"][rng.usize(0..4)];
-                    let path =
-                        ["id", "a", "a.b", "tags", "name", "missing", "x.y", "n"][rng.usize(0..8)];
+                    let paths = [
+                        "id",
+                        "a",
+                        "a.b",
+                        "tags",
+                        "name",
+                        "missing",
+                        "x.y",
+                        "n",
+                        "name.length",
+                        "tags[0]",
+                    ];
+                    let path = paths[rng.usize(0..paths.len())];
                     format!("{prefix}{path}")
                 })
                 .collect()

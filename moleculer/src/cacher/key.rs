@@ -4,6 +4,8 @@
 //! `undefined`, and reads `@` keys from the headers): the dialect follows the protocol
 //! version, as a node speaking protocol 4 shares a cluster with 0.14 nodes.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -66,7 +68,8 @@ impl KeyGen {
         let body = match keys {
             None => self.hashed(self.generate(found(source.params))),
             Some([one]) => {
-                let value = self.lookup(one, source);
+                let looked_up = self.lookup(one, source);
+                let value = found(looked_up.as_deref());
                 if v15 {
                     self.hashed(self.generate(value))
                 } else if is_object(value) {
@@ -82,7 +85,8 @@ impl KeyGen {
                     if i > 0 {
                         joined.push('|');
                     }
-                    let value = self.lookup(path, source);
+                    let looked_up = self.lookup(path, source);
+                    let value = found(looked_up.as_deref());
                     let part = if is_object(value) {
                         self.hashed(self.generate(value))
                     } else if v15 {
@@ -100,24 +104,17 @@ impl KeyGen {
     }
 
     /// `_getParamMetaValue(key, params, meta, headers)`.
-    fn lookup<'a>(&self, path: &str, source: KeySource<'a>) -> Found<'a> {
-        let get = |root: Root<'a>, path: &str| match lodash_get(root, path) {
-            Some(std::borrow::Cow::Borrowed(value)) => Found::Data(value),
-            // Only a step through a string (`name.length`) makes a value: none here is kept.
-            _ => Found::Undefined,
-        };
+    /// `None` is `undefined`; a value is borrowed, or made (a string's `length`).
+    fn lookup<'a>(&self, path: &str, source: KeySource<'a>) -> Option<Cow<'a, Value>> {
         if let (Some(path), Some(meta)) = (path.strip_prefix('#'), source.meta) {
-            return get(Root::Map(meta), path);
+            return lodash_get(Root::Map(meta), path);
         }
         if self.dialect == ProtocolVersion::V5
             && let (Some(path), Some(headers)) = (path.strip_prefix('@'), source.headers)
         {
-            return get(Root::Map(headers), path);
+            return lodash_get(Root::Map(headers), path);
         }
-        match source.params {
-            Some(params) => get(Root::Value(params), path),
-            None => Found::Undefined,
-        }
+        lodash_get(Root::Value(source.params?), path)
     }
 
     /// `_generateKeyFromObject(value)`.
