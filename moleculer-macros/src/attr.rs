@@ -58,6 +58,10 @@ pub(crate) struct ActionArgs {
     /// Published keys given as JSON-like literals: `(published name, value)`, such as
     /// `("bulkhead", {...})` or `("retryPolicy", {...})`.
     pub(crate) published: Vec<(&'static str, Json)>,
+    /// `cache = { enabled: "cacheable" }`: the method deciding whether a call is cached.
+    pub(crate) cache_condition: Option<syn::Ident>,
+    /// `cache = { keygen: "cache_key" }`: the method making the action's cache keys.
+    pub(crate) cache_keygen: Option<syn::Ident>,
 }
 
 #[derive(Default)]
@@ -275,7 +279,7 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
                 let lit: LitStr = meta.value()?.parse()?;
                 args.fallback = Some(method_name(&lit, "fallback")?);
             }
-            "cache" => args.published.push(cache(meta)?),
+            "cache" => cache(meta, &mut args)?,
             "bulkhead" => args.published.push(section(meta, "bulkhead")?),
             "retry_policy" => args.published.push(section(meta, "retryPolicy")?),
             "circuit_breaker" => args.published.push(section(meta, "circuitBreaker")?),
@@ -353,27 +357,50 @@ fn strategy_options(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'sta
 
 /// `cache = true` or `cache = { keys: ["id", "#tenant", "@lang"], ttl: 30, enabled: true }`:
 /// the keys a list of strings, `ttl` a number of seconds.
-fn cache(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'static str, Json)> {
-    let json: Json = meta.value()?.parse()?;
-    let expected = "`cache` is `true`, `false` or `{ keys: [\"id\", \"#meta\", \"@header\"], ttl: 30, enabled: true }`";
+fn cache(meta: &syn::meta::ParseNestedMeta<'_>, args: &mut ActionArgs) -> syn::Result<()> {
+    let mut json: Json = meta.value()?.parse()?;
+    let expected = "`cache` is `true`, `false` or `{ keys: [\"id\", \"#meta\", \"@header\"], ttl: 30, enabled: true, lock: { enabled: true, ttl: 15000, staleTime: 10 } }`";
     if matches!(json.value, JsonValue::Bool(_)) {
-        return Ok(("cache", json));
+        args.published.push(("cache", json));
+        return Ok(());
     }
-    let Some(fields) = json.as_object() else {
+    let JsonValue::Object(fields) = &mut json.value else {
         return Err(syn::Error::new(json.span, expected));
     };
-    for (key, key_span, value) in fields {
+    let mut published = Vec::with_capacity(fields.len());
+    for (key, key_span, value) in fields.drain(..) {
+        // Methods named by `enabled` and `keygen` are bound in Rust; as Node's functions,
+        // they are not published.
+        if let JsonValue::String(method) = &value.value
+            && (key == "enabled" || key == "keygen")
+        {
+            let lit = LitStr::new(method, value.span);
+            let ident = method_name(&lit, &format!("cache.{key}"))?;
+            if key == "enabled" {
+                args.cache_condition = Some(ident);
+            } else {
+                args.cache_keygen = Some(ident);
+            }
+            continue;
+        }
         let ok = match (key.as_str(), &value.value) {
             ("keys", JsonValue::Array(items)) => items
                 .iter()
                 .all(|item| matches!(item.value, JsonValue::String(_))),
             ("ttl", JsonValue::Number(_, n)) => *n >= 0.0 && n.is_finite(),
             ("enabled", JsonValue::Bool(_)) => true,
-            ("keys" | "ttl" | "enabled", _) => false,
+            ("lock", JsonValue::Bool(_)) => true,
+            ("lock", JsonValue::Object(_)) => {
+                check_lock(&value)?;
+                true
+            }
+            ("keys" | "ttl" | "enabled" | "lock" | "keygen", _) => false,
             _ => {
                 return Err(syn::Error::new(
-                    *key_span,
-                    format!("unknown `cache` key `{key}` (expected one of: keys, ttl, enabled)"),
+                    key_span,
+                    format!(
+                        "unknown `cache` key `{key}` (expected one of: keys, ttl, enabled, lock, keygen)"
+                    ),
                 ));
             }
         };
@@ -381,15 +408,53 @@ fn cache(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'static str, Js
             let what = match key.as_str() {
                 "keys" => "a list of strings: `keys: [\"id\", \"#tenant\"]`",
                 "ttl" => "a number of seconds: `ttl: 30`",
-                _ => "`true` or `false`",
+                "lock" => "`true`, `false` or `{ enabled: true, ttl: 15000, staleTime: 10 }`",
+                "keygen" => "the name of a method making the key: `keygen: \"cache_key\"`",
+                _ => {
+                    "`true`, `false` or the name of a method deciding per call: `enabled: \"cacheable\"`"
+                }
             };
             return Err(syn::Error::new(
                 value.span,
                 format!("`cache.{key}` is {what}"),
             ));
         }
+        published.push((key, key_span, value));
     }
-    Ok(("cache", json))
+    *fields = published;
+    args.published.push(("cache", json));
+    Ok(())
+}
+
+/// `cache.lock = { enabled: bool, ttl: <ms>, staleTime: <s> }`.
+fn check_lock(lock: &Json) -> syn::Result<()> {
+    for (key, key_span, value) in lock.as_object().unwrap_or(&[]) {
+        let ok = match (key.as_str(), &value.value) {
+            ("enabled", JsonValue::Bool(_)) => true,
+            ("ttl" | "staleTime", JsonValue::Number(_, n)) => *n >= 0.0 && n.is_finite(),
+            ("enabled" | "ttl" | "staleTime", _) => false,
+            _ => {
+                return Err(syn::Error::new(
+                    *key_span,
+                    format!(
+                        "unknown `cache.lock` key `{key}` (expected one of: enabled, ttl, staleTime)"
+                    ),
+                ));
+            }
+        };
+        if !ok {
+            let what = match key.as_str() {
+                "enabled" => "`true` or `false`",
+                "ttl" => "a number of milliseconds: `ttl: 15000`",
+                _ => "a number of seconds: `staleTime: 10`",
+            };
+            return Err(syn::Error::new(
+                value.span,
+                format!("`cache.lock.{key}` is {what}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A fault-tolerance section (`bulkhead = { enabled: true, concurrency: 2 }`), checked

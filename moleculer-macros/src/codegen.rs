@@ -119,6 +119,14 @@ impl ServiceGenerator<'_> {
                     let text = value.to_json_text();
                     extra.push(quote!(.extra(#key, #m::json(#text))));
                 }
+                if let Some(method) = &args.cache_condition {
+                    extra.push(quote_spanned!(method.span()=>
+                        .cache_condition(|__svc: &Self, __ctx: &#m::Context<#m::Payload>| __svc.#method(__ctx))));
+                }
+                if let Some(method) = &args.cache_keygen {
+                    extra.push(quote_spanned!(method.span()=>
+                        .cache_keygen(|__svc: &Self, __request: &#m::KeyRequest<'_>| __svc.#method(__request))));
+                }
                 quote!(.action(#spec #(#extra)*))
             }
             Kind::Event(args) => {

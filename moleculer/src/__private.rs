@@ -5,6 +5,7 @@ pub use inventory;
 pub use serde_json;
 
 pub use crate::broker::ServiceBroker;
+pub use crate::cacher::KeyRequest;
 pub use crate::context::{Context, EventContext};
 pub use crate::error::{Error, Result};
 pub use crate::payload::Payload;

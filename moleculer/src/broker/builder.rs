@@ -32,6 +32,7 @@ pub struct BrokerBuilder {
     middlewares: Vec<Arc<dyn Middleware>>,
     error_handler: Option<super::ErrorHandler>,
     cacher: Option<Arc<dyn crate::cacher::Cacher>>,
+    cache_keygen: Option<crate::cacher::CacheKeygen>,
 }
 
 impl BrokerBuilder {
@@ -44,6 +45,7 @@ impl BrokerBuilder {
             middlewares: Vec::new(),
             error_handler: None,
             cacher: None,
+            cache_keygen: None,
         }
     }
 
@@ -52,6 +54,17 @@ impl BrokerBuilder {
     /// answer from it.
     pub fn cacher(mut self, cacher: impl crate::cacher::Cacher) -> BrokerBuilder {
         self.cacher = Some(Arc::new(cacher));
+        self
+    }
+
+    /// Makes the cache keys of every cached action without a key function of its own
+    /// (Node's cacher `keygen`). The [`KeyRequest`](crate::cacher::KeyRequest) it is given
+    /// has Node's key too, for a function that builds on it.
+    pub fn cache_keygen(
+        mut self,
+        keygen: impl Fn(&crate::cacher::KeyRequest<'_>) -> String + Send + Sync + 'static,
+    ) -> BrokerBuilder {
+        self.cache_keygen = Some(crate::cacher::CacheKeygen::new(keygen));
         self
     }
 
@@ -250,22 +263,25 @@ impl BrokerBuilder {
             udp_address: None,
         };
         // The cacher: the builder's, else the `cacher` option's.
-        let (cacher, max_params_length) = match (self.cacher, &options.cacher) {
-            (Some(cacher), _) => (Some(cacher), None),
+        let cacher = match (self.cacher, &options.cacher) {
+            (Some(cacher), _) => Some(cacher),
             (None, Some(option)) => {
-                let config =
-                    crate::cacher::CacherConfig::from_value(option).map_err(|(key, why)| {
-                        Error::broker_options(format!("`{key}` must be {why}"), None)
-                    })?;
-                (Some(config.build()), config.max_params_length)
+                let config = crate::cacher::CacherConfig::from_value(option)
+                    .map_err(|(_, message)| Error::broker_options(message, None))?;
+                Some(config.build()?)
             }
-            (None, None) => (None, None),
+            (None, None) => None,
         };
         let dialect = options.transit.protocol_version;
+        let keygen = crate::cacher::KeyGen::new(
+            dialect,
+            cacher.as_ref().and_then(|c| c.max_params_length()),
+        );
         let action_cache = cacher.clone().map(|cacher| {
-            let keygen = crate::cacher::KeyGen::new(dialect, max_params_length);
-            Arc::new(crate::cacher::ActionCache::new(cacher, keygen, dialect))
-                as Arc<dyn Middleware>
+            let custom = self.cache_keygen.clone();
+            Arc::new(crate::cacher::ActionCache::new(
+                cacher, keygen, custom, dialect,
+            )) as Arc<dyn Middleware>
         });
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, and the events'
@@ -325,6 +341,7 @@ impl BrokerBuilder {
                     draining: AtomicBool::new(false),
                     local,
                     cacher,
+                    cache_keys: (keygen, self.cache_keygen),
                     options,
                 }
             }),

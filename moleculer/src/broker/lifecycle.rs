@@ -91,6 +91,11 @@ impl ServiceBroker {
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
+        if let Some(cacher) = &self.inner.cacher {
+            let setup =
+                crate::cacher::CacherSetup::new(&self.inner.options.namespace, &self.inner.node_id);
+            cacher.start(setup).await;
+        }
         if let Some(transit) = &self.inner.transit
             && let Err(err) = transit.connect().await
         {
@@ -233,6 +238,9 @@ impl ServiceBroker {
             self.broadcast_local("$transporter.disconnected", json!({ "graceFul": true }))
                 .await?;
             transit.disconnect(true).await;
+        }
+        if let Some(cacher) = &self.inner.cacher {
+            cacher.stop().await;
         }
         // Handlers of `$broker.stopped` still run; the services leave the registry after it.
         self.broadcast_local("$broker.stopped", json!({})).await?;

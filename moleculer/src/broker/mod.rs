@@ -75,6 +75,9 @@ pub(crate) struct BrokerInner {
     local: LocalDispatch,
     /// The cacher (`cacher` option or [`BrokerBuilder::cacher`]).
     cacher: Option<Arc<dyn crate::cacher::Cacher>>,
+    /// Node's keys for the cacher's dialect and `maxParamsLength`, and the broker's own key
+    /// function ([`BrokerBuilder::cache_keygen`]).
+    cache_keys: (crate::cacher::KeyGen, Option<crate::cacher::CacheKeygen>),
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.
@@ -116,6 +119,27 @@ impl ServiceBroker {
     /// The cacher, if the broker has one: for caching by hand (`get`, `set`, `clean`).
     pub fn cacher(&self) -> Option<&Arc<dyn crate::cacher::Cacher>> {
         self.inner.cacher.as_ref()
+    }
+
+    /// Node's `getCacheKey`: the key this broker's action cache gives a call of `action`
+    /// (with the broker's key function when it has one). `keys` are the action's `keys`
+    /// (`"id"`, `"#tenant"`, `"@lang"`); all the params when `None`.
+    pub fn cache_key(
+        &self,
+        action: &str,
+        source: crate::cacher::KeySource<'_>,
+        keys: Option<&[String]>,
+    ) -> String {
+        let (keygen, custom) = &self.inner.cache_keys;
+        match custom {
+            Some(custom) => custom.key(&crate::cacher::KeyRequest {
+                action,
+                source,
+                keys,
+                default: keygen,
+            }),
+            None => keygen.key(action, source, keys),
+        }
     }
 
     /// The node's id.

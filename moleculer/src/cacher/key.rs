@@ -5,6 +5,7 @@
 //! version, as a node speaking protocol 4 shares a cluster with 0.14 nodes.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -31,6 +32,57 @@ pub struct KeySource<'a> {
     pub meta: Option<&'a Map<String, Value>>,
     /// `ctx.headers` (read by 0.15's `@` keys only).
     pub headers: Option<&'a Map<String, Value>>,
+}
+
+/// What a key function of one's own is given (Node's `keygen(actionName, params, meta, keys)`).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct KeyRequest<'a> {
+    /// The action's full name.
+    pub action: &'a str,
+    /// The call's params, meta and headers.
+    pub source: KeySource<'a>,
+    /// The action's `keys`.
+    pub keys: Option<&'a [String]>,
+    /// Node's keys, for a function that builds on them.
+    pub default: &'a KeyGen,
+}
+
+impl KeyRequest<'_> {
+    /// The key Node's `defaultKeygen` makes for this call.
+    pub fn default_key(&self) -> String {
+        self.default.key(self.action, self.source, self.keys)
+    }
+}
+
+/// A key function of one's own (Node's `keygen`), for the broker
+/// ([`BrokerBuilder::cache_keygen`](crate::BrokerBuilder::cache_keygen)) or one action
+/// (`ActionSpec::cache_keygen`).
+#[derive(Clone)]
+pub struct CacheKeygen(Arc<dyn Fn(&KeyRequest<'_>) -> String + Send + Sync>);
+
+impl CacheKeygen {
+    /// A key function.
+    pub fn new(keygen: impl Fn(&KeyRequest<'_>) -> String + Send + Sync + 'static) -> Self {
+        CacheKeygen(Arc::new(keygen))
+    }
+
+    /// The key of `request`.
+    pub fn key(&self, request: &KeyRequest<'_>) -> String {
+        (self.0)(request)
+    }
+}
+
+impl std::fmt::Debug for CacheKeygen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKeygen")
+    }
+}
+
+impl PartialEq for CacheKeygen {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A value as the keygen sees it: JavaScript's `undefined` (a missing path) or JSON data.

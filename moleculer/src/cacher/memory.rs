@@ -10,13 +10,13 @@ use moka::sync::Cache;
 use parking_lot::Mutex;
 use serde_json::Value;
 
-use super::{Cached, Cacher};
+use super::{CacheLock, Cached, Cacher, LocalLocks};
 use crate::error::Result;
 use crate::registry::pattern;
 use crate::service::BoxFuture;
 
 /// The options of a [`MemoryCacher`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct MemoryOptions {
     /// How long a value lives when `set` gives no time (`ttl`, in Node's seconds; none by
@@ -25,6 +25,10 @@ pub struct MemoryOptions {
     /// `MemoryLRU`'s `max`: at most this many values, the least recently used dropped first,
     /// and a value's age renewed when it is read. `None` for `Memory`: no bound.
     pub max: Option<u64>,
+    /// `maxParamsLength` of the keys.
+    pub max_params_length: Option<usize>,
+    /// `missingResponse`: a cached value equal to it is no hit.
+    pub missing_response: Option<Value>,
 }
 
 impl MemoryOptions {
@@ -89,11 +93,13 @@ impl Expiry<String, Arc<Entry>> for Lifetime {
     }
 }
 
-/// Node's `Memory` cacher, or `MemoryLRU` when [`MemoryOptions::max`] is set.
+/// Node's `Memory` cacher, or `MemoryLRU` when [`MemoryOptions::max`] is set. Its locks are
+/// this process's.
 #[derive(Clone)]
 pub struct MemoryCacher {
     options: MemoryOptions,
     store: Cache<String, Arc<Entry>>,
+    locks: LocalLocks,
 }
 
 impl MemoryCacher {
@@ -109,7 +115,11 @@ impl MemoryCacher {
                 .build(),
             None => builder.build(),
         };
-        MemoryCacher { options, store }
+        MemoryCacher {
+            options,
+            store,
+            locks: LocalLocks::new(),
+        }
     }
 
     /// The options it was made with.
@@ -186,6 +196,26 @@ impl Cacher for MemoryCacher {
         Box::pin(std::future::ready(Ok(())))
     }
 
+    fn lock<'a>(&'a self, key: &'a str, _ttl: Duration) -> BoxFuture<'a, Result<CacheLock>> {
+        Box::pin(async move { Ok(self.locks.lock(key).await) })
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        _ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<CacheLock>>> {
+        Box::pin(std::future::ready(Ok(self.locks.try_lock(key))))
+    }
+
+    fn max_params_length(&self) -> Option<usize> {
+        self.options.max_params_length
+    }
+
+    fn missing_response(&self) -> Option<&Value> {
+        self.options.missing_response.as_ref()
+    }
+
     fn transporter_connected(&self) -> BoxFuture<'_, ()> {
         self.store.invalidate_all();
         Box::pin(std::future::ready(()))
@@ -215,7 +245,7 @@ mod tests {
     async fn values_live_until_their_ttl() {
         let cacher = MemoryCacher::new(MemoryOptions {
             ttl: Some(Duration::from_millis(150)),
-            max: None,
+            ..MemoryOptions::default()
         });
         cacher.set("a", json!(1), None).await.unwrap();
         cacher
@@ -252,6 +282,7 @@ mod tests {
         let cacher = MemoryCacher::new(MemoryOptions {
             ttl: Some(Duration::from_millis(300)),
             max: Some(3),
+            ..MemoryOptions::default()
         });
         assert_eq!(cacher.name(), "MemoryLRU");
         for n in 0..10 {

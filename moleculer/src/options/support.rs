@@ -25,10 +25,7 @@ impl BrokerOptions {
         if let Some(cacher) = &self.cacher
             && let Err((key, why)) = crate::cacher::CacherConfig::from_value(cacher)
         {
-            return Err(OptionsError::invalid(
-                &key,
-                format!("`{key}` must be {why}"),
-            ));
+            return Err(OptionsError::invalid(&key, why));
         }
         if self.metrics.enabled {
             return later("metrics", "metrics and their reporters");

@@ -36,7 +36,8 @@ pub use registration::ServiceRegistration;
 pub use schema::{ActionSchema, ServiceSchema};
 pub(crate) use slow_start::SlowStart;
 pub use spec::{
-    ActionFn, ActionSpec, CreatedFn, Dependency, EventFn, EventSpec, LifecycleFn, ServiceSpec,
+    ActionFn, ActionSpec, CacheConditionFn, CacheKeygenFn, CreatedFn, Dependency, EventFn,
+    EventSpec, LifecycleFn, ServiceSpec,
 };
 
 use crate::broker::ServiceBroker;

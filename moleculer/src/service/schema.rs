@@ -93,6 +93,30 @@ impl<'a> ServiceSchema<'a> {
         self.composed.actions.len() != before
     }
 
+    /// Whether the service has an action with a `cache` setting that is on.
+    pub(crate) fn caches(&self) -> bool {
+        self.composed
+            .actions
+            .iter()
+            .any(|a| a.options.cache.as_ref().is_some_and(|c| c.enabled))
+    }
+
+    /// Adds a handler of the broker's own (no params check) for `event`.
+    pub(crate) fn add_builtin_event(&mut self, event: String, handler: super::EventHandler) {
+        self.composed.events.push(super::compose::ComposedEvent {
+            name: event,
+            group: None,
+            parts: super::spec::EventParts {
+                method: handler.clone(),
+                validate: Box::new(|next| next),
+                checked: handler,
+                published: None,
+            },
+            options: super::EventOptions::default(),
+            extra: Map::new(),
+        });
+    }
+
     /// The event names (or patterns) the service listens to.
     pub fn event_names(&self) -> Vec<&str> {
         self.composed

@@ -99,8 +99,16 @@ pub struct ActionSpec<S> {
     extra: Map<String, Value>,
     hooks: Vec<BindHook<S, OwnHooks>>,
     fallback: Option<ErrorHookFn<S>>,
+    cache_condition: Option<CacheConditionFn<S>>,
+    cache_keygen: Option<CacheKeygenFn<S>>,
     bind: BindAction<S>,
 }
+
+/// A service method that says whether a call is cached (Node's function `cache.enabled`).
+pub type CacheConditionFn<S> = fn(&S, &Context<Payload>) -> bool;
+
+/// A service method that makes an action's cache keys (Node's action `cache.keygen`).
+pub type CacheKeygenFn<S> = fn(&S, &crate::cacher::KeyRequest<'_>) -> String;
 
 impl<S: Send + Sync + 'static> ActionSpec<S> {
     fn with_check<P>(
@@ -118,6 +126,8 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
             extra: Map::new(),
             hooks: Vec::new(),
             fallback: None,
+            cache_condition: None,
+            cache_keygen: None,
             bind: Box::new(move |svc| {
                 let check = Arc::new(check()?);
                 let published = check.published().cloned();
@@ -245,6 +255,20 @@ impl<S: Send + Sync + 'static> ActionSpec<S> {
     /// caller gave no `fallback_response`, its result (or error) is the call's.
     pub fn fallback(mut self, fallback: ErrorHookFn<S>) -> ActionSpec<S> {
         self.fallback = Some(fallback);
+        self
+    }
+
+    /// Caches a call only when `condition` says so (Node's function `cache.enabled`); the
+    /// action needs a `cache` setting.
+    pub fn cache_condition(mut self, condition: CacheConditionFn<S>) -> ActionSpec<S> {
+        self.cache_condition = Some(condition);
+        self
+    }
+
+    /// Makes the action's cache keys with `keygen` (Node's action `cache.keygen`); the action
+    /// needs a `cache` setting.
+    pub fn cache_keygen(mut self, keygen: CacheKeygenFn<S>) -> ActionSpec<S> {
+        self.cache_keygen = Some(keygen);
         self
     }
 
@@ -657,7 +681,14 @@ impl<S: Send + Sync + 'static> ServiceSpec<S> {
             {
                 spec_extra.insert("cache".to_owned(), cache.clone());
             }
-            let (options, extra) = action_options(&spec.raw_name, spec.options, spec_extra)?;
+            let (mut options, extra) = action_options(&spec.raw_name, spec.options, spec_extra)?;
+            bind_cache_functions(
+                svc,
+                &spec.raw_name,
+                &mut options,
+                spec.cache_condition,
+                spec.cache_keygen,
+            )?;
             actions.push(ComposedAction {
                 raw_name: spec.raw_name,
                 visibility: spec.visibility,
@@ -740,4 +771,36 @@ impl<S> fmt::Debug for ServiceSpec<S> {
             .field("events", &self.events)
             .finish()
     }
+}
+
+/// Binds an action's cache condition and key function to `svc`.
+fn bind_cache_functions<S: Send + Sync + 'static>(
+    svc: &Arc<S>,
+    action: &str,
+    options: &mut ActionOptions,
+    condition: Option<CacheConditionFn<S>>,
+    keygen: Option<CacheKeygenFn<S>>,
+) -> Result<()> {
+    if condition.is_none() && keygen.is_none() {
+        return Ok(());
+    }
+    let Some(cache) = options.cache.as_mut() else {
+        return Err(Error::broker_options(
+            format!("action `{action}`: a cache condition or key function needs a `cache` setting"),
+            None,
+        ));
+    };
+    if let Some(condition) = condition {
+        let svc = svc.clone();
+        cache.condition = Some(crate::cacher::CacheCondition::new(move |ctx| {
+            condition(&svc, ctx)
+        }));
+    }
+    if let Some(keygen) = keygen {
+        let svc = svc.clone();
+        cache.keygen = Some(crate::cacher::CacheKeygen::new(move |request| {
+            keygen(&svc, request)
+        }));
+    }
+    Ok(())
 }

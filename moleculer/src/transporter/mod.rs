@@ -41,7 +41,7 @@ mod mqtt;
 #[cfg(feature = "nats")]
 mod nats;
 #[cfg(feature = "redis")]
-mod redis;
+pub(crate) mod redis;
 mod settlement;
 pub mod tcp;
 pub(crate) mod tls_files;

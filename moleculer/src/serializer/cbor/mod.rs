@@ -8,7 +8,7 @@ pub(crate) mod read;
 #[cfg(feature = "cbor")]
 mod serializer;
 #[cfg(feature = "cbor")]
-mod write;
+pub(crate) mod write;
 
 #[cfg(feature = "cbor")]
 pub use serializer::CborSerializer;

@@ -7,7 +7,7 @@
 //! payload may hold JSONExt text); the serializer comes with the `jsonext` feature.
 
 #[cfg(feature = "jsonext")]
-mod escape;
+pub(crate) mod escape;
 pub(crate) mod revive;
 #[cfg(feature = "jsonext")]
 mod serializer;

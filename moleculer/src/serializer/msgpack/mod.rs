@@ -8,7 +8,7 @@ pub(crate) mod read;
 #[cfg(feature = "msgpack")]
 mod serializers;
 #[cfg(feature = "msgpack")]
-mod write;
+pub(crate) mod write;
 
 #[cfg(feature = "msgpack")]
 pub use serializers::{MsgPackSerializer, NotepackSerializer};

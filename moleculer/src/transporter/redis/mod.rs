@@ -10,7 +10,7 @@
 //! with `BrokerDisconnectedError`. The messages a connection has read are queued in the
 //! client without limit: none is dropped however slow the broker is to take them.
 
-mod options;
+pub(crate) mod options;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -21,7 +21,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use parking_lot::Mutex;
 use redis::aio::{MultiplexedConnection, PubSubSink};
-use redis::{AsyncConnectionConfig, Client, ConnectionInfo, IntoConnectionInfo};
+use redis::{AsyncConnectionConfig, Client};
 use tokio::sync::Mutex as AsyncMutex;
 use tokio::task::JoinHandle;
 
@@ -69,90 +69,6 @@ impl RedisTransporter {
     /// The options it connects with.
     pub fn options(&self) -> &RedisOptions {
         &self.options
-    }
-
-    /// A client per server, with the credentials and TLS settings of the options.
-    fn clients(&self) -> Result<Vec<Client>> {
-        let tls = self.tls_certificates()?;
-        self.servers()?
-            .into_iter()
-            .map(|info| {
-                let built = match &tls {
-                    #[cfg(feature = "redis-tls")]
-                    Some(certificates) => Client::build_with_tls(info, certificates.clone()),
-                    _ => Client::open(info),
-                };
-                built.map_err(|err| {
-                    Error::broker_options(
-                        format!("the Redis client cannot be made: {err}"),
-                        Some(serde_json::json!({ "option": "transporter.options" })),
-                    )
-                })
-            })
-            .collect()
-    }
-
-    /// The certificates `tls` names, read from their files.
-    #[cfg(feature = "redis-tls")]
-    fn tls_certificates(&self) -> Result<Option<redis::TlsCertificates>> {
-        let Some(tls) = &self.options.tls else {
-            return Ok(None);
-        };
-        let read = |path: &std::path::Path, key: &str| {
-            std::fs::read(path).map_err(|err| {
-                Error::broker_options(
-                    format!("the Redis TLS file `{}`: {err}", path.display()),
-                    Some(serde_json::json!({ "option": format!("transporter.options.tls.{key}") })),
-                )
-            })
-        };
-        let root_cert = tls
-            .ca_file
-            .as_deref()
-            .map(|p| read(p, "caFile"))
-            .transpose()?;
-        let client_tls = match (&tls.cert_file, &tls.key_file) {
-            (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
-                client_cert: read(cert, "certFile")?,
-                client_key: read(key, "keyFile")?,
-            }),
-            _ => None,
-        };
-        Ok(Some(redis::TlsCertificates {
-            client_tls,
-            root_cert,
-        }))
-    }
-
-    #[cfg(not(feature = "redis-tls"))]
-    fn tls_certificates(&self) -> Result<Option<()>> {
-        Ok(None)
-    }
-
-    fn servers(&self) -> Result<Vec<ConnectionInfo>> {
-        let o = &self.options;
-        o.servers
-            .iter()
-            .map(|url| {
-                let info = url.as_str().into_connection_info().map_err(|err| {
-                    Error::broker_options(
-                        format!("invalid Redis URL `{}`: {err}", without_password(url)),
-                        Some(serde_json::json!({ "option": "transporter.options" })),
-                    )
-                })?;
-                let mut redis = info.redis_settings().clone();
-                if let Some(user) = &o.username {
-                    redis = redis.set_username(user);
-                }
-                if let Some(password) = &o.password {
-                    redis = redis.set_password(password);
-                }
-                if o.db != 0 {
-                    redis = redis.set_db(o.db);
-                }
-                Ok(info.set_redis_settings(redis))
-            })
-            .collect()
     }
 
     fn connected(&self) -> Result<Arc<Connected>> {
@@ -349,7 +265,7 @@ impl Transporter for RedisTransporter {
     fn connect(&self, incoming: IncomingSink) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             let connected = Arc::new(Connected {
-                servers: self.clients()?,
+                servers: self.options.clients("transporter.options")?,
                 connect_timeout: self.options.connect_timeout,
                 channels: Mutex::new(BTreeSet::new()),
                 subscriber: AsyncMutex::new(None),

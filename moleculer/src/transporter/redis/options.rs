@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::error::Result;
+use redis::{Client, ConnectionInfo, IntoConnectionInfo};
+
+use crate::error::{Error, Result};
 use crate::options::TransporterOption;
-use crate::transporter::{check_option_keys, invalid_option as invalid};
+use crate::transporter::{check_keys_at, without_password};
 
 /// Connection settings of the [`RedisTransporter`](super::RedisTransporter).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,17 @@ const REFUSED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Where the transporter's options sit, for messages.
+const TRANSPORTER_AT: &str = "transporter.options";
+
+/// The error for an option of the wrong shape: `<at>.<key> must be <expected>`.
+fn invalid_at(at: &str, key: &str, expected: &str) -> crate::Error {
+    crate::Error::broker_options(
+        format!("{at}.{key} must be {expected}"),
+        Some(serde_json::json!({ "option": format!("{at}.{key}") })),
+    )
+}
+
 impl RedisOptions {
     /// The default server, ioredis' `localhost:6379`.
     pub const DEFAULT_URL: &'static str = "redis://localhost:6379";
@@ -103,25 +116,27 @@ impl RedisOptions {
     /// `BrokerOptionsError` naming the option.
     pub fn from_option(opt: &TransporterOption) -> Result<RedisOptions> {
         if let Some(url) = opt.url() {
-            return RedisOptions::new(url).checked();
+            return RedisOptions::new(url).checked(TRANSPORTER_AT);
         }
         let mut options = RedisOptions::default();
         if let Some(map) = opt.options() {
-            options.read(map)?;
+            options.read(map, TRANSPORTER_AT)?;
         }
-        options.checked()
+        options.checked(TRANSPORTER_AT)
     }
 
-    fn checked(mut self) -> Result<RedisOptions> {
+    pub(crate) fn checked(mut self, at: &str) -> Result<RedisOptions> {
         for url in &self.servers {
             if !url.starts_with("redis://") && !url.starts_with("rediss://") {
-                return Err(invalid(
+                return Err(invalid_at(
+                    at,
                     "url",
                     "a redis://host:port or rediss://host:port URL",
                 ));
             }
             if url.contains('#') {
-                return Err(invalid(
+                return Err(invalid_at(
+                    at,
                     "url",
                     "a URL without a fragment (`#insecure`: certificates are always checked)",
                 ));
@@ -138,7 +153,8 @@ impl RedisOptions {
                 }
             }
             if !cfg!(feature = "redis-tls") {
-                return Err(invalid(
+                return Err(invalid_at(
+                    at,
                     "tls",
                     "left out: TLS for Redis needs the `redis-tls` feature of moleculer-rs",
                 ));
@@ -147,15 +163,15 @@ impl RedisOptions {
         Ok(self)
     }
 
-    fn read(&mut self, map: &Map<String, Value>) -> Result<()> {
-        check_option_keys(map, KNOWN, REFUSED)?;
+    pub(crate) fn read(&mut self, map: &Map<String, Value>, at: &str) -> Result<()> {
+        check_keys_at(at, map, KNOWN, REFUSED)?;
         let get = |key: &str| map.get(key).filter(|v| !v.is_null());
         let string = |key: &str| -> Result<Option<String>> {
             get(key)
                 .map(|v| {
                     v.as_str()
                         .map(str::to_owned)
-                        .ok_or_else(|| invalid(key, "a string"))
+                        .ok_or_else(|| invalid_at(at, key, "a string"))
                 })
                 .transpose()
         };
@@ -165,14 +181,14 @@ impl RedisOptions {
             self.db = db
                 .as_i64()
                 .filter(|db| *db >= 0)
-                .ok_or_else(|| invalid("db", "a database number"))?;
+                .ok_or_else(|| invalid_at(at, "db", "a database number"))?;
         }
         if let Some(ms) = get("connectTimeout") {
             self.connect_timeout = ms
                 .as_f64()
                 .filter(|ms| ms.is_finite() && *ms > 0.0)
                 .map(|ms| Duration::from_secs_f64(ms / 1000.0))
-                .ok_or_else(|| invalid("connectTimeout", "a number of milliseconds"))?;
+                .ok_or_else(|| invalid_at(at, "connectTimeout", "a number of milliseconds"))?;
         }
         self.tls = match get("tls") {
             None | Some(Value::Bool(false)) => None,
@@ -186,14 +202,15 @@ impl RedisOptions {
                 })
             }
             Some(_) => {
-                return Err(invalid(
+                return Err(invalid_at(
+                    at,
                     "tls",
                     "true or an object of caFile, certFile, keyFile",
                 ));
             }
         };
         if let Some(cluster) = get("cluster") {
-            self.servers = read_cluster(cluster, self)?;
+            self.servers = read_cluster(cluster, self, at, "clusterOptions")?;
             return Ok(());
         }
         if let Some(url) = string("url")? {
@@ -206,24 +223,41 @@ impl RedisOptions {
             Some(v) => v
                 .as_u64()
                 .and_then(|p| u16::try_from(p).ok())
-                .ok_or_else(|| invalid("port", "a port number"))?,
+                .ok_or_else(|| invalid_at(at, "port", "a port number"))?,
         };
         self.servers = vec![format!("redis://{host}:{port}")];
         Ok(())
     }
 }
 
-/// `cluster: {nodes: [{host, port} | "host:port" | port | "redis://…"], clusterOptions:
-/// {redisOptions: {username, password, db}}}`.
-fn read_cluster(cluster: &Value, options: &mut RedisOptions) -> Result<Vec<String>> {
+/// `cluster: {nodes: [{host, port} | "host:port" | port | "redis://…"], <options_key>:
+/// {redisOptions: {username, password, db}}}` (`clusterOptions` for the transporter,
+/// `options` for the cacher), the option sitting at `at`.
+pub(crate) fn read_cluster(
+    cluster: &Value,
+    options: &mut RedisOptions,
+    at: &str,
+    options_key: &str,
+) -> Result<Vec<String>> {
     let Value::Object(cluster) = cluster else {
-        return Err(invalid("cluster", "an object of nodes and clusterOptions"));
+        return Err(invalid_at(
+            at,
+            "cluster",
+            &format!("an object of nodes and {options_key}"),
+        ));
     };
-    check_option_keys_at(cluster, "cluster", &["nodes", "clusterOptions"])?;
+    let cluster_at = format!("{at}.cluster");
+    check_option_keys_at(cluster, &cluster_at, &["nodes", options_key])?;
     let nodes = match cluster.get("nodes") {
         Some(Value::Array(nodes)) if !nodes.is_empty() => nodes,
         // Node's words: "No nodes defined for cluster".
-        _ => return Err(invalid("cluster.nodes", "a non-empty list of nodes")),
+        _ => {
+            return Err(invalid_at(
+                &cluster_at,
+                "nodes",
+                "a non-empty list of nodes",
+            ));
+        }
     };
     let servers = nodes
         .iter()
@@ -241,21 +275,23 @@ fn read_cluster(cluster: &Value, options: &mut RedisOptions) -> Result<Vec<Strin
                 let port = node.get("port").and_then(Value::as_u64).unwrap_or(6379);
                 Ok(format!("redis://{host}:{port}"))
             }
-            _ => Err(invalid(
-                "cluster.nodes",
+            _ => Err(invalid_at(
+                &cluster_at,
+                "nodes",
                 "{host, port}, \"host:port\" or a port",
             )),
         })
         .collect::<Result<Vec<String>>>()?;
-    if let Some(cluster_options) = cluster.get("clusterOptions").filter(|v| !v.is_null()) {
+    if let Some(cluster_options) = cluster.get(options_key).filter(|v| !v.is_null()) {
+        let options_at = format!("{cluster_at}.{options_key}");
         let Value::Object(cluster_options) = cluster_options else {
-            return Err(invalid("cluster.clusterOptions", "an object"));
+            return Err(invalid_at(&cluster_at, options_key, "an object"));
         };
-        check_option_keys_at(cluster_options, "cluster.clusterOptions", &["redisOptions"])?;
+        check_option_keys_at(cluster_options, &options_at, &["redisOptions"])?;
         if let Some(Value::Object(redis)) = cluster_options.get("redisOptions") {
             check_option_keys_at(
                 redis,
-                "cluster.clusterOptions.redisOptions",
+                &format!("{options_at}.redisOptions"),
                 &["username", "password", "db"],
             )?;
             let text = |key: &str| redis.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -266,14 +302,101 @@ fn read_cluster(cluster: &Value, options: &mut RedisOptions) -> Result<Vec<Strin
     Ok(servers)
 }
 
-/// The keys of a nested object (`cluster`, …): only `known` ones.
+/// The keys of a nested object at `at` (`transporter.options.cluster`, …): only `known` ones.
 fn check_option_keys_at(map: &Map<String, Value>, at: &str, known: &[&str]) -> Result<()> {
     match map.keys().find(|key| !known.contains(&key.as_str())) {
         None => Ok(()),
-        Some(key) => Err(invalid(
-            &format!("{at}.{key}"),
+        Some(key) => Err(invalid_at(
+            at,
+            key,
             &format!("one of {} (the others are not supported)", known.join(", ")),
         )),
+    }
+}
+
+impl RedisOptions {
+    /// A client per server, with the credentials and TLS settings of the options.
+    pub(crate) fn clients(&self, at: &str) -> Result<Vec<Client>> {
+        let tls = self.tls_certificates(at)?;
+        self.servers(at)?
+            .into_iter()
+            .map(|info| {
+                let built = match &tls {
+                    #[cfg(feature = "redis-tls")]
+                    Some(certificates) => Client::build_with_tls(info, certificates.clone()),
+                    _ => Client::open(info),
+                };
+                built.map_err(|err| {
+                    Error::broker_options(
+                        format!("the Redis client cannot be made: {err}"),
+                        Some(serde_json::json!({ "option": at })),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The certificates `tls` names, read from their files.
+    #[cfg(feature = "redis-tls")]
+    fn tls_certificates(&self, at: &str) -> Result<Option<redis::TlsCertificates>> {
+        let Some(tls) = &self.tls else {
+            return Ok(None);
+        };
+        let read = |path: &std::path::Path, key: &str| {
+            std::fs::read(path).map_err(|err| {
+                Error::broker_options(
+                    format!("the Redis TLS file `{}`: {err}", path.display()),
+                    Some(serde_json::json!({ "option": format!("{at}.tls.{key}") })),
+                )
+            })
+        };
+        let root_cert = tls
+            .ca_file
+            .as_deref()
+            .map(|p| read(p, "caFile"))
+            .transpose()?;
+        let client_tls = match (&tls.cert_file, &tls.key_file) {
+            (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+                client_cert: read(cert, "certFile")?,
+                client_key: read(key, "keyFile")?,
+            }),
+            _ => None,
+        };
+        Ok(Some(redis::TlsCertificates {
+            client_tls,
+            root_cert,
+        }))
+    }
+
+    #[cfg(not(feature = "redis-tls"))]
+    fn tls_certificates(&self, _at: &str) -> Result<Option<()>> {
+        Ok(None)
+    }
+
+    fn servers(&self, at: &str) -> Result<Vec<ConnectionInfo>> {
+        let o = self;
+        o.servers
+            .iter()
+            .map(|url| {
+                let info = url.as_str().into_connection_info().map_err(|err| {
+                    Error::broker_options(
+                        format!("invalid Redis URL `{}`: {err}", without_password(url)),
+                        Some(serde_json::json!({ "option": at })),
+                    )
+                })?;
+                let mut redis = info.redis_settings().clone();
+                if let Some(user) = &o.username {
+                    redis = redis.set_username(user);
+                }
+                if let Some(password) = &o.password {
+                    redis = redis.set_password(password);
+                }
+                if o.db != 0 {
+                    redis = redis.set_db(o.db);
+                }
+                Ok(info.set_redis_settings(redis))
+            })
+            .collect()
     }
 }
 
