@@ -165,7 +165,10 @@ async fn the_setting_is_published_as_given() {
 #[tokio::test]
 async fn options_that_cannot_be_honoured_are_refused() {
     for (cacher, says) in [
-        (json!("redis://localhost:6379"), "later release"),
+        (
+            json!({ "type": "Redis", "options": { "serializer": "Avro" } }),
+            "schemaless",
+        ),
         (
             json!({ "type": "Memory", "options": { "keygen": "f" } }),
             "JavaScript function",

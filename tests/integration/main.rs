@@ -6,6 +6,7 @@ mod basics;
 mod breaker;
 mod cache;
 mod cache_keys;
+mod cache_redis;
 mod cluster;
 mod context;
 mod errors;

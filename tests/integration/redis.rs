@@ -49,7 +49,7 @@ async fn rust_and_node_0_14_over_redis() {
     with_node(NodeVersion::V14).await;
 }
 
-fn redis_server_path() -> Option<String> {
+pub(crate) fn redis_server_path() -> Option<String> {
     let path = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".to_owned());
     private_server::installed(&path).then_some(path)
 }
@@ -263,13 +263,13 @@ async fn rust_and_node_over_redis_with_tls() {
 
 /// A Redis Cluster of three masters this test starts on its own ports (full coverage not
 /// required, so the others go on when one goes); removed on drop.
-struct PrivateCluster {
+pub(crate) struct PrivateCluster {
     nodes: Vec<(u16, PrivateServer)>,
     _dir: std::path::PathBuf,
 }
 
 impl PrivateCluster {
-    fn start(bin: &str) -> Option<PrivateCluster> {
+    pub(crate) fn start(bin: &str) -> Option<PrivateCluster> {
         let dir = std::env::temp_dir().join(format!("moleculer-redis-cluster-{}", free_port()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut nodes = Vec::new();
@@ -323,7 +323,7 @@ impl PrivateCluster {
         Some(PrivateCluster { nodes, _dir: dir })
     }
 
-    fn ports(&self) -> Vec<u16> {
+    pub(crate) fn ports(&self) -> Vec<u16> {
         self.nodes.iter().map(|(p, _)| *p).collect()
     }
 }

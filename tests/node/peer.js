@@ -7,7 +7,8 @@
  *   NODE_ID      the node ID; default "node-<pid>"
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
- *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape, slow
+ *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape, slow,
+ *                cached
  *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); three keys
  *                are the peer's own: `xorKey` (see below), `transmit` (Node's transmit
  *                middlewares: `{encryption: {password, algorithm, iv}, compression: {method,
@@ -225,6 +226,39 @@ const demoServices = {
 			clear() {
 				this.received = [];
 				return true;
+			}
+		}
+	},
+	// Cached actions (with the broker's `cacher` option), answering `by: "node"` so a caller
+	// sees which node's handler made a cached value; `runs` counts the handler's runs. Its
+	// `cache.clean.cached` handler is moleculer-db's convention.
+	cached: {
+		name: "cached",
+		created() {
+			this.runs = 0;
+		},
+		actions: {
+			get: {
+				cache: { keys: ["id", "#tenant"] },
+				handler(ctx) {
+					this.runs++;
+					return { id: ctx.params.id, by: "node", run: this.runs };
+				}
+			},
+			find: {
+				cache: { ttl: 60 },
+				handler(ctx) {
+					this.runs++;
+					return { query: ctx.params, by: "node", run: this.runs };
+				}
+			},
+			runs() {
+				return this.runs;
+			}
+		},
+		events: {
+			"cache.clean.cached"() {
+				return this.broker.cacher.clean("cached.**");
 			}
 		}
 	}
