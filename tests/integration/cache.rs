@@ -253,3 +253,151 @@ async fn settings_cache_applies_to_every_action_without_its_own() {
     assert_eq!(runs.load(Ordering::SeqCst), 3);
     broker.stop().await.unwrap();
 }
+
+#[derive(Default)]
+struct Tuned {
+    runs: Arc<AtomicUsize>,
+}
+
+#[service(name = "tuned", register = false)]
+impl Tuned {
+    #[action(cache = { enabled: "cacheable", keygen: "own_key", ttl: 30 })]
+    async fn get(&self, ctx: Context) -> Result<Value> {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(json!({ "id": ctx.params["id"], "run": run }))
+    }
+
+    #[action(cache = true)]
+    async fn nothing(&self, _ctx: Context) -> Result<Value> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        Ok(Value::Null)
+    }
+
+    #[action(cache = { ttl: 2, lock: { staleTime: 1.8 } })]
+    async fn stale(&self, _ctx: Context) -> Result<Value> {
+        Ok(json!(self.runs.fetch_add(1, Ordering::SeqCst) + 1))
+    }
+
+    fn cacheable(&self, ctx: &Context<Payload>) -> bool {
+        ctx.meta().get("fresh") != Some(&json!(true))
+    }
+
+    fn own_key(&self, request: &moleculer::cacher::KeyRequest<'_>) -> String {
+        format!("own:{}", request.default_key())
+    }
+}
+
+async fn tuned(options: Value, version: moleculer::options::ProtocolVersion) -> (ServiceBroker, Arc<AtomicUsize>) {
+    let service = Tuned::default();
+    let runs = service.runs.clone();
+    let broker = ServiceBroker::builder()
+        .options(serde_json::from_value(options).unwrap())
+        .protocol_version(version)
+        .service(service)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    (broker, runs)
+}
+
+/// Node's `cache.enabled` function and action `keygen`, as methods named in the macro.
+#[tokio::test]
+async fn conditions_and_key_functions_of_the_service() {
+    use moleculer::options::ProtocolVersion;
+    let (broker, runs) = tuned(json!({ "cacher": "Memory" }), ProtocolVersion::V5).await;
+    for _ in 0..2 {
+        let _: Value = broker.call("tuned.get", json!({ "id": 1 })).await.unwrap();
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let cacher = broker.cacher().unwrap();
+    assert!(cacher.get("own:tuned.get:id|1").await.unwrap().is_some());
+    let fresh = CallOptions::new().meta(json!({ "fresh": true }));
+    for _ in 0..2 {
+        let _: Value = broker
+            .call_with("tuned.get", json!({ "id": 1 }), fresh.clone())
+            .await
+            .unwrap();
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 3, "the condition said no");
+    // Functions are not published, as JSON drops Node's.
+    let list: Value = broker
+        .call("$node.actions", json!({ "onlyLocal": true }))
+        .await
+        .unwrap();
+    let get = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "tuned.get")
+        .unwrap();
+    assert_eq!(get["action"]["cache"], json!({ "ttl": 30 }));
+    broker.stop().await.unwrap();
+}
+
+/// `BrokerBuilder::cache_keygen` makes every key; `ServiceBroker::cache_key` gives the same.
+#[tokio::test]
+async fn the_brokers_key_function() {
+    let service = Posts::default();
+    let broker = ServiceBroker::builder()
+        .options(serde_json::from_value(json!({ "cacher": "Memory" })).unwrap())
+        .cache_keygen(|request| format!("v2|{}", request.default_key()))
+        .service(service)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let _: Value = broker.call("posts.all", json!({ "a": 1 })).await.unwrap();
+    let params = json!({ "a": 1 });
+    let source = moleculer::cacher::KeySource {
+        params: Some(&params),
+        ..Default::default()
+    };
+    let key = broker.cache_key("posts.all", source, None);
+    assert_eq!(key, "v2|posts.all:a|1");
+    assert!(broker.cacher().unwrap().get(&key).await.unwrap().is_some());
+    broker.stop().await.unwrap();
+}
+
+/// A cached `null` is a hit in 0.15, unless `missingResponse` says it is none; 0.14 never
+/// serves it.
+#[tokio::test]
+async fn a_cached_null_and_missing_response() {
+    use moleculer::options::ProtocolVersion;
+    for (cacher, version, runs_after_two) in [
+        (json!("Memory"), ProtocolVersion::V5, 1),
+        (json!({ "type": "Memory", "options": { "missingResponse": null } }), ProtocolVersion::V5, 2),
+        (json!("Memory"), ProtocolVersion::V4, 2),
+    ] {
+        let (broker, runs) = tuned(json!({ "cacher": cacher }), version).await;
+        for _ in 0..2 {
+            let found: Value = broker.call("tuned.nothing", json!({})).await.unwrap();
+            assert_eq!(found, Value::Null);
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), runs_after_two, "{cacher} {version:?}");
+        broker.stop().await.unwrap();
+    }
+}
+
+/// `lock.staleTime`: a value close to its end is served and refreshed in the background.
+#[tokio::test]
+async fn stale_values_are_served_and_refreshed() {
+    use moleculer::options::ProtocolVersion;
+    let (broker, runs) = tuned(json!({ "cacher": "Memory" }), ProtocolVersion::V5).await;
+    let first: Value = broker.call("tuned.stale", json!({})).await.unwrap();
+    assert_eq!(first, json!(1));
+    let fresh: Value = broker.call("tuned.stale", json!({})).await.unwrap();
+    assert_eq!(fresh, json!(1), "not stale yet: no refresh");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let stale: Value = broker.call("tuned.stale", json!({})).await.unwrap();
+    assert_eq!(stale, json!(1), "the stale value is served");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    while runs.load(Ordering::SeqCst) < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "refreshed in the background");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let refreshed: Value = broker.call("tuned.stale", json!({})).await.unwrap();
+    assert_eq!(refreshed, json!(2));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    broker.stop().await.unwrap();
+}

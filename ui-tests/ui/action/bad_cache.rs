@@ -24,6 +24,21 @@ impl Svc {
     async fn not_a_setting(&self, _ctx: Context) -> Result<()> {
         Ok(())
     }
+
+    #[action(cache = { lock: { staleTime: "10" } })]
+    async fn stale_time_not_a_number(&self, _ctx: Context) -> Result<()> {
+        Ok(())
+    }
+
+    #[action(cache = { lock: { ttll: 10 } })]
+    async fn lock_misspelt(&self, _ctx: Context) -> Result<()> {
+        Ok(())
+    }
+
+    #[action(cache = { enabled: "not a method" })]
+    async fn enabled_not_a_method(&self, _ctx: Context) -> Result<()> {
+        Ok(())
+    }
 }
 
 fn main() {}
