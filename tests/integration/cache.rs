@@ -287,7 +287,10 @@ impl Tuned {
     }
 }
 
-async fn tuned(options: Value, version: moleculer::options::ProtocolVersion) -> (ServiceBroker, Arc<AtomicUsize>) {
+async fn tuned(
+    options: Value,
+    version: moleculer::options::ProtocolVersion,
+) -> (ServiceBroker, Arc<AtomicUsize>) {
     let service = Tuned::default();
     let runs = service.runs.clone();
     let broker = ServiceBroker::builder()
@@ -364,7 +367,11 @@ async fn a_cached_null_and_missing_response() {
     use moleculer::options::ProtocolVersion;
     for (cacher, version, runs_after_two) in [
         (json!("Memory"), ProtocolVersion::V5, 1),
-        (json!({ "type": "Memory", "options": { "missingResponse": null } }), ProtocolVersion::V5, 2),
+        (
+            json!({ "type": "Memory", "options": { "missingResponse": null } }),
+            ProtocolVersion::V5,
+            2,
+        ),
         (json!("Memory"), ProtocolVersion::V4, 2),
     ] {
         let (broker, runs) = tuned(json!({ "cacher": cacher }), version).await;
@@ -372,7 +379,11 @@ async fn a_cached_null_and_missing_response() {
             let found: Value = broker.call("tuned.nothing", json!({})).await.unwrap();
             assert_eq!(found, Value::Null);
         }
-        assert_eq!(runs.load(Ordering::SeqCst), runs_after_two, "{cacher} {version:?}");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            runs_after_two,
+            "{cacher} {version:?}"
+        );
         broker.stop().await.unwrap();
     }
 }
@@ -392,7 +403,10 @@ async fn stale_values_are_served_and_refreshed() {
     assert_eq!(stale, json!(1), "the stale value is served");
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
     while runs.load(Ordering::SeqCst) < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "refreshed in the background");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "refreshed in the background"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -400,4 +414,38 @@ async fn stale_values_are_served_and_refreshed() {
     assert_eq!(refreshed, json!(2));
     assert_eq!(runs.load(Ordering::SeqCst), 2);
     broker.stop().await.unwrap();
+}
+
+/// `BrokerBuilder::cache_observer`: every read (found or not), write and clean is reported
+/// with its time, the figures of Node's `moleculer.cacher.*` metrics.
+#[tokio::test]
+async fn the_observer_sees_every_cacher_operation() {
+    let counters = Arc::new(moleculer::cacher::CacheCounters::new());
+    let service = Posts::default();
+    let broker = ServiceBroker::builder()
+        .options(serde_json::from_value(json!({ "cacher": "Memory" })).unwrap())
+        .cache_observer(counters.clone())
+        .service(service)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    for n in [1, 1, 2, 1] {
+        let _: Value = broker.call("posts.all", json!({ "n": n })).await.unwrap();
+    }
+    broker.cacher().unwrap().clean(&["posts.**"]).await.unwrap();
+    let counts = counters.counts();
+    assert_eq!((counts.gets, counts.found, counts.missed()), (4, 2, 2));
+    assert_eq!((counts.sets, counts.dels, counts.cleans), (2, 0, 1));
+    assert!(counts.get_time > std::time::Duration::ZERO);
+    broker.stop().await.unwrap();
+
+    let err = ServiceBroker::builder()
+        .cache_observer(moleculer::cacher::CacheCounters::new())
+        .build()
+        .unwrap_err();
+    assert!(
+        err.message().contains("needs a cacher"),
+        "{}",
+        err.message()
+    );
 }

@@ -33,6 +33,7 @@ pub struct BrokerBuilder {
     error_handler: Option<super::ErrorHandler>,
     cacher: Option<Arc<dyn crate::cacher::Cacher>>,
     cache_keygen: Option<crate::cacher::CacheKeygen>,
+    cache_observer: Option<Arc<dyn crate::cacher::CacheObserver>>,
 }
 
 impl BrokerBuilder {
@@ -46,6 +47,7 @@ impl BrokerBuilder {
             error_handler: None,
             cacher: None,
             cache_keygen: None,
+            cache_observer: None,
         }
     }
 
@@ -54,6 +56,15 @@ impl BrokerBuilder {
     /// answer from it.
     pub fn cacher(mut self, cacher: impl crate::cacher::Cacher) -> BrokerBuilder {
         self.cacher = Some(Arc::new(cacher));
+        self
+    }
+
+    /// Reports every operation of the cacher (`get` and whether it found a value, `set`,
+    /// `del`, `clean`) and its time to `observer`: the figures of Node's
+    /// `moleculer.cacher.*` metrics. [`CacheCounters`](crate::cacher::CacheCounters) counts
+    /// them. The broker needs a cacher.
+    pub fn cache_observer(mut self, observer: impl crate::cacher::CacheObserver) -> BrokerBuilder {
+        self.cache_observer = Some(Arc::new(observer));
         self
     }
 
@@ -271,6 +282,19 @@ impl BrokerBuilder {
                 Some(config.build()?)
             }
             (None, None) => None,
+        };
+        let cacher = match (cacher, self.cache_observer) {
+            (Some(cacher), Some(observer)) => {
+                Some(Arc::new(crate::cacher::Observed::new(cacher, observer))
+                    as Arc<dyn crate::cacher::Cacher>)
+            }
+            (None, Some(_)) => {
+                return Err(Error::broker_options(
+                    "a cache observer needs a cacher (the `cacher` option or BrokerBuilder::cacher)",
+                    None,
+                ));
+            }
+            (cacher, None) => cacher,
         };
         let dialect = options.transit.protocol_version;
         let keygen = crate::cacher::KeyGen::new(

@@ -60,7 +60,10 @@ impl Default for CacheLockOptions {
 
 /// Node's `cache.enabled` function: whether a call is cached.
 #[derive(Clone)]
-pub struct CacheCondition(Arc<dyn Fn(&Context<Payload>) -> bool + Send + Sync>);
+pub struct CacheCondition(Arc<ConditionFn>);
+
+/// What a [`CacheCondition`] runs.
+type ConditionFn = dyn Fn(&Context<Payload>) -> bool + Send + Sync;
 
 impl CacheCondition {
     /// A condition that `condition` decides.

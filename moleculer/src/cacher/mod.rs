@@ -12,6 +12,7 @@ mod key;
 mod lock;
 mod memory;
 mod middleware;
+mod observe;
 mod options;
 #[cfg(feature = "redis")]
 mod redis;
@@ -26,6 +27,8 @@ pub use lock::{CacheLock, LocalLocks};
 pub use memory::{MemoryCacher, MemoryOptions};
 pub(crate) use middleware::ActionCache;
 pub use middleware::{ActionCacheOptions, CacheCondition, CacheLockOptions};
+pub(crate) use observe::Observed;
+pub use observe::{CacheCounters, CacheCounts, CacheObserver, CacheOp};
 pub(crate) use options::CacherConfig;
 #[cfg(feature = "redis")]
 pub use redis::{RedisCacher, RedisCacherOptions, RedlockOptions};
