@@ -22,6 +22,9 @@
  *   lru_hit_c1      the same with the MemoryLRU cacher
  *   lru_miss_c1     `math.cached` with `a` changing on every call (65,536 values) and MemoryLRU
  *                   (max 1000): every call misses, runs the handler and caches its result
+ *   redis_hit_c1    `cache_hit_c1` with the Redis cacher (REDIS_URL, default
+ *                   redis://127.0.0.1:6379; ttl 60)
+ *   redis_miss_c1   `math.cached` with the Redis cacher and `a` new on every call
  *
  * Prints one JSON line per case:
  *   {"impl":"node","case":"...","ops":N,"secs":S,"per_sec":R}
@@ -53,7 +56,9 @@ const ALL_CASES = [
 	"fault_c1",
 	"cache_hit_c1",
 	"lru_hit_c1",
-	"lru_miss_c1"
+	"lru_miss_c1",
+	"redis_hit_c1",
+	"redis_miss_c1"
 ];
 const CASES = arg("cases", "BENCH_CASES", ALL_CASES.join(","))
 	.split(",")
@@ -100,6 +105,13 @@ function brokerFor(name) {
 	if (name === "cache_hit_c1") return new ServiceBroker({ ...baseOptions, cacher: "Memory" });
 	if (name === "lru_hit_c1" || name === "lru_miss_c1") {
 		return new ServiceBroker({ ...baseOptions, cacher: { type: "MemoryLRU", options: { max: 1000 } } });
+	}
+	if (name === "redis_hit_c1" || name === "redis_miss_c1") {
+		const redis = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+		return new ServiceBroker({
+			...baseOptions,
+			cacher: { type: "Redis", options: { redis, ttl: 60, prefix: "bench-js" } }
+		});
 	}
 	return new ServiceBroker(baseOptions);
 }
@@ -180,6 +192,12 @@ const bodies = {
 	lru_miss_c1: secs => {
 		let n = 0;
 		return sequential(() => broker.call("math.cached", { a: n++ & 0xffff, b: 2 }), secs);
+	},
+	redis_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
+	redis_miss_c1: secs => {
+		// A value of `a` no earlier run has cached.
+		let n = (Date.now() % 90000) * 10000;
+		return sequential(() => broker.call("math.cached", { a: n++, b: 2 }), secs);
 	}
 };
 
@@ -188,6 +206,15 @@ async function start(name) {
 	broker = brokerFor(name);
 	broker.createService(mathService);
 	await broker.start();
+	// A Redis cacher connects in the background (calls run uncached meanwhile); a loop of
+	// calls that never wait for I/O would keep it from ever connecting.
+	if (broker.cacher && broker.cacher.connected === false) {
+		const deadline = Date.now() + 5000;
+		while (broker.cacher.connected !== true) {
+			if (Date.now() > deadline) throw new Error("the Redis cacher did not connect");
+			await new Promise(resolve => setTimeout(resolve, 10));
+		}
+	}
 	// Sanity checks: the calls work and validation is on.
 	const sum = await broker.call("math.add", { a: 1, b: 2 });
 	if (sum !== 3) throw new Error(`math.add returned ${sum}`);

@@ -25,7 +25,10 @@ const ROWS = [
 	["fault_c1", "fault_c1", "validated `math.add`, c=1, bulkhead + breaker + retry + tracking on (Rust: typed params)"],
 	["cache_hit_c1", "cache_hit_c1", "cached `math.cached`, c=1, Memory cacher, every call a hit (Rust: typed params)"],
 	["lru_hit_c1", "lru_hit_c1", "cached `math.cached`, c=1, MemoryLRU cacher, every call a hit (Rust: typed params)"],
-	["lru_miss_c1", "lru_miss_c1", "cached `math.cached`, c=1, MemoryLRU (max 1000), every call a miss (Rust: typed params)"]
+	["lru_miss_c1", "lru_miss_c1", "cached `math.cached`, c=1, MemoryLRU (max 1000), every call a miss (Rust: typed params)"],
+	["redis_hit_c1", "redis_hit_c1", "cached `math.cached`, c=1, Redis cacher, every call a hit (Rust: typed params)"],
+	["redis_miss_c1", "redis_miss_c1", "cached `math.cached`, c=1, Redis cacher, every call a miss (Rust: typed params)"],
+	["redis_bare_get_c1", null, "bare Redis `GET` of one key, c=1, redis crate (the ceiling of a Redis hit)"]
 ];
 
 const NATS = process.argv.includes("--nats");

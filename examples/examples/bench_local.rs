@@ -28,7 +28,11 @@
 //!   typed params and the Memory cacher: every call after the first is a hit;
 //! - `lru_hit_c1`: the same with the MemoryLRU cacher;
 //! - `lru_miss_c1`: `math.cached` with `a` changing on every call (65,536 values) and MemoryLRU
-//!   (max 1000): every call misses, runs the handler and caches its result.
+//!   (max 1000): every call misses, runs the handler and caches its result;
+//! - `redis_hit_c1`, `redis_miss_c1`: the same hit and miss with the Redis cacher (`REDIS_URL`,
+//!   default `redis://127.0.0.1:6379`; `ttl: 60`; the miss's `a` is new on every call);
+//! - `redis_bare_get_c1`: sequential `GET` of one key on a redis crate connection, no
+//!   Moleculer: the ceiling of a Redis hit.
 //!
 //! Prints one JSON line per case: `{"impl":"rust","case":"...","ops":N,"secs":S,"per_sec":R}`.
 //!
@@ -87,7 +91,7 @@ impl Math {
     }
 }
 
-const CASES: [&str; 11] = [
+const CASES: [&str; 14] = [
     "plain_c1",
     "validated_c1",
     "validated_json_c1",
@@ -99,6 +103,9 @@ const CASES: [&str; 11] = [
     "cache_hit_c1",
     "lru_hit_c1",
     "lru_miss_c1",
+    "redis_hit_c1",
+    "redis_miss_c1",
+    "redis_bare_get_c1",
 ];
 
 /// A user middleware that passes every local call on (Node: `localAction: next => ctx =>
@@ -190,6 +197,10 @@ async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) 
         "lru_hit_c1" | "lru_miss_c1" => {
             Some(json!({ "type": "MemoryLRU", "options": { "max": 1000 } }))
         }
+        "redis_hit_c1" | "redis_miss_c1" => Some(json!({
+            "type": "Redis",
+            "options": { "redis": redis_url(), "ttl": 60, "prefix": "bench-rs" }
+        })),
         _ => None,
     };
     if let Some(cacher) = cacher {
@@ -288,6 +299,50 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
                 .await
                 .expect("cached")
         }),
+        "redis_hit_c1" => timed!(|_i: u64| async move {
+            broker
+                .call::<f64, _>("math.cached", AddParams { a: 1.0, b: 2.0 })
+                .await
+                .expect("cached")
+        }),
+        "redis_miss_c1" => {
+            // A value of `a` no earlier run has cached (within the params' 1e9 bound).
+            let offset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64 % 90_000)
+                * 10_000;
+            timed!(|i: u64| async move {
+                let a = (offset + i) as f64;
+                broker
+                    .call::<f64, _>("math.cached", AddParams { a, b: 2.0 })
+                    .await
+                    .expect("cached")
+            })
+        }
+        "redis_bare_get_c1" => {
+            let mut connection = redis::Client::open(redis_url())
+                .expect("redis url")
+                .get_multiplexed_async_connection()
+                .await
+                .expect("redis connection");
+            redis::cmd("SET")
+                .arg("bench-bare-key")
+                .arg("3")
+                .query_async::<()>(&mut connection)
+                .await
+                .expect("set");
+            timed!(|_i: u64| {
+                let mut connection = connection.clone();
+                async move {
+                    redis::cmd("GET")
+                        .arg("bench-bare-key")
+                        .query_async::<Option<Vec<u8>>>(&mut connection)
+                        .await
+                        .expect("get")
+                        .map_or(0.0, |value| value.len() as f64)
+                }
+            })
+        }
         "lru_miss_c1" => timed!(|i: u64| async move {
             let a = (i & 0xFFFF) as f64;
             broker
@@ -416,4 +471,9 @@ fn main() {
             (ops as f64 / secs).round() as u64
         );
     }
+}
+
+/// The Redis server of the Redis cases (`REDIS_URL`).
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
