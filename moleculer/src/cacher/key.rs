@@ -117,41 +117,43 @@ impl KeyGen {
         let mut key = String::with_capacity(action.len() + 32);
         key.push_str(action);
         key.push(':');
-        let body = match keys {
-            None => self.hashed(self.generate(found(source.params))),
+        // The body is written after the name, then hashed in place when it is too long.
+        let start = key.len();
+        match keys {
+            None => self.write(found(source.params), &mut key),
             Some([one]) => {
                 let looked_up = self.lookup(one, source);
                 let value = found(looked_up.as_deref());
                 if v15 {
-                    self.hashed(self.generate(value))
+                    self.write(value, &mut key);
                 } else if is_object(value) {
-                    let inner = self.hashed(self.generate(value));
-                    self.hashed(inner)
+                    // 0.14 hashes an object's text, then the key (a no-op on a hashed text).
+                    key.push_str(&self.hashed(self.generate(value)));
                 } else {
-                    self.hashed(self.raw(value))
+                    self.write_raw(value, &mut key);
                 }
             }
             Some(many) => {
-                let mut joined = String::new();
                 for (i, path) in many.iter().enumerate() {
                     if i > 0 {
-                        joined.push('|');
+                        key.push('|');
                     }
                     let looked_up = self.lookup(path, source);
                     let value = found(looked_up.as_deref());
-                    let part = if is_object(value) {
-                        self.hashed(self.generate(value))
+                    if is_object(value) {
+                        key.push_str(&self.hashed(self.generate(value)));
                     } else if v15 {
-                        self.generate(value)
+                        self.write(value, &mut key);
                     } else {
-                        self.raw(value)
-                    };
-                    joined.push_str(&part);
+                        self.write_raw(value, &mut key);
+                    }
                 }
-                self.hashed(joined)
             }
-        };
-        key.push_str(&body);
+        }
+        if self.too_long(&key[start..]) {
+            let body = key.split_off(start);
+            key.push_str(&self.hashed(body));
+        }
         key
     }
 
@@ -205,16 +207,22 @@ impl KeyGen {
                 out.push_str(s);
                 out.push('"');
             }
-            Found::Data(scalar) => out.push_str(&scalar_to_string(scalar)),
+            Found::Data(scalar) => push_scalar(scalar, out),
         }
     }
 
     /// 0.14's raw value in a key: `String(value)` of a scalar.
-    fn raw(&self, value: Found<'_>) -> String {
+    fn write_raw(&self, value: Found<'_>, out: &mut String) {
         match value {
-            Found::Undefined => "undefined".to_owned(),
-            Found::Data(scalar) => scalar_to_string(scalar),
+            Found::Undefined => out.push_str("undefined"),
+            Found::Data(scalar) => push_scalar(scalar, out),
         }
+    }
+
+    /// Whether `key` is longer than `maxParamsLength` (when it is 44 or more).
+    fn too_long(&self, key: &str) -> bool {
+        self.max_params_length
+            .is_some_and(|max| max >= 44 && utf16_len(key) > max)
     }
 
     /// `_hashedKey(key)`: the key, or when it is longer than `maxParamsLength` (44 or more)
@@ -247,14 +255,24 @@ fn is_object(value: Found<'_>) -> bool {
     matches!(value, Found::Data(Value::Object(_) | Value::Array(_)))
 }
 
-/// `value.toString()` of a scalar (`null` prints `"null"`).
-fn scalar_to_string(value: &Value) -> String {
+/// Writes `value.toString()` of a scalar (`null` prints `"null"`).
+fn push_scalar(value: &Value, out: &mut String) {
+    use std::fmt::Write as _;
     match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => number_to_string(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => s.clone(),
-        other => crate::js::value_to_string(other),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            // A whole number below 2^53 prints as its digits, as JavaScript prints it.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            if x.fract() == 0.0 && x.abs() < EXACT && x != 0.0 {
+                let _ = write!(out, "{}", x as i64);
+            } else {
+                out.push_str(&number_to_string(x));
+            }
+        }
+        Value::String(s) => out.push_str(s),
+        other => out.push_str(&crate::js::value_to_string(other)),
     }
 }
 

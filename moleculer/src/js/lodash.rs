@@ -30,12 +30,13 @@ impl<'a> Root<'a> {
 /// (`a.b[0]["c.d"]`). Walking stops with `None` at a missing or `null` step. Only JSON data is
 /// seen: no prototype properties, but arrays and strings have `length` and indices.
 pub(crate) fn lodash_get<'a>(root: Root<'a>, path: &str) -> Option<Cow<'a, Value>> {
-    let whole_key = is_plain_prop(path) || !is_deep_prop(path) || root.prop(path).is_some();
-    let segments = if whole_key {
-        vec![path.to_owned()]
-    } else {
-        to_path(path)
-    };
+    if is_plain_prop(path) || !is_deep_prop(path) {
+        return root.prop(path);
+    }
+    if let Some(found) = root.prop(path) {
+        return Some(found);
+    }
+    let segments = to_path(path);
     let mut segments = segments.iter();
     let mut current = root.prop(segments.next()?)?;
     for segment in segments {

@@ -1,5 +1,8 @@
-//! Node's `Memory` and `MemoryLRU` cachers on moka: values kept in the process, each with the
-//! time it may live.
+//! Node's `Memory` and `MemoryLRU` cachers: values kept in the process, each with the time it
+//! may live. `Memory` keeps them in a sharded map ([`plain`]); `MemoryLRU` in moka, which
+//! bounds their number and drops the least recently used first.
+
+mod plain;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +39,7 @@ impl MemoryOptions {
     pub const LRU_MAX: u64 = 1000;
 }
 
-/// One cached value, the time it may live, and when that time began.
+/// One value of the LRU, the time it may live, and when that time began.
 #[derive(Debug)]
 struct Entry {
     value: Value,
@@ -51,10 +54,8 @@ impl Entry {
     }
 }
 
-/// Each entry's own time to live; with `renew_on_read` (MemoryLRU) a read starts it again.
-struct Lifetime {
-    renew_on_read: bool,
-}
+/// Each entry's own time to live, started again by a read (lru-cache's `updateAgeOnGet`).
+struct Lifetime;
 
 impl Expiry<String, Arc<Entry>> for Lifetime {
     fn expire_after_create(
@@ -71,15 +72,11 @@ impl Expiry<String, Arc<Entry>> for Lifetime {
         _key: &String,
         entry: &Arc<Entry>,
         _read_at: Instant,
-        duration_until_expiry: Option<Duration>,
+        _duration_until_expiry: Option<Duration>,
         _last_modified_at: Instant,
     ) -> Option<Duration> {
-        if self.renew_on_read {
-            *entry.since.lock() = Instant::now();
-            entry.ttl
-        } else {
-            duration_until_expiry
-        }
+        *entry.since.lock() = Instant::now();
+        entry.ttl
     }
 
     fn expire_after_update(
@@ -94,26 +91,35 @@ impl Expiry<String, Arc<Entry>> for Lifetime {
 }
 
 /// Node's `Memory` cacher, or `MemoryLRU` when [`MemoryOptions::max`] is set. Its locks are
-/// this process's.
+/// this process's. Clones share the values.
 #[derive(Clone)]
 pub struct MemoryCacher {
     options: MemoryOptions,
-    store: Cache<String, Arc<Entry>>,
+    store: Store,
     locks: LocalLocks,
+}
+
+/// Where the values are.
+#[derive(Clone)]
+enum Store {
+    /// `Memory`.
+    Plain(Arc<plain::PlainStore>),
+    /// `MemoryLRU`.
+    Lru(Cache<String, Arc<Entry>>),
 }
 
 impl MemoryCacher {
     /// A cacher with `options`.
     pub fn new(options: MemoryOptions) -> MemoryCacher {
-        let builder = Cache::builder().expire_after(Lifetime {
-            renew_on_read: options.max.is_some(),
-        });
         let store = match options.max {
-            Some(max) => builder
-                .max_capacity(max)
-                .eviction_policy(EvictionPolicy::lru())
-                .build(),
-            None => builder.build(),
+            Some(max) => Store::Lru(
+                Cache::builder()
+                    .expire_after(Lifetime)
+                    .max_capacity(max)
+                    .eviction_policy(EvictionPolicy::lru())
+                    .build(),
+            ),
+            None => Store::Plain(Arc::new(plain::PlainStore::new())),
         };
         MemoryCacher {
             options,
@@ -127,10 +133,15 @@ impl MemoryCacher {
         &self.options
     }
 
-    /// How many values it holds (pending evictions done first).
+    /// How many values it holds (expired and evicted ones dropped first).
     pub fn len(&self) -> u64 {
-        self.store.run_pending_tasks();
-        self.store.entry_count()
+        match &self.store {
+            Store::Plain(store) => store.len(),
+            Store::Lru(store) => {
+                store.run_pending_tasks();
+                store.entry_count()
+            }
+        }
     }
 
     /// Whether it holds no value.
@@ -138,8 +149,14 @@ impl MemoryCacher {
         self.len() == 0
     }
 
-    fn entry(&self, key: &str) -> Option<Arc<Entry>> {
-        self.store.get(key)
+    fn read(&self, key: &str) -> Option<Cached> {
+        match &self.store {
+            Store::Plain(store) => store.get(key),
+            Store::Lru(store) => store.get(key).map(|entry| Cached {
+                value: entry.value.clone(),
+                ttl: entry.left(),
+            }),
+        }
     }
 }
 
@@ -147,7 +164,6 @@ impl std::fmt::Debug for MemoryCacher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryCacher")
             .field("options", &self.options)
-            .field("entries", &self.store.entry_count())
             .finish()
     }
 }
@@ -162,16 +178,12 @@ impl Cacher for MemoryCacher {
     }
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Value>>> {
-        let value = self.entry(key).map(|entry| entry.value.clone());
+        let value = self.read(key).map(|found| found.value);
         Box::pin(std::future::ready(Ok(value)))
     }
 
     fn get_with_ttl<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Cached>>> {
-        let found = self.entry(key).map(|entry| Cached {
-            value: entry.value.clone(),
-            ttl: entry.left(),
-        });
-        Box::pin(std::future::ready(Ok(found)))
+        Box::pin(std::future::ready(Ok(self.read(key))))
     }
 
     fn set<'a>(
@@ -180,18 +192,27 @@ impl Cacher for MemoryCacher {
         value: Value,
         ttl: Option<Duration>,
     ) -> BoxFuture<'a, Result<()>> {
-        let entry = Entry {
-            value,
-            ttl: ttl.or(self.options.ttl),
-            since: Mutex::new(Instant::now()),
-        };
-        self.store.insert(key.to_owned(), Arc::new(entry));
+        let ttl = ttl.or(self.options.ttl);
+        match &self.store {
+            Store::Plain(store) => store.insert(key, value, ttl),
+            Store::Lru(store) => {
+                let entry = Entry {
+                    value,
+                    ttl,
+                    since: Mutex::new(Instant::now()),
+                };
+                store.insert(key.to_owned(), Arc::new(entry));
+            }
+        }
         Box::pin(std::future::ready(Ok(())))
     }
 
     fn del<'a>(&'a self, keys: &'a [&'a str]) -> BoxFuture<'a, Result<()>> {
         for key in keys {
-            self.store.invalidate(*key);
+            match &self.store {
+                Store::Plain(store) => store.remove(key),
+                Store::Lru(store) => store.invalidate(*key),
+            }
         }
         Box::pin(std::future::ready(Ok(())))
     }
@@ -217,19 +238,27 @@ impl Cacher for MemoryCacher {
     }
 
     fn transporter_connected(&self) -> BoxFuture<'_, ()> {
-        self.store.invalidate_all();
+        match &self.store {
+            Store::Plain(store) => store.clear(),
+            Store::Lru(store) => store.invalidate_all(),
+        }
         Box::pin(std::future::ready(()))
     }
 
     fn clean<'a>(&'a self, patterns: &'a [&'a str]) -> BoxFuture<'a, Result<()>> {
-        let doomed: Vec<Arc<String>> = self
-            .store
-            .iter()
-            .map(|(key, _)| key)
-            .filter(|key| patterns.iter().any(|p| pattern::matches(key, p)))
-            .collect();
-        for key in doomed {
-            self.store.invalidate(key.as_str());
+        let doomed = |key: &str| patterns.iter().any(|p| pattern::matches(key, p));
+        match &self.store {
+            Store::Plain(store) => store.retain(|key| !doomed(key)),
+            Store::Lru(store) => {
+                let keys: Vec<Arc<String>> = store
+                    .iter()
+                    .map(|(key, _)| key)
+                    .filter(|key| doomed(key))
+                    .collect();
+                for key in keys {
+                    store.invalidate(key.as_str());
+                }
+            }
         }
         Box::pin(std::future::ready(Ok(())))
     }
