@@ -209,6 +209,14 @@ impl Payload {
         }
     }
 
+    /// The typed value's `Serialize`, if the payload holds a typed value (not JSON).
+    pub(crate) fn typed_serialize(&self) -> Option<&dyn erased_serde::Serialize> {
+        match &self.0 {
+            Repr::Typed(v) => Some(v.as_serialize()),
+            Repr::Json(_) | Repr::Raw(_) | Repr::Binary(_) => None,
+        }
+    }
+
     /// Whether the payload is JSON (a value, or received text or binary), not a typed value.
     pub fn is_json(&self) -> bool {
         matches!(self.0, Repr::Json(_) | Repr::Raw(_) | Repr::Binary(_))

@@ -46,6 +46,15 @@ impl Posts {
         })
     }
 
+    #[action(cache = { keys: ["limit", "offset"] })]
+    async fn page(&self, ctx: Context<Find>) -> Result<Found> {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Found {
+            limit: ctx.params.limit,
+            run,
+        })
+    }
+
     #[action(cache = true)]
     async fn all(&self, _ctx: Context) -> Result<Value> {
         Ok(json!(self.runs.fetch_add(1, Ordering::SeqCst) + 1))
@@ -134,6 +143,31 @@ async fn typed_calls_are_cached_too() {
             .unwrap()
             .is_some()
     );
+    broker.stop().await.unwrap();
+}
+
+/// Keys of typed params' fields are the keys of the same params as JSON.
+#[tokio::test]
+async fn typed_and_json_params_make_the_same_keys() {
+    let (broker, runs) = broker(json!({ "cacher": "Memory" })).await;
+    let typed: Found = broker.call("posts.page", Find { limit: 5 }).await.unwrap();
+    assert!(
+        broker
+            .cacher()
+            .unwrap()
+            .get("posts.page:5|undefined")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let json: Found = broker
+        .call("posts.page", json!({ "limit": 5 }))
+        .await
+        .unwrap();
+    assert_eq!(typed, json);
+    let other: Found = broker.call("posts.page", Find { limit: 6 }).await.unwrap();
+    assert_eq!(other.run, 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
     broker.stop().await.unwrap();
 }
 

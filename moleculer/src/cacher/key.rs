@@ -121,33 +121,8 @@ impl KeyGen {
         let start = key.len();
         match keys {
             None => self.write(found(source.params), &mut key),
-            Some([one]) => {
-                let looked_up = self.lookup(one, source);
-                let value = found(looked_up.as_deref());
-                if v15 {
-                    self.write(value, &mut key);
-                } else if is_object(value) {
-                    // 0.14 hashes an object's text, then the key (a no-op on a hashed text).
-                    key.push_str(&self.hashed(self.generate(value)));
-                } else {
-                    self.write_raw(value, &mut key);
-                }
-            }
-            Some(many) => {
-                for (i, path) in many.iter().enumerate() {
-                    if i > 0 {
-                        key.push('|');
-                    }
-                    let looked_up = self.lookup(path, source);
-                    let value = found(looked_up.as_deref());
-                    if is_object(value) {
-                        key.push_str(&self.hashed(self.generate(value)));
-                    } else if v15 {
-                        self.write(value, &mut key);
-                    } else {
-                        self.write_raw(value, &mut key);
-                    }
-                }
+            Some(keys) => {
+                self.write_values(keys.len(), |i| self.lookup(&keys[i], source), &mut key)
             }
         }
         if self.too_long(&key[start..]) {
@@ -155,6 +130,57 @@ impl KeyGen {
             key.push_str(&self.hashed(body));
         }
         key
+    }
+
+    /// [`key`](Self::key) from the values already found at each of the action's `keys`
+    /// (`None` where a value is missing).
+    pub(crate) fn key_of_values(&self, action: &str, values: &[Option<Value>]) -> String {
+        let mut key = String::with_capacity(action.len() + 32);
+        key.push_str(action);
+        key.push(':');
+        if values.is_empty() {
+            key.pop();
+            return key;
+        }
+        let start = key.len();
+        self.write_values(
+            values.len(),
+            |i| values[i].as_ref().map(Cow::Borrowed),
+            &mut key,
+        );
+        if self.too_long(&key[start..]) {
+            let body = key.split_off(start);
+            key.push_str(&self.hashed(body));
+        }
+        key
+    }
+
+    /// The body of a key from `count` values, `value_at(i)` giving each: one value as it
+    /// is (0.14: a scalar raw, an object's text hashed), several joined with `|` (objects and
+    /// arrays each hashed).
+    fn write_values<'v>(
+        &self,
+        count: usize,
+        value_at: impl Fn(usize) -> Option<Cow<'v, Value>>,
+        out: &mut String,
+    ) {
+        let v15 = self.dialect == ProtocolVersion::V5;
+        for i in 0..count {
+            if i > 0 {
+                out.push('|');
+            }
+            let looked_up = value_at(i);
+            let value = found(looked_up.as_deref());
+            if count == 1 && v15 {
+                self.write(value, out);
+            } else if is_object(value) {
+                out.push_str(&self.hashed(self.generate(value)));
+            } else if v15 {
+                self.write(value, out);
+            } else {
+                self.write_raw(value, out);
+            }
+        }
     }
 
     /// `_getParamMetaValue(key, params, meta, headers)`.

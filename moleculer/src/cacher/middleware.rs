@@ -243,6 +243,9 @@ struct CachedAction {
     miss: Option<Value>,
     name: Arc<str>,
     options: ActionCacheOptions,
+    /// The `keys` when each is a top-level params field (no `#meta`, `@header` or path) and
+    /// no key function is set: typed params then give their values without becoming JSON.
+    field_keys: Option<Vec<String>>,
 }
 
 impl Middleware for ActionCache {
@@ -278,16 +281,25 @@ impl Middleware for ActionCache {
 
     fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         let options = action.options.cache.clone().filter(|c| c.enabled)?;
+        let custom_keygen = options
+            .keygen
+            .clone()
+            .or_else(|| self.custom_keygen.clone());
+        let field_keys = options.keys.clone().filter(|keys| {
+            custom_keygen.is_none()
+                && !keys.is_empty()
+                && keys.iter().all(|k| {
+                    !k.starts_with('#') && !k.starts_with('@') && crate::js::is_whole_key(k)
+                })
+        });
         let cached = Arc::new(CachedAction {
             cacher: self.cacher.clone(),
             keygen: self.keygen,
-            custom_keygen: options
-                .keygen
-                .clone()
-                .or_else(|| self.custom_keygen.clone()),
+            custom_keygen,
             miss: self.miss.clone(),
             name: action.name.clone(),
             options,
+            field_keys,
         });
         Some(wrap_action(next, move |ctx, next| {
             let (cached, next) = (cached.clone(), next.clone());
@@ -319,14 +331,22 @@ impl CachedAction {
     }
 
     fn key(&self, ctx: &Context<Payload>) -> Option<String> {
-        let mut params = ctx.params.to_json().ok()?;
-        // Node's context holds `{}` for no params (`params || {}`).
-        if params.is_null() {
-            params = Value::Object(serde_json::Map::new());
+        if let (Some(keys), Some(typed)) = (&self.field_keys, ctx.params.typed_serialize()) {
+            let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+            if let Some(values) = super::fields::pick(typed, &names) {
+                return Some(self.keygen.key_of_values(&self.name, &values));
+            }
         }
+        let params = match ctx.params.as_json() {
+            Some(params) => std::borrow::Cow::Borrowed(params),
+            None => std::borrow::Cow::Owned(ctx.params.to_json().ok()?),
+        };
+        // Node's context holds `{}` for no params (`params || {}`).
+        let empty = Value::Object(serde_json::Map::new());
+        let params = if params.is_null() { &empty } else { &*params };
         let meta = ctx.meta();
         let source = KeySource {
-            params: Some(&params),
+            params: Some(params),
             meta: Some(&meta),
             headers: Some(ctx.headers()),
         };

@@ -8,6 +8,7 @@
 //! * [`KeyGen`]: Node's cache keys, bit for bit, in the 0.14 and the 0.15 dialect.
 
 mod codec;
+mod fields;
 mod key;
 mod lock;
 mod memory;

@@ -30,7 +30,7 @@ impl<'a> Root<'a> {
 /// (`a.b[0]["c.d"]`). Walking stops with `None` at a missing or `null` step. Only JSON data is
 /// seen: no prototype properties, but arrays and strings have `length` and indices.
 pub(crate) fn lodash_get<'a>(root: Root<'a>, path: &str) -> Option<Cow<'a, Value>> {
-    if is_plain_prop(path) || !is_deep_prop(path) {
+    if is_whole_key(path) {
         return root.prop(path);
     }
     if let Some(found) = root.prop(path) {
@@ -122,6 +122,12 @@ fn array_index(key: &str) -> Option<usize> {
 }
 
 /// lodash's `reIsPlainProp`: `^\w*$`.
+/// Whether `_.get` reads `path` as one key whatever the object (a plain word, or no `.` nor
+/// `[…]` in it).
+pub(crate) fn is_whole_key(path: &str) -> bool {
+    is_plain_prop(path) || !is_deep_prop(path)
+}
+
 fn is_plain_prop(path: &str) -> bool {
     path.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

@@ -13,7 +13,7 @@ mod text;
 mod value;
 
 pub(crate) use equality::{loose_equals, repeated_values, strict_equals};
-pub(crate) use lodash::{Root, lodash_get, lodash_omit};
+pub(crate) use lodash::{Root, is_whole_key, lodash_get, lodash_omit};
 pub(crate) use moleculer_rules::js::{
     number_to_string, string_to_number, trim, trim_end, trim_start,
 };

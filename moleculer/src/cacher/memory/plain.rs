@@ -127,7 +127,12 @@ impl PlainStore {
         if since >= due
             && self
                 .next_sweep
-                .compare_exchange(due, since + nanos(SWEEP_EVERY), Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange(
+                    due,
+                    since + nanos(SWEEP_EVERY),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
                 .is_ok()
         {
             self.sweep(now);
