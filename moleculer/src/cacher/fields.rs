@@ -10,7 +10,7 @@ use serde_json::Value;
 /// `params` is not a struct or a map with string keys.
 pub(crate) fn pick(
     params: &dyn erased_serde::Serialize,
-    names: &[&str],
+    names: &[String],
 ) -> Option<Vec<Option<Value>>> {
     let mut picker = Picker {
         names,
@@ -21,13 +21,13 @@ pub(crate) fn pick(
 }
 
 struct Picker<'n> {
-    names: &'n [&'n str],
+    names: &'n [String],
     found: Vec<Option<Value>>,
 }
 
 impl Picker<'_> {
     fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), NotFields> {
-        if let Some(at) = self.names.iter().position(|n| *n == name) {
+        if let Some(at) = self.names.iter().position(|n| n == name) {
             self.found[at] = Some(serde_json::to_value(value).map_err(|_| NotFields)?);
         }
         Ok(())
@@ -237,14 +237,15 @@ mod tests {
             tags: vec!["a"],
             limit: None,
         };
-        let picked = pick(&find, &["tags", "tenantId", "limit", "id"]).unwrap();
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let picked = pick(&find, &names(&["tags", "tenantId", "limit", "id"])).unwrap();
         assert_eq!(
             picked,
             [Some(json!(["a"])), Some(Value::Null), None, Some(json!(5))]
         );
         let map = BTreeMap::from([("x", 1)]);
-        assert_eq!(pick(&map, &["x"]).unwrap(), [Some(json!(1))]);
-        assert!(pick(&5, &["x"]).is_none(), "not fields");
-        assert!(pick(&vec![1], &["x"]).is_none());
+        assert_eq!(pick(&map, &names(&["x"])).unwrap(), [Some(json!(1))]);
+        assert!(pick(&5, &names(&["x"])).is_none(), "not fields");
+        assert!(pick(&vec![1], &names(&["x"])).is_none());
     }
 }

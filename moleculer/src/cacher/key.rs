@@ -281,9 +281,29 @@ fn is_object(value: Found<'_>) -> bool {
     matches!(value, Found::Data(Value::Object(_) | Value::Array(_)))
 }
 
+/// Writes the decimal digits of `n`.
+fn push_integer(n: i64, out: &mut String) {
+    let mut digits = [0_u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
 /// Writes `value.toString()` of a scalar (`null` prints `"null"`).
 fn push_scalar(value: &Value, out: &mut String) {
-    use std::fmt::Write as _;
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -292,7 +312,7 @@ fn push_scalar(value: &Value, out: &mut String) {
             const EXACT: f64 = 9_007_199_254_740_992.0;
             let x = n.as_f64().unwrap_or(f64::NAN);
             if x.fract() == 0.0 && x.abs() < EXACT && x != 0.0 {
-                let _ = write!(out, "{}", x as i64);
+                push_integer(x as i64, out);
             } else {
                 out.push_str(&number_to_string(x));
             }

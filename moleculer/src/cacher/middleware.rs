@@ -332,8 +332,7 @@ impl CachedAction {
 
     fn key(&self, ctx: &Context<Payload>) -> Option<String> {
         if let (Some(keys), Some(typed)) = (&self.field_keys, ctx.params.typed_serialize()) {
-            let names: Vec<&str> = keys.iter().map(String::as_str).collect();
-            if let Some(values) = super::fields::pick(typed, &names) {
+            if let Some(values) = super::fields::pick(typed, keys) {
                 return Some(self.keygen.key_of_values(&self.name, &values));
             }
         }
