@@ -325,7 +325,8 @@ impl CachedAction {
             return next.call(ctx).await;
         };
         match self.options.lock {
-            Some(lock) => self.call_locked(ctx, next, key, lock).await,
+            // Boxed: the locked path's larger state stays out of every call's future.
+            Some(lock) => Box::pin(self.call_locked(ctx, next, key, lock)).await,
             None => self.call_unlocked(ctx, next, key).await,
         }
     }
