@@ -332,10 +332,10 @@ impl CachedAction {
     }
 
     fn key(&self, ctx: &Context<Payload>) -> Option<String> {
-        if let (Some(keys), Some(typed)) = (&self.field_keys, ctx.params.typed_serialize()) {
-            if let Some(values) = super::fields::pick(typed, keys) {
-                return Some(self.keygen.key_of_values(&self.name, &values));
-            }
+        if let (Some(keys), Some(typed)) = (&self.field_keys, ctx.params.typed_serialize())
+            && let Some(values) = super::fields::pick(typed, keys)
+        {
+            return Some(self.keygen.key_of_values(&self.name, &values));
         }
         let params = match ctx.params.as_json() {
             Some(params) => std::borrow::Cow::Borrowed(params),

@@ -77,8 +77,8 @@ pub struct BrokerOptions {
     /// Transit layer, including the Rust-only `protocolVersion`. Default: see
     /// [`TransitOptions`].
     pub transit: TransitOptions,
-    /// Cacher, kept raw (`true`, `"Memory"`, `"MemoryLRU"`, `{type, options}`), read at build
-    /// (the Redis cacher is refused: it comes with a later release). Default `None`.
+    /// Cacher, kept raw (`true`, `"Memory"`, `"MemoryLRU"`, `"Redis"`, a `redis://` URL,
+    /// `{type, options}`), read at build. Default `None`.
     pub cacher: Option<Value>,
     /// Whether action and event params are validated (`true`, `"Fastest"` or
     /// `{type: "Fastest"}`: the built-in fastest-validator dialect). With `false`, params

@@ -9,7 +9,7 @@ use super::transit::TransitOptions;
 impl BrokerOptions {
     /// Checks that every option asks only for what the Rust broker does; the builder runs it
     /// in [`build`](crate::BrokerBuilder::build). Refused, each with its key path and why:
-    /// a `cacher`, `metrics` or `tracing` enabled, a serializer this build does not have, the Redis or
+    /// a `cacher` this build cannot make, `metrics` or `tracing` enabled, a serializer this build does not have, the Redis or
     /// Etcd3 discoverer, a `transit.maxChunkSize` other than the default (streams) — features
     /// of later releases — and `hotReload: true` (no code reload in Rust).
     ///
