@@ -434,7 +434,11 @@ fn unsupported_features_are_refused_only_when_asked_for() {
     .expect("features off");
     off.check_supported().expect("nothing asked for");
     for (json, key, why) in [
-        (r#"{"cacher": "redis://r:6379"}"#, "cacher", "later release"),
+        (
+            r#"{"cacher": {"type": "Redis", "options": {"serializer": "Thrift"}}}"#,
+            "cacher.options.serializer",
+            "schemaless",
+        ),
         (r#"{"cacher": "Fancy"}"#, "cacher", "unknown cacher"),
         (r#"{"metrics": true}"#, "metrics", "later release"),
         (
