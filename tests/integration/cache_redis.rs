@@ -352,12 +352,21 @@ async fn shared_with_node(version: NodeVersion) {
     .unwrap();
     let meta = json!({ "meta": { "tenant": "t1" } });
 
-    // Node's handler runs; the Rust node's call of its own action is a hit.
+    // Node's handler runs; the Rust node's call of its own action is a hit (once Node's `set`,
+    // which its call does not wait for, is done).
     let by_node = node
         .call("cached.get", json!({ "id": 5 }), meta.clone())
         .await
         .unwrap();
     assert_eq!(by_node["by"], "node");
+    let (id, tenant) = (json!({ "id": 5 }), json!({ "tenant": "t1" }));
+    let source = KeySource {
+        params: Some(&id),
+        meta: tenant.as_object(),
+        headers: None,
+    };
+    let keys = ["id".to_owned(), "#tenant".to_owned()];
+    cached_soon(&rust, &rust.cache_key("cached.get", source, Some(&keys))).await;
     let options = CallOptions::new().meta(json!({ "tenant": "t1" }));
     let ctx_cached: Value = rust
         .call_with("cached.get", json!({ "id": 5 }), options)
@@ -373,6 +382,11 @@ async fn shared_with_node(version: NodeVersion) {
     let params = json!({ "q": "rust", "tags": ["a", "b"], "page": { "n": 2 } });
     let by_rust: Value = rust.call("cached.find", params.clone()).await.unwrap();
     assert_eq!(by_rust["by"], "rust");
+    let source = KeySource {
+        params: Some(&params),
+        ..KeySource::default()
+    };
+    cached_soon(&rust, &rust.cache_key("cached.find", source, None)).await;
     let from_node = node.call("cached.find", params, Value::Null).await.unwrap();
     assert_eq!(
         from_node, by_rust,
@@ -385,13 +399,11 @@ async fn shared_with_node(version: NodeVersion) {
     assert_eq!(node_runs, json!(1), "Node ran only `get`");
 
     // The same key from both sides.
-    let (params, meta) = (json!({ "id": 5 }), json!({ "tenant": "t1" }));
     let source = KeySource {
-        params: Some(&params),
-        meta: meta.as_object(),
+        params: Some(&id),
+        meta: tenant.as_object(),
         headers: None,
     };
-    let keys = ["id".to_owned(), "#tenant".to_owned()];
     let key = rust.cache_key("cached.get", source, Some(&keys));
     assert_eq!(
         rust.cacher().unwrap().get(&key).await.unwrap(),
@@ -400,6 +412,18 @@ async fn shared_with_node(version: NodeVersion) {
     rust.cacher().unwrap().clean(&["cached.**"]).await.unwrap();
     node.stop().await.unwrap();
     rust.stop().await.unwrap();
+}
+
+/// Waits until `key` is in the broker's cacher (a `set` nobody waits for is done).
+async fn cached_soon(broker: &ServiceBroker, key: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while broker.cacher().unwrap().get(key).await.unwrap().is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "`{key}` was not cached"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]

@@ -193,11 +193,15 @@ async fn max_safe_object_size_truncates_the_safe_outputs() {
 #[test]
 fn unsupported_features_are_refused_at_build() {
     let mut o = options();
-    o.cacher = Some(json!("redis://localhost:6379"));
+    o.cacher = Some(json!({ "type": "Redis", "options": { "serializer": "Thrift" } }));
     let err = ServiceBroker::builder().options(o).build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BrokerOptions);
-    assert!(err.message().contains("`cacher` must be"), "{err}");
-    assert!(err.message().contains("later release"), "{err}");
+    assert!(
+        err.message()
+            .contains("`cacher.options.serializer` must be"),
+        "{err}"
+    );
+    assert!(err.message().contains("schemaless"), "{err}");
 
     let mut o = options();
     o.hot_reload = true;
