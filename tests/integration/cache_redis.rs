@@ -333,23 +333,7 @@ async fn shared_with_node(version: NodeVersion) {
         return;
     }
     let ns = unique_namespace("cache-shared");
-    let cacher = redis_cacher(json!({}));
-    let (rust, runs) = rust_node(
-        &ns,
-        cacher.clone(),
-        Some(json!(moleculer_tests::node::nats_url())),
-        version,
-    )
-    .await;
-    let mut node = NodePeer::spawn_with(
-        version,
-        &format!("node-{ns}"),
-        &ns,
-        &["cached"],
-        &json!({ "cacher": cacher }),
-    )
-    .await
-    .unwrap();
+    let (rust, runs, mut node) = with_node(&ns, redis_cacher(json!({})), version).await;
     let meta = json!({ "meta": { "tenant": "t1" } });
 
     // Node's handler runs; the Rust node's call of its own action is a hit (once Node's `set`,
@@ -414,6 +398,21 @@ async fn shared_with_node(version: NodeVersion) {
     rust.stop().await.unwrap();
 }
 
+/// A Rust node and a Node node of `version` on NATS, each hosting `cached`, both with `cacher`.
+async fn with_node(
+    ns: &str,
+    cacher: Value,
+    version: NodeVersion,
+) -> (ServiceBroker, Arc<AtomicUsize>, NodePeer) {
+    let nats = Some(json!(moleculer_tests::node::nats_url()));
+    let (rust, runs) = rust_node(ns, cacher.clone(), nats, version).await;
+    let options = json!({ "cacher": cacher });
+    let node = NodePeer::spawn_with(version, &format!("node-{ns}"), ns, &["cached"], &options)
+        .await
+        .unwrap();
+    (rust, runs, node)
+}
+
 /// Waits until `key` is in the broker's cacher (a `set` nobody waits for is done).
 async fn cached_soon(broker: &ServiceBroker, key: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -445,22 +444,7 @@ async fn cache_clean_broadcasts_clean_every_node() {
     }
     for version in [NodeVersion::V15, NodeVersion::V14] {
         let ns = unique_namespace("cache-clean");
-        let (rust, runs) = rust_node(
-            &ns,
-            json!("Memory"),
-            Some(json!(moleculer_tests::node::nats_url())),
-            version,
-        )
-        .await;
-        let mut node = NodePeer::spawn_with(
-            version,
-            &format!("node-{ns}"),
-            &ns,
-            &["cached"],
-            &json!({ "cacher": "Memory" }),
-        )
-        .await
-        .unwrap();
+        let (rust, runs, mut node) = with_node(&ns, json!("Memory"), version).await;
 
         let _: Value = rust.call("cached.get", json!({ "id": 1 })).await.unwrap();
         let _: Value = rust.call("cached.get", json!({ "id": 1 })).await.unwrap();
