@@ -17,7 +17,7 @@ use moleculer_tests::node::{
 use moleculer_tests::{free_port, unique_namespace};
 use serde_json::{Value, json};
 
-use crate::redis::{PrivateCluster, redis_server_path};
+use crate::redis::{PrivateCluster, PrivateRedis, redis_server_path};
 
 /// The service the Node peers host too (`SERVICES=cached`), answering `by: "rust"`.
 #[derive(Default)]
@@ -504,4 +504,84 @@ async fn cache_clean_broadcasts_clean_every_node() {
         node.stop().await.unwrap();
         rust.stop().await.unwrap();
     }
+}
+
+/// `pingInterval` notices a server that went away (calls then run uncached), the cacher
+/// connects again when it is back, and `monitor` keeps a client in monitoring mode.
+#[tokio::test]
+async fn a_lost_server_is_noticed_and_found_again() {
+    let Some(bin) = redis_server_path() else {
+        return;
+    };
+    let port = free_port();
+    let server = PrivateRedis::start(&bin, port);
+    let url = format!("redis://127.0.0.1:{port}");
+    let cacher = json!({
+        "type": "Redis",
+        "options": { "redis": url, "pingInterval": 100, "monitor": true }
+    });
+    let ns = unique_namespace("cache-lost");
+    let (broker, runs) = rust_node(&ns, cacher, None, NodeVersion::V15).await;
+    let cacher = broker.cacher().unwrap().clone();
+    assert!(cacher.connected());
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let clients: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+        if clients.contains("cmd=monitor") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no monitoring client: {clients}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let call = || async {
+        let _: Value = broker.call("cached.get", json!({ "id": 1 })).await.unwrap();
+    };
+    call().await;
+    cached_soon(&broker, "cached.get:1|undefined").await;
+    call().await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    drop(server);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while cacher.connected() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lost server went unnoticed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    call().await;
+    call().await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        3,
+        "uncached while the server is away"
+    );
+
+    let _server = PrivateRedis::start(&bin, port);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !cacher.connected() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the cacher did not connect again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    call().await;
+    cached_soon(&broker, "cached.get:1|undefined").await;
+    call().await;
+    assert_eq!(runs.load(Ordering::SeqCst), 4, "cached again");
+    broker.stop().await.unwrap();
 }

@@ -55,10 +55,10 @@ pub(crate) fn redis_server_path() -> Option<String> {
 }
 
 /// The private redis-servers of these tests (plain, TLS only, cluster nodes).
-struct PrivateRedis;
+pub(crate) struct PrivateRedis;
 
 impl PrivateRedis {
-    fn start(bin: &str, port: u16) -> PrivateServer {
+    pub(crate) fn start(bin: &str, port: u16) -> PrivateServer {
         PrivateRedis::start_with(bin, port, &["--port", &port.to_string()])
     }
 

@@ -27,10 +27,12 @@ fn plain_names_override_options() {
         ("TRANSIT_PROTOCOLVERSION", "4"),
         ("METRICS", "true"),
         ("LOGGER", "true"),
+        ("CACHER", "redis://cache:6379"),
         ("UNRELATED", "x"),
     ])
     .expect("overlay");
     assert_eq!(o.node_id.as_deref(), Some("node-7"));
+    assert_eq!(o.cacher, Some(serde_json::json!("redis://cache:6379")));
     assert_eq!(o.namespace, "staging");
     assert_eq!(
         o.transporter.as_ref().and_then(|t| t.url()),
