@@ -12,7 +12,7 @@ use std::time::Duration;
 use moleculer::cacher::KeySource;
 use moleculer::prelude::*;
 use moleculer_tests::node::{
-    NodePeer, NodeVersion, node_interop_available, redis_available, redis_url,
+    NodePeer, NodeVersion, brokers_required, node_interop_available, redis_available, redis_url,
 };
 use moleculer_tests::{free_port, unique_namespace};
 use serde_json::{Value, json};
@@ -281,10 +281,12 @@ async fn redis_locks_exclude_other_nodes() {
 
 #[tokio::test]
 async fn clean_reaches_every_master_of_a_cluster() {
-    let Some(bin) = redis_server_path() else {
+    let Some(bin) = private_redis_server() else {
         return;
     };
     let Some(cluster) = PrivateCluster::start(&bin) else {
+        assert!(!brokers_required(), "redis-cli cannot create a cluster");
+        println!("skipped: redis-cli cannot create a cluster");
         return;
     };
     let nodes: Vec<String> = cluster
@@ -396,6 +398,17 @@ async fn shared_with_node(version: NodeVersion) {
     rust.cacher().unwrap().clean(&["cached.**"]).await.unwrap();
     node.stop().await.unwrap();
     rust.stop().await.unwrap();
+}
+
+/// The redis-server binary for the tests that start their own; `None` (printed, or a failure
+/// when brokers are required) when it is not installed.
+fn private_redis_server() -> Option<String> {
+    let bin = redis_server_path();
+    if bin.is_none() {
+        assert!(!brokers_required(), "redis-server is not installed");
+        println!("skipped: redis-server is not installed");
+    }
+    bin
 }
 
 /// A Rust node and a Node node of `version` on NATS, each hosting `cached`, both with `cacher`.
@@ -510,7 +523,7 @@ async fn cache_clean_broadcasts_clean_every_node() {
 /// connects again when it is back, and `monitor` keeps a client in monitoring mode.
 #[tokio::test]
 async fn a_lost_server_is_noticed_and_found_again() {
-    let Some(bin) = redis_server_path() else {
+    let Some(bin) = private_redis_server() else {
         return;
     };
     let port = free_port();
