@@ -62,6 +62,7 @@ pub mod context;
 pub mod error;
 mod js;
 pub mod logging;
+pub mod metrics;
 pub mod middleware;
 pub mod options;
 pub mod payload;

@@ -307,6 +307,10 @@ impl BrokerBuilder {
                 cacher, keygen, custom, dialect,
             )) as Arc<dyn Middleware>
         });
+        let metrics_options = crate::metrics::MetricsOptions::from_feature(&options.metrics)
+            .map_err(|err| Error::broker_options(err.to_string(), None))?;
+        let metrics = Arc::new(crate::metrics::MetricRegistry::new(metrics_options));
+        let metrics_middleware = crate::metrics::MetricsMiddleware::new(metrics.clone())?;
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, and the events'
         // Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in `call`).
@@ -324,6 +328,9 @@ impl BrokerBuilder {
                 options.circuit_breaker.clone(),
                 node_id.clone(),
             )));
+            if let Some(metrics) = metrics_middleware {
+                builtin.push(Arc::new(metrics));
+            }
             builtin.push(Arc::new(Debounce));
             builtin.push(Arc::new(Throttle));
             builtin
@@ -366,6 +373,7 @@ impl BrokerBuilder {
                     local,
                     cacher,
                     cache_keys: (keygen, self.cache_keygen),
+                    metrics,
                     options,
                 }
             }),

@@ -93,9 +93,14 @@ impl ServiceDef for NodeService {
             .action(action("metrics", |_, ctx| {
                 Box::pin(async move {
                     let mut params = ctx.params.clone();
-                    rule("metrics").check(&mut params, ctx.broker().node_id())?;
-                    // This broker collects no metrics: Node's answer when they are disabled.
-                    Err(Error::client("Metrics feature is disabled").with_type("METRICS_DISABLED"))
+                    let broker = ctx.broker();
+                    rule("metrics").check(&mut params, broker.node_id())?;
+                    if !broker.metrics().is_enabled() {
+                        return Err(Error::client("Metrics feature is disabled")
+                            .with_type("METRICS_DISABLED"));
+                    }
+                    let options = crate::metrics::ListOptions::from_json(&params)?;
+                    Ok(Payload::json(Value::Array(broker.metrics().list(&options))))
                 })
             }))
     }

@@ -91,6 +91,7 @@ impl ServiceBroker {
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
+        self.start_metrics();
         if let Some(cacher) = &self.inner.cacher {
             let setup =
                 crate::cacher::CacherSetup::new(&self.inner.options.namespace, &self.inner.node_id);
@@ -121,6 +122,11 @@ impl ServiceBroker {
             return Err(err);
         }
         *self.inner.state.lock() = BrokerState::Started;
+        let _ = self.inner.metrics.set(
+            crate::metrics::names::BROKER_STARTED,
+            &json!(1),
+            &Value::Null,
+        );
         self.inner
             .middlewares
             .run(false, |m| m.started(self))
@@ -242,6 +248,12 @@ impl ServiceBroker {
         if let Some(cacher) = &self.inner.cacher {
             cacher.stop().await;
         }
+        let _ = self.inner.metrics.set(
+            crate::metrics::names::BROKER_STARTED,
+            &json!(0),
+            &Value::Null,
+        );
+        self.inner.metrics.stop();
         // Handlers of `$broker.stopped` still run; the services leave the registry after it.
         self.broadcast_local("$broker.stopped", json!({})).await?;
         for full_name in stopped {
@@ -256,6 +268,49 @@ impl ServiceBroker {
         signals::unregister(self);
         tracing::info!(node_id = %self.inner.node_id, "ServiceBroker stopped");
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Registers the broker's and node's own metrics (Node's `registerMoleculerMetrics` and
+    /// `commons.js`' node infos) and starts the rates.
+    fn start_metrics(&self) {
+        use crate::metrics::{MetricDef, MetricType, names};
+        let metrics = &self.inner.metrics;
+        if !metrics.is_enabled() {
+            return;
+        }
+        let version = self.inner.options.transit.protocol_version;
+        let moleculer = match version {
+            crate::options::ProtocolVersion::V4 => "0.14.35",
+            crate::options::ProtocolVersion::V5 => "0.15.2",
+        };
+        let services = self.inner.services.lock().len();
+        let infos: [(&str, Value); 4] = [
+            (names::NODE_TYPE, json!("rust")),
+            (names::NODE_VERSIONS_MOLECULER, json!(moleculer)),
+            (names::NODE_VERSIONS_PROTOCOL, json!(version.as_str())),
+            (names::BROKER_NAMESPACE, json!(self.inner.options.namespace)),
+        ];
+        for (name, value) in infos {
+            if metrics
+                .register(MetricDef::new(name, MetricType::Info))
+                .is_ok()
+            {
+                let _ = metrics.set(name, &value, &Value::Null);
+            }
+        }
+        let gauges: [(&str, usize); 2] = [
+            (names::BROKER_STARTED, 0),
+            (names::BROKER_LOCAL_SERVICES_TOTAL, services),
+        ];
+        for (name, value) in gauges {
+            if metrics
+                .register(MetricDef::new(name, MetricType::Gauge))
+                .is_ok()
+            {
+                let _ = metrics.set(name, &json!(value), &Value::Null);
+            }
+        }
+        metrics.start();
     }
 
     /// Waits until every named service (full names such as `"v2.users"`) is available on some

@@ -78,6 +78,8 @@ pub(crate) struct BrokerInner {
     /// Node's keys for the cacher's dialect and `maxParamsLength`, and the broker's own key
     /// function ([`BrokerBuilder::cache_keygen`]).
     cache_keys: (crate::cacher::KeyGen, Option<crate::cacher::CacheKeygen>),
+    /// The metrics (`metrics` option); disabled, it keeps nothing.
+    metrics: Arc<crate::metrics::MetricRegistry>,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.
@@ -119,6 +121,13 @@ impl ServiceBroker {
     /// The cacher, if the broker has one: for caching by hand (`get`, `set`, `clean`).
     pub fn cacher(&self) -> Option<&Arc<dyn crate::cacher::Cacher>> {
         self.inner.cacher.as_ref()
+    }
+
+    /// The metrics registry (Node's `broker.metrics`): add metrics of your own with
+    /// `register`, update them with `increment`, `set`, `observe`, `timer`, and read them
+    /// with `list`. When metrics are disabled every update is a no-op.
+    pub fn metrics(&self) -> &Arc<crate::metrics::MetricRegistry> {
+        &self.inner.metrics
     }
 
     /// Node's `getCacheKey`: the key this broker's action cache gives a call of `action`

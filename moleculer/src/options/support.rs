@@ -9,7 +9,8 @@ use super::transit::TransitOptions;
 impl BrokerOptions {
     /// Checks that every option asks only for what the Rust broker does; the builder runs it
     /// in [`build`](crate::BrokerBuilder::build). Refused, each with its key path and why:
-    /// a `cacher` this build cannot make, `metrics` or `tracing` enabled, a serializer this build does not have, the Redis or
+    /// a `cacher` this build cannot make, `metrics` options not built yet (reporters, process
+    /// metrics), `tracing` enabled, a serializer this build does not have, the Redis or
     /// Etcd3 discoverer, a `transit.maxChunkSize` other than the default (streams) — features
     /// of later releases — and `hotReload: true` (no code reload in Rust).
     ///
@@ -27,9 +28,7 @@ impl BrokerOptions {
         {
             return Err(OptionsError::invalid(&key, why));
         }
-        if self.metrics.enabled {
-            return later("metrics", "metrics and their reporters");
-        }
+        crate::metrics::MetricsOptions::from_feature(&self.metrics)?;
         if self.tracing.enabled {
             return later("tracing", "tracing and its exporters");
         }

@@ -122,10 +122,10 @@ fn assert_node_config(o: &BrokerOptions) {
             level: None
         }
     );
-    // It reads, but a broker refuses what is not built yet (metrics first; the Memory
-    // cacher is there).
+    // It reads, but a broker refuses what is not built yet (the metrics' reporters first;
+    // the Memory cacher and the metrics are there).
     let refused = o.check_supported().unwrap_err();
-    assert_eq!(refused.key.as_deref(), Some("metrics"));
+    assert_eq!(refused.key.as_deref(), Some("metrics.reporter"));
 }
 
 #[test]
@@ -440,7 +440,11 @@ fn unsupported_features_are_refused_only_when_asked_for() {
             "schemaless",
         ),
         (r#"{"cacher": "Fancy"}"#, "cacher", "unknown cacher"),
-        (r#"{"metrics": true}"#, "metrics", "later release"),
+        (
+            r#"{"metrics": {"enabled": true, "reporter": "Console"}}"#,
+            "metrics.reporter",
+            "later release",
+        ),
         (
             r#"{"tracing": {"enabled": true}}"#,
             "tracing",

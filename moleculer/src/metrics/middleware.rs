@@ -1,0 +1,349 @@
+//! Node's `Metrics` middleware (`src/middlewares/metrics.js`): the request metrics of every
+//! local and remote action call, and the metrics of the local event handlers. The series of
+//! an action are found once per caller and kept, so a call costs two clock reads and a few
+//! atomic additions.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use serde_json::{Value, json};
+
+use super::{Metric, MetricDef, MetricRegistry, MetricType, Series, names};
+use crate::error::{Error, Result};
+use crate::middleware::{Middleware, wrap_action, wrap_event};
+use crate::service::{ActionDef, ActionHandler, EventDef, EventHandler};
+
+/// The metrics the middleware keeps.
+pub(crate) struct MetricsMiddleware {
+    registry: Arc<MetricRegistry>,
+    request: RequestMetrics,
+    event: EventMetrics,
+}
+
+#[derive(Clone)]
+struct RequestMetrics {
+    total: Arc<Metric>,
+    active: Arc<Metric>,
+    errors: Arc<Metric>,
+    time: Arc<Metric>,
+    levels: Arc<Metric>,
+}
+
+#[derive(Clone)]
+struct EventMetrics {
+    total: Arc<Metric>,
+    active: Arc<Metric>,
+    errors: Arc<Metric>,
+    time: Arc<Metric>,
+}
+
+/// The series of one action (or event handler) for one caller.
+struct Caller {
+    caller: Option<Box<str>>,
+    total: Arc<Series>,
+    active: Arc<Series>,
+    time: Arc<Series>,
+}
+
+/// What a wrapped handler keeps: its labels and its series by caller.
+struct Instrumented {
+    registry: Arc<MetricRegistry>,
+    /// `{service, action, type}` or `{service, group, event}`, without `caller`.
+    labels: Value,
+    total: Arc<Metric>,
+    active: Arc<Metric>,
+    errors: Arc<Metric>,
+    time: Arc<Metric>,
+    callers: ArcSwap<Vec<Arc<Caller>>>,
+}
+
+impl MetricsMiddleware {
+    /// Registers the metrics (Node's `created` hook).
+    ///
+    /// # Errors
+    /// A metric registered before under one of these names with another type.
+    pub(crate) fn new(registry: Arc<MetricRegistry>) -> Result<Option<MetricsMiddleware>> {
+        if !registry.is_enabled() {
+            return Ok(None);
+        }
+        let register = |def: MetricDef| -> Result<Arc<Metric>> {
+            registry
+                .register(def)?
+                .ok_or_else(|| Error::server("metrics are disabled".to_owned()))
+        };
+        let request_labels = ["service", "action", "type", "caller"];
+        let error_labels = [
+            "service",
+            "action",
+            "type",
+            "caller",
+            "errorName",
+            "errorCode",
+            "errorType",
+        ];
+        let request = RequestMetrics {
+            total: register(
+                MetricDef::new(names::REQUEST_TOTAL, MetricType::Counter)
+                    .labels(&request_labels)
+                    .description("Number of requests")
+                    .unit("request")
+                    .rate(),
+            )?,
+            active: register(
+                MetricDef::new(names::REQUEST_ACTIVE, MetricType::Gauge)
+                    .labels(&request_labels)
+                    .description("Number of active requests")
+                    .unit("request"),
+            )?,
+            errors: register(
+                MetricDef::new(names::REQUEST_ERROR_TOTAL, MetricType::Counter)
+                    .labels(&error_labels)
+                    .description("Number of request errors")
+                    .unit("request")
+                    .rate(),
+            )?,
+            time: register(
+                registry
+                    .histogram_def(names::REQUEST_TIME)
+                    .labels(&request_labels)
+                    .description("Request times in milliseconds")
+                    .unit("millisecond")
+                    .rate(),
+            )?,
+            levels: register(
+                MetricDef::new(names::REQUEST_LEVELS, MetricType::Counter)
+                    .labels(&["level"])
+                    .description("Number of requests by context level")
+                    .unit("request"),
+            )?,
+        };
+        let event_labels = ["service", "group", "event", "caller"];
+        let event_error_labels = [
+            "service",
+            "group",
+            "event",
+            "caller",
+            "errorName",
+            "errorCode",
+            "errorType",
+        ];
+        let event = EventMetrics {
+            total: register(
+                MetricDef::new(names::EVENT_RECEIVED_TOTAL, MetricType::Counter)
+                    .labels(&event_labels)
+                    .description("Number of received events")
+                    .unit("event")
+                    .rate(),
+            )?,
+            active: register(
+                MetricDef::new(names::EVENT_RECEIVED_ACTIVE, MetricType::Gauge)
+                    .labels(&event_labels)
+                    .description("Number of active event executions")
+                    .unit("request"),
+            )?,
+            errors: register(
+                MetricDef::new(names::EVENT_RECEIVED_ERROR_TOTAL, MetricType::Counter)
+                    .labels(&event_error_labels)
+                    .description("Number of event execution errors")
+                    .unit("request")
+                    .rate(),
+            )?,
+            time: register(
+                registry
+                    .histogram_def(names::EVENT_RECEIVED_TIME)
+                    .labels(&event_labels)
+                    .description("Execution time of events in milliseconds")
+                    .unit("millisecond")
+                    .rate(),
+            )?,
+        };
+        Ok(Some(MetricsMiddleware {
+            registry,
+            request,
+            event,
+        }))
+    }
+
+    fn action(&self, next: &ActionHandler, action: &ActionDef, kind: &str) -> ActionHandler {
+        // The service's full name: the action's name without its own (`v2.math` of
+        // `v2.math.add`).
+        let service = action
+            .name
+            .strip_suffix(action.raw_name.as_str())
+            .and_then(|s| s.strip_suffix('.'))
+            .map_or(Value::Null, Value::from);
+        let m = &self.request;
+        let instrumented = Arc::new(Instrumented {
+            registry: self.registry.clone(),
+            labels: json!({ "service": service, "action": &*action.name, "type": kind }),
+            total: m.total.clone(),
+            active: m.active.clone(),
+            errors: m.errors.clone(),
+            time: m.time.clone(),
+            callers: ArcSwap::from_pointee(Vec::new()),
+        });
+        let levels = Arc::new(Levels {
+            metric: m.levels.clone(),
+            by_level: ArcSwap::from_pointee(Vec::new()),
+        });
+        wrap_action(next, move |ctx, next| {
+            let (instrumented, levels, next) = (instrumented.clone(), levels.clone(), next.clone());
+            Box::pin(async move {
+                let began = Instant::now();
+                let now = instrumented.registry.ms_at(began);
+                let caller = instrumented.caller(ctx.caller(), now);
+                levels.series(ctx.level(), now).add(1.0, now);
+                caller.total.add(1.0, now);
+                caller.active.add(1.0, now);
+                let result = next.call(ctx).await;
+                instrumented.done(&caller, began, result.as_ref().err());
+                result
+            })
+        })
+    }
+}
+
+/// An event handler's series by event name (a pattern handler gets several).
+type ByEvent = ArcSwap<Vec<(Box<str>, Arc<Instrumented>)>>;
+
+/// The request level counter's series, by level.
+struct Levels {
+    metric: Arc<Metric>,
+    by_level: ArcSwap<Vec<Arc<Series>>>,
+}
+
+impl Levels {
+    fn series(&self, level: u32, now: u64) -> Arc<Series> {
+        let at = level as usize;
+        if let Some(series) = self.by_level.load().get(at) {
+            return series.clone();
+        }
+        let made: Vec<Arc<Series>> = (0..=at)
+            .map(|l| self.metric.series(&json!({ "level": l }), now))
+            .collect();
+        let series = made[at].clone();
+        self.by_level.rcu(|old| {
+            if old.len() > at {
+                old.clone()
+            } else {
+                Arc::new(made.clone())
+            }
+        });
+        series
+    }
+}
+
+impl Instrumented {
+    /// The series of `caller`, found once and kept.
+    fn caller(&self, caller: Option<&str>, now: u64) -> Arc<Caller> {
+        if let Some(found) = self
+            .callers
+            .load()
+            .iter()
+            .find(|c| c.caller.as_deref() == caller)
+        {
+            return found.clone();
+        }
+        let mut labels = self.labels.clone();
+        labels["caller"] = caller.map_or(Value::Null, Value::from);
+        let made = Arc::new(Caller {
+            caller: caller.map(Box::from),
+            total: self.total.series(&labels, now),
+            active: self.active.series(&labels, now),
+            time: self.time.series(&labels, now),
+        });
+        self.callers.rcu(|old| {
+            let mut all = Vec::clone(old);
+            if !all.iter().any(|c| c.caller.as_deref() == caller) {
+                all.push(made.clone());
+            }
+            all
+        });
+        made
+    }
+
+    /// The call (or event) is over: its time, the active count, and its error if any.
+    fn done(&self, caller: &Caller, began: Instant, failed: Option<&Error>) {
+        let ended = Instant::now();
+        let now = self.registry.ms_at(ended);
+        let ms = ended.duration_since(began).as_secs_f64() * 1000.0;
+        let buckets = self.time.def().buckets.as_deref().unwrap_or(&[]);
+        caller.time.observe(buckets, ms, now);
+        caller.active.add(-1.0, now);
+        if let Some(err) = failed {
+            let mut labels = self.labels.clone();
+            labels["caller"] = caller.caller.as_deref().map_or(Value::Null, Value::from);
+            labels["errorName"] = Value::from(err.name());
+            labels["errorCode"] = Value::from(err.code());
+            if let Some(kind) = err.error_type() {
+                labels["errorType"] = Value::from(kind);
+            }
+            self.errors.series(&labels, now).add(1.0, now);
+        }
+    }
+}
+
+impl Middleware for MetricsMiddleware {
+    fn name(&self) -> &str {
+        "Metrics"
+    }
+
+    fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
+        Some(self.action(next, action, "local"))
+    }
+
+    fn remote_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
+        Some(self.action(next, action, "remote"))
+    }
+
+    fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
+        let m = self.event.clone();
+        let registry = self.registry.clone();
+        // Per event name and caller: the labels need the service, known from the context.
+        let instrumented: Arc<ByEvent> = Arc::new(ArcSwap::from_pointee(Vec::new()));
+        let group = event.group.clone();
+        Some(wrap_event(next, move |ctx, next| {
+            let (m, registry, instrumented, group, next) = (
+                m.clone(),
+                registry.clone(),
+                instrumented.clone(),
+                group.clone(),
+                next.clone(),
+            );
+            Box::pin(async move {
+                let began = Instant::now();
+                let now = registry.ms_at(began);
+                let event_name = ctx.event_name().to_owned();
+                let handler = match instrumented.load().iter().find(|(n, _)| **n == *event_name) {
+                    Some((_, found)) => found.clone(),
+                    None => {
+                        let service = ctx.service().name.clone();
+                        let group = group.clone().unwrap_or_else(|| service.clone());
+                        let made = Arc::new(Instrumented {
+                            registry: registry.clone(),
+                            labels: json!({ "service": service, "group": group, "event": event_name }),
+                            total: m.total.clone(),
+                            active: m.active.clone(),
+                            errors: m.errors.clone(),
+                            time: m.time.clone(),
+                            callers: ArcSwap::from_pointee(Vec::new()),
+                        });
+                        instrumented.rcu(|old| {
+                            let mut all = Vec::clone(old);
+                            all.push((Box::from(event_name.as_str()), made.clone()));
+                            all
+                        });
+                        made
+                    }
+                };
+                let caller = handler.caller(ctx.caller(), now);
+                caller.total.add(1.0, now);
+                caller.active.add(1.0, now);
+                let result = next.call(ctx).await;
+                handler.done(&caller, began, result.as_ref().err());
+                result
+            })
+        }))
+    }
+}
