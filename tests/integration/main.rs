@@ -31,6 +31,7 @@ mod interop_transmit;
 mod lifecycle;
 mod logging;
 mod matrix;
+mod metrics;
 mod middleware;
 mod middleware_methods;
 mod middleware_services;

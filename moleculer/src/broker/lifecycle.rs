@@ -284,29 +284,45 @@ impl ServiceBroker {
             crate::options::ProtocolVersion::V5 => "0.15.2",
         };
         let services = self.inner.services.lock().len();
-        let infos: [(&str, Value); 4] = [
-            (names::NODE_TYPE, json!("rust")),
-            (names::NODE_VERSIONS_MOLECULER, json!(moleculer)),
-            (names::NODE_VERSIONS_PROTOCOL, json!(version.as_str())),
-            (names::BROKER_NAMESPACE, json!(self.inner.options.namespace)),
+        let infos: [(&str, &str, Value); 4] = [
+            (
+                names::NODE_TYPE,
+                "Moleculer implementation type",
+                json!("rust"),
+            ),
+            (
+                names::NODE_VERSIONS_MOLECULER,
+                "Moleculer version number",
+                json!(moleculer),
+            ),
+            (
+                names::NODE_VERSIONS_PROTOCOL,
+                "Moleculer protocol version",
+                json!(version.as_str()),
+            ),
+            (
+                names::BROKER_NAMESPACE,
+                "Moleculer namespace",
+                json!(self.inner.options.namespace),
+            ),
         ];
-        for (name, value) in infos {
-            if metrics
-                .register(MetricDef::new(name, MetricType::Info))
-                .is_ok()
-            {
+        for (name, description, value) in infos {
+            let def = MetricDef::new(name, MetricType::Info).description(description);
+            if metrics.register(def).is_ok() {
                 let _ = metrics.set(name, &value, &Value::Null);
             }
         }
-        let gauges: [(&str, usize); 2] = [
-            (names::BROKER_STARTED, 0),
-            (names::BROKER_LOCAL_SERVICES_TOTAL, services),
+        let gauges: [(&str, &str, usize); 2] = [
+            (names::BROKER_STARTED, "ServiceBroker started", 0),
+            (
+                names::BROKER_LOCAL_SERVICES_TOTAL,
+                "Number of local services",
+                services,
+            ),
         ];
-        for (name, value) in gauges {
-            if metrics
-                .register(MetricDef::new(name, MetricType::Gauge))
-                .is_ok()
-            {
+        for (name, description, value) in gauges {
+            let def = MetricDef::new(name, MetricType::Gauge).description(description);
+            if metrics.register(def).is_ok() {
                 let _ = metrics.set(name, &json!(value), &Value::Null);
             }
         }

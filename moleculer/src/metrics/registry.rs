@@ -40,6 +40,29 @@ pub struct ListOptions {
 }
 
 impl ListOptions {
+    /// Every metric.
+    pub fn all() -> ListOptions {
+        ListOptions::default()
+    }
+
+    /// Only metrics of these types (`"counter"`, `"gauge"`, `"histogram"`, `"info"`).
+    pub fn types(mut self, types: &[&str]) -> ListOptions {
+        self.types = Some(types.iter().map(|t| (*t).to_owned()).collect());
+        self
+    }
+
+    /// Only names matching one of these patterns.
+    pub fn includes(mut self, patterns: &[&str]) -> ListOptions {
+        self.includes = Some(patterns.iter().map(|p| (*p).to_owned()).collect());
+        self
+    }
+
+    /// No names matching one of these patterns.
+    pub fn excludes(mut self, patterns: &[&str]) -> ListOptions {
+        self.excludes = Some(patterns.iter().map(|p| (*p).to_owned()).collect());
+        self
+    }
+
     /// Reads `{types, includes, excludes}`, each a string or a list of strings.
     ///
     /// # Errors
