@@ -21,6 +21,14 @@ impl Math {
         ))
     }
 
+    #[event(name = "order.created")]
+    async fn order_created(&self, ctx: EventContext) -> Result<()> {
+        if ctx.params["fail"] == true {
+            return Err(Error::client("bad order"));
+        }
+        Ok(())
+    }
+
     #[action]
     async fn fail(&self, _ctx: Context) -> Result<Value> {
         Err(Error::client("Failed on purpose")
@@ -160,6 +168,58 @@ async fn request_metrics_count_calls_and_failures() {
         metric(&without, "moleculer.broker.started")["values"][0]["value"],
         json!(1)
     );
+    broker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn event_metrics_count_what_is_sent_and_received() {
+    let broker = broker(json!(true)).await;
+    broker.emit("order.created", json!({})).await.unwrap();
+    broker
+        .emit("order.created", json!({ "fail": true }))
+        .await
+        .unwrap();
+    broker.broadcast("order.created", json!({})).await.unwrap();
+    broker
+        .broadcast_local("order.created", json!({}))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let list: Value = broker
+        .call("$node.metrics", json!({ "includes": "moleculer.event.**" }))
+        .await
+        .unwrap();
+    let one = |name: &str| -> Value {
+        metric(&list, name)["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["labels"]["event"] == "order.created")
+            .cloned()
+            .unwrap_or_else(|| panic!("no order.created in {name}"))
+    };
+    let emitted = one("moleculer.event.emit.total");
+    assert_eq!(emitted["value"], json!(2));
+    assert_eq!(emitted["key"], json!("\"order.created\"|"));
+    assert_eq!(emitted["labels"], json!({ "event": "order.created" }));
+    assert_eq!(one("moleculer.event.broadcast.total")["value"], json!(1));
+    // As in Node, `broadcast` runs `broadcastLocal` (and its wrappers) for this node.
+    assert_eq!(
+        one("moleculer.event.broadcast-local.total")["value"],
+        json!(2)
+    );
+    let received = one("moleculer.event.received.total");
+    assert_eq!(received["value"], json!(4));
+    assert_eq!(
+        received["labels"],
+        json!({ "service": "math", "group": "math", "event": "order.created", "caller": null })
+    );
+    assert_eq!(one("moleculer.event.received.active")["value"], json!(0));
+    assert_eq!(
+        one("moleculer.event.received.error.total")["value"],
+        json!(1)
+    );
+    assert_eq!(one("moleculer.event.received.time")["count"], json!(4));
     broker.stop().await.unwrap();
 }
 
@@ -319,6 +379,9 @@ async fn node_metrics_look_like_nodes() {
         "moleculer.event.received.active",
         "moleculer.event.received.error.total",
         "moleculer.event.received.time",
+        "moleculer.event.emit.total",
+        "moleculer.event.broadcast.total",
+        "moleculer.event.broadcast-local.total",
         "moleculer.node.type",
         "moleculer.broker.namespace",
         "moleculer.broker.started",

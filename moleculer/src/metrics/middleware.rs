@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Metric, MetricDef, MetricRegistry, MetricType, Series, names};
 use crate::error::{Error, Result};
-use crate::middleware::{Middleware, wrap_action, wrap_event};
+use crate::middleware::{EmitHandler, EmitRequest, Middleware, wrap_action, wrap_event};
 use crate::service::{ActionDef, ActionHandler, EventDef, EventHandler};
 
 /// The metrics the middleware keeps.
@@ -19,6 +19,54 @@ pub(crate) struct MetricsMiddleware {
     registry: Arc<MetricRegistry>,
     request: RequestMetrics,
     event: EventMetrics,
+    emitted: Arc<ByName>,
+    broadcast: Arc<ByName>,
+    broadcast_local: Arc<ByName>,
+}
+
+/// A counter's series by event name, found once each.
+struct ByName {
+    metric: Arc<Metric>,
+    series: ArcSwap<Vec<(Box<str>, Arc<Series>)>>,
+}
+
+impl ByName {
+    fn new(metric: Arc<Metric>) -> Arc<ByName> {
+        Arc::new(ByName {
+            metric,
+            series: ArcSwap::from_pointee(Vec::new()),
+        })
+    }
+
+    fn count(&self, event: &str, now: u64) {
+        let found = self
+            .series
+            .load()
+            .iter()
+            .find(|(name, _)| **name == *event)
+            .map(|(_, series)| series.clone());
+        let series = found.unwrap_or_else(|| {
+            let made = self.metric.series(&json!({ "event": event }), now);
+            self.series.rcu(|old| {
+                let mut all = Vec::clone(old);
+                if !all.iter().any(|(name, _)| **name == *event) {
+                    all.push((Box::from(event), made.clone()));
+                }
+                all
+            });
+            made
+        });
+        series.add(1.0, now);
+    }
+
+    /// `next`, counting each event first.
+    fn wrap(self: &Arc<Self>, registry: &Arc<MetricRegistry>, next: &EmitHandler) -> EmitHandler {
+        let (counts, registry, next) = (self.clone(), registry.clone(), next.clone());
+        Arc::new(move |request: EmitRequest| {
+            counts.count(&request.event, registry.now_ms());
+            next(request)
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -158,7 +206,23 @@ impl MetricsMiddleware {
                     .rate(),
             )?,
         };
+        let emitted = |name: &str, description: &str| -> Result<Arc<ByName>> {
+            register(
+                MetricDef::new(name, MetricType::Counter)
+                    .labels(&["event", "groups"])
+                    .unit("event")
+                    .description(description)
+                    .rate(),
+            )
+            .map(ByName::new)
+        };
         Ok(Some(MetricsMiddleware {
+            emitted: emitted(names::EVENT_EMIT_TOTAL, "Number of emitted events")?,
+            broadcast: emitted(names::EVENT_BROADCAST_TOTAL, "Number of broadcast events")?,
+            broadcast_local: emitted(
+                names::EVENT_BROADCAST_LOCAL_TOTAL,
+                "Number of local broadcast events",
+            )?,
             registry,
             request,
             event,
@@ -295,6 +359,18 @@ impl Middleware for MetricsMiddleware {
 
     fn remote_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
         Some(self.action(next, action, "remote"))
+    }
+
+    fn emit(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        Some(self.emitted.wrap(&self.registry, next))
+    }
+
+    fn broadcast(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        Some(self.broadcast.wrap(&self.registry, next))
+    }
+
+    fn broadcast_local(&self, next: &EmitHandler) -> Option<EmitHandler> {
+        Some(self.broadcast_local.wrap(&self.registry, next))
     }
 
     fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {

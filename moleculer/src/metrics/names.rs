@@ -10,6 +10,12 @@ pub const REQUEST_ERROR_TOTAL: &str = "moleculer.request.error.total";
 pub const REQUEST_TIME: &str = "moleculer.request.time";
 /// Requests by context `level`.
 pub const REQUEST_LEVELS: &str = "moleculer.request.levels";
+/// Events emitted, by `event` (and `groups`).
+pub const EVENT_EMIT_TOTAL: &str = "moleculer.event.emit.total";
+/// Events broadcast.
+pub const EVENT_BROADCAST_TOTAL: &str = "moleculer.event.broadcast.total";
+/// Events broadcast locally.
+pub const EVENT_BROADCAST_LOCAL_TOTAL: &str = "moleculer.event.broadcast-local.total";
 /// Events received, by `service`, `group`, `event`, `caller`.
 pub const EVENT_RECEIVED_TOTAL: &str = "moleculer.event.received.total";
 /// Events being handled now.
