@@ -17,6 +17,7 @@
  *                   (each passes the call on)
  *   fault_c1        validated_c1 with bulkhead, circuit breaker, retry policy and context
  *                   tracking all enabled (none of them trips)
+ *   metrics_c1      `validated_c1` with metrics enabled (process metrics off)
  *   cache_hit_c1    sequential `await broker.call("math.cached", {a: 1, b: 2})` with the Memory
  *                   cacher: every call after the first is a hit (`cache: {keys: ["a", "b"]}`)
  *   lru_hit_c1      the same with the MemoryLRU cacher
@@ -54,6 +55,7 @@ const ALL_CASES = [
 	"emit_c1",
 	"mw5_c1",
 	"fault_c1",
+	"metrics_c1",
 	"cache_hit_c1",
 	"lru_hit_c1",
 	"lru_miss_c1",
@@ -92,6 +94,13 @@ const passOn = () => ({ localAction: next => ctx => next(ctx) });
 function brokerFor(name) {
 	if (name === "mw5_c1") {
 		return new ServiceBroker({ ...baseOptions, middlewares: [passOn(), passOn(), passOn(), passOn(), passOn()] });
+	}
+	if (name === "metrics_c1") {
+		// Process metrics off: the Rust node has none yet, so both measure the request metrics.
+		return new ServiceBroker({
+			...baseOptions,
+			metrics: { enabled: true, collectProcessMetrics: false }
+		});
 	}
 	if (name === "fault_c1") {
 		return new ServiceBroker({
@@ -187,6 +196,7 @@ const bodies = {
 	emit_c1: secs => sequential(i => broker.emit("bench.event", { a: i, b: 2 }), secs),
 	mw5_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	fault_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
+	metrics_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	cache_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
 	lru_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
 	lru_miss_c1: secs => {

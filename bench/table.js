@@ -22,6 +22,7 @@ const ROWS = [
 	["validated_c100_ct", "validated_c100", "validated `math.add`, c=100, Rust: current-thread runtime (1 core)"],
 	["emit_c1", "emit_c1", "`emit` to 1 local handler, c=1"],
 	["mw5_c1", "mw5_c1", "validated `math.add`, c=1, 5 user middlewares (Rust: typed params)"],
+	["metrics_c1", "metrics_c1", "validated `math.add`, c=1, metrics on (Rust: typed params)"],
 	["fault_c1", "fault_c1", "validated `math.add`, c=1, bulkhead + breaker + retry + tracking on (Rust: typed params)"],
 	["cache_hit_c1", "cache_hit_c1", "cached `math.cached`, c=1, Memory cacher, every call a hit (Rust: typed params)"],
 	["lru_hit_c1", "lru_hit_c1", "cached `math.cached`, c=1, MemoryLRU cacher, every call a hit (Rust: typed params)"],

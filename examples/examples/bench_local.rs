@@ -24,6 +24,7 @@
 //!   (each passes the call on);
 //! - `fault_c1`: `validated_c1` with the bulkhead, circuit breaker, retry policy and context
 //!   tracking all enabled (none of them trips);
+//! - `metrics_c1`: `validated_c1` with metrics enabled (the request metrics of every call);
 //! - `cache_hit_c1`: sequential `math.cached` (`cache = { keys: ["a", "b"] }`) with the same
 //!   typed params and the Memory cacher: every call after the first is a hit;
 //! - `lru_hit_c1`: the same with the MemoryLRU cacher;
@@ -91,7 +92,7 @@ impl Math {
     }
 }
 
-const CASES: [&str; 14] = [
+const CASES: [&str; 15] = [
     "plain_c1",
     "validated_c1",
     "validated_json_c1",
@@ -100,6 +101,7 @@ const CASES: [&str; 14] = [
     "emit_c1",
     "mw5_c1",
     "fault_c1",
+    "metrics_c1",
     "cache_hit_c1",
     "lru_hit_c1",
     "lru_miss_c1",
@@ -182,6 +184,11 @@ enum Run {
 
 async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) -> ServiceBroker {
     let mut builder = ServiceBroker::builder();
+    if case == "metrics_c1" {
+        let options: moleculer::BrokerOptions =
+            serde_json::from_value(json!({ "metrics": { "enabled": true } })).expect("options");
+        builder = builder.options(options);
+    }
     if case == "fault_c1" {
         let options: moleculer::BrokerOptions = serde_json::from_value(json!({
             "bulkhead": { "enabled": true, "concurrency": 10, "maxQueueSize": 100 },
@@ -279,7 +286,7 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
                 .await
                 .expect("plain")
         }),
-        "validated_c1" | "mw5_c1" | "fault_c1" => timed!(|i: u64| async move {
+        "validated_c1" | "mw5_c1" | "fault_c1" | "metrics_c1" => timed!(|i: u64| async move {
             let a = (i & 0xFFFF) as f64;
             broker
                 .call::<f64, _>("math.add", AddParams { a, b: 2.0 })

@@ -39,7 +39,8 @@ pub struct Series {
 struct HistogramValues {
     sum: AtomicU64,
     last: AtomicU64,
-    /// Per bucket bound, how many values were at most it.
+    /// Per bucket bound, how many values fell at most at it and above the bound before (one
+    /// addition per value; the snapshot adds them up into Node's cumulative counts).
     buckets: Box<[AtomicU64]>,
     window: Option<Window>,
 }
@@ -291,14 +292,13 @@ impl Metric {
                 );
                 out.insert("timestamp".into(), timestamp);
                 if let Some(bounds) = &self.def.buckets {
+                    let mut below = 0;
                     let buckets: Map<String, Value> = bounds
                         .iter()
                         .zip(h.buckets.iter())
                         .map(|(bound, n)| {
-                            (
-                                crate::js::number_to_string(*bound),
-                                Value::from(n.load(Ordering::Relaxed)),
-                            )
+                            below += n.load(Ordering::Relaxed);
+                            (crate::js::number_to_string(*bound), Value::from(below))
                         })
                         .collect();
                     out.insert("buckets".into(), Value::Object(buckets));
@@ -375,10 +375,10 @@ impl Series {
         self.value.fetch_add(1, Ordering::Relaxed);
         add_f64(&h.sum, value);
         h.last.store(value.to_bits(), Ordering::Relaxed);
-        for (bound, n) in bounds.iter().zip(h.buckets.iter()) {
-            if value <= *bound {
-                n.fetch_add(1, Ordering::Relaxed);
-            }
+        // The first bound at or above the value (values above every bound count in none).
+        let at = bounds.partition_point(|bound| *bound < value);
+        if let Some(n) = h.buckets.get(at) {
+            n.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(window) = &h.window {
             window.add(value, now_ms);

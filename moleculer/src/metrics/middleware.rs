@@ -3,7 +3,7 @@
 //! an action are found once per caller and kept, so a call costs two clock reads and a few
 //! atomic additions.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Metric, MetricDef, MetricRegistry, MetricType, Series, names};
 use crate::error::{Error, Result};
-use crate::middleware::{EmitHandler, EmitRequest, Middleware, wrap_action, wrap_event};
+use crate::middleware::{EmitHandler, EmitRequest, Middleware, wrap_event};
 use crate::service::{ActionDef, ActionHandler, EventDef, EventHandler};
 
 /// The metrics the middleware keeps.
@@ -97,6 +97,8 @@ struct Caller {
 /// What a wrapped handler keeps: its labels and its series by caller.
 struct Instrumented {
     registry: Arc<MetricRegistry>,
+    /// The series of calls without a caller (the broker's own), the most common.
+    anonymous: OnceLock<Arc<Caller>>,
     /// `{service, action, type}` or `{service, group, event}`, without `caller`.
     labels: Value,
     total: Arc<Metric>,
@@ -238,67 +240,103 @@ impl MetricsMiddleware {
             .and_then(|s| s.strip_suffix('.'))
             .map_or(Value::Null, Value::from);
         let m = &self.request;
-        let instrumented = Arc::new(Instrumented {
+        let instrumented = Instrumented {
             registry: self.registry.clone(),
+            anonymous: OnceLock::new(),
             labels: json!({ "service": service, "action": &*action.name, "type": kind }),
             total: m.total.clone(),
             active: m.active.clone(),
             errors: m.errors.clone(),
             time: m.time.clone(),
             callers: ArcSwap::from_pointee(Vec::new()),
-        });
-        let levels = Arc::new(Levels {
+        };
+        let levels = Levels {
             metric: m.levels.clone(),
+            first: OnceLock::new(),
             by_level: ArcSwap::from_pointee(Vec::new()),
+        };
+        let state = Arc::new(WrappedAction {
+            instrumented,
+            levels,
+            next: next.clone(),
         });
-        wrap_action(next, move |ctx, next| {
-            let (instrumented, levels, next) = (instrumented.clone(), levels.clone(), next.clone());
+        ActionHandler::new(move |ctx| {
+            let state = state.clone();
             Box::pin(async move {
                 let began = Instant::now();
+                let instrumented = &state.instrumented;
                 let now = instrumented.registry.ms_at(began);
-                let caller = instrumented.caller(ctx.caller(), now);
-                levels.series(ctx.level(), now).add(1.0, now);
+                let named;
+                let caller = match ctx.caller() {
+                    None => instrumented.anonymous(now),
+                    Some(name) => {
+                        named = instrumented.caller(Some(name), now);
+                        &*named
+                    }
+                };
+                state.levels.count(ctx.level(), now);
                 caller.total.add(1.0, now);
                 caller.active.add(1.0, now);
-                let result = next.call(ctx).await;
-                instrumented.done(&caller, began, result.as_ref().err());
+                let result = state.next.call(ctx).await;
+                instrumented.done(caller, began, result.as_ref().err());
                 result
             })
         })
     }
 }
 
+/// A wrapped action: its series and the handler it wraps, shared by its calls.
+struct WrappedAction {
+    instrumented: Instrumented,
+    levels: Levels,
+    next: ActionHandler,
+}
+
 /// An event handler's series by event name (a pattern handler gets several).
 type ByEvent = ArcSwap<Vec<(Box<str>, Arc<Instrumented>)>>;
 
-/// The request level counter's series, by level.
+/// The request level counter's series, by level (level 1, the broker's own calls, kept
+/// apart).
 struct Levels {
     metric: Arc<Metric>,
+    first: OnceLock<Arc<Series>>,
     by_level: ArcSwap<Vec<Arc<Series>>>,
 }
 
 impl Levels {
-    fn series(&self, level: u32, now: u64) -> Arc<Series> {
+    fn count(&self, level: u32, now: u64) {
+        if level == 1 {
+            let series = self
+                .first
+                .get_or_init(|| self.metric.series(&json!({ "level": 1 }), now));
+            series.add(1.0, now);
+            return;
+        }
         let at = level as usize;
         if let Some(series) = self.by_level.load().get(at) {
-            return series.clone();
+            series.add(1.0, now);
+            return;
         }
         let made: Vec<Arc<Series>> = (0..=at)
             .map(|l| self.metric.series(&json!({ "level": l }), now))
             .collect();
-        let series = made[at].clone();
+        made[at].add(1.0, now);
         self.by_level.rcu(|old| {
             if old.len() > at {
-                old.clone()
+                Vec::clone(old)
             } else {
-                Arc::new(made.clone())
+                made.clone()
             }
         });
-        series
     }
 }
 
 impl Instrumented {
+    /// The series of calls without a caller.
+    fn anonymous(&self, now: u64) -> &Caller {
+        self.anonymous.get_or_init(|| self.caller(None, now))
+    }
+
     /// The series of `caller`, found once and kept.
     fn caller(&self, caller: Option<&str>, now: u64) -> Arc<Caller> {
         if let Some(found) = self
@@ -398,6 +436,7 @@ impl Middleware for MetricsMiddleware {
                         let group = group.clone().unwrap_or_else(|| service.clone());
                         let made = Arc::new(Instrumented {
                             registry: registry.clone(),
+                            anonymous: OnceLock::new(),
                             labels: json!({ "service": service, "group": group, "event": event_name }),
                             total: m.total.clone(),
                             active: m.active.clone(),
