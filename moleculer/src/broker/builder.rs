@@ -312,8 +312,9 @@ impl BrokerBuilder {
         let metrics = Arc::new(crate::metrics::MetricRegistry::new(metrics_options));
         let metrics_middleware = crate::metrics::MetricsMiddleware::new(metrics.clone())?;
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
-        // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, and the events'
-        // Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in `call`).
+        // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, Metrics, and the
+        // events' Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in
+        // `call`).
         // `internalMiddlewares: false` leaves them all out, as Node.
         let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
             let mut builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
