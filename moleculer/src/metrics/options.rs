@@ -126,3 +126,41 @@ fn numbers(value: &Value) -> Option<Vec<f64>> {
         .map(|n| n.as_f64().filter(|n| n.is_finite()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(value: Value) -> Result<MetricsOptions, OptionsError> {
+        let feature: FeatureOptions = serde_json::from_value(value).unwrap();
+        MetricsOptions::from_feature(&feature)
+    }
+
+    #[test]
+    fn reads_nodes_options_and_refuses_what_is_not_built() {
+        let options = read(json!({
+            "enabled": true, "defaultBuckets": [10, 1], "defaultQuantiles": [0.9, 0.5],
+            "defaultMaxAgeSeconds": 30, "defaultAgeBuckets": 5, "collectInterval": 5,
+            "collectProcessMetrics": false, "reporter": false, "defaultAggregator": "sum"
+        }))
+        .unwrap();
+        assert!(options.enabled);
+        assert_eq!(options.default_buckets, [1.0, 10.0]);
+        assert_eq!(options.default_quantiles, [0.5, 0.9]);
+        assert_eq!(options.default_max_age, Duration::from_secs(30));
+        assert_eq!(options.default_age_buckets, 5);
+        assert!(!read(json!({ "defaultBuckets": [1] })).unwrap().enabled, "Node's default");
+        for (value, says) in [
+            (json!({ "reporter": "Prometheus" }), "later release"),
+            (json!({ "collectProcessMetrics": true }), "later release"),
+            (json!({ "defaultQuantiles": [2] }), "from 0 to 1"),
+            (json!({ "defaultAggregator": "avg" }), "sum"),
+            (json!({ "reportr": [] }), "an option of the metrics"),
+        ] {
+            let err = read(value.clone()).unwrap_err();
+            assert!(err.to_string().contains(says), "{value}: {err}");
+        }
+    }
+}
