@@ -151,7 +151,10 @@ mod tests {
         assert_eq!(options.default_quantiles, [0.5, 0.9]);
         assert_eq!(options.default_max_age, Duration::from_secs(30));
         assert_eq!(options.default_age_buckets, 5);
-        assert!(!read(json!({ "defaultBuckets": [1] })).unwrap().enabled, "Node's default");
+        assert!(
+            !read(json!({ "defaultBuckets": [1] })).unwrap().enabled,
+            "Node's default"
+        );
         for (value, says) in [
             (json!({ "reporter": "Prometheus" }), "later release"),
             (json!({ "collectProcessMetrics": true }), "later release"),
