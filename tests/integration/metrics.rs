@@ -312,14 +312,12 @@ async fn metrics_off_are_refused_by_node_metrics() {
     broker.stop().await.unwrap();
     let err = ServiceBroker::builder()
         .options(
-            serde_json::from_value(
-                json!({ "metrics": { "enabled": true, "reporter": "Prometheus" } }),
-            )
-            .unwrap(),
+            serde_json::from_value(json!({ "metrics": { "enabled": true, "reporter": "StatsD" } }))
+                .unwrap(),
         )
         .build()
         .unwrap_err();
-    assert!(err.message().contains("later release"), "{err}");
+    assert!(err.message().contains("later one"), "{err}");
 }
 
 /// The request metrics have Node 0.15's definitions and series shape.
@@ -412,4 +410,104 @@ async fn node_metrics_look_like_nodes() {
     );
     node.stop().await.unwrap();
     rust.stop().await.unwrap();
+}
+
+/// `GET http://address/path`: the status line and the body.
+async fn http_get(address: std::net::SocketAddr, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+/// The Prometheus reporter serves Node's text format, which a Prometheus text parser reads:
+/// the request counters with the broker's `namespace` and `nodeID` labels, the histogram's
+/// buckets, sum and count, and infos as gauges labelled with their value.
+#[tokio::test]
+async fn the_prometheus_reporter_serves_what_a_parser_reads() {
+    let ns = unique_namespace("prom");
+    let broker = ServiceBroker::builder()
+        .options(
+            serde_json::from_value(json!({
+                "nodeID": "prom-node",
+                "namespace": ns,
+                "metrics": {
+                    "enabled": true,
+                    "reporter": { "type": "Prometheus", "options": { "port": 0, "host": "127.0.0.1", "excludes": ["moleculer.event.**"] } }
+                }
+            }))
+            .unwrap(),
+        )
+        .service(Math)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    for i in 0..3 {
+        let _: Value = broker
+            .call("math.add", json!({ "a": i, "b": 1 }))
+            .await
+            .unwrap();
+    }
+    broker
+        .call::<Value, _>("math.fail", json!({}))
+        .await
+        .unwrap_err();
+    let address = broker.metrics().prometheus_addresses()[0];
+    let (status, text) = http_get(address, "/metrics").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        text.contains("# TYPE moleculer_request_total counter"),
+        "{text}"
+    );
+    assert!(!text.contains("moleculer_event_"), "excluded");
+    let lines = text.lines().map(|l| Ok(l.to_owned()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text");
+    let find = |name: &str, action: Option<&str>| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && action.is_none_or(|a| s.labels.get("action") == Some(a)))
+            .unwrap_or_else(|| panic!("no {name} {action:?} in {text}"))
+    };
+    let total = find("moleculer_request_total", Some("math.add"));
+    assert_eq!(total.value, prometheus_parse::Value::Counter(3.0));
+    assert_eq!(total.labels.get("namespace"), Some(ns.as_str()));
+    assert_eq!(total.labels.get("nodeID"), Some("prom-node"));
+    assert_eq!(total.labels.get("type"), Some("local"));
+    let errors = find("moleculer_request_error_total", Some("math.fail"));
+    assert_eq!(errors.value, prometheus_parse::Value::Counter(1.0));
+    assert_eq!(errors.labels.get("errorType"), Some("MATH_FAILED"));
+    // The `_bucket` lines make the histogram; Node also writes quantile lines under its name.
+    let buckets = scrape
+        .samples
+        .iter()
+        .find_map(|s| match &s.value {
+            prometheus_parse::Value::Histogram(buckets)
+                if s.metric == "moleculer_request_time"
+                    && s.labels.get("action") == Some("math.add") =>
+            {
+                Some(buckets)
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no histogram in {text}"));
+    let all = buckets
+        .iter()
+        .find(|b| b.less_than == f64::INFINITY)
+        .unwrap();
+    assert_eq!(all.count, 3.0);
+    assert!(text.contains("moleculer_request_time_count{"), "{text}");
+    let node_type = find("moleculer_node_type", None);
+    assert_eq!(node_type.labels.get("value"), Some("rust"));
+    let (missing, _) = http_get(address, "/other").await;
+    assert!(missing.contains("404"), "{missing}");
+    broker.stop().await.unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(address).await.is_err(),
+        "stopped with the broker"
+    );
 }

@@ -91,7 +91,10 @@ impl ServiceBroker {
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
-        self.start_metrics();
+        if let Err(err) = self.start_metrics().await {
+            *self.inner.state.lock() = BrokerState::Created;
+            return Err(err);
+        }
         if let Some(cacher) = &self.inner.cacher {
             let setup =
                 crate::cacher::CacherSetup::new(&self.inner.options.namespace, &self.inner.node_id);
@@ -272,11 +275,11 @@ impl ServiceBroker {
 
     /// Registers the broker's and node's own metrics (Node's `registerMoleculerMetrics` and
     /// `commons.js`' node infos) and starts the rates.
-    fn start_metrics(&self) {
+    async fn start_metrics(&self) -> Result<()> {
         use crate::metrics::{MetricDef, MetricType, names};
         let metrics = &self.inner.metrics;
         if !metrics.is_enabled() {
-            return;
+            return Ok(());
         }
         let version = self.inner.options.transit.protocol_version;
         let moleculer = match version {
@@ -327,6 +330,10 @@ impl ServiceBroker {
             }
         }
         metrics.start();
+        let mut labels = serde_json::Map::new();
+        labels.insert("namespace".into(), json!(self.inner.options.namespace));
+        labels.insert("nodeID".into(), json!(&*self.inner.node_id));
+        metrics.start_reporters(labels).await
     }
 
     /// Waits until every named service (full names such as `"v2.users"`) is available on some

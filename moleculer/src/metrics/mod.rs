@@ -19,6 +19,7 @@ mod middleware;
 pub mod names;
 mod options;
 mod registry;
+pub mod reporters;
 mod window;
 
 use std::time::Duration;

@@ -20,6 +20,8 @@ pub struct MetricsOptions {
     pub default_max_age: Duration,
     /// `defaultAgeBuckets`: in how many steps that window moves.
     pub default_age_buckets: usize,
+    /// `reporter`: where the metrics go.
+    pub reporters: Vec<super::reporters::ReporterConfig>,
 }
 
 impl Default for MetricsOptions {
@@ -32,6 +34,7 @@ impl Default for MetricsOptions {
             default_quantiles: vec![0.5, 0.9, 0.95, 0.99, 0.999],
             default_max_age: Duration::from_secs(60),
             default_age_buckets: 10,
+            reporters: Vec::new(),
         }
     }
 }
@@ -56,16 +59,7 @@ impl MetricsOptions {
         for (key, value) in map {
             match key.as_str() {
                 _ if value.is_null() => {}
-                "reporter" => match value {
-                    Value::Bool(false) => {}
-                    Value::Array(list) if list.is_empty() => {}
-                    _ => {
-                        return bad(
-                            key,
-                            "false: reporters (Prometheus, Console, CSV, Event, StatsD, Datadog) come with a later release; read the metrics with `$node.metrics` or ServiceBroker::metrics",
-                        );
-                    }
-                },
+                "reporter" => self.reporters = super::reporters::read_reporters(value)?,
                 "collectProcessMetrics" => match value {
                     Value::Bool(false) => {}
                     _ => {
@@ -156,7 +150,11 @@ mod tests {
             "Node's default"
         );
         for (value, says) in [
-            (json!({ "reporter": "Prometheus" }), "later release"),
+            (json!({ "reporter": "Console" }), "later one"),
+            (
+                json!({ "reporter": [{ "type": "Prometheus", "options": { "prot": 1 } }] }),
+                "an option of the Prometheus reporter",
+            ),
             (json!({ "collectProcessMetrics": true }), "later release"),
             (json!({ "defaultQuantiles": [2] }), "from 0 to 1"),
             (json!({ "defaultAggregator": "avg" }), "sum"),

@@ -25,6 +25,9 @@ pub struct MetricRegistry {
     born: Instant,
     born_ms: u64,
     ticking: Mutex<Option<JoinHandle<()>>>,
+    /// The running reporters.
+    #[cfg(feature = "prometheus")]
+    prometheus: Mutex<Vec<super::reporters::PrometheusReporter>>,
 }
 
 /// Which metrics [`MetricRegistry::list`] gives (`$node.metrics`' params).
@@ -139,6 +142,8 @@ impl MetricRegistry {
             born: Instant::now(),
             born_ms,
             ticking: Mutex::new(None),
+            #[cfg(feature = "prometheus")]
+            prometheus: Mutex::new(Vec::new()),
         }
     }
 
@@ -334,6 +339,50 @@ impl MetricRegistry {
             .collect()
     }
 
+    /// Starts the reporters, labelling their series with `default_labels` (the broker's
+    /// `namespace` and `nodeID`, unless a reporter has its own).
+    ///
+    /// # Errors
+    /// A reporter that cannot start (a port in use).
+    pub(crate) async fn start_reporters(
+        self: &Arc<Self>,
+        default_labels: serde_json::Map<String, Value>,
+    ) -> Result<()> {
+        if !self.is_enabled() {
+            return Ok(());
+        }
+        for reporter in &self.options.reporters {
+            match reporter {
+                #[cfg(not(feature = "prometheus"))]
+                super::reporters::ReporterConfig::Prometheus(..) => {
+                    let _ = default_labels;
+                    return Err(Error::broker_options(
+                        "the Prometheus reporter needs the `prometheus` feature of moleculer-rs",
+                        None,
+                    ));
+                }
+                #[cfg(feature = "prometheus")]
+                super::reporters::ReporterConfig::Prometheus(shared, own) => {
+                    let started = super::reporters::PrometheusReporter::start(
+                        self,
+                        shared.clone(),
+                        own.clone(),
+                        default_labels.clone(),
+                    )
+                    .await?;
+                    self.prometheus.lock().push(started);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the running Prometheus reporters listen.
+    #[cfg(feature = "prometheus")]
+    pub fn prometheus_addresses(&self) -> Vec<std::net::SocketAddr> {
+        self.prometheus.lock().iter().map(|r| r.address()).collect()
+    }
+
     /// Starts recomputing the rates every 5 seconds (the broker starts it).
     pub(crate) fn start(self: &Arc<Self>) {
         if !self.is_enabled() {
@@ -360,10 +409,14 @@ impl MetricRegistry {
         }
     }
 
-    /// Stops the rates' ticking.
+    /// Stops the rates' ticking and the reporters.
     pub(crate) fn stop(&self) {
         if let Some(task) = self.ticking.lock().take() {
             task.abort();
+        }
+        #[cfg(feature = "prometheus")]
+        for reporter in self.prometheus.lock().drain(..) {
+            reporter.stop();
         }
     }
 }

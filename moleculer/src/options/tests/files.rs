@@ -122,10 +122,10 @@ fn assert_node_config(o: &BrokerOptions) {
             level: None
         }
     );
-    // It reads, but a broker refuses what is not built yet (the metrics' reporters first;
-    // the Memory cacher and the metrics are there).
+    // It reads, but a broker refuses what is not built yet (the Etcd3 discoverer first; the
+    // Memory cacher and the metrics with Prometheus are there).
     let refused = o.check_supported().unwrap_err();
-    assert_eq!(refused.key.as_deref(), Some("metrics.reporter"));
+    assert_eq!(refused.key.as_deref(), Some("registry.discoverer"));
 }
 
 #[test]
@@ -443,7 +443,7 @@ fn unsupported_features_are_refused_only_when_asked_for() {
         (
             r#"{"metrics": {"enabled": true, "reporter": "Console"}}"#,
             "metrics.reporter",
-            "later release",
+            "later one",
         ),
         (
             r#"{"tracing": {"enabled": true}}"#,
