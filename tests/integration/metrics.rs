@@ -511,3 +511,36 @@ async fn the_prometheus_reporter_serves_what_a_parser_reads() {
         "stopped with the broker"
     );
 }
+
+/// With a cacher, the `moleculer.cacher.*` metrics count its reads, hits, writes and cleans,
+/// beside a user's own cache observer.
+#[tokio::test]
+async fn cacher_metrics_count_its_operations() {
+    let counters = std::sync::Arc::new(moleculer::cacher::CacheCounters::new());
+    let broker = ServiceBroker::builder()
+        .options(serde_json::from_value(json!({ "metrics": true, "cacher": "Memory" })).unwrap())
+        .cache_observer(counters.clone())
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let cacher = broker.cacher().unwrap();
+    cacher.set("a", json!(1), None).await.unwrap();
+    assert!(cacher.get("a").await.unwrap().is_some());
+    assert!(cacher.get("b").await.unwrap().is_none());
+    cacher.clean(&["**"]).await.unwrap();
+    let list = Value::Array(
+        broker
+            .metrics()
+            .list(&ListOptions::all().includes(&["moleculer.cacher.**"])),
+    );
+    let value = |name: &str| metric(&list, name)["values"][0]["value"].clone();
+    assert_eq!(value("moleculer.cacher.get.total"), json!(2));
+    assert_eq!(value("moleculer.cacher.found.total"), json!(1));
+    assert_eq!(value("moleculer.cacher.set.total"), json!(1));
+    assert_eq!(value("moleculer.cacher.clean.total"), json!(1));
+    let time = metric(&list, "moleculer.cacher.get.time");
+    assert_eq!(time["unit"], "millisecond");
+    assert_eq!(time["values"][0]["count"], json!(2));
+    assert_eq!(counters.counts().gets, 2, "the user's observer too");
+    broker.stop().await.unwrap();
+}

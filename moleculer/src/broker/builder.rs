@@ -283,18 +283,30 @@ impl BrokerBuilder {
             }
             (None, None) => None,
         };
-        let cacher = match (cacher, self.cache_observer) {
-            (Some(cacher), Some(observer)) => {
-                Some(Arc::new(crate::cacher::Observed::new(cacher, observer))
+        let metrics_options = crate::metrics::MetricsOptions::from_feature(&options.metrics)
+            .map_err(|err| Error::broker_options(err.to_string(), None))?;
+        let metrics = Arc::new(crate::metrics::MetricRegistry::new(metrics_options));
+        // The cacher's operations go to the user's observer and, with metrics on, to the
+        // `moleculer.cacher.*` metrics.
+        let mut observers: Vec<Arc<dyn crate::cacher::CacheObserver>> =
+            self.cache_observer.into_iter().collect();
+        if cacher.is_none() && !observers.is_empty() {
+            return Err(Error::broker_options(
+                "a cache observer needs a cacher (the `cacher` option or BrokerBuilder::cacher)",
+                None,
+            ));
+        }
+        if cacher.is_some()
+            && let Some(cacher_metrics) = crate::metrics::CacherMetrics::new(metrics.clone())?
+        {
+            observers.push(Arc::new(cacher_metrics));
+        }
+        let cacher = match cacher {
+            Some(cacher) if !observers.is_empty() => {
+                Some(Arc::new(crate::cacher::Observed::new(cacher, observers))
                     as Arc<dyn crate::cacher::Cacher>)
             }
-            (None, Some(_)) => {
-                return Err(Error::broker_options(
-                    "a cache observer needs a cacher (the `cacher` option or BrokerBuilder::cacher)",
-                    None,
-                ));
-            }
-            (cacher, None) => cacher,
+            cacher => cacher,
         };
         let dialect = options.transit.protocol_version;
         let keygen = crate::cacher::KeyGen::new(
@@ -307,9 +319,6 @@ impl BrokerBuilder {
                 cacher, keygen, custom, dialect,
             )) as Arc<dyn Middleware>
         });
-        let metrics_options = crate::metrics::MetricsOptions::from_feature(&options.metrics)
-            .map_err(|err| Error::broker_options(err.to_string(), None))?;
-        let metrics = Arc::new(crate::metrics::MetricRegistry::new(metrics_options));
         let metrics_middleware = crate::metrics::MetricsMiddleware::new(metrics.clone())?;
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, Metrics, and the

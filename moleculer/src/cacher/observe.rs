@@ -134,12 +134,12 @@ impl<T: CacheObserver> CacheObserver for Arc<T> {
 #[derive(Debug)]
 pub(crate) struct Observed {
     inner: Arc<dyn Cacher>,
-    observer: Arc<dyn CacheObserver>,
+    observers: Vec<Arc<dyn CacheObserver>>,
 }
 
 impl Observed {
-    pub(crate) fn new(inner: Arc<dyn Cacher>, observer: Arc<dyn CacheObserver>) -> Observed {
-        Observed { inner, observer }
+    pub(crate) fn new(inner: Arc<dyn Cacher>, observers: Vec<Arc<dyn CacheObserver>>) -> Observed {
+        Observed { inner, observers }
     }
 
     async fn timed<T>(
@@ -150,7 +150,10 @@ impl Observed {
         let began = Instant::now();
         let done = work.await;
         if let Ok(value) = &done {
-            self.observer.observe(op(value), began.elapsed());
+            let (op, took) = (op(value), began.elapsed());
+            for observer in &self.observers {
+                observer.observe(op, took);
+            }
         }
         done
     }

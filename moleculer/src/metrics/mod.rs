@@ -14,6 +14,7 @@
 //!   atomics only, so that the built-in request metrics cost no lock and no allocation.
 //! * [`names`]: the built-in metric names.
 
+mod cacher;
 mod metric;
 mod middleware;
 pub mod names;
@@ -24,6 +25,7 @@ mod window;
 
 use std::time::Duration;
 
+pub(crate) use cacher::CacherMetrics;
 pub use metric::{Metric, Series};
 pub(crate) use middleware::MetricsMiddleware;
 pub use options::MetricsOptions;
