@@ -69,22 +69,23 @@ impl ByName {
     }
 }
 
-#[derive(Clone)]
+/// The request metrics: a handler's four, and the levels.
 struct RequestMetrics {
-    total: Arc<Metric>,
-    active: Arc<Metric>,
-    errors: Arc<Metric>,
-    time: Arc<Metric>,
+    handler: HandlerMetrics,
     levels: Arc<Metric>,
 }
 
+/// What is kept of each call of a handler (an action or an event handler): how many, how
+/// many running, how many failed, and how long.
 #[derive(Clone)]
-struct EventMetrics {
+struct HandlerMetrics {
     total: Arc<Metric>,
     active: Arc<Metric>,
     errors: Arc<Metric>,
     time: Arc<Metric>,
 }
+
+type EventMetrics = HandlerMetrics;
 
 /// The series of one action (or event handler) for one caller.
 struct Caller {
@@ -101,10 +102,7 @@ struct Instrumented {
     anonymous: OnceLock<Arc<Caller>>,
     /// `{service, action, type}` or `{service, group, event}`, without `caller`.
     labels: Value,
-    total: Arc<Metric>,
-    active: Arc<Metric>,
-    errors: Arc<Metric>,
-    time: Arc<Metric>,
+    metrics: HandlerMetrics,
     callers: ArcSwap<Vec<Arc<Caller>>>,
 }
 
@@ -133,34 +131,36 @@ impl MetricsMiddleware {
             "errorType",
         ];
         let request = RequestMetrics {
-            total: register(
-                MetricDef::new(names::REQUEST_TOTAL, MetricType::Counter)
-                    .labels(&request_labels)
-                    .description("Number of requests")
-                    .unit("request")
-                    .rate(),
-            )?,
-            active: register(
-                MetricDef::new(names::REQUEST_ACTIVE, MetricType::Gauge)
-                    .labels(&request_labels)
-                    .description("Number of active requests")
-                    .unit("request"),
-            )?,
-            errors: register(
-                MetricDef::new(names::REQUEST_ERROR_TOTAL, MetricType::Counter)
-                    .labels(&error_labels)
-                    .description("Number of request errors")
-                    .unit("request")
-                    .rate(),
-            )?,
-            time: register(
-                registry
-                    .histogram_def(names::REQUEST_TIME)
-                    .labels(&request_labels)
-                    .description("Request times in milliseconds")
-                    .unit("millisecond")
-                    .rate(),
-            )?,
+            handler: HandlerMetrics {
+                total: register(
+                    MetricDef::new(names::REQUEST_TOTAL, MetricType::Counter)
+                        .labels(&request_labels)
+                        .description("Number of requests")
+                        .unit("request")
+                        .rate(),
+                )?,
+                active: register(
+                    MetricDef::new(names::REQUEST_ACTIVE, MetricType::Gauge)
+                        .labels(&request_labels)
+                        .description("Number of active requests")
+                        .unit("request"),
+                )?,
+                errors: register(
+                    MetricDef::new(names::REQUEST_ERROR_TOTAL, MetricType::Counter)
+                        .labels(&error_labels)
+                        .description("Number of request errors")
+                        .unit("request")
+                        .rate(),
+                )?,
+                time: register(
+                    registry
+                        .histogram_def(names::REQUEST_TIME)
+                        .labels(&request_labels)
+                        .description("Request times in milliseconds")
+                        .unit("millisecond")
+                        .rate(),
+                )?,
+            },
             levels: register(
                 MetricDef::new(names::REQUEST_LEVELS, MetricType::Counter)
                     .labels(&["level"])
@@ -239,19 +239,13 @@ impl MetricsMiddleware {
             .strip_suffix(action.raw_name.as_str())
             .and_then(|s| s.strip_suffix('.'))
             .map_or(Value::Null, Value::from);
-        let m = &self.request;
-        let instrumented = Instrumented {
-            registry: self.registry.clone(),
-            anonymous: OnceLock::new(),
-            labels: json!({ "service": service, "action": &*action.name, "type": kind }),
-            total: m.total.clone(),
-            active: m.active.clone(),
-            errors: m.errors.clone(),
-            time: m.time.clone(),
-            callers: ArcSwap::from_pointee(Vec::new()),
-        };
+        let instrumented = Instrumented::new(
+            &self.registry,
+            &self.request.handler,
+            json!({ "service": service, "action": &*action.name, "type": kind }),
+        );
         let levels = Levels {
-            metric: m.levels.clone(),
+            metric: self.request.levels.clone(),
             first: OnceLock::new(),
             by_level: ArcSwap::from_pointee(Vec::new()),
         };
@@ -332,6 +326,16 @@ impl Levels {
 }
 
 impl Instrumented {
+    fn new(registry: &Arc<MetricRegistry>, metrics: &HandlerMetrics, labels: Value) -> Self {
+        Instrumented {
+            registry: registry.clone(),
+            anonymous: OnceLock::new(),
+            labels,
+            metrics: metrics.clone(),
+            callers: ArcSwap::from_pointee(Vec::new()),
+        }
+    }
+
     /// The series of calls without a caller.
     fn anonymous(&self, now: u64) -> &Caller {
         self.anonymous.get_or_init(|| self.caller(None, now))
@@ -351,9 +355,9 @@ impl Instrumented {
         labels["caller"] = caller.map_or(Value::Null, Value::from);
         let made = Arc::new(Caller {
             caller: caller.map(Box::from),
-            total: self.total.series(&labels, now),
-            active: self.active.series(&labels, now),
-            time: self.time.series(&labels, now),
+            total: self.metrics.total.series(&labels, now),
+            active: self.metrics.active.series(&labels, now),
+            time: self.metrics.time.series(&labels, now),
         });
         self.callers.rcu(|old| {
             let mut all = Vec::clone(old);
@@ -370,7 +374,7 @@ impl Instrumented {
         let ended = Instant::now();
         let now = self.registry.ms_at(ended);
         let ms = ended.duration_since(began).as_secs_f64() * 1000.0;
-        let buckets = self.time.def().buckets.as_deref().unwrap_or(&[]);
+        let buckets = self.metrics.time.def().buckets.as_deref().unwrap_or(&[]);
         caller.time.observe(buckets, ms, now);
         caller.active.add(-1.0, now);
         if let Some(err) = failed {
@@ -381,7 +385,7 @@ impl Instrumented {
             if let Some(kind) = err.error_type() {
                 labels["errorType"] = Value::from(kind);
             }
-            self.errors.series(&labels, now).add(1.0, now);
+            self.metrics.errors.series(&labels, now).add(1.0, now);
         }
     }
 }
@@ -434,16 +438,11 @@ impl Middleware for MetricsMiddleware {
                     None => {
                         let service = ctx.service().name.clone();
                         let group = group.clone().unwrap_or_else(|| service.clone());
-                        let made = Arc::new(Instrumented {
-                            registry: registry.clone(),
-                            anonymous: OnceLock::new(),
-                            labels: json!({ "service": service, "group": group, "event": event_name }),
-                            total: m.total.clone(),
-                            active: m.active.clone(),
-                            errors: m.errors.clone(),
-                            time: m.time.clone(),
-                            callers: ArcSwap::from_pointee(Vec::new()),
-                        });
+                        let made = Arc::new(Instrumented::new(
+                            &registry,
+                            &m,
+                            json!({ "service": service, "group": group, "event": event_name }),
+                        ));
                         instrumented.rcu(|old| {
                             let mut all = Vec::clone(old);
                             all.push((Box::from(event_name.as_str()), made.clone()));
