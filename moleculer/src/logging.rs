@@ -6,7 +6,7 @@
 //! [`init_from`].
 //!
 //! Moleculer's `logLevel` applies as in Node, by module: the broker's own logs belong to
-//! Node's modules (`BROKER`, `TRANSIT`, `TRANSPORTER`, `REGISTRY`, `SERIALIZER`), any other
+//! Node's modules (`BROKER`, `TRANSIT`, `TRANSPORTER`, `REGISTRY`, `SERIALIZER`, `METRICS`), any other
 //! log to its target upper-cased with `::` as `.` (`my_app::users` is `MY_APP.USERS`;
 //! `tracing::info!(target: "greeter", …)` is `GREETER`). A per-module `logLevel` such as
 //! `{"TRANSIT": "debug", "MY_APP.**": "info", "**": "warn"}` is looked up as Node does: the
@@ -92,6 +92,7 @@ pub(crate) fn module_of(target: &str) -> String {
         "transporter" => "TRANSPORTER",
         "registry" => "REGISTRY",
         "serializer" => "SERIALIZER",
+        "metrics" => "METRICS",
         _ => "BROKER",
     };
     module.to_owned()
@@ -153,6 +154,7 @@ mod tests {
         assert_eq!(module_of("moleculer::registry"), "REGISTRY");
         assert_eq!(module_of("moleculer::broker::lifecycle"), "BROKER");
         assert_eq!(module_of("moleculer"), "BROKER");
+        assert_eq!(module_of("moleculer::metrics::reporters"), "METRICS");
         assert_eq!(module_of("my_app::users"), "MY_APP.USERS");
         assert_eq!(module_of("greeter"), "GREETER");
         assert_eq!(module_of("moleculer_extra::x"), "MOLECULER_EXTRA.X");

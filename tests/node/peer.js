@@ -8,7 +8,7 @@
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
  *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape, slow,
- *                cached
+ *                cached, collector
  *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); three keys
  *                are the peer's own: `xorKey` (see below), `transmit` (Node's transmit
  *                middlewares: `{encryption: {password, algorithm, iv}, compression: {method,
@@ -226,6 +226,23 @@ const demoServices = {
 			clear() {
 				this.received = [];
 				return true;
+			}
+		}
+	},
+	// The last `$metrics.snapshot` event (the Event metrics reporter's) of each node.
+	collector: {
+		name: "collector",
+		created() {
+			this.snapshots = {};
+		},
+		events: {
+			"$metrics.snapshot"(ctx) {
+				this.snapshots[ctx.nodeID] = ctx.params;
+			}
+		},
+		actions: {
+			snapshots() {
+				return this.snapshots;
 			}
 		}
 	},

@@ -333,7 +333,7 @@ impl ServiceBroker {
         let mut labels = serde_json::Map::new();
         labels.insert("namespace".into(), json!(self.inner.options.namespace));
         labels.insert("nodeID".into(), json!(&*self.inner.node_id));
-        metrics.start_reporters(labels).await
+        metrics.start_reporters(self.downgrade(), labels).await
     }
 
     /// Waits until every named service (full names such as `"v2.users"`) is available on some

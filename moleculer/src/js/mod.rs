@@ -19,7 +19,9 @@ pub(crate) use moleculer_rules::js::{
 };
 pub(crate) use regexp::{read_string_literal, regexp_to_string, to_rust_regex};
 pub(crate) use text::{compare_utf16, pad_end, pad_start, replace_all, utf16_len};
-pub(crate) use value::{is_truthy, join, number_to_json, value_to_number, value_to_string};
+pub(crate) use value::{
+    is_truthy, join, number_to_json, to_fixed, value_to_number, value_to_string,
+};
 
 #[cfg(test)]
 mod tests;

@@ -97,3 +97,45 @@ pub(crate) fn number_to_json(x: f64) -> Value {
         serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
     }
 }
+
+/// `x.toFixed(digits)` for `digits` up to 20: the nearest decimal with that many fraction
+/// digits, a tie rounded away from zero (Rust's `{:.2}` rounds ties to even), and
+/// `Number.prototype.toString()` from 1e21 on, as JavaScript writes them.
+pub(crate) fn to_fixed(x: f64, digits: usize) -> String {
+    if !x.is_finite() || x.abs() >= 1e21 {
+        return super::number_to_string(x);
+    }
+    // Every double has an exact decimal form of at most 1074 fraction digits.
+    let exact = format!("{:.1074}", x.abs());
+    let (whole, fraction) = exact.split_once('.').unwrap_or((&exact, ""));
+    let mut kept: Vec<u8> = whole.bytes().chain(fraction.bytes().take(digits)).collect();
+    if fraction.as_bytes().get(digits).is_some_and(|d| *d >= b'5') {
+        // Round up: carry through the nines.
+        let mut at = kept.len();
+        loop {
+            if at == 0 {
+                kept.insert(0, b'1');
+                break;
+            }
+            at -= 1;
+            if kept[at] == b'9' {
+                kept[at] = b'0';
+            } else {
+                kept[at] += 1;
+                break;
+            }
+        }
+    }
+    let split = kept.len() - digits;
+    let mut out = String::with_capacity(kept.len() + 2);
+    // JavaScript keeps the sign of a negative number that rounds to zero (`-0.00`).
+    if x < 0.0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&kept[..split]).unwrap_or("0"));
+    if digits > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&kept[split..]).unwrap_or(""));
+    }
+    out
+}

@@ -150,7 +150,7 @@ mod tests {
             "Node's default"
         );
         for (value, says) in [
-            (json!({ "reporter": "Console" }), "later one"),
+            (json!({ "reporter": "Graphite" }), "a known reporter"),
             (
                 json!({ "reporter": [{ "type": "Prometheus", "options": { "prot": 1 } }] }),
                 "an option of the Prometheus reporter",

@@ -26,8 +26,7 @@ pub struct MetricRegistry {
     born_ms: u64,
     ticking: Mutex<Option<JoinHandle<()>>>,
     /// The running reporters.
-    #[cfg(feature = "prometheus")]
-    prometheus: Mutex<Vec<super::reporters::PrometheusReporter>>,
+    reporters: Mutex<Vec<super::reporters::Running>>,
 }
 
 /// Which metrics [`MetricRegistry::list`] gives (`$node.metrics`' params).
@@ -142,8 +141,7 @@ impl MetricRegistry {
             born: Instant::now(),
             born_ms,
             ticking: Mutex::new(None),
-            #[cfg(feature = "prometheus")]
-            prometheus: Mutex::new(Vec::new()),
+            reporters: Mutex::new(Vec::new()),
         }
     }
 
@@ -343,36 +341,23 @@ impl MetricRegistry {
     /// `namespace` and `nodeID`, unless a reporter has its own).
     ///
     /// # Errors
-    /// A reporter that cannot start (a port in use).
+    /// A reporter that cannot start (a port in use, a folder that cannot be made).
     pub(crate) async fn start_reporters(
         self: &Arc<Self>,
+        broker: crate::broker::WeakBroker,
         default_labels: serde_json::Map<String, Value>,
     ) -> Result<()> {
         if !self.is_enabled() {
             return Ok(());
         }
-        for reporter in &self.options.reporters {
-            match reporter {
-                #[cfg(not(feature = "prometheus"))]
-                super::reporters::ReporterConfig::Prometheus(..) => {
-                    let _ = default_labels;
-                    return Err(Error::broker_options(
-                        "the Prometheus reporter needs the `prometheus` feature of moleculer-rs",
-                        None,
-                    ));
-                }
-                #[cfg(feature = "prometheus")]
-                super::reporters::ReporterConfig::Prometheus(shared, own) => {
-                    let started = super::reporters::PrometheusReporter::start(
-                        self,
-                        shared.clone(),
-                        own.clone(),
-                        default_labels.clone(),
-                    )
-                    .await?;
-                    self.prometheus.lock().push(started);
-                }
-            }
+        let context = super::reporters::ReporterContext {
+            registry: self.clone(),
+            broker,
+            default_labels,
+        };
+        for config in &self.options.reporters {
+            let running = super::reporters::start(config, &context).await?;
+            self.reporters.lock().push(running);
         }
         Ok(())
     }
@@ -380,7 +365,14 @@ impl MetricRegistry {
     /// Where the running Prometheus reporters listen.
     #[cfg(feature = "prometheus")]
     pub fn prometheus_addresses(&self) -> Vec<std::net::SocketAddr> {
-        self.prometheus.lock().iter().map(|r| r.address()).collect()
+        self.reporters
+            .lock()
+            .iter()
+            .filter_map(|r| match r {
+                super::reporters::Running::Prometheus(p) => Some(p.address()),
+                super::reporters::Running::Task(_) => None,
+            })
+            .collect()
     }
 
     /// Starts recomputing the rates every 5 seconds (the broker starts it).
@@ -414,8 +406,7 @@ impl MetricRegistry {
         if let Some(task) = self.ticking.lock().take() {
             task.abort();
         }
-        #[cfg(feature = "prometheus")]
-        for reporter in self.prometheus.lock().drain(..) {
+        for reporter in self.reporters.lock().drain(..) {
             reporter.stop();
         }
     }

@@ -10,6 +10,25 @@ use super::*;
 mod node;
 
 #[test]
+fn to_fixed_rounds_ties_up_as_javascript() {
+    for (x, two, none) in [
+        (0.125, "0.13", "0"),
+        (1.005, "1.00", "1"),
+        (-0.001, "-0.00", "-0"),
+        (2.5, "2.50", "3"),
+        (1234.5678, "1234.57", "1235"),
+        (0.0, "0.00", "0"),
+        (-1.235, "-1.24", "-1"),
+        (999.995, "1000.00", "1000"),
+        (1e21, "1e+21", "1e+21"),
+        (0.5, "0.50", "1"),
+    ] {
+        assert_eq!(to_fixed(x, 2), two, "{x}");
+        assert_eq!(to_fixed(x, 0), none, "{x}");
+    }
+}
+
+#[test]
 fn values_print_as_string_prints_them() {
     for (value, text) in [
         (json!(null), "null"),

@@ -300,3 +300,38 @@ fn unknown_and_javascript_only_keys_from_the_environment_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn metrics_from_the_file_and_mol_variables() {
+    let base = parse(
+        r#"{"metrics": {"enabled": false, "reporter": {"type": "Console", "options": {"interval": 10}}}}"#,
+    )
+    .expect("base");
+    let o = base
+        .clone()
+        .from_env_overlay(vars(&[
+            ("MOL_METRICS__ENABLED", "true"),
+            ("MOL_METRICS__DEFAULT_MAX_AGE_SECONDS", "30"),
+            ("MOL_METRICS__REPORTER__TYPE", "StatsD"),
+            ("MOL_METRICS__REPORTER__OPTIONS__PORT", "9125"),
+        ]))
+        .expect("overlay");
+    let metrics = crate::metrics::MetricsOptions::from_feature(&o.metrics).expect("metrics");
+    assert!(metrics.enabled);
+    assert_eq!(metrics.default_max_age, std::time::Duration::from_secs(30));
+    match metrics.reporters.as_slice() {
+        [crate::metrics::reporters::ReporterConfig::StatsD(_, statsd)] => {
+            assert_eq!(statsd.port, 9125);
+            assert_eq!(statsd.interval, std::time::Duration::from_secs(10));
+        }
+        other => panic!("{other:?}"),
+    }
+    let from_file = crate::metrics::MetricsOptions::from_feature(&base.metrics).expect("file");
+    assert!(!from_file.enabled);
+    match from_file.reporters.as_slice() {
+        [crate::metrics::reporters::ReporterConfig::Console(_, console)] => {
+            assert_eq!(console.interval, std::time::Duration::from_secs(10))
+        }
+        other => panic!("{other:?}"),
+    }
+}
