@@ -416,6 +416,27 @@ async fn http_get(address: std::net::SocketAddr, path: &str) -> (String, String)
     (head.lines().next().unwrap().to_owned(), body.to_owned())
 }
 
+/// `GET` with `Accept-Encoding: gzip`: the body, checked to come gzipped, unzipped.
+async fn gzipped_get(address: std::net::SocketAddr, path: &str) -> String {
+    use std::io::Read;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip, deflate\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&response[split + 4..])
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
 /// The Prometheus reporter serves Node's text format, which a Prometheus text parser reads:
 /// the request counters with the broker's `namespace` and `nodeID` labels, the histogram's
 /// buckets, sum and count, and infos as gauges labelled with their value.
@@ -497,6 +518,11 @@ async fn the_prometheus_reporter_serves_what_a_parser_reads() {
     assert_eq!(node_type.labels.get("value"), Some("rust"));
     let (missing, _) = http_get(address, "/other").await;
     assert!(missing.contains("404"), "{missing}");
+    let zipped = gzipped_get(address, "/metrics").await;
+    assert!(
+        zipped.contains("# TYPE moleculer_request_total counter"),
+        "{zipped}"
+    );
     broker.stop().await.unwrap();
     assert!(
         tokio::net::TcpStream::connect(address).await.is_err(),

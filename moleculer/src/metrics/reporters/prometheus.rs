@@ -119,20 +119,12 @@ mod serve {
                 .map_err(|err| Error::server(err.to_string()))?;
             let labels = options.default_labels.clone().unwrap_or(default_labels);
             let registry: Weak<MetricRegistry> = Arc::downgrade(registry);
-            let serve = move || {
+            let serve = move |headers: axum::http::HeaderMap| {
                 let text = registry
                     .upgrade()
                     .map(|registry| render_prometheus(&registry, &shared, &labels))
                     .unwrap_or_default();
-                async move {
-                    (
-                        [(
-                            axum::http::header::CONTENT_TYPE,
-                            "text/plain; version=0.0.4; charset=utf-8",
-                        )],
-                        text,
-                    )
-                }
+                async move { response(&headers, text) }
             };
             let app = axum::Router::new().route(&options.path, axum::routing::get(serve));
             tracing::info!(
@@ -155,6 +147,33 @@ mod serve {
         /// Stops listening.
         pub fn stop(&self) {
             self.server.abort();
+        }
+    }
+
+    /// The text, gzipped when the scraper accepts gzip (as Node's reporter does).
+    fn response(headers: &axum::http::HeaderMap, text: String) -> axum::response::Response {
+        use axum::http::{StatusCode, header};
+        use axum::response::IntoResponse;
+        let content_type = (
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        );
+        let gzip = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("gzip"));
+        if !gzip {
+            return ([content_type], text).into_response();
+        }
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let zipped = std::io::Write::write_all(&mut encoder, text.as_bytes())
+            .and_then(|()| encoder.finish());
+        match zipped {
+            Ok(body) => ([content_type, (header::CONTENT_ENCODING, "gzip")], body).into_response(),
+            Err(err) => {
+                tracing::error!(target: "moleculer::metrics", "Unable to compress response: {err}");
+                (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response()
+            }
         }
     }
 
