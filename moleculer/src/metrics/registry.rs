@@ -25,6 +25,8 @@ pub struct MetricRegistry {
     born: Instant,
     born_ms: u64,
     ticking: Mutex<Option<JoinHandle<()>>>,
+    /// The task collecting the process and OS metrics.
+    collecting: Mutex<Option<JoinHandle<()>>>,
     /// The running reporters.
     #[cfg(feature = "prometheus")]
     prometheus: Mutex<Vec<super::reporters::PrometheusReporter>>,
@@ -142,6 +144,7 @@ impl MetricRegistry {
             born: Instant::now(),
             born_ms,
             ticking: Mutex::new(None),
+            collecting: Mutex::new(None),
             #[cfg(feature = "prometheus")]
             prometheus: Mutex::new(Vec::new()),
         }
@@ -383,10 +386,18 @@ impl MetricRegistry {
         self.prometheus.lock().iter().map(|r| r.address()).collect()
     }
 
-    /// Starts recomputing the rates every 5 seconds (the broker starts it).
-    pub(crate) fn start(self: &Arc<Self>) {
+    /// Starts recomputing the rates every 5 seconds and, with `collectProcessMetrics`,
+    /// registers the process and OS metrics and collects them every `collectInterval`, the
+    /// first time before this returns (the broker starts it).
+    pub(crate) async fn start(self: &Arc<Self>) {
         if !self.is_enabled() {
             return;
+        }
+        if self.options.collect_process_metrics {
+            let task = super::process::start(self).await;
+            if let Some(old) = self.collecting.lock().replace(task) {
+                old.abort();
+            }
         }
         let registry = Arc::downgrade(self);
         let task = tokio::spawn(async move {
@@ -409,10 +420,12 @@ impl MetricRegistry {
         }
     }
 
-    /// Stops the rates' ticking and the reporters.
+    /// Stops the rates' ticking, the collection of the process metrics and the reporters.
     pub(crate) fn stop(&self) {
-        if let Some(task) = self.ticking.lock().take() {
-            task.abort();
+        for tasks in [&self.ticking, &self.collecting] {
+            if let Some(task) = tasks.lock().take() {
+                task.abort();
+            }
         }
         #[cfg(feature = "prometheus")]
         for reporter in self.prometheus.lock().drain(..) {
@@ -423,8 +436,10 @@ impl MetricRegistry {
 
 impl Drop for MetricRegistry {
     fn drop(&mut self) {
-        if let Some(task) = self.ticking.get_mut().take() {
-            task.abort();
+        for tasks in [&mut self.ticking, &mut self.collecting] {
+            if let Some(task) = tasks.get_mut().take() {
+                task.abort();
+            }
         }
     }
 }
