@@ -32,6 +32,7 @@ mod lifecycle;
 mod logging;
 mod matrix;
 mod metrics;
+mod metrics_process;
 mod metrics_reporters;
 mod middleware;
 mod middleware_methods;

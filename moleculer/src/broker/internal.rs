@@ -2,9 +2,9 @@
 //! `events`, `health`, `options` and `metrics`, with Node's params and, key for key, Node's
 //! output shapes.
 
-mod clock;
+pub(crate) mod clock;
 mod health;
-mod host;
+pub(crate) mod host;
 mod lists;
 mod node_list;
 mod options;
@@ -129,7 +129,7 @@ pub(crate) fn ip_list() -> Vec<String> {
                     std::net::IpAddr::V6(_) => None,
                 })
                 .min()?;
-            Some((interface_index(name), name, first))
+            Some((host::interface_index(name), name, first))
         })
         .collect();
     interfaces.sort();
@@ -143,15 +143,6 @@ pub(crate) fn ip_list() -> Vec<String> {
         external
     };
     list.iter().map(ToString::to_string).collect()
-}
-
-/// The kernel's index of an interface (the order Node lists them in), where the system
-/// tells it; interfaces without one sort last, by name.
-fn interface_index(name: &str) -> u64 {
-    std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
-        .ok()
-        .and_then(|text| text.trim().parse().ok())
-        .unwrap_or(u64::MAX)
 }
 
 /// The IPv4 address and prefix length of every interface, each address once.

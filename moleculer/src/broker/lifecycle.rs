@@ -274,7 +274,8 @@ impl ServiceBroker {
     }
 
     /// Registers the broker's and node's own metrics (Node's `registerMoleculerMetrics` and
-    /// `commons.js`' node infos) and starts the rates.
+    /// `commons.js`' node infos), starts the rates and the process metrics, then the
+    /// reporters.
     async fn start_metrics(&self) -> Result<()> {
         use crate::metrics::{MetricDef, MetricType, names};
         let metrics = &self.inner.metrics;
@@ -329,7 +330,7 @@ impl ServiceBroker {
                 let _ = metrics.set(name, &json!(value), &Value::Null);
             }
         }
-        metrics.start();
+        metrics.start().await;
         let mut labels = serde_json::Map::new();
         labels.insert("namespace".into(), json!(self.inner.options.namespace));
         labels.insert("nodeID".into(), json!(&*self.inner.node_id));

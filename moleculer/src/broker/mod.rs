@@ -11,7 +11,7 @@ mod error_handler;
 mod events;
 mod hooks;
 mod internal;
-pub(crate) use internal::ipv4_interfaces;
+pub(crate) use internal::{clock, host, hostname, ipv4_interfaces};
 mod lifecycle;
 mod local;
 mod mcall;

@@ -13,12 +13,16 @@
 //! * [`Metric`] and [`Series`]: a metric and the values of one set of labels, updated with
 //!   atomics only, so that the built-in request metrics cost no lock and no allocation.
 //! * [`names`]: the built-in metric names.
+//! * `process` and `os`: Node's process and OS metrics (`collectProcessMetrics`), collected
+//!   every `collectInterval` by a task the registry starts.
 
 mod cacher;
 mod metric;
 mod middleware;
 pub mod names;
 mod options;
+mod os;
+mod process;
 mod registry;
 pub mod reporters;
 mod window;

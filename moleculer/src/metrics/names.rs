@@ -38,3 +38,76 @@ pub const BROKER_STARTED: &str = "moleculer.broker.started";
 pub const BROKER_LOCAL_SERVICES_TOTAL: &str = "moleculer.broker.local.services.total";
 /// The broker's middlewares.
 pub const BROKER_MIDDLEWARES_TOTAL: &str = "moleculer.broker.middlewares.total";
+
+// The process and OS metrics (`collectProcessMetrics`), in the order Node registers them.
+
+/// The process's arguments, one series per `index`.
+pub const PROCESS_ARGUMENTS: &str = "process.arguments";
+/// The process id.
+pub const PROCESS_PID: &str = "process.pid";
+/// The parent process's id.
+pub const PROCESS_PPID: &str = "process.ppid";
+/// The process's resident set size in bytes.
+pub const PROCESS_MEMORY_RSS: &str = "process.memory.rss";
+/// Seconds since the process started.
+pub const PROCESS_UPTIME: &str = "process.uptime";
+/// The memory available to new processes, in bytes (Node's `os.freemem()`).
+pub const OS_MEMORY_FREE: &str = "os.memory.free";
+/// The total memory less the free memory, in bytes.
+pub const OS_MEMORY_USED: &str = "os.memory.used";
+/// The total memory in bytes.
+pub const OS_MEMORY_TOTAL: &str = "os.memory.total";
+/// Seconds since the machine booted.
+pub const OS_UPTIME: &str = "os.uptime";
+/// The kernel's name (`Linux`, `Darwin`, `Windows_NT`).
+pub const OS_TYPE: &str = "os.type";
+/// The kernel's release.
+pub const OS_RELEASE: &str = "os.release";
+/// The host name.
+pub const OS_HOSTNAME: &str = "os.hostname";
+/// Node's name of the CPU architecture (`x64`, `arm64`).
+pub const OS_ARCH: &str = "os.arch";
+/// Node's name of the platform (`linux`, `darwin`, `win32`).
+pub const OS_PLATFORM: &str = "os.platform";
+/// The uid the process runs as.
+pub const OS_USER_UID: &str = "os.user.uid";
+/// The gid the process runs as.
+pub const OS_USER_GID: &str = "os.user.gid";
+/// The name of the user the process runs as.
+pub const OS_USER_USERNAME: &str = "os.user.username";
+/// That user's home directory.
+pub const OS_USER_HOMEDIR: &str = "os.user.homedir";
+/// Each network address, by `interface` and `family` (`IPv4`, `IPv6`).
+pub const OS_NETWORK_ADDRESS: &str = "os.network.address";
+/// Each interface's MAC address, by `interface` and `family`.
+pub const OS_NETWORK_MAC: &str = "os.network.mac";
+/// The time, in milliseconds since the Unix epoch.
+pub const OS_DATETIME_UNIX: &str = "os.datetime.unix";
+/// The time as JavaScript's `toISOString()` writes it.
+pub const OS_DATETIME_ISO: &str = "os.datetime.iso";
+/// The time as JavaScript's `toUTCString()` writes it.
+pub const OS_DATETIME_UTC: &str = "os.datetime.utc";
+/// JavaScript's `getTimezoneOffset()`: minutes from local time to UTC.
+pub const OS_DATETIME_TZ_OFFSET: &str = "os.datetime.tz.offset";
+/// The 1-minute load average.
+pub const OS_CPU_LOAD_1: &str = "os.cpu.load.1";
+/// The 5-minute load average.
+pub const OS_CPU_LOAD_5: &str = "os.cpu.load.5";
+/// The 15-minute load average.
+pub const OS_CPU_LOAD_15: &str = "os.cpu.load.15";
+/// The CPUs' mean busy percentage over a short sample.
+pub const OS_CPU_UTILIZATION: &str = "os.cpu.utilization";
+/// The milliseconds all CPUs spent in user mode since boot.
+pub const OS_CPU_USER: &str = "os.cpu.user";
+/// The milliseconds all CPUs spent in kernel mode since boot.
+pub const OS_CPU_SYSTEM: &str = "os.cpu.system";
+/// The number of logical CPUs.
+pub const OS_CPU_TOTAL: &str = "os.cpu.total";
+/// Each CPU's model, by `index`.
+pub const OS_CPU_INFO_MODEL: &str = "os.cpu.info.model";
+/// Each CPU's speed in MHz, by `index`.
+pub const OS_CPU_INFO_SPEED: &str = "os.cpu.info.speed";
+/// The milliseconds each CPU spent in user mode since boot, by `index`.
+pub const OS_CPU_INFO_TIMES_USER: &str = "os.cpu.info.times.user";
+/// The milliseconds each CPU spent in kernel mode since boot, by `index`.
+pub const OS_CPU_INFO_TIMES_SYS: &str = "os.cpu.info.times.sys";

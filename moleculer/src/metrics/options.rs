@@ -22,6 +22,11 @@ pub struct MetricsOptions {
     pub default_age_buckets: usize,
     /// `reporter`: where the metrics go.
     pub reporters: Vec<super::reporters::ReporterConfig>,
+    /// `collectProcessMetrics`: whether the `process.*` and `os.*` metrics are registered and
+    /// collected. Node's default: yes, unless the `NODE_ENV` environment variable is `test`.
+    pub collect_process_metrics: bool,
+    /// `collectInterval`: how often the process and OS metrics are collected (5 s).
+    pub collect_interval: Duration,
 }
 
 impl Default for MetricsOptions {
@@ -35,8 +40,15 @@ impl Default for MetricsOptions {
             default_max_age: Duration::from_secs(60),
             default_age_buckets: 10,
             reporters: Vec::new(),
+            collect_process_metrics: collect_by_default(std::env::var("NODE_ENV").ok().as_deref()),
+            collect_interval: Duration::from_secs(5),
         }
     }
+}
+
+/// Node's `process.env.NODE_ENV !== "test"`.
+fn collect_by_default(node_env: Option<&str>) -> bool {
+    node_env != Some("test")
 }
 
 impl MetricsOptions {
@@ -44,7 +56,7 @@ impl MetricsOptions {
     ///
     /// # Errors
     /// A key of the wrong shape, an unknown key, or one that asks for what is not built yet
-    /// (reporters, process metrics), each named.
+    /// (reporters), each named.
     pub fn from_feature(feature: &FeatureOptions) -> Result<MetricsOptions, OptionsError> {
         let mut options = MetricsOptions {
             enabled: feature.enabled,
@@ -61,19 +73,13 @@ impl MetricsOptions {
                 _ if value.is_null() => {}
                 "reporter" => self.reporters = super::reporters::read_reporters(value)?,
                 "collectProcessMetrics" => match value {
-                    Value::Bool(false) => {}
-                    _ => {
-                        return bad(
-                            key,
-                            "false: the process and OS metrics come with a later release",
-                        );
-                    }
+                    Value::Bool(collect) => self.collect_process_metrics = *collect,
+                    _ => return bad(key, "true or false"),
                 },
-                "collectInterval" => {
-                    if !value.as_f64().is_some_and(|n| n.is_finite() && n > 0.0) {
-                        return bad(key, "a number of seconds");
-                    }
-                }
+                "collectInterval" => match value.as_f64().filter(|n| n.is_finite() && *n > 0.0) {
+                    Some(secs) => self.collect_interval = Duration::from_secs_f64(secs),
+                    None => return bad(key, "a number of seconds"),
+                },
                 "defaultBuckets" => match numbers(value) {
                     Some(buckets) => self.default_buckets = buckets,
                     None => return bad(key, "a list of numbers"),
@@ -136,11 +142,20 @@ mod tests {
     fn reads_nodes_options_and_refuses_what_is_not_built() {
         let options = read(json!({
             "enabled": true, "defaultBuckets": [10, 1], "defaultQuantiles": [0.9, 0.5],
-            "defaultMaxAgeSeconds": 30, "defaultAgeBuckets": 5, "collectInterval": 5,
+            "defaultMaxAgeSeconds": 30, "defaultAgeBuckets": 5, "collectInterval": 2.5,
             "collectProcessMetrics": false, "reporter": false, "defaultAggregator": "sum"
         }))
         .unwrap();
         assert!(options.enabled);
+        assert!(!options.collect_process_metrics);
+        assert_eq!(options.collect_interval, Duration::from_millis(2500));
+        let collecting = read(json!({ "enabled": true, "collectProcessMetrics": true })).unwrap();
+        assert!(collecting.collect_process_metrics);
+        assert_eq!(
+            collecting.collect_interval,
+            Duration::from_secs(5),
+            "Node's default"
+        );
         assert_eq!(options.default_buckets, [1.0, 10.0]);
         assert_eq!(options.default_quantiles, [0.5, 0.9]);
         assert_eq!(options.default_max_age, Duration::from_secs(30));
@@ -155,7 +170,8 @@ mod tests {
                 json!({ "reporter": [{ "type": "Prometheus", "options": { "prot": 1 } }] }),
                 "an option of the Prometheus reporter",
             ),
-            (json!({ "collectProcessMetrics": true }), "later release"),
+            (json!({ "collectProcessMetrics": "yes" }), "true or false"),
+            (json!({ "collectInterval": 0 }), "a number of seconds"),
             (json!({ "defaultQuantiles": [2] }), "from 0 to 1"),
             (json!({ "defaultAggregator": "avg" }), "sum"),
             (json!({ "reportr": [] }), "an option of the metrics"),
@@ -163,5 +179,12 @@ mod tests {
             let err = read(value.clone()).unwrap_err();
             assert!(err.to_string().contains(says), "{value}: {err}");
         }
+    }
+
+    #[test]
+    fn process_metrics_are_collected_unless_node_env_is_test() {
+        assert!(collect_by_default(None));
+        assert!(collect_by_default(Some("production")));
+        assert!(!collect_by_default(Some("test")));
     }
 }

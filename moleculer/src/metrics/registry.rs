@@ -25,6 +25,8 @@ pub struct MetricRegistry {
     born: Instant,
     born_ms: u64,
     ticking: Mutex<Option<JoinHandle<()>>>,
+    /// The task collecting the process and OS metrics.
+    collecting: Mutex<Option<JoinHandle<()>>>,
     /// The running reporters.
     reporters: Mutex<Vec<super::reporters::Running>>,
 }
@@ -142,6 +144,7 @@ impl MetricRegistry {
             born_ms,
             ticking: Mutex::new(None),
             reporters: Mutex::new(Vec::new()),
+            collecting: Mutex::new(None),
         }
     }
 
@@ -375,10 +378,18 @@ impl MetricRegistry {
             .collect()
     }
 
-    /// Starts recomputing the rates every 5 seconds (the broker starts it).
-    pub(crate) fn start(self: &Arc<Self>) {
+    /// Starts recomputing the rates every 5 seconds and, with `collectProcessMetrics`,
+    /// registers the process and OS metrics and collects them every `collectInterval`, the
+    /// first time before this returns (the broker starts it).
+    pub(crate) async fn start(self: &Arc<Self>) {
         if !self.is_enabled() {
             return;
+        }
+        if self.options.collect_process_metrics {
+            let task = super::process::start(self).await;
+            if let Some(old) = self.collecting.lock().replace(task) {
+                old.abort();
+            }
         }
         let registry = Arc::downgrade(self);
         let task = tokio::spawn(async move {
@@ -401,10 +412,12 @@ impl MetricRegistry {
         }
     }
 
-    /// Stops the rates' ticking and the reporters.
+    /// Stops the rates' ticking, the collection of the process metrics and the reporters.
     pub(crate) fn stop(&self) {
-        if let Some(task) = self.ticking.lock().take() {
-            task.abort();
+        for tasks in [&self.ticking, &self.collecting] {
+            if let Some(task) = tasks.lock().take() {
+                task.abort();
+            }
         }
         for reporter in self.reporters.lock().drain(..) {
             reporter.stop();
@@ -414,8 +427,10 @@ impl MetricRegistry {
 
 impl Drop for MetricRegistry {
     fn drop(&mut self) {
-        if let Some(task) = self.ticking.get_mut().take() {
-            task.abort();
+        for tasks in [&mut self.ticking, &mut self.collecting] {
+            if let Some(task) = tasks.get_mut().take() {
+                task.abort();
+            }
         }
     }
 }

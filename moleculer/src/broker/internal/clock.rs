@@ -1,10 +1,10 @@
-//! The wall clock in the forms `$node.health` shows: JavaScript's `Date.now()`,
-//! `toISOString()` and `toUTCString()`.
+//! The wall clock in the forms `$node.health` and the `os.datetime.*` metrics show:
+//! JavaScript's `Date.now()`, `toISOString()` and `toUTCString()`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch (`Date.now()`).
-pub(super) fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -66,7 +66,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// `new Date(ms).toISOString()`: `2024-05-01T12:30:05.042Z`.
-pub(super) fn iso(ms: u64) -> String {
+pub(crate) fn iso(ms: u64) -> String {
     let c = Civil::from_ms(ms);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -75,7 +75,7 @@ pub(super) fn iso(ms: u64) -> String {
 }
 
 /// `new Date(ms).toUTCString()`: `Wed, 01 May 2024 12:30:05 GMT`.
-pub(super) fn utc(ms: u64) -> String {
+pub(crate) fn utc(ms: u64) -> String {
     let c = Civil::from_ms(ms);
     format!(
         "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",

@@ -30,13 +30,13 @@ pub(super) fn health(broker: &ServiceBroker) -> Value {
             "hostname": super::hostname(),
             "arch": host::arch(),
             "platform": host::platform(),
-            "user": host::user(process.and_then(user_ids)),
+            "user": host::user(process.and_then(host::user_ids)),
         },
         "process": {
             "pid": std::process::id(),
             "memory": memory(process),
             "uptime": process_uptime(broker, process, now),
-            "argv": argv(),
+            "argv": host::argv(),
         },
         "client": broker.inner.registry.local_node().client,
         "net": { "ip": ip_list() },
@@ -72,19 +72,6 @@ fn mem(sys: &System) -> Value {
     json!({ "free": free, "total": total, "percent": percent })
 }
 
-/// The effective uid and gid, as `os.userInfo()` reports them.
-#[cfg(unix)]
-fn user_ids(process: &sysinfo::Process) -> Option<(u32, u32)> {
-    let uid = process.effective_user_id().or(process.user_id())?;
-    let gid = process.effective_group_id().or(process.group_id())?;
-    Some((**uid, *gid))
-}
-
-#[cfg(not(unix))]
-fn user_ids(_process: &sysinfo::Process) -> Option<(u32, u32)> {
-    None
-}
-
 /// `process.memoryUsage()`: `{rss, heapTotal, heapUsed, external, arrayBuffers}` in bytes.
 /// `rss` is the resident set size; a Rust process has no JavaScript heap and no buffers
 /// outside it, so the other four are 0.
@@ -106,13 +93,4 @@ fn process_uptime(broker: &ServiceBroker, process: Option<&sysinfo::Process>, no
         .map(|p| now_ms as f64 / 1000.0 - p.start_time() as f64)
         .filter(|secs| *secs >= 0.0)
         .map_or(broker_uptime, |secs| secs.max(broker_uptime))
-}
-
-/// `process.argv`: the executable's absolute path, then the arguments.
-fn argv() -> Vec<String> {
-    let mut args: Vec<String> = std::env::args().collect();
-    if let (Some(first), Ok(exe)) = (args.first_mut(), std::env::current_exe()) {
-        *first = exe.to_string_lossy().into_owned();
-    }
-    args
 }

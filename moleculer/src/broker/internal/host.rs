@@ -1,20 +1,22 @@
-//! The machine and the user, in the words of Node's `os` module: `os.type()`, `os.arch()`,
-//! `os.platform()`, `os.userInfo()`, `os.uptime()` and `os.cpus().length`.
+//! The machine, the user and this process, in the words of Node's `os` and `process`:
+//! `os.type()`, `os.arch()`, `os.platform()`, `os.userInfo()`, `os.uptime()`,
+//! `os.cpus().length`, the order of `os.networkInterfaces()` and `process.argv`. `$node.health`
+//! and the process metrics both read them here.
 
 use serde_json::{Value, json};
 
 /// `os.type()`: the kernel's name as `uname` gives it (`Linux`, `Darwin`, `Windows_NT`).
-pub(super) fn os_type() -> &'static str {
+pub(crate) fn os_type() -> &'static str {
     node_os_type(std::env::consts::OS)
 }
 
 /// `os.arch()`: Node's CPU architecture names (`x64`, `arm64`, `ia32`).
-pub(super) fn arch() -> &'static str {
+pub(crate) fn arch() -> &'static str {
     node_arch(std::env::consts::ARCH, cfg!(target_endian = "little"))
 }
 
 /// `os.platform()`: Node's platform names (`linux`, `darwin`, `win32`).
-pub(super) fn platform() -> &'static str {
+pub(crate) fn platform() -> &'static str {
     node_platform(std::env::consts::OS)
 }
 
@@ -58,7 +60,7 @@ fn node_platform(os: &'static str) -> &'static str {
 
 /// `os.uptime()`: seconds since boot, with the hundredths `/proc/uptime` has where it
 /// exists.
-pub(super) fn uptime() -> f64 {
+pub(crate) fn uptime() -> f64 {
     std::fs::read_to_string("/proc/uptime")
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse().ok())
@@ -66,7 +68,7 @@ pub(super) fn uptime() -> f64 {
 }
 
 /// `os.cpus().length`: the logical CPUs of the machine (not the ones this process may use).
-pub(super) fn cpu_count() -> usize {
+pub(crate) fn cpu_count() -> usize {
     use sysinfo::{CpuRefreshKind, RefreshKind, System};
     let sys =
         System::new_with_specifics(RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing()));
@@ -79,7 +81,7 @@ pub(super) fn cpu_count() -> usize {
 /// Node asks the system's user database (`getpwuid_r`); this reads `/etc/passwd`, then the
 /// `USER`, `HOME` and `SHELL` variables for what it lacks.
 #[cfg(unix)]
-pub(super) fn user(ids: Option<(u32, u32)>) -> Value {
+pub(crate) fn user(ids: Option<(u32, u32)>) -> Value {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let Some((uid, gid)) = ids else {
         return json!({});
@@ -109,7 +111,7 @@ pub(super) fn user(ids: Option<(u32, u32)>) -> Value {
 
 /// On Windows Node has no uid or gid (`-1`) and no shell (`null`).
 #[cfg(not(unix))]
-pub(super) fn user(_ids: Option<(u32, u32)>) -> Value {
+pub(crate) fn user(_ids: Option<(u32, u32)>) -> Value {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let Some(username) = env("USERNAME") else {
         return json!({});
@@ -121,6 +123,40 @@ pub(super) fn user(_ids: Option<(u32, u32)>) -> Value {
         "homedir": env("USERPROFILE").unwrap_or_default(),
         "shell": Value::Null,
     })
+}
+
+/// The effective uid and gid, as `os.userInfo()` reports them.
+#[cfg(unix)]
+pub(crate) fn user_ids(process: &sysinfo::Process) -> Option<(u32, u32)> {
+    let uid = process.effective_user_id().or(process.user_id())?;
+    let gid = process.effective_group_id().or(process.group_id())?;
+    Some((**uid, *gid))
+}
+
+/// Windows has no uid or gid.
+#[cfg(not(unix))]
+pub(crate) fn user_ids(_process: &sysinfo::Process) -> Option<(u32, u32)> {
+    None
+}
+
+/// `process.argv`: the executable's absolute path, then the arguments (lossily UTF-8).
+pub(crate) fn argv() -> Vec<String> {
+    let mut args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    if let (Some(first), Ok(exe)) = (args.first_mut(), std::env::current_exe()) {
+        *first = exe.to_string_lossy().into_owned();
+    }
+    args
+}
+
+/// The kernel's index of an interface (the order Node lists them in), where the system
+/// tells it; interfaces without one sort last, by name.
+pub(crate) fn interface_index(name: &str) -> u64 {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 /// `(name, home, shell)` of `uid` in a `passwd` file (`name:x:uid:gid:gecos:home:shell`).

@@ -37,7 +37,7 @@ pub struct DatadogOptions {
 impl Default for DatadogOptions {
     fn default() -> Self {
         DatadogOptions {
-            host: hostname(),
+            host: crate::broker::hostname(),
             base_url: "https://api.datadoghq.com/api/".to_owned(),
             api_version: "v1".to_owned(),
             path: "/series".to_owned(),
@@ -48,16 +48,6 @@ impl Default for DatadogOptions {
             interval: Duration::from_secs(10),
         }
     }
-}
-
-/// This machine's host name, as Node's `os.hostname()`.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 impl DatadogOptions {
