@@ -96,7 +96,7 @@ function brokerFor(name) {
 		return new ServiceBroker({ ...baseOptions, middlewares: [passOn(), passOn(), passOn(), passOn(), passOn()] });
 	}
 	if (name === "metrics_c1") {
-		// Process metrics off: the Rust node has none yet, so both measure the request metrics.
+		// Process metrics off on both sides: both measure the request metrics.
 		return new ServiceBroker({
 			...baseOptions,
 			metrics: { enabled: true, collectProcessMetrics: false }

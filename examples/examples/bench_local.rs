@@ -24,7 +24,7 @@
 //!   (each passes the call on);
 //! - `fault_c1`: `validated_c1` with the bulkhead, circuit breaker, retry policy and context
 //!   tracking all enabled (none of them trips);
-//! - `metrics_c1`: `validated_c1` with metrics enabled (the request metrics of every call);
+//! - `metrics_c1`: `validated_c1` with metrics enabled, process metrics off (the request metrics of every call);
 //! - `cache_hit_c1`: sequential `math.cached` (`cache = { keys: ["a", "b"] }`) with the same
 //!   typed params and the Memory cacher: every call after the first is a hit;
 //! - `lru_hit_c1`: the same with the MemoryLRU cacher;
@@ -185,8 +185,10 @@ enum Run {
 async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) -> ServiceBroker {
     let mut builder = ServiceBroker::builder();
     if case == "metrics_c1" {
-        let options: moleculer::BrokerOptions =
-            serde_json::from_value(json!({ "metrics": { "enabled": true } })).expect("options");
+        let options: moleculer::BrokerOptions = serde_json::from_value(
+            json!({ "metrics": { "enabled": true, "collectProcessMetrics": false } }),
+        )
+        .expect("options");
         builder = builder.options(options);
     }
     if case == "fault_c1" {
