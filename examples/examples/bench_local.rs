@@ -24,7 +24,8 @@
 //!   (each passes the call on);
 //! - `fault_c1`: `validated_c1` with the bulkhead, circuit breaker, retry policy and context
 //!   tracking all enabled (none of them trips);
-//! - `metrics_c1`: `validated_c1` with metrics enabled, process metrics off (the request metrics of every call);
+//! - `metrics_c1`: `validated_c1` with metrics enabled, process metrics off (the request
+//!   metrics of every call);
 //! - `cache_hit_c1`: sequential `math.cached` (`cache = { keys: ["a", "b"] }`) with the same
 //!   typed params and the Memory cacher: every call after the first is a hit;
 //! - `lru_hit_c1`: the same with the MemoryLRU cacher;
