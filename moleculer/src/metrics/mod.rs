@@ -15,6 +15,8 @@
 //! * [`names`]: the built-in metric names.
 //! * `process` and `os`: Node's process and OS metrics (`collectProcessMetrics`), collected
 //!   every `collectInterval` by a task the registry starts.
+//! * [`reporters`]: where the metrics go (`Prometheus`, `Console`, `CSV`, `Event`, `StatsD`,
+//!   `Datadog`), started and stopped with the broker.
 
 mod cacher;
 mod metric;
