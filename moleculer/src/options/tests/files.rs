@@ -441,9 +441,9 @@ fn unsupported_features_are_refused_only_when_asked_for() {
         ),
         (r#"{"cacher": "Fancy"}"#, "cacher", "unknown cacher"),
         (
-            r#"{"metrics": {"enabled": true, "reporter": "Console"}}"#,
+            r#"{"metrics": {"enabled": true, "reporter": "Graphite"}}"#,
             "metrics.reporter",
-            "later one",
+            "a known reporter",
         ),
         (
             r#"{"tracing": {"enabled": true}}"#,
