@@ -319,12 +319,24 @@ impl BrokerBuilder {
                 cacher, keygen, custom, dialect,
             )) as Arc<dyn Middleware>
         });
-        let metrics_middleware = crate::metrics::MetricsMiddleware::new(metrics.clone())?;
+        // Metrics are registered in Node's order: the transit's, then the built-in
+        // middlewares'.
+        let registry = Arc::new(Registry::new(
+            options.registry.prefer_local,
+            default_strategy(&options)?,
+            local_node,
+        ));
+        let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
+        let transit_metrics = match &transit {
+            Some(_) => crate::metrics::TransitMetrics::new(&metrics)?.map(Arc::new),
+            None => None,
+        };
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, Metrics, and the
         // events' Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in
-        // `call`).
+        // `call`). The Metrics middleware's packet counts are kept by the transit.
         // `internalMiddlewares: false` leaves them all out, as Node.
+        let mut packets = None;
         let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
             let mut builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
                 options.bulkhead.clone(),
@@ -338,7 +350,8 @@ impl BrokerBuilder {
                 options.circuit_breaker.clone(),
                 node_id.clone(),
             )));
-            if let Some(metrics) = metrics_middleware {
+            if let Some(metrics) = crate::metrics::MetricsMiddleware::new(metrics.clone())? {
+                packets = Some(metrics.packets());
                 builtin.push(Arc::new(metrics));
             }
             builtin.push(Arc::new(Debounce));
@@ -348,12 +361,6 @@ impl BrokerBuilder {
             Vec::new()
         };
         let middlewares = Arc::new(Stack::new(self.middlewares, builtin));
-        let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
-        let registry = Arc::new(Registry::new(
-            options.registry.prefer_local,
-            default_strategy(&options)?,
-            local_node,
-        ));
         let local = LocalDispatch::new(self.error_handler);
         let broker = ServiceBroker {
             // What the broker owns (its transit, the middlewares' wrappers of its methods)
@@ -371,6 +378,10 @@ impl BrokerBuilder {
                             &middlewares,
                             &local,
                             weak,
+                            crate::transit::TransitMetricSet {
+                                transit: transit_metrics,
+                                packets,
+                            },
                         ))
                     }),
                     registry,

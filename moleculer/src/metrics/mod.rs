@@ -21,6 +21,8 @@ pub mod names;
 mod options;
 mod registry;
 pub mod reporters;
+mod support;
+mod transit;
 mod window;
 
 use std::time::Duration;
@@ -30,6 +32,7 @@ pub use metric::{Metric, Series};
 pub(crate) use middleware::MetricsMiddleware;
 pub use options::MetricsOptions;
 pub use registry::{ListOptions, MetricRegistry, Timer};
+pub(crate) use transit::{PacketMetrics, TransitMetrics};
 
 /// A metric's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
