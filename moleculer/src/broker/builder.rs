@@ -319,12 +319,13 @@ impl BrokerBuilder {
                 cacher, keygen, custom, dialect,
             )) as Arc<dyn Middleware>
         });
-        // Metrics are registered in Node's order: the transit's, then the built-in
-        // middlewares'.
+        // Metrics are registered in Node's order: the registry's, the transit's, then the
+        // built-in middlewares'.
         let registry = Arc::new(Registry::new(
             options.registry.prefer_local,
             default_strategy(&options)?,
             local_node,
+            crate::metrics::RegistryMetrics::new(&metrics)?,
         ));
         let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
         let transit_metrics = match &transit {

@@ -15,6 +15,7 @@
 //! * [`names`]: the built-in metric names.
 
 mod cacher;
+mod catalog;
 mod metric;
 mod middleware;
 pub mod names;
@@ -28,6 +29,7 @@ mod window;
 use std::time::Duration;
 
 pub(crate) use cacher::CacherMetrics;
+pub(crate) use catalog::{RegistryCounts, RegistryMetrics};
 pub use metric::{Metric, Series};
 pub(crate) use middleware::MetricsMiddleware;
 pub use options::MetricsOptions;
