@@ -335,14 +335,17 @@ impl BrokerBuilder {
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, Metrics, and the
         // events' Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in
-        // `call`). The Metrics middleware's packet counts are kept by the transit.
+        // `call`; their counters are kept by the local-dispatch port). The Metrics
+        // middleware's packet counts are kept by the transit.
         // `internalMiddlewares: false` leaves them all out, as Node.
+        let mut faults = None;
         let mut packets = None;
         let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
             let mut builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
                 options.bulkhead.clone(),
                 node_id.clone(),
-            ))];
+                &metrics,
+            )?)];
             // The cache sits outside the bulkhead (and the validation inside the handler): a
             // hit skips both.
             builtin.extend(action_cache);
@@ -350,7 +353,9 @@ impl BrokerBuilder {
             builtin.push(Arc::new(CircuitBreaker::new(
                 options.circuit_breaker.clone(),
                 node_id.clone(),
+                &metrics,
             )));
+            faults = crate::metrics::FaultMetrics::new(&metrics)?.map(Arc::new);
             if let Some(metrics) = crate::metrics::MetricsMiddleware::new(metrics.clone())? {
                 packets = Some(metrics.packets());
                 builtin.push(Arc::new(metrics));
@@ -362,7 +367,7 @@ impl BrokerBuilder {
             Vec::new()
         };
         let middlewares = Arc::new(Stack::new(self.middlewares, builtin));
-        let local = LocalDispatch::new(self.error_handler);
+        let local = LocalDispatch::new(self.error_handler, faults);
         let broker = ServiceBroker {
             // What the broker owns (its transit, the middlewares' wrappers of its methods)
             // holds it weakly.

@@ -16,6 +16,7 @@
 
 mod cacher;
 mod catalog;
+mod fault;
 mod metric;
 mod middleware;
 pub mod names;
@@ -30,10 +31,12 @@ use std::time::Duration;
 
 pub(crate) use cacher::CacherMetrics;
 pub(crate) use catalog::{RegistryCounts, RegistryMetrics};
+pub(crate) use fault::{BreakerMetrics, BulkheadMetrics, FaultMetrics, GateGauges};
 pub use metric::{Metric, Series};
 pub(crate) use middleware::MetricsMiddleware;
 pub use options::MetricsOptions;
 pub use registry::{ListOptions, MetricRegistry, Timer};
+pub(crate) use support::service_of;
 pub(crate) use transit::{PacketMetrics, TransitMetrics};
 
 /// A metric's type.

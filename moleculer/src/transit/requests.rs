@@ -178,9 +178,9 @@ impl Transit {
         self: &Arc<Self>,
         ctx: SharedContext,
         params: Payload,
-        endpoint: &ActionEndpoint,
+        endpoint: &Arc<ActionEndpoint>,
     ) -> Started {
-        let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
+        let timeout = self.local.timeout(ctx.timeout.map(|(t, _)| t), endpoint);
         let transit = self.clone();
         let running = Box::pin(async move { transit.request(None, &ctx, params).await });
         Started::plain(running, timeout)
