@@ -32,6 +32,7 @@ mod lifecycle;
 mod logging;
 mod matrix;
 mod metrics;
+mod metrics_builtin;
 mod middleware;
 mod middleware_methods;
 mod middleware_services;
