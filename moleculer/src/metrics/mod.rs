@@ -13,6 +13,26 @@
 //! * [`Metric`] and [`Series`]: a metric and the values of one set of labels, updated with
 //!   atomics only, so that the built-in request metrics cost no lock and no allocation.
 //! * [`names`]: the built-in metric names.
+//!
+//! Besides the Metrics middleware's request and event metrics, the transit and transporter
+//! (packets, bytes, ping times), the registry (nodes, services, actions, events and their
+//! endpoints) and the fault tolerance features (circuit breaker, bulkhead, timeout, retry,
+//! fallback) keep Node's built-in metrics, each registered where Node registers it.
+//!
+//! # Differences from moleculerjs
+//!
+//! * `moleculer.transit.requests.active` is the number of requests waiting for their
+//!   response; Node adds that number to the gauge at every packet it publishes.
+//! * `moleculer.transit.ready` goes back to 0 when the node stops being ready (it stops, or
+//!   leaves after a nodeID conflict); Node leaves it at 1.
+//! * `moleculer.circuit-breaker.half-opened.active` goes back to 0 when a failed trial call
+//!   opens the circuit again; Node leaves it at 1 until the circuit closes.
+//! * `moleculer.registry.service.endpoints.total` of a service no node offers any more is 0;
+//!   Node leaves its last value.
+//! * The circuit breaker's metrics are registered also when only an action's own breaker is
+//!   on (Node registers them with the broker's breaker only).
+//! * `moleculer.transit.streams.send.active` is always 0: streams are not implemented.
+//! * No `moleculer.discoverer.*`: the Redis and etcd discoverers are not implemented.
 
 mod cacher;
 mod catalog;
