@@ -32,6 +32,7 @@ mod lifecycle;
 mod logging;
 mod matrix;
 mod metrics;
+mod metrics_builtin;
 mod metrics_process;
 mod metrics_reporters;
 mod middleware;

@@ -319,17 +319,33 @@ impl BrokerBuilder {
                 cacher, keygen, custom, dialect,
             )) as Arc<dyn Middleware>
         });
-        let metrics_middleware = crate::metrics::MetricsMiddleware::new(metrics.clone())?;
+        // Metrics are registered in Node's order: the registry's, the transit's, then the
+        // built-in middlewares'.
+        let registry = Arc::new(Registry::new(
+            options.registry.prefer_local,
+            default_strategy(&options)?,
+            local_node,
+            crate::metrics::RegistryMetrics::new(&metrics)?,
+        ));
+        let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
+        let transit_metrics = match &transit {
+            Some(_) => crate::metrics::TransitMetrics::new(&metrics)?.map(Arc::new),
+            None => None,
+        };
         // Node's order: the user's middlewares, then the built-in ones around them, innermost
         // first: Bulkhead, the action cache, ContextTracker, CircuitBreaker, Metrics, and the
         // events' Debounce and Throttle (Timeout, Retry and Fallback, outside them, run in
-        // `call`).
+        // `call`; their counters are kept by the local-dispatch port). The Metrics
+        // middleware's packet counts are kept by the transit.
         // `internalMiddlewares: false` leaves them all out, as Node.
+        let mut faults = None;
+        let mut packets = None;
         let builtin: Vec<Arc<dyn Middleware>> = if options.internal_middlewares {
             let mut builtin: Vec<Arc<dyn Middleware>> = vec![Arc::new(Bulkhead::new(
                 options.bulkhead.clone(),
                 node_id.clone(),
-            ))];
+                &metrics,
+            )?)];
             // The cache sits outside the bulkhead (and the validation inside the handler): a
             // hit skips both.
             builtin.extend(action_cache);
@@ -337,8 +353,11 @@ impl BrokerBuilder {
             builtin.push(Arc::new(CircuitBreaker::new(
                 options.circuit_breaker.clone(),
                 node_id.clone(),
+                &metrics,
             )));
-            if let Some(metrics) = metrics_middleware {
+            faults = crate::metrics::FaultMetrics::new(&metrics)?.map(Arc::new);
+            if let Some(metrics) = crate::metrics::MetricsMiddleware::new(metrics.clone())? {
+                packets = Some(metrics.packets());
                 builtin.push(Arc::new(metrics));
             }
             builtin.push(Arc::new(Debounce));
@@ -348,13 +367,7 @@ impl BrokerBuilder {
             Vec::new()
         };
         let middlewares = Arc::new(Stack::new(self.middlewares, builtin));
-        let transit = crate::transit::TransitSetup::from_options(&options, self.transporter)?;
-        let registry = Arc::new(Registry::new(
-            options.registry.prefer_local,
-            default_strategy(&options)?,
-            local_node,
-        ));
-        let local = LocalDispatch::new(self.error_handler);
+        let local = LocalDispatch::new(self.error_handler, faults);
         let broker = ServiceBroker {
             // What the broker owns (its transit, the middlewares' wrappers of its methods)
             // holds it weakly.
@@ -371,6 +384,10 @@ impl BrokerBuilder {
                             &middlewares,
                             &local,
                             weak,
+                            crate::transit::TransitMetricSet {
+                                transit: transit_metrics,
+                                packets,
+                            },
                         ))
                     }),
                     registry,

@@ -25,6 +25,7 @@ use crate::context::{
     CallOptions, ContextId, ContextInner, FallbackResponse, SharedContext, Target,
 };
 use crate::error::{Error, Result};
+use crate::metrics::{FaultMetrics, service_of};
 use crate::middleware::CallRequest;
 use crate::payload::Payload;
 use crate::registry::{ActionEndpoint, ActionList, SelectInput};
@@ -77,7 +78,7 @@ impl ServiceBroker {
             return into_result(result, action);
         }
         let (started, fallback) = self.start_typed(action, params, options);
-        let result = finish(action, started, fallback).await;
+        let result = finish(action, started, fallback, self.inner.local.faults()).await;
         into_result(self.handled(action, result)?, action)
     }
 
@@ -167,13 +168,14 @@ impl ServiceBroker {
         if self.retries_possible() {
             return Box::pin(async move {
                 let result = self.call_retrying(action, params, options, own).await;
-                self.handled(action, apply_fallback(action, result, fallback))
+                let faults = self.inner.local.faults();
+                self.handled(action, apply_fallback(action, result, fallback, faults))
             });
         }
         let started = self.begin_call(action, Params::Payload(params), &mut options, own);
         drop(options);
         Box::pin(async move {
-            let result = finish(action, started, fallback).await;
+            let result = finish(action, started, fallback, self.inner.local.faults()).await;
             self.handled(action, result)
         })
     }
@@ -216,6 +218,14 @@ impl ServiceBroker {
                 None => base.clone(),
             };
             let limit = options.retries.unwrap_or(policy.retries);
+            // Node counts every retryable failure the policy sees, the last one included.
+            if policy.enabled
+                && err.is_retryable()
+                && let Some(faults) = self.inner.local.faults()
+            {
+                let service = def.as_deref().map_or(Value::Null, service_of);
+                faults.retry_attempt(&service, action);
+            }
             if !policy.enabled || !err.is_retryable() || attempt >= limit {
                 return match fallback {
                     Some(own) => run_own_fallback(action, err, *own).await,
@@ -373,36 +383,46 @@ impl ServiceBroker {
     }
 }
 
-/// Runs a started call, then applies the `fallbackResponse` to a failure.
-fn finish(
-    action: &str,
+/// Runs a started call, then applies the `fallbackResponse` to a failure (counted in
+/// `faults`).
+fn finish<'a>(
+    action: &'a str,
     started: Result<Started>,
     fallback: Option<FallbackResponse>,
-) -> impl Future<Output = Result<Payload>> + Send + '_ {
+    faults: Option<&'a Arc<FaultMetrics>>,
+) -> impl Future<Output = Result<Payload>> + Send + 'a {
     let running = started.map(|started| started.run(action));
     async move {
         let result = match running {
             Ok(running) => running.await,
             Err(err) => Err(err),
         };
-        apply_fallback(action, result, fallback)
+        apply_fallback(action, result, fallback, faults)
     }
 }
 
-/// The `fallbackResponse` of the call options in place of a failure.
+/// The `fallbackResponse` of the call options in place of a failure, counted in `faults`.
 fn apply_fallback(
     action: &str,
     result: Result<Payload>,
     fallback: Option<FallbackResponse>,
+    faults: Option<&Arc<FaultMetrics>>,
 ) -> Result<Payload> {
-    match (result, fallback) {
-        (Ok(value), _) => Ok(value),
-        (Err(err), Some(FallbackResponse::Value(v))) => {
+    let (err, fallback) = match (result, fallback) {
+        (Ok(value), _) => return Ok(value),
+        (Err(err), None) => return Err(err),
+        (Err(err), Some(fallback)) => (err, fallback),
+    };
+    if let Some(faults) = faults {
+        // Node labels it with the action only.
+        faults.fell_back(None, action);
+    }
+    match fallback {
+        FallbackResponse::Value(v) => {
             tracing::debug!(action, error = %err, "call failed, using the fallback response");
             Ok(v)
         }
-        (Err(err), Some(FallbackResponse::Fn(f))) => f(&err),
-        (Err(err), None) => Err(err),
+        FallbackResponse::Fn(f) => f(&err),
     }
 }
 

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 
 use super::error_handler::{ErrorHandler, ErrorInfo, handled};
-use super::running::{Started, handler_panicked};
+use super::running::{Started, Timeout, handler_panicked};
 use crate::context::{Context, EventContext, SharedContext};
 use crate::error::Result;
+use crate::metrics::FaultMetrics;
 use crate::payload::{ParamSlot, Payload};
 use crate::registry::{ActionEndpoint, EventEndpoint};
 
@@ -56,11 +57,38 @@ pub(crate) struct Start {
 #[derive(Clone, Default)]
 pub(crate) struct LocalDispatch {
     error_handler: Option<ErrorHandler>,
+    /// The timeout, retry and fallback counters, when metrics and the built-in middlewares
+    /// are on.
+    faults: Option<Arc<FaultMetrics>>,
 }
 
 impl LocalDispatch {
-    pub(crate) fn new(error_handler: Option<ErrorHandler>) -> LocalDispatch {
-        LocalDispatch { error_handler }
+    pub(crate) fn new(
+        error_handler: Option<ErrorHandler>,
+        faults: Option<Arc<FaultMetrics>>,
+    ) -> LocalDispatch {
+        LocalDispatch {
+            error_handler,
+            faults,
+        }
+    }
+
+    /// The timeout, retry and fallback counters, when metrics are on.
+    pub(crate) fn faults(&self) -> Option<&Arc<FaultMetrics>> {
+        self.faults.as_ref()
+    }
+
+    /// The timeout of a call of `endpoint` after `after` (`None`: no timeout).
+    pub(crate) fn timeout(
+        &self,
+        after: Option<std::time::Duration>,
+        endpoint: &Arc<ActionEndpoint>,
+    ) -> Option<Timeout> {
+        after.map(|after| Timeout {
+            after,
+            endpoint: endpoint.clone(),
+            metrics: self.faults.clone(),
+        })
     }
 
     /// Starts the handler of `endpoint` (local, or the request-sending handler of a remote
@@ -74,7 +102,7 @@ impl LocalDispatch {
         params: Params<'_>,
         start: Start,
     ) -> Started {
-        let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
+        let timeout = self.timeout(ctx.timeout.map(|(t, _)| t), endpoint);
         let (params, fallback) = match &endpoint.fallback {
             // The action's own fallback gets the call's context and params: keep a copy.
             Some(fallback) if start.own_fallback && endpoint.local => {
@@ -82,7 +110,7 @@ impl LocalDispatch {
                 let kept = Context::from_parts(params.clone(), ctx.clone());
                 (
                     Params::Payload(params),
-                    Some(Box::new((fallback.clone(), kept))),
+                    Some(Box::new((fallback.clone(), kept, self.faults.clone()))),
                 )
             }
             _ => (params, None),

@@ -16,17 +16,29 @@ use tokio::time::Sleep;
 
 use crate::context::{Context, SharedContext};
 use crate::error::{Error, Result};
+use crate::metrics::FaultMetrics;
 use crate::payload::Payload;
+use crate::registry::ActionEndpoint;
 use crate::service::{ActionDef, ActionFallback, BoxFuture};
 
-/// A local action's own fallback with the context it gets.
-pub(super) type OwnFallback = Box<(ActionFallback, Context<Payload>)>;
+/// A local action's own fallback with the context it gets, and where it is counted when
+/// metrics are on.
+pub(super) type OwnFallback = Box<(ActionFallback, Context<Payload>, Option<Arc<FaultMetrics>>)>;
+
+/// A call's timeout.
+pub(crate) struct Timeout {
+    pub(crate) after: Duration,
+    /// The endpoint called: its node is named in the error, its service and action label
+    /// the metric.
+    pub(crate) endpoint: Arc<ActionEndpoint>,
+    /// Where a timeout is counted, when metrics are on.
+    pub(crate) metrics: Option<Arc<FaultMetrics>>,
+}
 
 /// A call whose handler future is ready to run.
 pub(crate) struct Started {
     pub(super) running: BoxFuture<'static, Result<Payload>>,
-    /// The timeout and the node named in its error.
-    pub(super) timeout: Option<(Duration, Arc<str>)>,
+    pub(super) timeout: Option<Timeout>,
     /// A sub-call's parent context and its own, to merge meta back.
     pub(super) merge: Option<(SharedContext, SharedContext)>,
     /// The definition of the endpoint that runs, for its `retryPolicy`; kept only when
@@ -43,7 +55,7 @@ impl Started {
     /// A call that runs `running` under `timeout`, with no fallback of its own.
     pub(crate) fn plain(
         running: BoxFuture<'static, Result<Payload>>,
-        timeout: Option<(Duration, Arc<str>)>,
+        timeout: Option<Timeout>,
     ) -> Started {
         Started {
             running,
@@ -62,7 +74,7 @@ impl Started {
             catch_panics: self.catch_panics,
             timer: self
                 .timeout
-                .map(|(t, node_id)| (Box::pin(tokio::time::sleep(t)), node_id)),
+                .map(|t| (Box::pin(tokio::time::sleep(t.after)), t)),
             merge: self.merge,
             fallback: self.fallback,
             action,
@@ -82,7 +94,7 @@ impl Started {
 pub(crate) struct Settle<'a> {
     running: BoxFuture<'static, Result<Payload>>,
     catch_panics: bool,
-    timer: Option<(Pin<Box<Sleep>>, Arc<str>)>,
+    timer: Option<(Pin<Box<Sleep>>, Timeout)>,
     merge: Option<(SharedContext, SharedContext)>,
     fallback: Option<OwnFallback>,
     action: &'a str,
@@ -108,11 +120,15 @@ impl Future for Settle<'_> {
         let result = match polled {
             Poll::Ready(result) => result,
             Poll::Pending => {
-                let Some((timer, node_id)) = &mut this.timer else {
+                let Some((timer, timeout)) = &mut this.timer else {
                     return Poll::Pending;
                 };
                 ready!(timer.as_mut().poll(cx));
-                Err(Error::request_timeout(this.action, node_id))
+                let endpoint = &timeout.endpoint;
+                if let Some(metrics) = &timeout.metrics {
+                    metrics.timed_out(&endpoint.service.full_name, this.action);
+                }
+                Err(Error::request_timeout(this.action, &endpoint.node_id))
             }
         };
         if let Some((parent, ctx)) = this.merge.take() {
@@ -152,9 +168,12 @@ impl Future for Run<'_> {
 pub(super) fn run_own_fallback(
     action: &str,
     err: Error,
-    (fallback, ctx): (ActionFallback, Context<Payload>),
+    (fallback, ctx, metrics): (ActionFallback, Context<Payload>, Option<Arc<FaultMetrics>>),
 ) -> BoxFuture<'static, Result<Payload>> {
     tracing::debug!(action, error = %err, "call failed, running the action's fallback");
+    if let Some(metrics) = metrics {
+        metrics.fell_back(Some(ctx.service_name()), action);
+    }
     Box::pin(async move { fallback(&ctx, err).await })
 }
 

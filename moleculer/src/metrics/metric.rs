@@ -368,6 +368,12 @@ impl Series {
         self.timestamp.store(now_ms, Ordering::Relaxed);
     }
 
+    /// Sets a counter's or gauge's value.
+    pub(crate) fn set(&self, value: f64, now_ms: u64) {
+        self.value.store(value.to_bits(), Ordering::Relaxed);
+        self.timestamp.store(now_ms, Ordering::Relaxed);
+    }
+
     pub(crate) fn observe(&self, bounds: &[f64], value: f64, now_ms: u64) {
         let Some(h) = &self.histogram else {
             return;

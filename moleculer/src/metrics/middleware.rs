@@ -1,7 +1,8 @@
 //! Node's `Metrics` middleware (`src/middlewares/metrics.js`): the request metrics of every
 //! local and remote action call, and the metrics of the local event handlers. The series of
 //! an action are found once per caller and kept, so a call costs two clock reads and a few
-//! atomic additions.
+//! atomic additions. It registers the packet counts of its transit and transporter hooks too,
+//! which the transit keeps ([`PacketMetrics`]).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -9,6 +10,7 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use serde_json::{Value, json};
 
+use super::transit::PacketMetrics;
 use super::{Metric, MetricDef, MetricRegistry, MetricType, Series, names};
 use crate::error::{Error, Result};
 use crate::middleware::{EmitHandler, EmitRequest, Middleware, wrap_event};
@@ -22,6 +24,8 @@ pub(crate) struct MetricsMiddleware {
     emitted: Arc<ByName>,
     broadcast: Arc<ByName>,
     broadcast_local: Arc<ByName>,
+    /// The transit's packet counts, which Node registers here too; the transit keeps them.
+    packets: Arc<PacketMetrics>,
 }
 
 /// A counter's series by event name, found once each.
@@ -225,20 +229,20 @@ impl MetricsMiddleware {
                 names::EVENT_BROADCAST_LOCAL_TOTAL,
                 "Number of local broadcast events",
             )?,
+            packets: Arc::new(PacketMetrics::new(registry.clone())?),
             registry,
             request,
             event,
         }))
     }
 
+    /// The transit's packet counts.
+    pub(crate) fn packets(&self) -> Arc<PacketMetrics> {
+        self.packets.clone()
+    }
+
     fn action(&self, next: &ActionHandler, action: &ActionDef, kind: &str) -> ActionHandler {
-        // The service's full name: the action's name without its own (`v2.math` of
-        // `v2.math.add`).
-        let service = action
-            .name
-            .strip_suffix(action.raw_name.as_str())
-            .and_then(|s| s.strip_suffix('.'))
-            .map_or(Value::Null, Value::from);
+        let service = super::support::service_of(action);
         let instrumented = Instrumented::new(
             &self.registry,
             &self.request.handler,

@@ -17,8 +17,30 @@
 //!   every `collectInterval` by a task the registry starts.
 //! * [`reporters`]: where the metrics go (`Prometheus`, `Console`, `CSV`, `Event`, `StatsD`,
 //!   `Datadog`), started and stopped with the broker.
+//!
+//! Besides the Metrics middleware's request and event metrics, the transit and transporter
+//! (packets, bytes, ping times), the registry (nodes, services, actions, events and their
+//! endpoints) and the fault tolerance features (circuit breaker, bulkhead, timeout, retry,
+//! fallback) keep Node's built-in metrics, each registered where Node registers it.
+//!
+//! # Differences from moleculerjs
+//!
+//! * `moleculer.transit.requests.active` is the number of requests waiting for their
+//!   response; Node adds that number to the gauge at every packet it publishes.
+//! * `moleculer.transit.ready` goes back to 0 when the node stops being ready (it stops, or
+//!   leaves after a nodeID conflict); Node leaves it at 1.
+//! * `moleculer.circuit-breaker.half-opened.active` goes back to 0 when a failed trial call
+//!   opens the circuit again; Node leaves it at 1 until the circuit closes.
+//! * `moleculer.registry.service.endpoints.total` of a service no node offers any more is 0;
+//!   Node leaves its last value.
+//! * The circuit breaker's metrics are registered also when only an action's own breaker is
+//!   on (Node registers them with the broker's breaker only).
+//! * `moleculer.transit.streams.send.active` is always 0: streams are not implemented.
+//! * No `moleculer.discoverer.*`: the Redis and etcd discoverers are not implemented.
 
 mod cacher;
+mod catalog;
+mod fault;
 mod metric;
 mod middleware;
 pub mod names;
@@ -27,15 +49,21 @@ mod os;
 mod process;
 mod registry;
 pub mod reporters;
+mod support;
+mod transit;
 mod window;
 
 use std::time::Duration;
 
 pub(crate) use cacher::CacherMetrics;
+pub(crate) use catalog::{RegistryCounts, RegistryMetrics};
+pub(crate) use fault::{BreakerMetrics, BulkheadMetrics, FaultMetrics, GateGauges};
 pub use metric::{Metric, Series};
 pub(crate) use middleware::MetricsMiddleware;
 pub use options::MetricsOptions;
 pub use registry::{ListOptions, MetricRegistry, Timer};
+pub(crate) use support::service_of;
+pub(crate) use transit::{PacketMetrics, TransitMetrics};
 
 /// A metric's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,6 +39,72 @@ pub const BROKER_LOCAL_SERVICES_TOTAL: &str = "moleculer.broker.local.services.t
 /// The broker's middlewares.
 pub const BROKER_MIDDLEWARES_TOTAL: &str = "moleculer.broker.middlewares.total";
 
+// Transit, transporter, fault tolerance and registry metrics (Node's `transit.js`, the Metrics
+// middleware's transit hooks, `middlewares/*.js` and `registry/registry.js`).
+
+/// Packets published, by packet `type` (`REQ`, `RES`, `EVENT`, …; gossip left out).
+pub const TRANSIT_PUBLISH_TOTAL: &str = "moleculer.transit.publish.total";
+/// Packets received and handed to the transit, by packet `type` (gossip left out).
+pub const TRANSIT_RECEIVE_TOTAL: &str = "moleculer.transit.receive.total";
+/// Requests sent to other nodes and waiting for their response.
+pub const TRANSIT_REQUESTS_ACTIVE: &str = "moleculer.transit.requests.active";
+/// Streams being sent (always 0: streams are not implemented).
+pub const TRANSIT_STREAMS_SEND_ACTIVE: &str = "moleculer.transit.streams.send.active";
+/// 1 while the transit is ready (the local services are published).
+pub const TRANSIT_READY: &str = "moleculer.transit.ready";
+/// 1 while the transporter is connected.
+pub const TRANSIT_CONNECTED: &str = "moleculer.transit.connected";
+/// The last ping's round trip in milliseconds, by `targetNodeID`.
+pub const TRANSIT_PONG_TIME: &str = "moleculer.transit.pong.time";
+/// How far this node's clock is ahead of `targetNodeID`'s, in milliseconds.
+pub const TRANSIT_PONG_SYSTIME_DIFF: &str = "moleculer.transit.pong.systime-diff";
+/// Responses that came after their request was given up.
+pub const TRANSIT_ORPHAN_RESPONSE_TOTAL: &str = "moleculer.transit.orphan.response.total";
+/// Messages handed to the transporter.
+pub const TRANSPORTER_PACKETS_SENT_TOTAL: &str = "moleculer.transporter.packets.sent.total";
+/// Bytes handed to the transporter (serialized, before any `transporter_send` wrapper).
+pub const TRANSPORTER_PACKETS_SENT_BYTES: &str = "moleculer.transporter.packets.sent.bytes";
+/// Messages received from the transporter.
+pub const TRANSPORTER_PACKETS_RECEIVED_TOTAL: &str = "moleculer.transporter.packets.received.total";
+/// Bytes received (after any `transporter_receive` wrapper).
+pub const TRANSPORTER_PACKETS_RECEIVED_BYTES: &str = "moleculer.transporter.packets.received.bytes";
+/// 1 while the circuit of an action on a node (`affectedNodeID`, `service`, `action`) is open.
+pub const CIRCUIT_BREAKER_OPENED_ACTIVE: &str = "moleculer.circuit-breaker.opened.active";
+/// How many times a circuit opened.
+pub const CIRCUIT_BREAKER_OPENED_TOTAL: &str = "moleculer.circuit-breaker.opened.total";
+/// 1 while a circuit is half-open.
+pub const CIRCUIT_BREAKER_HALF_OPENED_ACTIVE: &str = "moleculer.circuit-breaker.half-opened.active";
+/// Failed calls answered by a fallback, by `service` and `action`.
+pub const REQUEST_FALLBACK_TOTAL: &str = "moleculer.request.fallback.total";
+/// Handlers of a local action running inside its bulkhead, by `action` and `service`.
+pub const REQUEST_BULKHEAD_INFLIGHT: &str = "moleculer.request.bulkhead.inflight";
+/// Calls of a local action waiting in its bulkhead's queue.
+pub const REQUEST_BULKHEAD_QUEUE_SIZE: &str = "moleculer.request.bulkhead.queue.size";
+/// Event handlers running inside their bulkhead, by `event` and `service`.
+pub const EVENT_BULKHEAD_INFLIGHT: &str = "moleculer.event.bulkhead.inflight";
+/// Events waiting in an event handler's bulkhead queue.
+pub const EVENT_BULKHEAD_QUEUE_SIZE: &str = "moleculer.event.bulkhead.queue.size";
+/// Failures the retry policy looked at (retried, or the last one), by `service` and `action`.
+pub const REQUEST_RETRY_ATTEMPTS_TOTAL: &str = "moleculer.request.retry.attempts.total";
+/// Calls that timed out, by `service` and `action`.
+pub const REQUEST_TIMEOUT_TOTAL: &str = "moleculer.request.timeout.total";
+/// The nodes known, this one and the offline ones included.
+pub const REGISTRY_NODES_TOTAL: &str = "moleculer.registry.nodes.total";
+/// The nodes online, this one included.
+pub const REGISTRY_NODES_ONLINE_TOTAL: &str = "moleculer.registry.nodes.online.total";
+/// The services offered by some node.
+pub const REGISTRY_SERVICES_TOTAL: &str = "moleculer.registry.services.total";
+/// The nodes offering a `service`.
+pub const REGISTRY_SERVICE_ENDPOINTS_TOTAL: &str = "moleculer.registry.service.endpoints.total";
+/// The actions known (an action whose last node left still counts, as in Node).
+pub const REGISTRY_ACTIONS_TOTAL: &str = "moleculer.registry.actions.total";
+/// The nodes offering an `action`.
+pub const REGISTRY_ACTION_ENDPOINTS_TOTAL: &str = "moleculer.registry.action.endpoints.total";
+/// The event listener groups known (one whose last node left still counts, as in Node).
+pub const REGISTRY_EVENTS_TOTAL: &str = "moleculer.registry.events.total";
+/// The handlers of an `event` (per group; the last group listed wins, as in Node).
+pub const REGISTRY_EVENT_ENDPOINTS_TOTAL: &str = "moleculer.registry.event.endpoints.total";
+
 // The process and OS metrics (`collectProcessMetrics`), in the order Node registers them.
 
 /// The process's arguments, one series per `index`.

@@ -13,6 +13,11 @@
 //!
 //! Options: the broker's `circuitBreaker` section with an action's own `circuitBreaker` key
 //! over it, for local actions and for remote ones (from their INFO), as in Node.
+//!
+//! With metrics on, `moleculer.circuit-breaker.opened.active`, `.opened.total` and
+//! `.half-opened.active` follow each circuit (labels `affectedNodeID`, `service`, `action`).
+//! Node registers them when the broker's breaker is on; here also when only an action's own
+//! breaker is, at its first wrapping.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, Weak};
@@ -25,6 +30,7 @@ use tokio::task::JoinHandle;
 use super::{Middleware, wrap_action};
 use crate::broker::{EndpointState, ServiceBroker, WeakBroker};
 use crate::error::Result;
+use crate::metrics::{BreakerMetrics, MetricRegistry, service_of};
 use crate::options::CircuitBreakerOptions;
 use crate::service::{ActionDef, ActionHandler, BoxFuture};
 
@@ -35,6 +41,8 @@ pub(crate) struct CircuitBreaker {
     node_id: Arc<str>,
     shared: Arc<Shared>,
     window: Mutex<Option<JoinHandle<()>>>,
+    /// Where the breaker's metrics are registered.
+    registry: Arc<MetricRegistry>,
 }
 
 /// Circuits by `(nodeID, action)`.
@@ -45,6 +53,8 @@ type Endpoints = HashMap<(Arc<str>, Arc<str>), Arc<Endpoint>>;
 struct Shared {
     broker: OnceLock<WeakBroker>,
     endpoints: Mutex<Endpoints>,
+    /// The metrics, once some breaker is on (`None` inside when metrics are off).
+    metrics: OnceLock<Option<Arc<BreakerMetrics>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,6 +77,8 @@ struct Endpoint {
     /// Whether the balancer may pick this endpoint.
     available: EndpointState,
     circuit: Mutex<Circuit>,
+    /// The metrics and this circuit's labels, when metrics are on.
+    metrics: Option<(Arc<BreakerMetrics>, serde_json::Value)>,
 }
 
 struct Circuit {
@@ -78,13 +90,40 @@ struct Circuit {
 }
 
 impl CircuitBreaker {
-    pub(crate) fn new(options: CircuitBreakerOptions, node_id: Arc<str>) -> CircuitBreaker {
-        CircuitBreaker {
+    /// The breaker; with the broker's breaker on, its metrics are registered now (when
+    /// metrics are on).
+    pub(crate) fn new(
+        options: CircuitBreakerOptions,
+        node_id: Arc<str>,
+        registry: &Arc<MetricRegistry>,
+    ) -> CircuitBreaker {
+        let breaker = CircuitBreaker {
             options,
             node_id,
             shared: Arc::default(),
             window: Mutex::new(None),
+            registry: registry.clone(),
+        };
+        if breaker.options.enabled {
+            breaker.metrics();
         }
+        breaker
+    }
+
+    /// The metrics, registered the first time a breaker is on.
+    fn metrics(&self) -> Option<&Arc<BreakerMetrics>> {
+        self.shared
+            .metrics
+            .get_or_init(|| {
+                BreakerMetrics::new(&self.registry)
+                    .inspect_err(|err| {
+                        tracing::warn!(error = %err, "the circuit breaker's metrics are left out");
+                    })
+                    .ok()
+                    .flatten()
+                    .map(Arc::new)
+            })
+            .as_ref()
     }
 
     /// Wraps an action of `local_node` (this node), or of a remote node (`None`: the node a
@@ -103,6 +142,8 @@ impl CircuitBreaker {
         if !options.enabled {
             return None;
         }
+        let metrics = self.metrics().cloned();
+        let service = service_of(action);
         let shared = self.shared.clone();
         let name = action.name.clone();
         let local_node = local_node.cloned();
@@ -114,7 +155,10 @@ impl CircuitBreaker {
                     let node = local_node
                         .clone()
                         .unwrap_or_else(|| Arc::from(ctx.node_id()));
-                    shared.endpoint(&node, &name, &options)
+                    let metrics = metrics
+                        .as_ref()
+                        .map(|m| (m.clone(), BreakerMetrics::labels(&node, &service, &name)));
+                    shared.endpoint(&node, &name, &options, metrics)
                 })
                 .clone();
             ep.on_call();
@@ -147,6 +191,7 @@ impl Shared {
         node_id: &Arc<str>,
         action: &Arc<str>,
         options: &CircuitBreakerOptions,
+        metrics: Option<(Arc<BreakerMetrics>, serde_json::Value)>,
     ) -> Arc<Endpoint> {
         let key = (node_id.clone(), action.clone());
         let mut endpoints = self.endpoints.lock();
@@ -169,6 +214,7 @@ impl Shared {
                 failures: 0,
                 timer: None,
             }),
+            metrics,
         });
         endpoints.insert(key, ep.clone());
         ep
@@ -211,6 +257,9 @@ impl Endpoint {
                 timer.abort();
             }
             self.available.set_available(true);
+            if let Some((metrics, labels)) = &self.metrics {
+                metrics.closed(labels);
+            }
             tracing::info!(node_id = %self.node_id, action = %self.action, "circuit breaker closed");
             self.broadcast(
                 "$circuit-breaker.closed",
@@ -227,6 +276,15 @@ impl Endpoint {
     }
 
     fn open(self: &Arc<Self>, circuit: &mut Circuit) {
+        // Failures of calls that were running when it opened do not open it again (Node's
+        // `trip` returns early too).
+        if circuit.state == State::Open {
+            return;
+        }
+        let from_half_open = matches!(circuit.state, State::HalfOpen | State::HalfOpenWait);
+        if let Some((metrics, labels)) = &self.metrics {
+            metrics.opened(labels, from_half_open);
+        }
         circuit.state = State::Open;
         self.available.set_available(false);
         self.schedule_half_open(circuit);
@@ -270,6 +328,9 @@ impl Endpoint {
         circuit.timer = None;
         self.available.set_available(true);
         drop(circuit);
+        if let Some((metrics, labels)) = &self.metrics {
+            metrics.half_opened(labels);
+        }
         tracing::debug!(node_id = %self.node_id, action = %self.action, "circuit breaker half-opened");
         self.broadcast(
             "$circuit-breaker.half-opened",

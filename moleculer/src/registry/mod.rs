@@ -24,6 +24,7 @@ pub use node::NodeInfo;
 pub(crate) use nodes::{HeartbeatOutcome, InfoOutcome, NodeCatalog};
 pub(crate) use strategy::{Candidate, LatencyStore, NodeStats, SelectInput, Strategy};
 
+use crate::metrics::{RegistryCounts, RegistryMetrics};
 use crate::service::{
     ActionDef, ActionFallback, ActionHandler, BoundAction, BoundEvent, EventDef, EventHandler,
     ServiceInfo, SlowStart, Visibility,
@@ -340,6 +341,8 @@ pub(crate) struct Registry {
     local_seq: std::sync::atomic::AtomicU64,
     /// Where the registry's clock (`lastHeartbeatTime`, in seconds) starts.
     started_at: std::time::Instant,
+    /// The `moleculer.registry.*` gauges, when metrics are on.
+    metrics: Option<RegistryMetrics>,
 }
 
 impl Registry {
@@ -347,11 +350,12 @@ impl Registry {
         prefer_local: bool,
         default_strategy: Strategy,
         local_node: NodeInfo,
+        metrics: Option<RegistryMetrics>,
     ) -> Registry {
         let latency = default_strategy
             .latency_options()
             .map(|o| LatencyStore::new(o.collect_count));
-        Registry {
+        let registry = Registry {
             prefer_local,
             nodes: NodeCatalog::default(),
             catalog: ArcSwap::from_pointee(Catalog::build(&[], &HashMap::new(), &default_strategy)),
@@ -365,7 +369,10 @@ impl Registry {
             services: Mutex::new(Vec::new()),
             availability: Mutex::new(HashMap::new()),
             changed: watch::channel(0).0,
-        }
+            metrics,
+        };
+        registry.update_metrics();
+        registry
     }
 
     /// The current catalog.
@@ -449,7 +456,52 @@ impl Registry {
             &availability,
             &self.default_strategy,
         )));
+        drop(availability);
+        self.update_metrics();
         self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Sets the `moleculer.registry.*` gauges to what the registry holds now (Node's
+    /// `updateMetrics`): after every change of the services, and when a node connects or
+    /// leaves.
+    pub(crate) fn update_metrics(&self) {
+        let Some(metrics) = &self.metrics else {
+            return;
+        };
+        metrics.update(|| {
+            let catalog = self.catalog.load();
+            let (nodes, online) = self.nodes.counts();
+            let mut services: Vec<(Arc<str>, usize)> = Vec::new();
+            for entry in &catalog.services {
+                let name = &entry.info.full_name;
+                match services.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => services.push((name.clone(), 1)),
+                }
+            }
+            let mut actions: Vec<(Arc<str>, usize)> = catalog
+                .actions
+                .iter()
+                .map(|(name, list)| (name.clone(), list.endpoints.len()))
+                .collect();
+            actions.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let events = catalog
+                .events
+                .iter()
+                .map(|list| {
+                    let group = list.group.clone().unwrap_or_else(|| Arc::from(""));
+                    (list.name.clone(), group, list.endpoints.len())
+                })
+                .collect();
+            // The local node is in Node's node catalog, and always online.
+            RegistryCounts {
+                nodes: nodes + 1,
+                online: online + 1,
+                services,
+                actions,
+                events,
+            }
+        });
     }
 }
 

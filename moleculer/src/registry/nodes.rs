@@ -356,6 +356,13 @@ impl NodeCatalog {
         ids
     }
 
+    /// How many nodes are known, and how many of them are online.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let nodes = self.nodes.lock();
+        let online = nodes.values().filter(|n| n.info.available).count();
+        (nodes.len(), online)
+    }
+
     /// The IDs of the online nodes.
     pub(crate) fn available_ids(&self) -> Vec<String> {
         self.nodes

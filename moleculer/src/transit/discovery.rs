@@ -192,6 +192,10 @@ pub(crate) fn node_disconnected(transit: &Transit, node_id: &str, unexpected: bo
         return;
     };
     let removed = registry.remove_node_services(node_id);
+    if !removed {
+        // Removing services updates the registry's metrics; the node count changed anyway.
+        registry.update_metrics();
+    }
     transit.pending.reject_node(node_id);
     // The Latency strategy forgets a host when its last node left, as Node's does.
     if let Some(latency) = &registry.latency

@@ -38,6 +38,7 @@ pub(crate) use requests::Pending;
 
 use crate::broker::{LocalDispatch, WeakBroker};
 use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{PacketMetrics, TransitMetrics};
 use crate::middleware::{MessageHandler, ReceivedMessage, ReceivedPacket, Stack};
 use crate::options::{BrokerOptions, ProtocolVersion};
 use crate::protocol::{Discover, Envelope, Packet, PacketType, Topics};
@@ -103,6 +104,18 @@ pub(crate) struct Transit {
     /// The broker, for the contexts of served requests and events and the local events
     /// (`$node.connected`, …) the transit announces.
     broker: WeakBroker,
+    /// The transit's own metrics (`ready`, `connected`, ping times, orphan responses), when
+    /// metrics are on.
+    metrics: Option<Arc<TransitMetrics>>,
+    /// The packet counts, when metrics and the built-in middlewares are on.
+    packets: Option<Arc<PacketMetrics>>,
+}
+
+/// The metrics a transit keeps: its own, and (registered with the built-in middlewares) the
+/// packet counts.
+pub(crate) struct TransitMetricSet {
+    pub(crate) transit: Option<Arc<TransitMetrics>>,
+    pub(crate) packets: Option<Arc<PacketMetrics>>,
 }
 
 /// What a transit needs that can fail to make: the transporter and the serializer the
@@ -141,6 +154,7 @@ impl TransitSetup {
         middlewares: &Arc<Stack>,
         local: &LocalDispatch,
         broker: WeakBroker,
+        metrics: TransitMetricSet,
     ) -> Transit {
         let TransitSetup {
             transporter,
@@ -154,6 +168,7 @@ impl TransitSetup {
             options.transit.protocol_version,
             node_id.clone(),
             transporter.clone(),
+            metrics.packets.clone(),
         );
         let balanced = options.disable_balancer && transporter.has_built_in_balancer();
         if options.disable_balancer && !balanced {
@@ -175,7 +190,7 @@ impl TransitSetup {
             instance_id: instance_id.to_owned(),
             gossip,
             balanced,
-            pending: Pending::new(options.transit.max_queue_size),
+            pending: Pending::new(options.transit.max_queue_size, metrics.packets.clone()),
             pings: PingTable::default(),
             ready: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
@@ -193,6 +208,8 @@ impl TransitSetup {
             builtin_middlewares: options.internal_middlewares,
             local: local.clone(),
             broker,
+            metrics: metrics.transit,
+            packets: metrics.packets,
         }
     }
 }
@@ -295,6 +312,9 @@ impl Transit {
         }
         tokio::time::sleep(DISCOVER_WAIT).await;
         self.check_conflict()?;
+        if let Some(metrics) = &self.metrics {
+            metrics.connected(true);
+        }
         if let Some(broker) = self.broker.upgrade() {
             if let Some(cacher) = broker.cacher() {
                 cacher.transporter_connected().await;
@@ -311,9 +331,17 @@ impl Transit {
     /// subscriptions.
     pub(crate) async fn ready(&self) -> Result<()> {
         self.check_conflict()?;
-        self.ready.store(true, Ordering::Release);
+        self.set_ready(true);
         self.broadcast_info().await;
         Ok(())
+    }
+
+    /// Whether INFO may be sent, and the `moleculer.transit.ready` gauge that says so.
+    fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+        if let Some(metrics) = &self.metrics {
+            metrics.ready(ready);
+        }
     }
 
     /// Whether INFO may be sent.
@@ -357,7 +385,7 @@ impl Transit {
             self.send_logged(Packet::Info(info), None).await;
             tokio::time::sleep(self.stop_delay).await;
         }
-        self.ready.store(false, Ordering::Release);
+        self.set_ready(false);
     }
 
     /// Last stop step: `DISCONNECT`, close the transporter, end the tasks, fail what waits.
@@ -365,6 +393,9 @@ impl Transit {
         if graceful {
             self.send_logged(Packet::Disconnect(crate::protocol::Disconnect), None)
                 .await;
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.connected(false);
         }
         if let Err(err) = self.transporter.disconnect().await {
             tracing::warn!(error = %err, "transporter disconnect failed");
@@ -397,6 +428,9 @@ impl Transit {
     ) -> Option<Work> {
         let ty = message.packet_type;
         let settlement = message.settlement;
+        if let Some(packets) = &self.packets {
+            packets.received(message.data.len());
+        }
         let envelope = match self.serializer.deserialize(ty, &message.data) {
             Ok(envelope) => envelope,
             Err(err) => {
@@ -411,6 +445,9 @@ impl Transit {
             // `transit.publish` nor hands it to the transit's message handler.
             self.gossip_received(envelope, message.source.as_deref());
             return None;
+        }
+        if let Some(packets) = &self.packets {
+            packets.handled(ty);
         }
         match handler {
             Some(handler) => {
@@ -465,7 +502,13 @@ impl Transit {
         match packet {
             // Balanced queues can deliver our own requests and events back to us.
             Packet::Request(req) => return Some(requests::serve(self.clone(), sender, req)),
-            Packet::Response(res) => self.pending.resolve(sender, res),
+            Packet::Response(res) => {
+                if self.pending.resolve(sender, res)
+                    && let Some(metrics) = &self.metrics
+                {
+                    metrics.orphan();
+                }
+            }
             Packet::Event(event) => return events::deliver(self, sender, event),
             Packet::Info(info) if own => {
                 if info.instance_id != self.instance_id {
@@ -504,7 +547,7 @@ impl Transit {
         .with_type("NODE_ID_CONFLICT");
         tracing::error!(error = %err, "nodeID conflict");
         self.conflict.send_replace(Some(err));
-        self.ready.store(false, Ordering::Release);
+        self.set_ready(false);
         let cluster = self.clone();
         tokio::spawn(async move { cluster.disconnect(false).await });
     }
@@ -553,6 +596,9 @@ fn connection_events(
             let emitted = match event {
                 ConnectionEvent::Reconnected => {
                     tracing::info!(transporter = transit.transporter.name(), "reconnected");
+                    if let Some(metrics) = &transit.metrics {
+                        metrics.connected(true);
+                    }
                     if transit.is_ready() {
                         transit.broadcast_info().await;
                     }

@@ -63,6 +63,9 @@ pub(crate) fn ping_received(cluster: &Arc<Transit>, sender: String, ping: Ping) 
 /// A PONG: complete the ping and emit the local `$node.pong`.
 pub(crate) fn pong_received(cluster: &Arc<Transit>, sender: String, pong: Pong) {
     let (elapsed, time_diff) = pong_times(&pong, now_ms());
+    if let Some(metrics) = &cluster.metrics {
+        metrics.pong(&sender, elapsed, time_diff);
+    }
     let payload = json!({ "nodeID": sender, "elapsedTime": elapsed, "timeDiff": time_diff });
     if let Some(tx) = cluster.pings.waiting.lock().remove(&pong.id) {
         let _ = tx.send(PongAnswer { sender, pong });

@@ -14,6 +14,7 @@ use super::{Transit, Work};
 use crate::broker::{ErrorInfo, LocalDispatch, Params, Start, Started};
 use crate::context::{ContextId, ContextInner, Received, SharedContext};
 use crate::error::{Error, Result};
+use crate::metrics::PacketMetrics;
 use crate::payload::Payload;
 use crate::protocol::{Packet, PacketType, Request, Response};
 use crate::registry::ActionEndpoint;
@@ -35,13 +36,25 @@ struct Waiter {
 pub(crate) struct Pending {
     waiting: Mutex<HashMap<ContextId, Waiter, foldhash::fast::RandomState>>,
     limit: usize,
+    /// Where `moleculer.transit.requests.active` is kept, when metrics are on: set to the
+    /// table's size under its lock at each change, so that the last value set is the last
+    /// size.
+    metrics: Option<Arc<PacketMetrics>>,
 }
 
 impl Pending {
-    pub(crate) fn new(limit: usize) -> Pending {
+    pub(crate) fn new(limit: usize, metrics: Option<Arc<PacketMetrics>>) -> Pending {
         Pending {
             waiting: Mutex::new(HashMap::default()),
             limit,
+            metrics,
+        }
+    }
+
+    /// The table's size changed to `len`.
+    fn resized(&self, len: usize) {
+        if let Some(metrics) = &self.metrics {
+            metrics.requests_active(len);
         }
     }
 
@@ -75,21 +88,37 @@ impl Pending {
                 answer: tx,
             },
         );
+        self.resized(waiting.len());
         Ok(rx)
     }
 
     fn remove(&self, id: &ContextId) {
-        self.waiting.lock().remove(id);
+        let mut waiting = self.waiting.lock();
+        if waiting.remove(id).is_some() {
+            self.resized(waiting.len());
+        }
     }
 
     /// A `RES` arrived: hand it to its caller; an orphan (its call timed out) is dropped.
-    pub(crate) fn resolve(&self, sender: String, response: Response) {
-        let waiter = self.waiting.lock().remove(&ContextId::parse(&response.id));
+    /// Whether it was an orphan.
+    pub(crate) fn resolve(&self, sender: String, response: Response) -> bool {
+        let waiter = {
+            let mut waiting = self.waiting.lock();
+            let waiter = waiting.remove(&ContextId::parse(&response.id));
+            if waiter.is_some() {
+                self.resized(waiting.len());
+            }
+            waiter
+        };
         match waiter {
             Some(waiter) => {
                 let _ = waiter.answer.send(Ok((sender, response)));
+                false
             }
-            None => tracing::debug!(id = %response.id, sender, "orphan response dropped"),
+            None => {
+                tracing::debug!(id = %response.id, sender, "orphan response dropped");
+                true
+            }
         }
     }
 
@@ -102,7 +131,9 @@ impl Pending {
                 .filter(|(_, w)| w.node_id.as_deref() == Some(node_id))
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.iter().filter_map(|id| waiting.remove(id)).collect()
+            let rejected = ids.iter().filter_map(|id| waiting.remove(id)).collect();
+            self.resized(waiting.len());
+            rejected
         };
         for waiter in rejected {
             let _ = waiter
@@ -113,7 +144,12 @@ impl Pending {
 
     /// The local node disconnects: fail every waiting call.
     pub(crate) fn reject_all(&self, local_node: &str) {
-        let all: Vec<Waiter> = self.waiting.lock().drain().map(|(_, w)| w).collect();
+        let all: Vec<Waiter> = {
+            let mut waiting = self.waiting.lock();
+            let all = waiting.drain().map(|(_, w)| w).collect();
+            self.resized(0);
+            all
+        };
         for waiter in all {
             let node = waiter.node_id.as_deref().unwrap_or(local_node);
             let _ = waiter
@@ -142,9 +178,9 @@ impl Transit {
         self: &Arc<Self>,
         ctx: SharedContext,
         params: Payload,
-        endpoint: &ActionEndpoint,
+        endpoint: &Arc<ActionEndpoint>,
     ) -> Started {
-        let timeout = ctx.timeout.map(|(t, _)| (t, endpoint.node_id.clone()));
+        let timeout = self.local.timeout(ctx.timeout.map(|(t, _)| t), endpoint);
         let transit = self.clone();
         let running = Box::pin(async move { transit.request(None, &ctx, params).await });
         Started::plain(running, timeout)

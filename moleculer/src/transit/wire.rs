@@ -10,6 +10,7 @@ use std::sync::{Arc, Weak};
 
 use super::Transit;
 use crate::error::{Error, Result};
+use crate::metrics::PacketMetrics;
 use crate::middleware::{
     MessageHandler, PublishHandler, ReceiveHandler, ReceivedMessage, ReceivedPacket, SendHandler,
     Stack, TransitPacket, WireMessage,
@@ -25,6 +26,8 @@ pub(crate) struct Sending {
     encoder: Arc<Encoder>,
     /// The `transit_publish` wrappers, if any.
     publish: Option<PublishHandler>,
+    /// The packet counts, when metrics are on.
+    metrics: Option<Arc<PacketMetrics>>,
 }
 
 /// Serializer and transporter, with the `transporter_send` wrappers between them.
@@ -34,6 +37,7 @@ struct Encoder {
     node_id: Arc<str>,
     transporter: Arc<dyn Transporter>,
     send: Option<SendHandler>,
+    metrics: Option<Arc<PacketMetrics>>,
 }
 
 impl Encoder {
@@ -45,6 +49,11 @@ impl Encoder {
     }
 
     async fn send(&self, packet_type: PacketType, topic: &str, data: Bytes) -> Result<()> {
+        // Counted before the `transporter_send` wrappers, as Node's Metrics middleware (the
+        // outermost one) counts: the serialized size.
+        if let Some(metrics) = &self.metrics {
+            metrics.sent(data.len());
+        }
         match &self.send {
             Some(send) => {
                 send(WireMessage {
@@ -75,6 +84,7 @@ impl Sending {
         version: ProtocolVersion,
         node_id: Arc<str>,
         transporter: Arc<dyn Transporter>,
+        metrics: Option<Arc<PacketMetrics>>,
     ) -> Sending {
         let send_base: SendHandler = {
             let transporter = transporter.clone();
@@ -89,6 +99,7 @@ impl Sending {
             node_id,
             transporter,
             send: stack.wrapped(&send_base, false, |mw, next| mw.transporter_send(next)),
+            metrics: metrics.clone(),
         });
         let publish_base: PublishHandler = {
             let encoder = encoder.clone();
@@ -102,6 +113,7 @@ impl Sending {
         Sending {
             publish: stack.wrapped(&publish_base, false, |mw, next| mw.transit_publish(next)),
             encoder,
+            metrics,
         }
     }
 
@@ -113,13 +125,21 @@ impl Sending {
         packet: Packet,
         topic: String,
     ) -> impl Future<Output = Result<()>> + Send + '_ {
+        let packet_type = packet.packet_type();
+        // Counted before the `transit_publish` wrappers, as Node's Metrics middleware (the
+        // outermost one) counts; gossip is the transporter's, as in Node.
+        if let Some(metrics) = &self.metrics
+            && !packet_type.is_gossip()
+        {
+            metrics.published(packet_type);
+        }
         let outgoing = match &self.publish {
             // Gossip goes straight to the transporter, as in Node (see `Transit::decode`).
-            Some(publish) if !packet.packet_type().is_gossip() => {
+            Some(publish) if !packet_type.is_gossip() => {
                 Outgoing::Wrapped(publish(TransitPacket { topic, packet }))
             }
             _ => match self.encoder.encode(&packet) {
-                Ok(bytes) => Outgoing::Encoded(packet.packet_type(), topic, bytes),
+                Ok(bytes) => Outgoing::Encoded(packet_type, topic, bytes),
                 Err(err) => Outgoing::Failed(err),
             },
         };
