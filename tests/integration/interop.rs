@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use moleculer::prelude::*;
 use moleculer::{ErrorKind, ServiceBroker};
-use moleculer_tests::Recorder;
 use moleculer_tests::node::{NodePeer, NodeVersion, nats_url, node_interop_available};
+use moleculer_tests::{Recorder, eventually_some};
 use serde_json::{Value, json};
 
 /// The Rust side's services.
@@ -80,22 +80,6 @@ fn rust_node(version: NodeVersion, ns: &str, id: &str) -> moleculer::BrokerBuild
         .namespace(ns)
         .transporter_url(&nats_url())
         .protocol_version(version.protocol_version())
-}
-
-/// Polls `check` every 20 ms until it returns `Some`, or panics after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn calls_both_ways(version: NodeVersion) {
@@ -363,7 +347,7 @@ async fn calls_both_ways(version: NodeVersion) {
 
     // Node stops: Rust sees it leave and its services go.
     assert!(peer.stop().await.unwrap().success());
-    eventually("node-js to go offline", Duration::from_secs(5), || {
+    eventually_some("node-js to go offline", Duration::from_secs(5), || {
         let rust = rust.clone();
         async move {
             let nodes: Value = rust.call("$node.list", json!({})).await.unwrap();

@@ -9,8 +9,9 @@ use moleculer_tests::node::{NodePeer, NodeVersion, node_interop_available};
 use moleculer_tests::unique_namespace;
 use serde_json::{Value, json};
 
+/// `add`, `fail` and `order.created`, shared with the other metrics tests.
 #[derive(Default)]
-struct Math;
+pub(crate) struct Math;
 
 #[service(name = "math", register = false)]
 impl Math {

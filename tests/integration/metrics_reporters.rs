@@ -10,22 +10,11 @@ use std::time::Duration;
 use moleculer::metrics::{MetricDef, MetricType};
 use moleculer::prelude::*;
 use moleculer_tests::node::{NodePeer, NodeVersion, nats_url, node_interop_available};
-use moleculer_tests::unique_namespace;
+use moleculer_tests::{eventually_some, unique_namespace};
 use serde_json::{Value, json};
+
+use super::metrics::Math;
 use tokio::time::{Instant, sleep};
-
-#[derive(Default)]
-struct Math;
-
-#[service(name = "math", register = false)]
-impl Math {
-    #[action]
-    async fn add(&self, ctx: Context) -> Result<Value> {
-        Ok(json!(
-            ctx.params["a"].as_f64().unwrap_or(0.0) + ctx.params["b"].as_f64().unwrap_or(0.0)
-        ))
-    }
-}
 
 fn builder(node_id: &str, metrics: Value) -> moleculer::BrokerBuilder {
     ServiceBroker::builder()
@@ -65,22 +54,6 @@ fn record_orders(broker: &ServiceBroker) {
     }
     for ms in [2.0, 4.0] {
         metrics.observe("test.latency", ms, &Value::Null).unwrap();
-    }
-}
-
-/// Polls `check` every 20 ms until it gives `Some`, or panics after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -124,7 +97,7 @@ async fn the_console_reporter_logs_nodes_layout() {
     )
     .await;
     record_orders(&broker);
-    let text = eventually("the metrics block", Duration::from_secs(5), || {
+    let text = eventually_some("the metrics block", Duration::from_secs(5), || {
         let text = captured.text();
         async move { text.contains("METRICS END (2)").then_some(text) }
     })
@@ -148,7 +121,7 @@ async fn the_console_reporter_logs_nodes_layout() {
         .metrics()
         .increment("test.orders", &json!({ "region": "us" }), 1.0)
         .unwrap();
-    eventually("the changed metric", Duration::from_secs(5), || {
+    eventually_some("the changed metric", Duration::from_secs(5), || {
         let text = captured.text();
         async move { text.contains("METRICS START (1)").then_some(()) }
     })
@@ -179,7 +152,7 @@ async fn the_csv_reporter_writes_rows_in_both_modes() {
     .await;
     record_orders(&broker);
     let file = by_metric.join("test.orders.csv");
-    let text = eventually("the CSV file", Duration::from_secs(5), || {
+    let text = eventually_some("the CSV file", Duration::from_secs(5), || {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         async move { (text.lines().count() >= 3).then_some(text) }
     })
@@ -199,7 +172,7 @@ async fn the_csv_reporter_writes_rows_in_both_modes() {
     let eu = by_label
         .join("test.orders")
         .join("test.orders--region=eu.csv");
-    let text = eventually("the label file", Duration::from_secs(5), || {
+    let text = eventually_some("the label file", Duration::from_secs(5), || {
         let text = std::fs::read_to_string(&eu).unwrap_or_default();
         async move { (!text.is_empty()).then_some(text) }
     })
@@ -224,7 +197,7 @@ async fn the_csv_reporter_writes_rows_in_both_modes() {
         .metrics()
         .increment("test.orders", &json!({ "region": "eu" }), 1.0)
         .unwrap();
-    let text = eventually("the new row", Duration::from_secs(5), || {
+    let text = eventually_some("the new row", Duration::from_secs(5), || {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         async move { (text.lines().count() == 4).then_some(text) }
     })
@@ -355,7 +328,7 @@ async fn the_datadog_reporter_posts_nodes_series() {
     )
     .await;
     record_orders(&broker);
-    let post = eventually("a post with the metrics", Duration::from_secs(5), || {
+    let post = eventually_some("a post with the metrics", Duration::from_secs(5), || {
         let next = posted.try_recv().ok();
         async move { next.filter(|p| p.body["series"].as_array().is_some_and(|s| s.len() > 2)) }
     })

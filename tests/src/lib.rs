@@ -113,6 +113,26 @@ macro_rules! eventually {
     }};
 }
 
+/// Polls `check` every 20 ms until it gives `Some`, and gives that; panics naming `what`
+/// when `limit` has passed.
+pub async fn eventually_some<T, F, Fut>(what: &str, limit: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A middleware that XORs every byte on the wire with a key, both ways: a stand-in for
 /// encryption, to see that every packet goes through the byte wrappers.
 #[derive(Debug, Clone, Copy)]

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{OptionReader, ReporterContext, ReporterOptions, Running};
+use super::{OptionReader, ReporterContext, ReporterOptions, Running, label_value, merged_labels};
 use crate::error::Result;
-use crate::js::value_to_string;
 use crate::options::OptionsError;
 
 /// The `Datadog` reporter's own options.
@@ -149,25 +148,17 @@ pub fn datadog_series(
     series
 }
 
-/// `name:value` for the default labels and then the series' own (which win), strings with `\`
-/// and `"` escaped.
+/// `name:value` for the default labels and then the series' own (which win).
 fn tags(defaults: &Map<String, Value>, item: &Value) -> Vec<String> {
-    let mut all: Vec<(&String, &Value)> = Vec::new();
-    for (k, v) in defaults
-        .iter()
-        .chain(item["labels"].as_object().into_iter().flatten())
-    {
-        match all.iter_mut().find(|(key, _)| *key == k) {
-            Some(slot) => slot.1 = v,
-            None => all.push((k, v)),
-        }
-    }
-    all.into_iter()
-        .map(|(k, v)| match v {
-            Value::String(s) => format!("{k}:{}", s.replace('\\', "\\\\").replace('"', "\\\"")),
-            other => format!("{k}:{}", value_to_string(other)),
-        })
-        .collect()
+    merged_labels(
+        defaults
+            .iter()
+            .chain(item["labels"].as_object().into_iter().flatten())
+            .map(|(k, v)| (k.as_str(), v)),
+    )
+    .into_iter()
+    .map(|(k, v)| format!("{k}:{}", label_value(v)))
+    .collect()
 }
 
 #[cfg(feature = "datadog")]

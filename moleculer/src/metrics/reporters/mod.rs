@@ -304,6 +304,30 @@ impl<'a> OptionReader<'a> {
     }
 }
 
+/// Node's `Object.assign({}, defaults, labels, …)`: the labels in order, a later one
+/// replacing an earlier one of the same name in its place.
+pub(crate) fn merged_labels<'a>(
+    labels: impl IntoIterator<Item = (&'a str, &'a Value)>,
+) -> Vec<(&'a str, &'a Value)> {
+    let mut all: Vec<(&str, &Value)> = Vec::new();
+    for (key, value) in labels {
+        match all.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => all.push((key, value)),
+        }
+    }
+    all
+}
+
+/// A label value as the reporters write it (Node's `escapeLabelValue`, then `${value}`):
+/// a string with `\` and `"` escaped, anything else as JavaScript prints it.
+pub(crate) fn label_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.replace('\\', "\\\\").replace('"', "\\\""),
+        other => crate::js::value_to_string(other),
+    }
+}
+
 /// What a running reporter needs: the registry, the broker (the `Event` reporter emits
 /// through it), and the labels every series gets by default (`namespace` and `nodeID`).
 #[derive(Clone)]

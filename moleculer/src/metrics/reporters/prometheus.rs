@@ -310,34 +310,19 @@ mod serve {
         labels: Option<&Map<String, Value>>,
         extra: &[(&str, Value)],
     ) -> String {
-        let mut all: Vec<(String, Value)> = Vec::new();
-        let mut put = |key: &str, value: &Value| match all.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.clone(),
-            None => all.push((key.to_owned(), value.clone())),
-        };
-        for (k, v) in defaults {
-            put(k, v);
-        }
-        for (k, v) in labels.into_iter().flatten() {
-            put(k, v);
-        }
-        for (k, v) in extra {
-            put(k, v);
-        }
+        let all = super::super::merged_labels(
+            defaults
+                .iter()
+                .chain(labels.into_iter().flatten())
+                .map(|(k, v)| (k.as_str(), v))
+                .chain(extra.iter().map(|(k, v)| (*k, v))),
+        );
         if all.is_empty() {
             return String::new();
         }
         let parts: Vec<String> = all
             .iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    Value::String(s) => s.replace('\\', "\\\\").replace('"', "\\\""),
-                    // `${value}` in JavaScript.
-                    Value::Null => "null".to_owned(),
-                    other => val(other),
-                };
-                format!("{k}=\"{text}\"")
-            })
+            .map(|(k, v)| format!("{k}=\"{}\"", super::super::label_value(v)))
             .collect();
         format!("{{{}}}", parts.join(","))
     }

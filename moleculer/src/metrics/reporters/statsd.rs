@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::net::UdpSocket;
 
-use super::{Changes, OptionReader, ReporterContext, ReporterOptions, Running, every};
+use super::{Changes, OptionReader, ReporterContext, ReporterOptions, Running, every, label_value};
 use crate::error::{Error, Result};
 use crate::js::{number_to_string, value_to_string};
 use crate::options::OptionsError;
@@ -158,16 +158,13 @@ impl Lines {
     }
 }
 
-/// `name:value,…`, strings with `\` and `"` escaped.
+/// `name:value,…`.
 fn tags(item: &Value) -> String {
     let parts: Vec<String> = item["labels"]
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(k, v)| match v {
-            Value::String(s) => format!("{k}:{}", s.replace('\\', "\\\\").replace('"', "\\\"")),
-            other => format!("{k}:{}", value_to_string(other)),
-        })
+        .map(|(k, v)| format!("{k}:{}", label_value(v)))
         .collect();
     parts.join(",")
 }
