@@ -254,7 +254,7 @@ async fn transit_and_transporter_count_packets_and_bytes_on_the_fake_bus() {
 
 #[tokio::test]
 async fn transit_and_transporter_count_packets_and_bytes_on_nats() {
-    let url = std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+    let url = moleculer_tests::node::nats_url();
     let ns = unique_namespace("mb-nats");
     let on_nats = json!({ "transporter": url, "transit": { "disableReconnect": true } });
     let caller = node("mb-nats-caller", &ns, on_nats.clone())
@@ -262,8 +262,10 @@ async fn transit_and_transporter_count_packets_and_bytes_on_nats() {
         .build()
         .unwrap();
     if let Err(err) = caller.start().await {
-        let required = std::env::var("MOLECULER_REQUIRE_BROKERS").is_ok_and(|v| v == "1");
-        assert!(!required, "NATS not reachable at {url}: {err}");
+        assert!(
+            !moleculer_tests::node::brokers_required(),
+            "NATS not reachable at {url}: {err}"
+        );
         println!("skipped: NATS not reachable at {url} ({err})");
         return;
     }
