@@ -4,8 +4,8 @@
 //! atomic additions. It registers the packet counts of its transit and transporter hooks too,
 //! which the transit keeps ([`PacketMetrics`]).
 
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use quanta::Instant;
+use std::sync::{Arc, OnceLock}; // the metrics' clock (see the registry)
 
 use arc_swap::ArcSwap;
 use serde_json::{Value, json};
