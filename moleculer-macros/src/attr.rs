@@ -104,9 +104,9 @@ pub(crate) struct HookArgs {
 
 const SERVICE_KEYS: &str =
     "name, version, settings, metadata, dependencies, mixins, register, crate";
-const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, cache, bulkhead, retry_policy, circuit_breaker, strategy, strategy_options";
+const ACTION_KEYS: &str = "name, params, visibility, timeout, rest, fallback, hooks, cache, bulkhead, retry_policy, circuit_breaker, strategy, strategy_options, tracing";
 const EVENT_KEYS: &str =
-    "name, group, params, bulkhead, debounce, throttle, strategy, strategy_options";
+    "name, group, params, bulkhead, debounce, throttle, strategy, strategy_options, tracing";
 
 /// Records keys seen so far and reports the second of a duplicate.
 struct Seen(Vec<String>);
@@ -285,6 +285,7 @@ pub(crate) fn parse_action_args(tokens: TokenStream, cx: &Ctxt) -> ActionArgs {
             "circuit_breaker" => args.published.push(section(meta, "circuitBreaker")?),
             "strategy" => args.published.push(strategy(meta)?),
             "strategy_options" => args.published.push(strategy_options(meta)?),
+            "tracing" => args.published.push(tracing(meta)?),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[action]` key `{key}` (expected one of: {ACTION_KEYS})"
@@ -310,6 +311,7 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
             "throttle" => args.throttle = Some(millis(meta, "throttle", 500)?),
             "strategy" => args.published.push(strategy(meta)?),
             "strategy_options" => args.published.push(strategy_options(meta)?),
+            "tracing" => args.published.push(tracing(meta)?),
             _ => {
                 return Err(meta.error(format!(
                     "unknown `#[event]` key `{key}` (expected one of: {EVENT_KEYS})"
@@ -319,6 +321,64 @@ pub(crate) fn parse_event_args(tokens: TokenStream, cx: &Ctxt) -> EventArgs {
         Ok(())
     });
     args
+}
+
+/// `tracing = false` or `tracing = { enabled: true, tags: { params: ["id"], meta: true,
+/// response: false }, spanName: "load user" }`: the handler's own tracing, published as Node
+/// publishes it.
+fn tracing(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(&'static str, Json)> {
+    let json: Json = meta.value()?.parse()?;
+    let expected = "`tracing` is `true`, `false` or `{ enabled: true, tags: { params: true, meta: [\"user\"], response: false }, spanName: \"name\", safetyTags: false }`";
+    match &json.value {
+        JsonValue::Bool(_) => return Ok(("tracing", json)),
+        JsonValue::Object(_) => {}
+        _ => return Err(syn::Error::new(json.span, expected)),
+    }
+    for (key, key_span, value) in json.as_object().unwrap_or(&[]) {
+        let ok = match (key.as_str(), &value.value) {
+            ("enabled" | "safetyTags", JsonValue::Bool(_)) => true,
+            ("spanName", JsonValue::String(_)) => true,
+            ("tags", JsonValue::Object(rules)) => {
+                for (rule, rule_span, capture) in rules {
+                    if !matches!(rule.as_str(), "params" | "meta" | "response") {
+                        return Err(syn::Error::new(
+                            *rule_span,
+                            format!(
+                                "unknown `tracing.tags` key `{rule}` (expected one of: params, meta, response)"
+                            ),
+                        ));
+                    }
+                    let fine = match &capture.value {
+                        JsonValue::Bool(_) => true,
+                        JsonValue::Array(keys) => {
+                            keys.iter().all(|k| matches!(k.value, JsonValue::String(_)))
+                        }
+                        _ => false,
+                    };
+                    if !fine {
+                        return Err(syn::Error::new(
+                            capture.span,
+                            format!("`tracing.tags.{rule}` is `true`, `false` or a list of keys"),
+                        ));
+                    }
+                }
+                true
+            }
+            ("enabled" | "safetyTags" | "spanName" | "tags", _) => false,
+            _ => {
+                return Err(syn::Error::new(
+                    *key_span,
+                    format!(
+                        "unknown `tracing` key `{key}` (expected one of: enabled, tags, spanName, safetyTags)"
+                    ),
+                ));
+            }
+        };
+        if !ok {
+            return Err(syn::Error::new(value.span, expected));
+        }
+    }
+    Ok(("tracing", json))
 }
 
 /// `strategy = "Shard"`: one of the balancing strategies (any case, as Node reads the name).

@@ -70,6 +70,7 @@ pub mod protocol;
 pub mod registry;
 pub mod serializer;
 pub mod service;
+pub mod tracer;
 mod transit;
 pub mod transporter;
 pub mod validation;

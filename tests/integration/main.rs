@@ -55,5 +55,6 @@ mod shutdown;
 mod tcp;
 mod tcp_flood;
 mod tcp_tls;
+mod tracing_spans;
 mod transporter;
 mod wire;

@@ -8,7 +8,7 @@
  *   NAMESPACE    the namespace; default ""
  *   TRANSPORTER  default "nats://127.0.0.1:4222"
  *   SERVICES     comma list of demo services to host: math, echo, recorder, relay, shape, slow,
- *                cached, collector
+ *                cached, collector, spans
  *   BROKER_OPTIONS  JSON broker options merged over the defaults (retryPolicy, ...); three keys
  *                are the peer's own: `xorKey` (see below), `transmit` (Node's transmit
  *                middlewares: `{encryption: {password, algorithm, iv}, compression: {method,
@@ -243,6 +243,23 @@ const demoServices = {
 		actions: {
 			snapshots() {
 				return this.snapshots;
+			}
+		}
+	},
+	// Every span the Event trace exporters send (`$tracing.spans`), from any node.
+	spans: {
+		name: "spans",
+		created() {
+			this.spans = [];
+		},
+		events: {
+			"$tracing.spans"(ctx) {
+				this.spans.push(...ctx.params);
+			}
+		},
+		actions: {
+			list() {
+				return this.spans;
 			}
 		}
 	},

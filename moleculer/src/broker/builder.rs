@@ -286,6 +286,10 @@ impl BrokerBuilder {
         let metrics_options = crate::metrics::MetricsOptions::from_feature(&options.metrics)
             .map_err(|err| Error::broker_options(err.to_string(), None))?;
         let metrics = Arc::new(crate::metrics::MetricRegistry::new(metrics_options));
+        let tracer = Arc::new(crate::tracer::Tracer::new(
+            crate::tracer::TracingOptions::from_feature(&options.tracing)
+                .map_err(|e| Error::broker_options(e.to_string(), None))?,
+        ));
         // The cacher's operations go to the user's observer and, with metrics on, to the
         // `moleculer.cacher.*` metrics.
         let mut observers: Vec<Arc<dyn crate::cacher::CacheObserver>> =
@@ -356,6 +360,10 @@ impl BrokerBuilder {
                 &metrics,
             )));
             faults = crate::metrics::FaultMetrics::new(&metrics)?.map(Arc::new);
+            builtin.extend(
+                crate::tracer::TracingMiddleware::new(&tracer, node_id.clone())
+                    .map(|t| Arc::new(t) as Arc<dyn Middleware>),
+            );
             if let Some(metrics) = crate::metrics::MetricsMiddleware::new(metrics.clone())? {
                 packets = Some(metrics.packets());
                 builtin.push(Arc::new(metrics));
@@ -401,6 +409,7 @@ impl BrokerBuilder {
                     cacher,
                     cache_keys: (keygen, self.cache_keygen),
                     metrics,
+                    tracer,
                     options,
                 }
             }),

@@ -22,7 +22,7 @@ use super::running::{Started, run_own_fallback};
 use super::{Params, ServiceBroker, Start};
 use crate::context::merged_meta;
 use crate::context::{
-    CallOptions, ContextId, ContextInner, FallbackResponse, SharedContext, Target,
+    CallOptions, ContextId, ContextInner, FallbackResponse, SharedContext, Target, TracingFlag,
 };
 use crate::error::{Error, Result};
 use crate::metrics::{FaultMetrics, service_of};
@@ -375,7 +375,7 @@ impl ServiceBroker {
             headers: options.headers.take().map(Box::new),
             scratch: Mutex::new(None),
             cached_result: std::sync::atomic::AtomicBool::new(false),
-            tracing: parent.and_then(|p| p.tracing),
+            tracing: TracingFlag::new(parent.and_then(|p| p.tracing.get())),
             // Recorded so that sub-calls get the remaining time (distributed timeout).
             timeout: timeout.map(|t| (t, Instant::now())),
             event: None,

@@ -17,7 +17,8 @@ use serde_json::{Map, Value};
 
 use super::ServiceBroker;
 use crate::context::{
-    ContextId, ContextInner, EmitOptions, EventInfo, EventType, SharedContext, Target, merged_meta,
+    ContextId, ContextInner, EmitOptions, EventInfo, EventType, SharedContext, Target, TracingFlag,
+    merged_meta,
 };
 use crate::error::Result;
 use crate::middleware::EmitRequest;
@@ -284,7 +285,7 @@ impl ServiceBroker {
             headers: (!headers.is_empty()).then(|| Box::new(headers.clone())),
             scratch: Mutex::new(None),
             cached_result: std::sync::atomic::AtomicBool::new(false),
-            tracing: parent.and_then(|p| p.tracing),
+            tracing: TracingFlag::new(parent.and_then(|p| p.tracing.get())),
             timeout: None,
             event: Some(Box::new(EventInfo {
                 name: event.clone(),

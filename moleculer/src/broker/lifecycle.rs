@@ -95,6 +95,10 @@ impl ServiceBroker {
             *self.inner.state.lock() = BrokerState::Created;
             return Err(err);
         }
+        if let Err(err) = self.inner.tracer.start(self.downgrade()) {
+            *self.inner.state.lock() = BrokerState::Created;
+            return Err(err);
+        }
         if let Some(cacher) = &self.inner.cacher {
             let setup =
                 crate::cacher::CacherSetup::new(&self.inner.options.namespace, &self.inner.node_id);
@@ -243,6 +247,8 @@ impl ServiceBroker {
             }
             stopped.push(info.full_name.clone());
         }
+        // The spans still held go out while the transporter is connected.
+        self.inner.tracer.stop().await;
         if let Some(transit) = &self.inner.transit {
             self.broadcast_local("$transporter.disconnected", json!({ "graceFul": true }))
                 .await?;

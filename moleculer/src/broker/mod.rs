@@ -80,6 +80,8 @@ pub(crate) struct BrokerInner {
     cache_keys: (crate::cacher::KeyGen, Option<crate::cacher::CacheKeygen>),
     /// The metrics (`metrics` option); disabled, it keeps nothing.
     metrics: Arc<crate::metrics::MetricRegistry>,
+    /// The tracer (`tracing` option); disabled, it traces nothing.
+    tracer: Arc<crate::tracer::Tracer>,
 }
 
 /// A Moleculer node: calls actions, emits events, and runs services.
@@ -128,6 +130,13 @@ impl ServiceBroker {
     /// with `list`. When metrics are disabled every update is a no-op.
     pub fn metrics(&self) -> &Arc<crate::metrics::MetricRegistry> {
         &self.inner.metrics
+    }
+
+    /// The tracer (Node's `broker.tracer`): start spans of your own with
+    /// [`Tracer::start_span`](crate::tracer::Tracer::start_span), or from a handler with
+    /// [`Context::start_span`](crate::Context::start_span).
+    pub fn tracer(&self) -> &Arc<crate::tracer::Tracer> {
+        &self.inner.tracer
     }
 
     /// Node's `getCacheKey`: the key this broker's action cache gives a call of `action`

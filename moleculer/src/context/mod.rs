@@ -81,10 +81,41 @@ pub(crate) struct ContextInner {
     pub(crate) scratch: Mutex<Option<Box<Scratch>>>,
     /// The action cache answered (Node's `ctx.cachedResult`).
     pub(crate) cached_result: std::sync::atomic::AtomicBool,
-    pub(crate) tracing: Option<bool>,
+    /// Whether the request is traced (`tracing` in REQ and EVENT packets).
+    pub(crate) tracing: TracingFlag,
     /// The effective timeout and when it started counting (distributed timeout).
     pub(crate) timeout: Option<(Duration, Instant)>,
     pub(crate) event: Option<Box<EventInfo>>,
+}
+
+/// Whether a request is traced: unknown (`None`) until the caller or a tracer decides, then
+/// kept for the sub-calls and sent with them. Set once by the tracer's span of the handler.
+pub(crate) struct TracingFlag(std::sync::atomic::AtomicU8);
+
+impl TracingFlag {
+    const UNKNOWN: u8 = 0;
+    const NO: u8 = 1;
+    const YES: u8 = 2;
+
+    pub(crate) fn new(traced: Option<bool>) -> TracingFlag {
+        TracingFlag(std::sync::atomic::AtomicU8::new(match traced {
+            None => Self::UNKNOWN,
+            Some(false) => Self::NO,
+            Some(true) => Self::YES,
+        }))
+    }
+
+    pub(crate) fn get(&self) -> Option<bool> {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            Self::UNKNOWN => None,
+            flag => Some(flag == Self::YES),
+        }
+    }
+
+    pub(crate) fn set(&self, traced: bool) {
+        let flag = if traced { Self::YES } else { Self::NO };
+        self.0.store(flag, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Where a request runs: the node it came from or runs on, the action or event name being
@@ -229,7 +260,7 @@ impl ContextInner {
             headers: (!fields.headers.is_empty()).then(|| Box::new(fields.headers)),
             scratch: Mutex::new(None),
             cached_result: std::sync::atomic::AtomicBool::new(false),
-            tracing: fields.tracing,
+            tracing: TracingFlag::new(fields.tracing),
             timeout: timeout.map(|t| (t, Instant::now())),
             event,
         }
@@ -314,7 +345,7 @@ macro_rules! common_context_api {
 
             /// The tracing flag that travels with the request (`None` when tracing is off).
             pub fn tracing(&self) -> Option<bool> {
-                self.inner.tracing
+                self.inner.tracing.get()
             }
 
             /// The request meta; changes are visible to the caller after the handler returns.
@@ -372,6 +403,29 @@ macro_rules! common_context_api {
             /// The full name of the service whose handler runs (`"v2.math"`).
             pub fn service_name(&self) -> &str {
                 &self.inner.target.service().full_name
+            }
+
+            /// Starts a span inside this request (Node's `ctx.startSpan`): the same trace,
+            /// the handler's span its parent, the same sampling and service. Finish it with
+            /// [`Span::finish`](crate::tracer::Span::finish) (dropping it finishes it too).
+            pub fn start_span(&self, name: impl Into<String>) -> crate::tracer::Span {
+                self.start_span_with(name, crate::tracer::SpanOptions::new())
+            }
+
+            /// [`start_span`](Self::start_span) with options (tags, priority).
+            pub fn start_span_with(
+                &self,
+                name: impl Into<String>,
+                mut options: crate::tracer::SpanOptions,
+            ) -> crate::tracer::Span {
+                let inner = &self.inner;
+                options.trace_id = Some(inner.request_id().to_string());
+                options.parent_id = Some(inner.id.to_string());
+                options.sampled = inner.tracing.get();
+                if options.service.is_none() {
+                    options.service = Some(crate::tracer::service_json(inner.target.service()));
+                }
+                inner.broker.tracer().start_span(name, options)
             }
 
             /// The settings of the service whose handler runs (Node's `this.settings`),

@@ -29,9 +29,7 @@ impl BrokerOptions {
             return Err(OptionsError::invalid(&key, why));
         }
         crate::metrics::MetricsOptions::from_feature(&self.metrics)?;
-        if self.tracing.enabled {
-            return later("tracing", "tracing and its exporters");
-        }
+        crate::tracer::TracingOptions::from_feature(&self.tracing)?;
         if let Some(why) = self
             .serializer
             .as_ref()

@@ -63,7 +63,7 @@ impl<'a> OutgoingEvent<'a> {
             meta: self.meta.clone(),
             headers: self.headers.clone(),
             level: parent.map_or(1, |p| p.level.saturating_add(1)),
-            tracing: parent.and_then(|p| p.tracing),
+            tracing: parent.and_then(|p| p.tracing.get()),
             parent_id: parent.map(|p| p.id.to_string()),
             caller: parent.map(|p| p.target.service().full_name.to_string()),
             need_ack: None,

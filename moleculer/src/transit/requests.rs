@@ -250,7 +250,7 @@ fn request_packet(id: String, action: &str, ctx: &ContextInner, params: Payload)
             .timeout
             .map_or(0.0, |(timeout, _)| timeout.as_secs_f64() * 1000.0),
         level: ctx.level,
-        tracing: ctx.tracing,
+        tracing: ctx.tracing.get(),
         parent_id: ctx.parent_id.as_ref().map(ToString::to_string),
         caller: ctx.caller.as_deref().map(str::to_owned),
         stream: false,

@@ -446,9 +446,9 @@ fn unsupported_features_are_refused_only_when_asked_for() {
             "a known reporter",
         ),
         (
-            r#"{"tracing": {"enabled": true}}"#,
-            "tracing",
-            "later release",
+            r#"{"tracing": {"enabled": true, "exporter": "Jaeger"}}"#,
+            "tracing.exporter",
+            "later one",
         ),
         (r#"{"serializer": "Avro"}"#, "serializer", "Avro"),
         (

@@ -1,0 +1,129 @@
+//! Trace exporters (Node's `src/tracing/exporters/*`): where the sampled spans go. `Event`
+//! sends them as the `$tracing.spans` event, which a Node collector service reads as it
+//! reads Node's own.
+
+mod event;
+
+use serde_json::{Map, Value};
+
+pub use event::EventExporterOptions;
+
+use super::SpanData;
+use crate::broker::WeakBroker;
+use crate::error::Result;
+use crate::options::OptionsError;
+
+/// An exporter the `exporter` option asks for.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ExporterConfig {
+    /// `Event`: the spans as an event.
+    Event(EventExporterOptions),
+}
+
+/// Reads `exporter`: a name, `{type, options}`, or a list of them.
+///
+/// # Errors
+/// An unknown exporter, one of a later release, or an option of the wrong shape.
+pub(crate) fn read_exporters(value: &Value) -> Result<Vec<ExporterConfig>, OptionsError> {
+    match value {
+        Value::Null | Value::Bool(false) => Ok(Vec::new()),
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .filter(|(_, one)| !one.is_null())
+            .map(|(i, one)| read_exporter(one, &format!("tracing.exporter[{i}]")))
+            .collect(),
+        one => read_exporter(one, "tracing.exporter").map(|e| vec![e]),
+    }
+}
+
+fn read_exporter(value: &Value, at: &str) -> Result<ExporterConfig, OptionsError> {
+    let (kind, options) = match value {
+        Value::String(name) => (name.clone(), Map::new()),
+        Value::Object(object) => {
+            let Some(Value::String(kind)) = object.get("type") else {
+                return Err(OptionsError::invalid(
+                    &format!("{at}.type"),
+                    "an exporter name",
+                ));
+            };
+            let options = match object.get("options") {
+                None | Some(Value::Null) => Map::new(),
+                Some(Value::Object(options)) => options.clone(),
+                Some(_) => {
+                    return Err(OptionsError::invalid(&format!("{at}.options"), "an object"));
+                }
+            };
+            (kind.clone(), options)
+        }
+        _ => {
+            return Err(OptionsError::invalid(
+                at,
+                "an exporter name or {type, options}",
+            ));
+        }
+    };
+    let options_at = format!("{at}.options");
+    match kind.to_lowercase().as_str() {
+        "event" => Ok(ExporterConfig::Event(EventExporterOptions::from_json(
+            &options,
+            &options_at,
+        )?)),
+        "console" | "eventlegacy" | "zipkin" | "jaeger" | "datadog" | "newrelic" => {
+            Err(OptionsError::invalid(
+                at,
+                format!(
+                    "an exporter of this release: {kind} comes with a later one (Event is here)"
+                ),
+            ))
+        }
+        _ => Err(OptionsError::invalid(
+            at,
+            format!(
+                "a known exporter, not `{kind}` (Console, Event, EventLegacy, Zipkin, Jaeger, Datadog, NewRelic)"
+            ),
+        )),
+    }
+}
+
+/// A started exporter.
+#[derive(Debug)]
+pub(crate) enum Running {
+    /// The `Event` exporter.
+    Event(event::EventExporter),
+}
+
+impl Running {
+    pub(crate) fn span_started(&self, span: &SpanData) {
+        match self {
+            Running::Event(exporter) => exporter.span_started(span),
+        }
+    }
+
+    pub(crate) fn span_finished(&self, span: &SpanData) {
+        match self {
+            Running::Event(exporter) => exporter.span_finished(span),
+        }
+    }
+
+    /// Sends what it holds, and stops.
+    pub(crate) async fn stop(self) {
+        match self {
+            Running::Event(exporter) => exporter.stop().await,
+        }
+    }
+}
+
+/// Starts the exporter `config` asks for.
+///
+/// # Errors
+/// One that cannot start.
+pub(crate) fn start(config: &ExporterConfig, broker: &WeakBroker) -> Result<Running> {
+    match config {
+        ExporterConfig::Event(options) => Ok(Running::Event(event::EventExporter::start(
+            options.clone(),
+            broker.clone(),
+        ))),
+    }
+}
