@@ -18,6 +18,8 @@
  *   fault_c1        validated_c1 with bulkhead, circuit breaker, retry policy and context
  *                   tracking all enabled (none of them trips)
  *   metrics_c1      `validated_c1` with metrics enabled (process metrics off)
+ *   tracing_c1      `validated_c1` with tracing enabled: every call sampled, its span sent by the
+ *                   Event exporter at once (`interval: 0`)
  *   cache_hit_c1    sequential `await broker.call("math.cached", {a: 1, b: 2})` with the Memory
  *                   cacher: every call after the first is a hit (`cache: {keys: ["a", "b"]}`)
  *   lru_hit_c1      the same with the MemoryLRU cacher
@@ -56,6 +58,7 @@ const ALL_CASES = [
 	"mw5_c1",
 	"fault_c1",
 	"metrics_c1",
+	"tracing_c1",
 	"cache_hit_c1",
 	"lru_hit_c1",
 	"lru_miss_c1",
@@ -100,6 +103,12 @@ function brokerFor(name) {
 		return new ServiceBroker({
 			...baseOptions,
 			metrics: { enabled: true, collectProcessMetrics: false }
+		});
+	}
+	if (name === "tracing_c1") {
+		return new ServiceBroker({
+			...baseOptions,
+			tracing: { enabled: true, exporter: { type: "Event", options: { interval: 0 } } }
 		});
 	}
 	if (name === "fault_c1") {
@@ -197,6 +206,7 @@ const bodies = {
 	mw5_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	fault_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	metrics_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
+	tracing_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	cache_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
 	lru_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
 	lru_miss_c1: secs => {

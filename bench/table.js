@@ -23,6 +23,7 @@ const ROWS = [
 	["emit_c1", "emit_c1", "`emit` to 1 local handler, c=1"],
 	["mw5_c1", "mw5_c1", "validated `math.add`, c=1, 5 user middlewares (Rust: typed params)"],
 	["metrics_c1", "metrics_c1", "validated `math.add`, c=1, metrics on (Rust: typed params)"],
+	["tracing_c1", "tracing_c1", "validated `math.add`, c=1, tracing on, Event exporter (Rust: typed params)"],
 	["fault_c1", "fault_c1", "validated `math.add`, c=1, bulkhead + breaker + retry + tracking on (Rust: typed params)"],
 	["cache_hit_c1", "cache_hit_c1", "cached `math.cached`, c=1, Memory cacher, every call a hit (Rust: typed params)"],
 	["lru_hit_c1", "lru_hit_c1", "cached `math.cached`, c=1, MemoryLRU cacher, every call a hit (Rust: typed params)"],

@@ -26,6 +26,8 @@
 //!   tracking all enabled (none of them trips);
 //! - `metrics_c1`: `validated_c1` with metrics enabled, process metrics off (the request
 //!   metrics of every call);
+//! - `tracing_c1`: `validated_c1` with tracing enabled: every call sampled, its span sent by
+//!   the Event exporter at once (`interval: 0`);
 //! - `cache_hit_c1`: sequential `math.cached` (`cache = { keys: ["a", "b"] }`) with the same
 //!   typed params and the Memory cacher: every call after the first is a hit;
 //! - `lru_hit_c1`: the same with the MemoryLRU cacher;
@@ -93,7 +95,7 @@ impl Math {
     }
 }
 
-const CASES: [&str; 15] = [
+const CASES: [&str; 16] = [
     "plain_c1",
     "validated_c1",
     "validated_json_c1",
@@ -103,6 +105,7 @@ const CASES: [&str; 15] = [
     "mw5_c1",
     "fault_c1",
     "metrics_c1",
+    "tracing_c1",
     "cache_hit_c1",
     "lru_hit_c1",
     "lru_miss_c1",
@@ -189,6 +192,12 @@ async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) 
         let options: moleculer::BrokerOptions = serde_json::from_value(
             json!({ "metrics": { "enabled": true, "collectProcessMetrics": false } }),
         )
+        .expect("options");
+        builder = builder.options(options);
+    }
+    if case == "tracing_c1" {
+        let options: moleculer::BrokerOptions = serde_json::from_value(json!({ "tracing": {
+            "enabled": true, "exporter": { "type": "Event", "options": { "interval": 0 } } } }))
         .expect("options");
         builder = builder.options(options);
     }
@@ -289,13 +298,15 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
                 .await
                 .expect("plain")
         }),
-        "validated_c1" | "mw5_c1" | "fault_c1" | "metrics_c1" => timed!(|i: u64| async move {
-            let a = (i & 0xFFFF) as f64;
-            broker
-                .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
-                .await
-                .expect("add")
-        }),
+        "validated_c1" | "mw5_c1" | "fault_c1" | "metrics_c1" | "tracing_c1" => {
+            timed!(|i: u64| async move {
+                let a = (i & 0xFFFF) as f64;
+                broker
+                    .call::<f64, _>("math.add", AddParams { a, b: 2.0 })
+                    .await
+                    .expect("add")
+            })
+        }
         "validated_json_c1" => timed!(|i: u64| async move {
             let a = (i & 0xFFFF) as f64;
             broker

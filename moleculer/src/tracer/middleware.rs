@@ -115,7 +115,7 @@ impl Middleware for TracingMiddleware {
         Some(wrap_action(next, move |ctx, next| {
             let inner = ctx.inner.clone();
             let (caller, remote) = caller_of(&inner, &node_id);
-            let mut tags = Map::new();
+            let mut tags = Map::with_capacity(12);
             tags.insert("callingLevel".into(), Value::from(inner.level));
             tags.insert("action".into(), action_tag.clone());
             tags.insert("remoteCall".into(), remote);
@@ -143,7 +143,7 @@ impl Middleware for TracingMiddleware {
                 span_options(&inner, SpanKind::Action, tags),
             );
             inner.tracing.set(span.is_sampled());
-            let (rules, next) = (rules.clone(), next.clone());
+            let (rules, next, tracer) = (rules.clone(), next.clone(), tracer.clone());
             Box::pin(async move {
                 let result = next.call(ctx).await;
                 match &result {
@@ -163,6 +163,7 @@ impl Middleware for TracingMiddleware {
                     }
                 }
                 span.finish();
+                tracer.let_exporters_send().await;
                 result
             })
         }))
@@ -190,7 +191,7 @@ impl Middleware for TracingMiddleware {
         Some(wrap_event(next, move |ctx, next| {
             let inner = ctx.inner.clone();
             let service = inner.target.service().clone();
-            let mut tags = Map::new();
+            let mut tags = Map::with_capacity(12);
             let group = group.clone().unwrap_or_else(|| service.name.clone());
             tags.insert("event".into(), json!({ "name": &*pattern, "group": group }));
             tags.insert("eventName".into(), Value::from(ctx.event_name()));
@@ -218,13 +219,14 @@ impl Middleware for TracingMiddleware {
             };
             let mut span = tracer.start_span(name, span_options(&inner, SpanKind::Event, tags));
             inner.tracing.set(span.is_sampled());
-            let next = next.clone();
+            let (next, tracer) = (next.clone(), tracer.clone());
             Box::pin(async move {
                 let result = next.call(ctx).await;
                 if let Err(err) = &result {
                     span.set_error(err);
                 }
                 span.finish();
+                tracer.let_exporters_send().await;
                 result
             })
         }))

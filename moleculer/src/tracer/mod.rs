@@ -65,6 +65,8 @@ pub struct Tracer {
     sample_counter: AtomicU64,
     limiter: Option<Mutex<RateLimiter>>,
     exporters: RwLock<Vec<exporters::Running>>,
+    /// Whether an exporter sends each span at once (`interval: 0`).
+    sends_at_once: std::sync::atomic::AtomicBool,
 }
 
 impl Tracer {
@@ -82,6 +84,7 @@ impl Tracer {
             sample_counter: AtomicU64::new(0),
             limiter,
             exporters: RwLock::new(Vec::new()),
+            sends_at_once: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -144,10 +147,16 @@ impl Tracer {
     }
 
     pub(crate) fn span_finished(&self, span: SpanData) {
-        if span.sampled {
-            for exporter in self.exporters.read().iter() {
-                exporter.span_finished(&span);
+        if !span.sampled {
+            return;
+        }
+        let exporters = self.exporters.read();
+        // Each exporter but the last gets a copy; the last one takes the span.
+        if let Some((last, others)) = exporters.split_last() {
+            for exporter in others {
+                exporter.span_finished(span.clone());
             }
+            last.span_finished(span);
         }
     }
 
@@ -163,8 +172,19 @@ impl Tracer {
         for config in &self.options.exporters {
             running.push(exporters::start(config, &broker)?);
         }
+        let at_once = running.iter().any(exporters::Running::sends_at_once);
+        self.sends_at_once.store(at_once, Ordering::Relaxed);
         *self.exporters.write() = running;
         Ok(())
+    }
+
+    /// After a handler's span: an exporter that sends each span at once (Node sends it
+    /// before the call returns) gets its turn to send, even on a runtime of one thread
+    /// busy with calls that never wait.
+    pub(crate) async fn let_exporters_send(&self) {
+        if self.sends_at_once.load(Ordering::Relaxed) {
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Sends what the exporters hold and stops them.

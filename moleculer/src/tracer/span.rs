@@ -127,31 +127,32 @@ impl SpanData {
     fn time(&self) -> f64 {
         self.start_time as f64 + self.started.elapsed().as_secs_f64() * 1000.0
     }
+}
 
-    /// The span as Node's exporters see it (`Object.assign({}, span)`), in Node's key order.
-    pub(crate) fn to_json(&self) -> Value {
-        let mut out = Map::new();
+/// The span as Node's exporters see it (`Object.assign({}, span)`), in Node's key order,
+/// written straight from the fields.
+impl serde::Serialize for SpanData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut out = serializer.serialize_map(None)?;
         if let Some(service) = &self.service {
-            out.insert("service".into(), service.clone());
+            out.serialize_entry("service", service)?;
         }
-        out.insert("name".into(), Value::from(self.name.clone()));
-        out.insert("type".into(), Value::from(self.kind.name()));
-        out.insert("id".into(), Value::from(self.id.clone()));
-        out.insert("traceID".into(), Value::from(self.trace_id.clone()));
-        out.insert(
-            "parentID".into(),
-            self.parent_id.clone().map_or(Value::Null, Value::from),
-        );
-        out.insert("priority".into(), Value::from(self.priority));
-        out.insert("sampled".into(), Value::from(self.sampled));
-        out.insert("startTime".into(), Value::from(self.start_time));
-        out.insert("startTicks".into(), number(Some(self.start_ticks)));
-        out.insert("finishTime".into(), number(self.finish_time));
-        out.insert("duration".into(), number(self.duration));
-        out.insert("error".into(), self.error.clone().unwrap_or(Value::Null));
-        out.insert("logs".into(), Value::Array(self.logs.clone()));
-        out.insert("tags".into(), Value::Object(self.tags.clone()));
-        Value::Object(out)
+        out.serialize_entry("name", &self.name)?;
+        out.serialize_entry("type", self.kind.name())?;
+        out.serialize_entry("id", &self.id)?;
+        out.serialize_entry("traceID", &self.trace_id)?;
+        out.serialize_entry("parentID", &self.parent_id)?;
+        out.serialize_entry("priority", &self.priority)?;
+        out.serialize_entry("sampled", &self.sampled)?;
+        out.serialize_entry("startTime", &self.start_time)?;
+        out.serialize_entry("startTicks", &number(Some(self.start_ticks)))?;
+        out.serialize_entry("finishTime", &number(self.finish_time))?;
+        out.serialize_entry("duration", &number(self.duration))?;
+        out.serialize_entry("error", &self.error)?;
+        out.serialize_entry("logs", &self.logs)?;
+        out.serialize_entry("tags", &self.tags)?;
+        out.end()
     }
 }
 
@@ -190,12 +191,19 @@ impl Span {
             duration: None,
             error: None,
             logs: Vec::new(),
-            tags: tracer.options().default_tags.clone(),
+            // The tracer's `defaultTags` first, as Node adds them.
+            tags: match &tracer.options().default_tags {
+                defaults if defaults.is_empty() => options.tags,
+                defaults => {
+                    let mut tags = defaults.clone();
+                    tags.extend(options.tags);
+                    tags
+                }
+            },
         };
         data.sampled = options
             .sampled
             .unwrap_or_else(|| tracer.should_sample(data.priority));
-        data.tags.extend(options.tags);
         tracer.span_started(&data);
         Span {
             data: Some(data),

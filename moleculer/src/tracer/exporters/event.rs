@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::broker::WeakBroker;
@@ -100,22 +101,37 @@ impl EventExporterOptions {
     }
 }
 
-/// The running exporter: the spans waiting to be sent, and the task sending them.
+/// The running exporter: the spans waiting to be sent, and the task sending them (every
+/// `interval`, or as soon as spans wait with `interval: 0`).
 #[derive(Debug)]
 pub(crate) struct EventExporter {
     options: Arc<EventExporterOptions>,
     broker: WeakBroker,
-    queue: Arc<Mutex<Vec<Value>>>,
-    timer: Option<JoinHandle<()>>,
+    queue: Arc<Mutex<Vec<SpanData>>>,
+    /// Wakes the sending task when spans wait (`interval: 0`).
+    waiting: Arc<Notify>,
+    sender: JoinHandle<()>,
 }
 
 impl EventExporter {
     pub(crate) fn start(options: EventExporterOptions, broker: WeakBroker) -> EventExporter {
         let options = Arc::new(options);
         let queue = Arc::new(Mutex::new(Vec::new()));
-        let timer = (!options.interval.is_zero()).then(|| {
-            let (options, broker, queue) = (options.clone(), broker.clone(), queue.clone());
+        let waiting = Arc::new(Notify::new());
+        let sender = {
+            let (options, broker, queue, waiting) = (
+                options.clone(),
+                broker.clone(),
+                queue.clone(),
+                waiting.clone(),
+            );
             tokio::spawn(async move {
+                if options.interval.is_zero() {
+                    loop {
+                        waiting.notified().await;
+                        flush(&options, &broker, &queue).await;
+                    }
+                }
                 let mut ticks = tokio::time::interval(options.interval);
                 ticks.tick().await;
                 loop {
@@ -123,73 +139,67 @@ impl EventExporter {
                     flush(&options, &broker, &queue).await;
                 }
             })
-        });
+        };
         EventExporter {
             options,
             broker,
             queue,
-            timer,
+            waiting,
+            sender,
         }
     }
 
     pub(crate) fn span_started(&self, span: &SpanData) {
         if self.options.send_start_span {
-            self.push(span);
+            self.push(span.clone());
         }
     }
 
-    pub(crate) fn span_finished(&self, span: &SpanData) {
+    pub(crate) fn span_finished(&self, span: SpanData) {
         if self.options.send_finish_span {
             self.push(span);
         }
     }
 
-    fn push(&self, span: &SpanData) {
+    fn push(&self, mut span: SpanData) {
         // The exporter's own events are not traced in its spans.
         if span.tags.get("eventName").and_then(Value::as_str) == Some(&self.options.event_name) {
             return;
         }
-        let mut json = span.to_json();
-        if !self.options.default_tags.is_empty()
-            && let Some(Value::Object(tags)) = json.get_mut("tags")
-        {
-            let mut all = self.options.default_tags.clone();
-            all.extend(std::mem::take(tags));
-            *tags = all;
+        if !self.options.default_tags.is_empty() {
+            let mut tags = self.options.default_tags.clone();
+            tags.extend(std::mem::take(&mut span.tags));
+            span.tags = tags;
         }
-        self.queue.lock().push(json);
-        if self.timer.is_none() {
-            let (options, broker, queue) = (
-                self.options.clone(),
-                self.broker.clone(),
-                self.queue.clone(),
-            );
-            tokio::spawn(async move { flush(&options, &broker, &queue).await });
+        self.queue.lock().push(span);
+        if self.options.interval.is_zero() {
+            self.waiting.notify_one();
         }
     }
 
+    pub(crate) fn sends_at_once(&self) -> bool {
+        self.options.interval.is_zero()
+    }
+
     pub(crate) async fn stop(self) {
-        if let Some(timer) = &self.timer {
-            timer.abort();
-        }
+        self.sender.abort();
         flush(&self.options, &self.broker, &self.queue).await;
     }
 }
 
 impl Drop for EventExporter {
     fn drop(&mut self) {
-        if let Some(timer) = &self.timer {
-            timer.abort();
-        }
+        self.sender.abort();
     }
 }
 
 /// Sends the spans waiting, if any.
-async fn flush(options: &EventExporterOptions, broker: &WeakBroker, queue: &Mutex<Vec<Value>>) {
+async fn flush(options: &EventExporterOptions, broker: &WeakBroker, queue: &Mutex<Vec<SpanData>>) {
     let spans = std::mem::take(&mut *queue.lock());
     let Some(broker) = broker.upgrade().filter(|_| !spans.is_empty()) else {
         return;
     };
+    // The spans go as they are, written in Node's shape when they are serialized.
     let mut emit = EmitOptions::new();
     emit.groups = options.groups.clone();
     tracing::debug!(
@@ -200,12 +210,10 @@ async fn flush(options: &EventExporterOptions, broker: &WeakBroker, queue: &Mute
     );
     let sent = if options.broadcast {
         broker
-            .broadcast_with(&options.event_name, Value::Array(spans), emit)
+            .broadcast_with(&options.event_name, spans, emit)
             .await
     } else {
-        broker
-            .emit_with(&options.event_name, Value::Array(spans), emit)
-            .await
+        broker.emit_with(&options.event_name, spans, emit).await
     };
     if let Err(err) = sent {
         tracing::warn!(target: "moleculer::tracer", "Unable to send the tracing spans: {err}");

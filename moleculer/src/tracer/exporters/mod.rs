@@ -101,9 +101,16 @@ impl Running {
         }
     }
 
-    pub(crate) fn span_finished(&self, span: &SpanData) {
+    pub(crate) fn span_finished(&self, span: SpanData) {
         match self {
             Running::Event(exporter) => exporter.span_finished(span),
+        }
+    }
+
+    /// Whether it sends each span at once.
+    pub(crate) fn sends_at_once(&self) -> bool {
+        match self {
+            Running::Event(exporter) => exporter.sends_at_once(),
         }
     }
 
