@@ -250,8 +250,9 @@ impl BrokerBuilder {
                 None,
             ));
         }
-        if let LoggerOption::Console { colors, level } = &options.logger {
-            crate::logging::install(level.as_ref().unwrap_or(&options.log_level), *colors);
+        if options.logger != LoggerOption::Off {
+            let node = crate::logging::NodeBindings::new(&*node_id, options.namespace.clone());
+            crate::logging::install(&options.logger, &options.log_level, node)?;
         }
         let instance_id = ContextId::generate().to_string();
         let local_node = NodeInfo {
