@@ -3,7 +3,7 @@
 //!
 //! The broker logs with `tracing` under `moleculer::…` targets. Libraries should leave the
 //! subscriber to the application; binaries set the `logger` option (see
-//! [`LoggerOption`](crate::options::LoggerOption)), which makes
+//! [`LoggerOption`]), which makes
 //! [`build`](crate::BrokerBuilder::build) install [`Loggers`] as the global subscriber, or
 //! call [`init_from`], or add [`Loggers::layer`] to a subscriber of their own. [`init`] and
 //! [`init_with`] install `tracing_subscriber`'s own format instead.
