@@ -262,7 +262,11 @@ fn the_file_logger_writes_in_batches_every_interval() {
 
 #[test]
 fn each_logger_has_its_own_level_over_log_level() {
-    let (a, b) = (temp_dir("level-a"), temp_dir("level-b"));
+    let (a, b, c) = (
+        temp_dir("level-a"),
+        temp_dir("level-b"),
+        temp_dir("level-c"),
+    );
     let file = |dir: &Path, level: serde_json::Value| {
         serde_json::json!({"type": "File", "options": {
             "folder": folder_of(dir), "formatter": "{level} {mod}: {msg}",
@@ -273,6 +277,7 @@ fn each_logger_has_its_own_level_over_log_level() {
         serde_json::json!([
             file(&a, serde_json::json!(null)),
             file(&b, serde_json::json!({"GREETER": "debug", "**": false})),
+            file(&c, serde_json::json!("fatal")),
         ]),
         "warn",
     );
@@ -297,8 +302,11 @@ fn each_logger_has_its_own_level_over_log_level() {
         read(&b),
         "DEBUG GREETER: g-debug\nINFO  GREETER: g-info\nWARN  GREETER: g-warn\n"
     );
-    let _ = std::fs::remove_dir_all(&a);
-    let _ = std::fs::remove_dir_all(&b);
+    // `fatal` lets only the records marked `fatal = true` through.
+    assert_eq!(read(&c), "FATAL OTHER: o-fatal\n");
+    for dir in [a, b, c] {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::middleware::{
     Bulkhead, CircuitBreaker, ContextTracker, Debounce, Middleware, Stack, Throttle,
 };
-use crate::options::{BrokerOptions, LoggerOption, OptionsError, default_node_id};
+use crate::options::{BrokerOptions, OptionsError, default_node_id};
 use crate::payload::Payload;
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
@@ -250,7 +250,8 @@ impl BrokerBuilder {
                 None,
             ));
         }
-        if options.logger != LoggerOption::Off {
+        // Node's `logger: []` (or `false`) installs nothing.
+        if !options.logger.configs().is_empty() {
             let node = crate::logging::NodeBindings::new(&*node_id, options.namespace.clone());
             crate::logging::install(&options.logger, &options.log_level, node)?;
         }

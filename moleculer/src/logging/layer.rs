@@ -144,11 +144,6 @@ impl Loggers {
         })
     }
 
-    /// Whether there is no logger at all.
-    pub fn is_empty(&self) -> bool {
-        self.shared.appenders.is_empty()
-    }
-
     /// The loggers as a layer of any subscriber with span lookup (such as
     /// `tracing_subscriber::registry()`). Its filter passes the events that some logger
     /// may print, and the spans that carry a service's bindings, leaving the other layers
