@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-/// Runs `log_node` with a config file of `config` and the variables `env`; its stdout lines
-/// that are the test's own messages.
+/// Runs `log_node` with a config file of `config` and the variables `env`; its stdout and
+/// stderr lines that are the test's own messages.
 fn logged(config: &str, env: &[(&str, &str)]) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!(
         "mol-logging-{}-{}",
@@ -22,7 +22,8 @@ fn logged(config: &str, env: &[(&str, &str)]) -> Vec<String> {
         .output()
         .expect("run the node");
     assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    // As Node's console logger, `warn` and worse go to stderr: the node logs them last.
+    let stdout = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
     let messages = [
         "users debug",
         "users info",

@@ -29,6 +29,7 @@ mod interop_serializers;
 mod interop_tcp;
 mod interop_transmit;
 mod lifecycle;
+mod loggers;
 mod logging;
 mod matrix;
 mod metrics;

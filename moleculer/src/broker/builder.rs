@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::middleware::{
     Bulkhead, CircuitBreaker, ContextTracker, Debounce, Middleware, Stack, Throttle,
 };
-use crate::options::{BrokerOptions, LoggerOption, OptionsError, default_node_id};
+use crate::options::{BrokerOptions, OptionsError, default_node_id};
 use crate::payload::Payload;
 use crate::registry::{NodeInfo, Registry};
 use crate::service::ServiceDef;
@@ -250,8 +250,10 @@ impl BrokerBuilder {
                 None,
             ));
         }
-        if let LoggerOption::Console { colors, level } = &options.logger {
-            crate::logging::install(level.as_ref().unwrap_or(&options.log_level), *colors);
+        // Node's `logger: []` (or `false`) installs nothing.
+        if !options.logger.configs().is_empty() {
+            let node = crate::logging::NodeBindings::new(&*node_id, options.namespace.clone());
+            crate::logging::install(&options.logger, &options.log_level, node)?;
         }
         let instance_id = ContextId::generate().to_string();
         let local_node = NodeInfo {

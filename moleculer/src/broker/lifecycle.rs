@@ -276,6 +276,8 @@ impl ServiceBroker {
         }
         signals::unregister(self);
         tracing::info!(node_id = %self.inner.node_id, "ServiceBroker stopped");
+        // Node's `loggerFactory.stop()`: what the file loggers hold reaches their files.
+        crate::logging::flush();
         first_error.map_or(Ok(()), Err)
     }
 

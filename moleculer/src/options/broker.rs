@@ -38,11 +38,11 @@ pub struct BrokerOptions {
     /// [`default_node_id`] and [`BrokerOptions::resolved_node_id`].
     #[serde(rename = "nodeID")]
     pub node_id: Option<String>,
-    /// Whether the broker installs its console logger. Default `false` (Node: `true`); see
-    /// [`LoggerOption`].
+    /// The loggers the broker installs (console, file, several). Default `false` (Node:
+    /// `true`); see [`LoggerOption`].
     pub logger: LoggerOption,
-    /// Log level, global or per module, applied by the broker's logging setup
-    /// ([`crate::logging::init_from`]). Default `info`.
+    /// Log level, global or per module, of the loggers without a `level` of their own
+    /// ([`crate::logging`]). Default `info`.
     pub log_level: LogLevelOption,
     /// Transporter: a name (`"NATS"`, `"TCP"`, `"Fake"`), a URL (`"nats://127.0.0.1:4222"`)
     /// or `{type, options}`. Default `None`: local only.

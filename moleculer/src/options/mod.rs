@@ -30,7 +30,9 @@ pub use error::OptionsError;
 pub use fault::{BulkheadOptions, CircuitBreakerOptions, RetryPolicyOptions, TrackingOptions};
 pub use feature::FeatureOptions;
 pub use log_level::{LogLevel, LogLevelOption};
-pub use logger::LoggerOption;
+pub use logger::{
+    FileLoggerOptions, FormattedOptions, Formatter, LoggerConfig, LoggerOption, ModuleColors,
+};
 pub use plugin::{
     DiscovererKind, DiscovererOption, PluginKind, PluginOption, SerializerKind, SerializerOption,
     StrategyKind, StrategyOption, TransporterKind, TransporterOption,

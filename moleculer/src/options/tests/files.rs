@@ -377,10 +377,10 @@ fn javascript_only_keys_are_refused_unless_empty() {
         ),
         (r#"{"internalServices": {"$node": {}}}"#, "internalServices"),
         (r#"{"logger": "Pino"}"#, "logger"),
-        (r#"{"logger": {"type": "File"}}"#, "logger.type"),
+        (r#"{"logger": {"type": "Winston"}}"#, "logger.type"),
         (
-            r#"{"logger": {"options": {"formatter": "short"}}}"#,
-            "logger.options.formatter",
+            r#"{"logger": {"options": {"objectPrinter": "inspect"}}}"#,
+            "logger.options.objectPrinter",
         ),
         (
             r#"{"logger": {"options": {"level": "loud"}}}"#,

@@ -4,6 +4,7 @@ mod defaults;
 mod env;
 mod errors;
 mod files;
+mod logger;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
