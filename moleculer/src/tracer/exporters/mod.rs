@@ -1,11 +1,13 @@
 //! Trace exporters (Node's `src/tracing/exporters/*`): where the sampled spans go. `Event`
 //! sends them as the `$tracing.spans` event, which a Node collector service reads as it
-//! reads Node's own.
+//! reads Node's own; `Console` draws each trace's tree in the log.
 
+mod console;
 mod event;
 
 use serde_json::{Map, Value};
 
+pub use console::ConsoleExporterOptions;
 pub use event::EventExporterOptions;
 
 use super::SpanData;
@@ -19,6 +21,8 @@ use crate::options::OptionsError;
 pub enum ExporterConfig {
     /// `Event`: the spans as an event.
     Event(EventExporterOptions),
+    /// `Console`: each trace drawn in the log.
+    Console(ConsoleExporterOptions),
 }
 
 /// Reads `exporter`: a name, `{type, options}`, or a list of them.
@@ -70,14 +74,16 @@ fn read_exporter(value: &Value, at: &str) -> Result<ExporterConfig, OptionsError
             &options,
             &options_at,
         )?)),
-        "console" | "eventlegacy" | "zipkin" | "jaeger" | "datadog" | "newrelic" => {
-            Err(OptionsError::invalid(
-                at,
-                format!(
-                    "an exporter of this release: {kind} comes with a later one (Event is here)"
-                ),
-            ))
-        }
+        "console" => Ok(ExporterConfig::Console(ConsoleExporterOptions::from_json(
+            &options,
+            &options_at,
+        )?)),
+        "eventlegacy" | "zipkin" | "jaeger" | "datadog" | "newrelic" => Err(OptionsError::invalid(
+            at,
+            format!(
+                "an exporter of this release: {kind} comes with a later one (Event and Console are here)"
+            ),
+        )),
         _ => Err(OptionsError::invalid(
             at,
             format!(
@@ -92,18 +98,22 @@ fn read_exporter(value: &Value, at: &str) -> Result<ExporterConfig, OptionsError
 pub(crate) enum Running {
     /// The `Event` exporter.
     Event(event::EventExporter),
+    /// The `Console` exporter.
+    Console(console::ConsoleExporter),
 }
 
 impl Running {
     pub(crate) fn span_started(&self, span: &SpanData) {
         match self {
             Running::Event(exporter) => exporter.span_started(span),
+            Running::Console(exporter) => exporter.span_started(span),
         }
     }
 
     pub(crate) fn span_finished(&self, span: SpanData) {
         match self {
             Running::Event(exporter) => exporter.span_finished(span),
+            Running::Console(exporter) => exporter.span_finished(span),
         }
     }
 
@@ -111,6 +121,7 @@ impl Running {
     pub(crate) fn sends_at_once(&self) -> bool {
         match self {
             Running::Event(exporter) => exporter.sends_at_once(),
+            Running::Console(_) => false,
         }
     }
 
@@ -118,6 +129,7 @@ impl Running {
     pub(crate) async fn stop(self) {
         match self {
             Running::Event(exporter) => exporter.stop().await,
+            Running::Console(_) => {}
         }
     }
 }
@@ -131,6 +143,9 @@ pub(crate) fn start(config: &ExporterConfig, broker: &WeakBroker) -> Result<Runn
         ExporterConfig::Event(options) => Ok(Running::Event(event::EventExporter::start(
             options.clone(),
             broker.clone(),
+        ))),
+        ExporterConfig::Console(options) => Ok(Running::Console(console::ConsoleExporter::new(
+            options.clone(),
         ))),
     }
 }
