@@ -402,3 +402,99 @@ async fn one_trace_across_node_0_15_and_rust() {
 async fn one_trace_across_node_0_14_and_rust() {
     one_trace_across_node_and_rust(NodeVersion::V14).await;
 }
+
+/// The EventLegacy exporter's 0.13 events from a Rust node reach a Node 0.14 collector, with
+/// the payload Node 0.14's own EventLegacy exporter sends.
+#[tokio::test]
+async fn event_legacy_spans_reach_a_node_0_14_collector() {
+    let version = NodeVersion::V14;
+    if !node_interop_available().await {
+        return;
+    }
+    let ns = unique_namespace("trace-legacy");
+    let mut node = NodePeer::spawn_with(
+        version,
+        &format!("node-{ns}"),
+        &ns,
+        &["math", "spans"],
+        &json!({ "tracing": { "enabled": true, "exporter": "EventLegacy" } }),
+    )
+    .await
+    .unwrap();
+    let rust_id = format!("rust-{ns}");
+    let rust = ServiceBroker::builder()
+        .options(
+            serde_json::from_value(json!({
+                "nodeID": rust_id, "namespace": ns, "transporter": nats_url(),
+                "tracing": { "enabled": true, "exporter": "EventLegacy" }
+            }))
+            .unwrap(),
+        )
+        .protocol_version(version.protocol_version())
+        .service(Chain)
+        .build()
+        .unwrap();
+    rust.start().await.unwrap();
+    rust.wait_for_services(&["spans"], Some(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    node.wait_for_services(&["chain"], Duration::from_secs(10))
+        .await
+        .unwrap();
+    node.call("chain.end", json!({}), Value::Null)
+        .await
+        .unwrap();
+    node.call("math.add", json!({ "a": 1, "b": 2 }), Value::Null)
+        .await
+        .unwrap();
+    let finished = |events: &Value, action: &str| -> Option<Value> {
+        events.as_array()?.iter().find_map(|e| {
+            (e["event"] == "finish" && e["payload"]["action"]["name"] == action)
+                .then(|| e["payload"].clone())
+        })
+    };
+    let mut events = Value::Null;
+    for _ in 0..100 {
+        events = node
+            .call("spans.legacy", json!({}), Value::Null)
+            .await
+            .unwrap();
+        if finished(&events, "chain.end").is_some() && finished(&events, "math.add").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ours = finished(&events, "chain.end").unwrap_or_else(|| panic!("{events}"));
+    let theirs = finished(&events, "math.add").unwrap_or_else(|| panic!("{events}"));
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "start" && e["payload"]["action"]["name"] == "chain.end"),
+        "the start event too"
+    );
+    assert_eq!(ours["nodeID"], rust_id.as_str());
+    assert_eq!(ours["remoteCall"], true);
+    assert_eq!(
+        ours["callerNodeID"],
+        format!("node-{ns}"),
+        "called from Node"
+    );
+    assert_eq!(ours["requestID"], ours["id"]);
+    assert_eq!(ours["service"]["name"], "chain");
+    let keys = |v: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = v
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "callerNodeID")
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&ours), keys(&theirs), "Node 0.14's payload: {theirs}");
+    node.stop().await.unwrap();
+    rust.stop().await.unwrap();
+}

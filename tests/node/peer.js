@@ -246,20 +246,31 @@ const demoServices = {
 			}
 		}
 	},
-	// Every span the Event trace exporters send (`$tracing.spans`), from any node.
+	// Every span the Event trace exporters send (`$tracing.spans`), and the EventLegacy
+	// exporters' 0.13 events, from any node.
 	spans: {
 		name: "spans",
 		created() {
 			this.spans = [];
+			this.legacy = [];
 		},
 		events: {
 			"$tracing.spans"(ctx) {
 				this.spans.push(...ctx.params);
+			},
+			"metrics.trace.span.start"(ctx) {
+				this.legacy.push({ event: "start", payload: ctx.params });
+			},
+			"metrics.trace.span.finish"(ctx) {
+				this.legacy.push({ event: "finish", payload: ctx.params });
 			}
 		},
 		actions: {
 			list() {
 				return this.spans;
+			},
+			legacy() {
+				return this.legacy;
 			}
 		}
 	},

@@ -4,6 +4,7 @@
 
 mod console;
 mod event;
+mod event_legacy;
 
 use serde_json::{Map, Value};
 
@@ -23,6 +24,9 @@ pub enum ExporterConfig {
     Event(EventExporterOptions),
     /// `Console`: each trace drawn in the log.
     Console(ConsoleExporterOptions),
+    /// `EventLegacy` (Node 0.14): each span as Moleculer 0.13's `metrics.trace.span.start`
+    /// and `metrics.trace.span.finish` events.
+    EventLegacy,
 }
 
 /// Reads `exporter`: a name, `{type, options}`, or a list of them.
@@ -78,10 +82,14 @@ fn read_exporter(value: &Value, at: &str) -> Result<ExporterConfig, OptionsError
             &options,
             &options_at,
         )?)),
-        "eventlegacy" | "zipkin" | "jaeger" | "datadog" | "newrelic" => Err(OptionsError::invalid(
+        "eventlegacy" => {
+            event_legacy::read_options(&options, &options_at)?;
+            Ok(ExporterConfig::EventLegacy)
+        }
+        "zipkin" | "jaeger" | "datadog" | "newrelic" => Err(OptionsError::invalid(
             at,
             format!(
-                "an exporter of this release: {kind} comes with a later one (Event and Console are here)"
+                "an exporter of this release: {kind} comes with a later one (Event, EventLegacy and Console are here)"
             ),
         )),
         _ => Err(OptionsError::invalid(
@@ -100,6 +108,8 @@ pub(crate) enum Running {
     Event(event::EventExporter),
     /// The `Console` exporter.
     Console(console::ConsoleExporter),
+    /// The `EventLegacy` exporter.
+    EventLegacy(event_legacy::EventLegacyExporter),
 }
 
 impl Running {
@@ -107,6 +117,7 @@ impl Running {
         match self {
             Running::Event(exporter) => exporter.span_started(span),
             Running::Console(exporter) => exporter.span_started(span),
+            Running::EventLegacy(exporter) => exporter.span_started(span),
         }
     }
 
@@ -114,6 +125,7 @@ impl Running {
         match self {
             Running::Event(exporter) => exporter.span_finished(span),
             Running::Console(exporter) => exporter.span_finished(span),
+            Running::EventLegacy(exporter) => exporter.span_finished(&span),
         }
     }
 
@@ -122,6 +134,7 @@ impl Running {
         match self {
             Running::Event(exporter) => exporter.sends_at_once(),
             Running::Console(_) => false,
+            Running::EventLegacy(_) => true,
         }
     }
 
@@ -130,6 +143,7 @@ impl Running {
         match self {
             Running::Event(exporter) => exporter.stop().await,
             Running::Console(_) => {}
+            Running::EventLegacy(exporter) => exporter.stop().await,
         }
     }
 }
@@ -147,5 +161,8 @@ pub(crate) fn start(config: &ExporterConfig, broker: &WeakBroker) -> Result<Runn
         ExporterConfig::Console(options) => Ok(Running::Console(console::ConsoleExporter::new(
             options.clone(),
         ))),
+        ExporterConfig::EventLegacy => Ok(Running::EventLegacy(
+            event_legacy::EventLegacyExporter::start(broker.clone()),
+        )),
     }
 }
