@@ -10,7 +10,7 @@ use std::time::Duration;
 use moleculer::metrics::{MetricDef, MetricType};
 use moleculer::prelude::*;
 use moleculer_tests::node::{NodePeer, NodeVersion, nats_url, node_interop_available};
-use moleculer_tests::{eventually_some, unique_namespace};
+use moleculer_tests::{eventually_some, http_endpoint, unique_namespace};
 use serde_json::{Value, json};
 
 use super::metrics::Math;
@@ -264,55 +264,6 @@ async fn the_statsd_reporter_sends_changes_over_udp_beside_prometheus() {
         "the gain since the last report"
     );
     broker.stop().await.unwrap();
-}
-
-/// One HTTP request as the test's endpoint received it.
-struct Posted {
-    head: String,
-    body: Value,
-}
-
-/// An HTTP endpoint answering 202 to every request, handing each to the test.
-async fn http_endpoint() -> (std::net::SocketAddr, tokio::sync::mpsc::Receiver<Posted>) {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut reader = BufReader::new(stream);
-                loop {
-                    let mut head = String::new();
-                    let mut length = 0usize;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = n.trim().parse().unwrap_or(0);
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                        head.push_str(&line);
-                    }
-                    let mut body = vec![0; length];
-                    reader.read_exact(&mut body).await.unwrap();
-                    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    let _ = tx.send(Posted { head, body }).await;
-                    let answer =
-                        "HTTP/1.1 202 Accepted\r\ncontent-length: 15\r\n\r\n{\"status\":\"ok\"}";
-                    if reader.get_mut().write_all(answer.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (address, rx)
 }
 
 /// The Datadog reporter posts Node's series to the API: counters as gauges, histograms as

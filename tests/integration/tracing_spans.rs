@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use moleculer::prelude::*;
 use moleculer_tests::node::{NodePeer, NodeVersion, nats_url, node_interop_available};
-use moleculer_tests::{Recorder, eventually_some, unique_namespace};
+use moleculer_tests::{Recorder, eventually_some, http_endpoint, unique_namespace};
 use serde_json::{Value, json};
 
 /// Keeps every span the Event exporter sends.
@@ -255,7 +255,7 @@ async fn sampling_follows_the_root() {
 async fn tracing_options_are_checked() {
     for (tracing, says) in [
         (
-            json!({ "enabled": true, "exporter": "Zipkin" }),
+            json!({ "enabled": true, "exporter": "Jaeger" }),
             "later one",
         ),
         (
@@ -497,4 +497,87 @@ async fn event_legacy_spans_reach_a_node_0_14_collector() {
     assert_eq!(keys(&ours), keys(&theirs), "Node 0.14's payload: {theirs}");
     node.stop().await.unwrap();
     rust.stop().await.unwrap();
+}
+
+/// The Zipkin exporter posts Node's v2 payload: ids cut to 16 hex digits, microseconds, the
+/// tags flattened to strings, an error as the `error` tag and annotation.
+#[tokio::test]
+async fn the_zipkin_exporter_posts_nodes_payload() {
+    let (address, mut posted) = http_endpoint().await;
+    let broker = ServiceBroker::builder()
+        .options(
+            serde_json::from_value(json!({ "nodeID": "zipkin-node", "tracing": {
+                "enabled": true,
+                "exporter": { "type": "Zipkin", "options": {
+                    "baseURL": format!("http://{address}"), "interval": 0.1,
+                    "defaultTags": { "app": { "name": "shop" } },
+                    "headers": { "X-Api-Key": "k1" } } } } }))
+            .unwrap(),
+        )
+        .service(Orders)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let _: Value = broker
+        .call("v2.orders.create", json!({ "qty": 3, "sku": ["a", "b"] }))
+        .await
+        .unwrap();
+    broker
+        .call::<Value, _>("v2.orders.fail", json!({}))
+        .await
+        .unwrap_err();
+    let mut spans: Vec<Value> = Vec::new();
+    let mut heads = Vec::new();
+    while spans.len() < 4 {
+        let post = tokio::time::timeout(Duration::from_secs(5), posted.recv())
+            .await
+            .expect("a post to Zipkin")
+            .unwrap();
+        heads.push(post.head);
+        spans.extend(post.body.as_array().cloned().unwrap_or_default());
+    }
+    let head = heads[0].to_ascii_lowercase();
+    assert!(head.starts_with("post /api/v2/spans http/1.1"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert!(head.contains("x-api-key: k1"), "{head}");
+    let create = named(&spans, "action 'v2.orders.create'");
+    let price = named(&spans, "price lookup");
+    assert_eq!(create["kind"], "SERVER");
+    let id = create["id"].as_str().unwrap();
+    assert!(id.len() == 16 && !id.contains('-'), "{id}");
+    assert_eq!(create["traceId"], create["id"]);
+    assert_eq!(create["parentId"], Value::Null);
+    assert_eq!(price["parentId"], create["id"]);
+    assert_eq!(
+        create["localEndpoint"],
+        json!({ "serviceName": "v2.orders" })
+    );
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    assert!(
+        (now_us - create["timestamp"].as_i64().unwrap()).abs() < 10_000_000,
+        "{create}"
+    );
+    assert!(create["duration"].as_i64().unwrap() >= 0);
+    let tags = &create["tags"];
+    assert_eq!(tags["service"], "v2.orders");
+    assert_eq!(tags["span.type"], "action");
+    assert_eq!(tags["app.name"], "shop", "defaultTags, flattened");
+    assert_eq!(tags["action.name"], "v2.orders.create");
+    assert_eq!(tags["params.qty"], "3", "values as strings");
+    assert_eq!(tags["params.sku.1"], "b", "arrays by index");
+    assert_eq!(tags["remoteCall"], "false");
+    assert_eq!(create["debug"], false);
+    let failed = named(&spans, "action 'v2.orders.fail'");
+    assert_eq!(failed["tags"]["error"], "no stock");
+    assert_eq!(failed["tags"]["error.name"], "MoleculerClientError");
+    assert_eq!(failed["tags"]["error.code"], "409");
+    assert_eq!(failed["annotations"][0]["value"], "error");
+    assert_eq!(
+        failed["annotations"][0]["endpoint"],
+        json!({ "serviceName": "v2.orders", "ipv4": "", "port": 0 })
+    );
+    broker.stop().await.unwrap();
 }

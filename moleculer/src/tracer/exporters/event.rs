@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::Mutex;
 use serde_json::{Map, Value};
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
+use super::batch::{self, Batch};
 use crate::broker::WeakBroker;
 use crate::context::EmitOptions;
 use crate::options::OptionsError;
@@ -101,51 +99,26 @@ impl EventExporterOptions {
     }
 }
 
-/// The running exporter: the spans waiting to be sent, and the task sending them (every
-/// `interval`, or as soon as spans wait with `interval: 0`).
+/// The running exporter.
 #[derive(Debug)]
 pub(crate) struct EventExporter {
     options: Arc<EventExporterOptions>,
-    broker: WeakBroker,
-    queue: Arc<Mutex<Vec<SpanData>>>,
-    /// Wakes the sending task when spans wait (`interval: 0`).
-    waiting: Arc<Notify>,
-    sender: JoinHandle<()>,
+    batch: Batch,
 }
 
 impl EventExporter {
     pub(crate) fn start(options: EventExporterOptions, broker: WeakBroker) -> EventExporter {
         let options = Arc::new(options);
-        let queue = Arc::new(Mutex::new(Vec::new()));
-        let waiting = Arc::new(Notify::new());
-        let sender = {
-            let (options, broker, queue, waiting) = (
-                options.clone(),
-                broker.clone(),
-                queue.clone(),
-                waiting.clone(),
-            );
-            tokio::spawn(async move {
-                if options.interval.is_zero() {
-                    loop {
-                        waiting.notified().await;
-                        flush(&options, &broker, &queue).await;
-                    }
-                }
-                let mut ticks = tokio::time::interval(options.interval);
-                ticks.tick().await;
-                loop {
-                    ticks.tick().await;
-                    flush(&options, &broker, &queue).await;
-                }
+        let send: batch::SendBatch = {
+            let options = options.clone();
+            Arc::new(move |spans| {
+                let (options, broker) = (options.clone(), broker.clone());
+                Box::pin(async move { send(&options, &broker, spans).await })
             })
         };
         EventExporter {
+            batch: Batch::start(options.interval, send),
             options,
-            broker,
-            queue,
-            waiting,
-            sender,
         }
     }
 
@@ -171,35 +144,23 @@ impl EventExporter {
             tags.extend(std::mem::take(&mut span.tags));
             span.tags = tags;
         }
-        self.queue.lock().push(span);
-        if self.options.interval.is_zero() {
-            self.waiting.notify_one();
-        }
+        self.batch.push(span);
     }
 
     pub(crate) fn sends_at_once(&self) -> bool {
-        self.options.interval.is_zero()
+        self.batch.sends_at_once()
     }
 
     pub(crate) async fn stop(self) {
-        self.sender.abort();
-        flush(&self.options, &self.broker, &self.queue).await;
+        self.batch.stop().await;
     }
 }
 
-impl Drop for EventExporter {
-    fn drop(&mut self) {
-        self.sender.abort();
-    }
-}
-
-/// Sends the spans waiting, if any.
-async fn flush(options: &EventExporterOptions, broker: &WeakBroker, queue: &Mutex<Vec<SpanData>>) {
-    let spans = std::mem::take(&mut *queue.lock());
-    let Some(broker) = broker.upgrade().filter(|_| !spans.is_empty()) else {
+/// Sends spans as the event, written in Node's shape when they are serialized.
+async fn send(options: &EventExporterOptions, broker: &WeakBroker, spans: Vec<SpanData>) {
+    let Some(broker) = broker.upgrade() else {
         return;
     };
-    // The spans go as they are, written in Node's shape when they are serialized.
     let mut emit = EmitOptions::new();
     emit.groups = options.groups.clone();
     tracing::debug!(

@@ -2,14 +2,17 @@
 //! sends them as the `$tracing.spans` event, which a Node collector service reads as it
 //! reads Node's own; `Console` draws each trace's tree in the log.
 
+mod batch;
 mod console;
 mod event;
 mod event_legacy;
+mod zipkin;
 
 use serde_json::{Map, Value};
 
 pub use console::ConsoleExporterOptions;
 pub use event::EventExporterOptions;
+pub use zipkin::ZipkinExporterOptions;
 
 use super::SpanData;
 use crate::broker::WeakBroker;
@@ -27,6 +30,8 @@ pub enum ExporterConfig {
     /// `EventLegacy` (Node 0.14): each span as Moleculer 0.13's `metrics.trace.span.start`
     /// and `metrics.trace.span.finish` events.
     EventLegacy,
+    /// `Zipkin`: spans posted to Zipkin's v2 API (with the `zipkin` feature).
+    Zipkin(ZipkinExporterOptions),
 }
 
 /// Reads `exporter`: a name, `{type, options}`, or a list of them.
@@ -86,10 +91,14 @@ fn read_exporter(value: &Value, at: &str) -> Result<ExporterConfig, OptionsError
             event_legacy::read_options(&options, &options_at)?;
             Ok(ExporterConfig::EventLegacy)
         }
-        "zipkin" | "jaeger" | "datadog" | "newrelic" => Err(OptionsError::invalid(
+        "zipkin" => Ok(ExporterConfig::Zipkin(ZipkinExporterOptions::from_json(
+            &options,
+            &options_at,
+        )?)),
+        "jaeger" | "datadog" | "newrelic" => Err(OptionsError::invalid(
             at,
             format!(
-                "an exporter of this release: {kind} comes with a later one (Event, EventLegacy and Console are here)"
+                "an exporter of this release: {kind} comes with a later one (Event, EventLegacy, Console and Zipkin are here)"
             ),
         )),
         _ => Err(OptionsError::invalid(
@@ -110,6 +119,9 @@ pub(crate) enum Running {
     Console(console::ConsoleExporter),
     /// The `EventLegacy` exporter.
     EventLegacy(event_legacy::EventLegacyExporter),
+    /// The `Zipkin` exporter.
+    #[cfg(feature = "zipkin")]
+    Zipkin(zipkin::ZipkinExporter),
 }
 
 impl Running {
@@ -118,6 +130,8 @@ impl Running {
             Running::Event(exporter) => exporter.span_started(span),
             Running::Console(exporter) => exporter.span_started(span),
             Running::EventLegacy(exporter) => exporter.span_started(span),
+            #[cfg(feature = "zipkin")]
+            Running::Zipkin(_) => {}
         }
     }
 
@@ -126,6 +140,8 @@ impl Running {
             Running::Event(exporter) => exporter.span_finished(span),
             Running::Console(exporter) => exporter.span_finished(span),
             Running::EventLegacy(exporter) => exporter.span_finished(&span),
+            #[cfg(feature = "zipkin")]
+            Running::Zipkin(exporter) => exporter.span_finished(span),
         }
     }
 
@@ -135,6 +151,8 @@ impl Running {
             Running::Event(exporter) => exporter.sends_at_once(),
             Running::Console(_) => false,
             Running::EventLegacy(_) => true,
+            #[cfg(feature = "zipkin")]
+            Running::Zipkin(exporter) => exporter.sends_at_once(),
         }
     }
 
@@ -144,6 +162,8 @@ impl Running {
             Running::Event(exporter) => exporter.stop().await,
             Running::Console(_) => {}
             Running::EventLegacy(exporter) => exporter.stop().await,
+            #[cfg(feature = "zipkin")]
+            Running::Zipkin(exporter) => exporter.stop().await,
         }
     }
 }
@@ -163,6 +183,15 @@ pub(crate) fn start(config: &ExporterConfig, broker: &WeakBroker) -> Result<Runn
         ))),
         ExporterConfig::EventLegacy => Ok(Running::EventLegacy(
             event_legacy::EventLegacyExporter::start(broker.clone()),
+        )),
+        #[cfg(feature = "zipkin")]
+        ExporterConfig::Zipkin(options) => Ok(Running::Zipkin(zipkin::ZipkinExporter::start(
+            options.clone(),
+        )?)),
+        #[cfg(not(feature = "zipkin"))]
+        ExporterConfig::Zipkin(_) => Err(crate::error::Error::broker_options(
+            "the Zipkin exporter needs the `zipkin` feature of moleculer-rs",
+            None,
         )),
     }
 }
