@@ -581,3 +581,45 @@ async fn the_zipkin_exporter_posts_nodes_payload() {
     );
     broker.stop().await.unwrap();
 }
+
+/// The NewRelic exporter posts the same spans to the trace API, in Zipkin's format with New
+/// Relic's headers, kind and annotations.
+#[tokio::test]
+async fn the_newrelic_exporter_posts_zipkin_spans_with_its_headers() {
+    let (address, mut posted) = http_endpoint().await;
+    let broker = ServiceBroker::builder()
+        .options(
+            serde_json::from_value(json!({ "nodeID": "newrelic-node", "tracing": {
+                "enabled": true,
+                "exporter": { "type": "NewRelic", "options": {
+                    "baseURL": format!("http://{address}"), "insertKey": "nr-key",
+                    "interval": 0 } } } }))
+            .unwrap(),
+        )
+        .service(Orders)
+        .build()
+        .unwrap();
+    broker.start().await.unwrap();
+    let _: Value = broker.call("v2.orders.price", json!({})).await.unwrap();
+    let post = tokio::time::timeout(Duration::from_secs(5), posted.recv())
+        .await
+        .expect("a post to New Relic")
+        .unwrap();
+    let head = post.head.to_ascii_lowercase();
+    assert!(head.starts_with("post /trace/v1 http/1.1"), "{head}");
+    for header in [
+        "api-key: nr-key",
+        "data-format: zipkin",
+        "data-format-version: 2",
+    ] {
+        assert!(head.contains(header), "{header} in {head}");
+    }
+    let span = &post.body[0];
+    assert_eq!(span["name"], "price lookup");
+    assert_eq!(span["kind"], "CONSUMER");
+    assert_eq!(span["annotations"][0]["value"], "sr");
+    assert_eq!(span["annotations"][0]["timestamp"], span["timestamp"]);
+    assert_eq!(span["annotations"][1]["value"], "ss");
+    assert_eq!(span["tags"]["response"], "12.5");
+    broker.stop().await.unwrap();
+}

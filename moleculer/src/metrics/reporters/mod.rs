@@ -334,6 +334,10 @@ pub(crate) fn label_value(value: &Value) -> String {
 pub(crate) struct ReporterContext {
     pub(crate) registry: Arc<MetricRegistry>,
     pub(crate) broker: WeakBroker,
+    #[cfg_attr(
+        not(any(feature = "prometheus", feature = "datadog")),
+        allow(dead_code)
+    )]
     pub(crate) default_labels: Map<String, Value>,
 }
 

@@ -6,12 +6,14 @@ mod batch;
 mod console;
 mod event;
 mod event_legacy;
+mod newrelic;
 mod zipkin;
 
 use serde_json::{Map, Value};
 
 pub use console::ConsoleExporterOptions;
 pub use event::EventExporterOptions;
+pub use newrelic::NewRelicExporterOptions;
 pub use zipkin::ZipkinExporterOptions;
 
 use super::SpanData;
@@ -32,6 +34,8 @@ pub enum ExporterConfig {
     EventLegacy,
     /// `Zipkin`: spans posted to Zipkin's v2 API (with the `zipkin` feature).
     Zipkin(ZipkinExporterOptions),
+    /// `NewRelic`: spans posted to New Relic's trace API (with the `newrelic` feature).
+    NewRelic(NewRelicExporterOptions),
 }
 
 /// Reads `exporter`: a name, `{type, options}`, or a list of them.
@@ -95,10 +99,13 @@ fn read_exporter(value: &Value, at: &str) -> Result<ExporterConfig, OptionsError
             &options,
             &options_at,
         )?)),
-        "jaeger" | "datadog" | "newrelic" => Err(OptionsError::invalid(
+        "newrelic" => Ok(ExporterConfig::NewRelic(
+            NewRelicExporterOptions::from_json(&options, &options_at)?,
+        )),
+        "jaeger" | "datadog" => Err(OptionsError::invalid(
             at,
             format!(
-                "an exporter of this release: {kind} comes with a later one (Event, EventLegacy, Console and Zipkin are here)"
+                "an exporter of this release: {kind} comes with a later one (Event, EventLegacy, Console, Zipkin and NewRelic are here)"
             ),
         )),
         _ => Err(OptionsError::invalid(
@@ -119,9 +126,9 @@ pub(crate) enum Running {
     Console(console::ConsoleExporter),
     /// The `EventLegacy` exporter.
     EventLegacy(event_legacy::EventLegacyExporter),
-    /// The `Zipkin` exporter.
-    #[cfg(feature = "zipkin")]
-    Zipkin(zipkin::ZipkinExporter),
+    /// The `Zipkin` and `NewRelic` exporters.
+    #[cfg(any(feature = "zipkin", feature = "newrelic"))]
+    Posting(zipkin::SpanPoster),
 }
 
 impl Running {
@@ -130,8 +137,8 @@ impl Running {
             Running::Event(exporter) => exporter.span_started(span),
             Running::Console(exporter) => exporter.span_started(span),
             Running::EventLegacy(exporter) => exporter.span_started(span),
-            #[cfg(feature = "zipkin")]
-            Running::Zipkin(_) => {}
+            #[cfg(any(feature = "zipkin", feature = "newrelic"))]
+            Running::Posting(_) => {}
         }
     }
 
@@ -140,8 +147,8 @@ impl Running {
             Running::Event(exporter) => exporter.span_finished(span),
             Running::Console(exporter) => exporter.span_finished(span),
             Running::EventLegacy(exporter) => exporter.span_finished(&span),
-            #[cfg(feature = "zipkin")]
-            Running::Zipkin(exporter) => exporter.span_finished(span),
+            #[cfg(any(feature = "zipkin", feature = "newrelic"))]
+            Running::Posting(exporter) => exporter.span_finished(span),
         }
     }
 
@@ -151,8 +158,8 @@ impl Running {
             Running::Event(exporter) => exporter.sends_at_once(),
             Running::Console(_) => false,
             Running::EventLegacy(_) => true,
-            #[cfg(feature = "zipkin")]
-            Running::Zipkin(exporter) => exporter.sends_at_once(),
+            #[cfg(any(feature = "zipkin", feature = "newrelic"))]
+            Running::Posting(exporter) => exporter.sends_at_once(),
         }
     }
 
@@ -162,8 +169,8 @@ impl Running {
             Running::Event(exporter) => exporter.stop().await,
             Running::Console(_) => {}
             Running::EventLegacy(exporter) => exporter.stop().await,
-            #[cfg(feature = "zipkin")]
-            Running::Zipkin(exporter) => exporter.stop().await,
+            #[cfg(any(feature = "zipkin", feature = "newrelic"))]
+            Running::Posting(exporter) => exporter.stop().await,
         }
     }
 }
@@ -185,9 +192,14 @@ pub(crate) fn start(config: &ExporterConfig, broker: &WeakBroker) -> Result<Runn
             event_legacy::EventLegacyExporter::start(broker.clone()),
         )),
         #[cfg(feature = "zipkin")]
-        ExporterConfig::Zipkin(options) => Ok(Running::Zipkin(zipkin::ZipkinExporter::start(
-            options.clone(),
-        )?)),
+        ExporterConfig::Zipkin(options) => Ok(Running::Posting(zipkin::start(options)?)),
+        #[cfg(feature = "newrelic")]
+        ExporterConfig::NewRelic(options) => Ok(Running::Posting(newrelic::start(options)?)),
+        #[cfg(not(feature = "newrelic"))]
+        ExporterConfig::NewRelic(_) => Err(crate::error::Error::broker_options(
+            "the NewRelic exporter needs the `newrelic` feature of moleculer-rs",
+            None,
+        )),
         #[cfg(not(feature = "zipkin"))]
         ExporterConfig::Zipkin(_) => Err(crate::error::Error::broker_options(
             "the Zipkin exporter needs the `zipkin` feature of moleculer-rs",

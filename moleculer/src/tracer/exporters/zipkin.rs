@@ -2,16 +2,18 @@
 //! Zipkin's v2 API (`POST <baseURL>/api/v2/spans`), as Node writes them: ids without dashes
 //! cut to 16 hex digits, times in microseconds, the tags flattened to strings, an error as
 //! the `error` tag and annotation.
+// Without an HTTP exporter's feature, only the options are read.
+#![cfg_attr(not(any(feature = "zipkin", feature = "newrelic")), allow(dead_code))]
 
-#[cfg(feature = "zipkin")]
+#[cfg(any(feature = "zipkin", feature = "newrelic"))]
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-#[cfg(feature = "zipkin")]
+#[cfg(any(feature = "zipkin", feature = "newrelic"))]
 use super::batch::{Batch, SendBatch};
-#[cfg(feature = "zipkin")]
+#[cfg(any(feature = "zipkin", feature = "newrelic"))]
 use crate::error::{Error, Result};
 use crate::options::OptionsError;
 use crate::tracer::SpanData;
@@ -148,8 +150,33 @@ fn micros(ms: Option<f64>) -> Value {
     ms.map_or(Value::Null, |ms| Value::from((ms * 1000.0).round() as i64))
 }
 
+/// What differs between the exporters that write Zipkin's v2 spans (Zipkin's and New
+/// Relic's).
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    /// `kind` (`SERVER` for Zipkin, `CONSUMER` for New Relic).
+    pub(crate) kind: &'static str,
+    /// New Relic's `sr` and `ss` annotations at the start and the finish.
+    pub(crate) server_annotations: bool,
+    pub(crate) debug: bool,
+    pub(crate) shared: bool,
+    pub(crate) default_tags: Map<String, Value>,
+}
+
+impl ZipkinExporterOptions {
+    pub(crate) fn shape(&self) -> Shape {
+        Shape {
+            kind: "SERVER",
+            server_annotations: false,
+            debug: self.debug,
+            shared: self.shared,
+            default_tags: self.default_tags.clone(),
+        }
+    }
+}
+
 /// The span as Node's `makePayload` writes it.
-pub(crate) fn zipkin_span(span: &SpanData, options: &ZipkinExporterOptions) -> Value {
+pub(crate) fn zipkin_span(span: &SpanData, shape: &Shape) -> Value {
     let service_name = span
         .service
         .as_ref()
@@ -159,6 +186,11 @@ pub(crate) fn zipkin_span(span: &SpanData, options: &ZipkinExporterOptions) -> V
     tags.insert("service".into(), service_name.clone());
     tags.insert("span.type".into(), Value::from(span.kind.name()));
     let mut annotations = Vec::new();
+    if shape.server_annotations {
+        annotations
+            .push(json!({ "timestamp": micros(Some(span.start_time as f64)), "value": "sr" }));
+        annotations.push(json!({ "timestamp": micros(span.finish_time), "value": "ss" }));
+    }
     if let Some(error) = &span.error {
         let message = error
             .get("message")
@@ -171,14 +203,14 @@ pub(crate) fn zipkin_span(span: &SpanData, options: &ZipkinExporterOptions) -> V
             "timestamp": micros(span.finish_time),
         }));
     }
-    flatten_tags(&options.default_tags, "", &mut tags);
+    flatten_tags(&shape.default_tags, "", &mut tags);
     flatten_tags(&span.tags, "", &mut tags);
     if let Some(Value::Object(error)) = &span.error {
         flatten_tags(error, "error", &mut tags);
     }
     json!({
         "name": span.name,
-        "kind": "SERVER",
+        "kind": shape.kind,
         "traceId": zipkin_id(Some(&span.trace_id)),
         "id": zipkin_id(Some(&span.id)),
         "parentId": zipkin_id(span.parent_id.as_deref()),
@@ -188,52 +220,56 @@ pub(crate) fn zipkin_span(span: &SpanData, options: &ZipkinExporterOptions) -> V
         "timestamp": micros(Some(span.start_time as f64)),
         "duration": micros(span.duration),
         "tags": tags,
-        "debug": options.debug,
-        "shared": options.shared,
+        "debug": shape.debug,
+        "shared": shape.shared,
     })
 }
 
-/// The running exporter.
-#[cfg(feature = "zipkin")]
+/// A running exporter posting Zipkin's v2 spans (Zipkin's and New Relic's).
+#[cfg(any(feature = "zipkin", feature = "newrelic"))]
 #[derive(Debug)]
-pub(crate) struct ZipkinExporter {
+pub(crate) struct SpanPoster {
     batch: Batch,
 }
 
-#[cfg(feature = "zipkin")]
-impl ZipkinExporter {
-    /// Starts posting to Zipkin.
+#[cfg(any(feature = "zipkin", feature = "newrelic"))]
+impl SpanPoster {
+    /// Starts posting to `url` every `interval`, with `headers`; `who` names the backend in
+    /// the logs.
     ///
     /// # Errors
     /// A header that cannot be sent, or no HTTP client.
-    pub(crate) fn start(options: ZipkinExporterOptions) -> Result<ZipkinExporter> {
-        let mut headers = reqwest::header::HeaderMap::new();
-        for (name, value) in &options.headers {
+    pub(crate) fn start(
+        who: &'static str,
+        url: String,
+        headers: &Map<String, Value>,
+        interval: Duration,
+        shape: Shape,
+    ) -> Result<SpanPoster> {
+        let mut sent_headers = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
             let (Ok(name), Some(Ok(value))) = (
                 reqwest::header::HeaderName::try_from(name.as_str()),
                 value.as_str().map(reqwest::header::HeaderValue::from_str),
             ) else {
                 return Err(Error::broker_options(
-                    format!("Zipkin exporter: the header `{name}` cannot be sent"),
+                    format!("{who} exporter: the header `{name}` cannot be sent"),
                     None,
                 ));
             };
-            headers.insert(name, value);
+            sent_headers.insert(name, value);
         }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
-            .default_headers(headers)
+            .default_headers(sent_headers)
             .build()
-            .map_err(|err| Error::broker_options(format!("Zipkin exporter: {err}"), None))?;
-        let url = format!("{}/api/v2/spans", options.base_url.trim_end_matches('/'));
-        let interval = options.interval;
-        let options = Arc::new(options);
+            .map_err(|err| Error::broker_options(format!("{who} exporter: {err}"), None))?;
         let send: SendBatch = Arc::new(move |spans: Vec<SpanData>| {
-            let body: Vec<Value> = spans.iter().map(|s| zipkin_span(s, &options)).collect();
+            let body: Vec<Value> = spans.iter().map(|s| zipkin_span(s, &shape)).collect();
             let (client, url) = (client.clone(), url.clone());
-            Box::pin(async move { post(&client, &url, body).await })
+            Box::pin(async move { post(who, &client, &url, body).await })
         });
-        Ok(ZipkinExporter {
+        Ok(SpanPoster {
             batch: Batch::start(interval, send),
         })
     }
@@ -251,8 +287,23 @@ impl ZipkinExporter {
     }
 }
 
+/// Starts the Zipkin exporter.
+///
+/// # Errors
+/// As [`SpanPoster::start`].
 #[cfg(feature = "zipkin")]
-async fn post(client: &reqwest::Client, url: &str, body: Vec<Value>) {
+pub(crate) fn start(options: &ZipkinExporterOptions) -> Result<SpanPoster> {
+    SpanPoster::start(
+        "Zipkin",
+        format!("{}/api/v2/spans", options.base_url.trim_end_matches('/')),
+        &options.headers,
+        options.interval,
+        options.shape(),
+    )
+}
+
+#[cfg(any(feature = "zipkin", feature = "newrelic"))]
+async fn post(who: &str, client: &reqwest::Client, url: &str, body: Vec<Value>) {
     let count = body.len();
     let sent = client
         .post(url)
@@ -262,17 +313,17 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<Value>) {
     match sent {
         Ok(res) if res.status().as_u16() < 400 => tracing::debug!(
             target: "moleculer::tracer",
-            "Tracing spans ({count} spans) are uploaded to Zipkin. Status: {}",
+            "Tracing spans ({count} spans) are uploaded to {who}. Status: {}",
             res.status()
         ),
         Ok(res) => tracing::warn!(
             target: "moleculer::tracer",
-            "Unable to upload tracing spans to Zipkin. Status: {}",
+            "Unable to upload tracing spans to {who}. Status: {}",
             res.status()
         ),
         Err(err) => tracing::warn!(
             target: "moleculer::tracer",
-            "Unable to upload tracing spans to Zipkin. Error: {err}"
+            "Unable to upload tracing spans to {who}. Error: {err}"
         ),
     }
 }
