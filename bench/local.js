@@ -20,6 +20,8 @@
  *   metrics_c1      `validated_c1` with metrics enabled (process metrics off)
  *   tracing_c1      `validated_c1` with tracing enabled: every call sampled, its span sent by the
  *                   Event exporter at once (`interval: 0`)
+ *   debug_off_c1    `validated_c1` on `math.logged`, whose handler logs at `debug`, with the
+ *                   console logger at `warn`: the cost of a log below the level
  *   cache_hit_c1    sequential `await broker.call("math.cached", {a: 1, b: 2})` with the Memory
  *                   cacher: every call after the first is a hit (`cache: {keys: ["a", "b"]}`)
  *   lru_hit_c1      the same with the MemoryLRU cacher
@@ -59,6 +61,7 @@ const ALL_CASES = [
 	"fault_c1",
 	"metrics_c1",
 	"tracing_c1",
+	"debug_off_c1",
 	"cache_hit_c1",
 	"lru_hit_c1",
 	"lru_miss_c1",
@@ -105,6 +108,12 @@ function brokerFor(name) {
 			metrics: { enabled: true, collectProcessMetrics: false }
 		});
 	}
+	if (name === "debug_off_c1") {
+		return new ServiceBroker({
+			...baseOptions,
+			logger: { type: "Console", options: { level: "warn" } }
+		});
+	}
 	if (name === "tracing_c1") {
 		return new ServiceBroker({
 			...baseOptions,
@@ -140,6 +149,13 @@ const mathService = {
 		add: {
 			params: { a: "number", b: "number" },
 			handler(ctx) {
+				return ctx.params.a + ctx.params.b;
+			}
+		},
+		logged: {
+			params: { a: "number", b: "number" },
+			handler(ctx) {
+				this.logger.debug("adding", ctx.params.a, ctx.params.b);
 				return ctx.params.a + ctx.params.b;
 			}
 		},
@@ -207,6 +223,7 @@ const bodies = {
 	fault_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	metrics_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
 	tracing_c1: secs => sequential(i => broker.call("math.add", { a: i, b: 2 }), secs),
+	debug_off_c1: secs => sequential(i => broker.call("math.logged", { a: i, b: 2 }), secs),
 	cache_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
 	lru_hit_c1: secs => sequential(() => broker.call("math.cached", { a: 1, b: 2 }), secs),
 	lru_miss_c1: secs => {

@@ -19,8 +19,8 @@ export BENCH_WARMUP="${BENCH_WARMUP:-0.5}"
 CASES="${BENCH_CASES:-}"
 unset BENCH_CASES BENCH_ITERS
 
-NODE_CASES="plain_c1 validated_c1 validated_c100 emit_c1 mw5_c1 fault_c1 metrics_c1 tracing_c1 cache_hit_c1 lru_hit_c1 lru_miss_c1 redis_hit_c1 redis_miss_c1"
-RUST_CASES="plain_c1 validated_c1 validated_json_c1 validated_c100 validated_c100_ct emit_c1 mw5_c1 fault_c1 metrics_c1 tracing_c1 cache_hit_c1 lru_hit_c1 lru_miss_c1 redis_hit_c1 redis_miss_c1 redis_bare_get_c1"
+NODE_CASES="plain_c1 validated_c1 validated_c100 emit_c1 mw5_c1 fault_c1 metrics_c1 tracing_c1 debug_off_c1 cache_hit_c1 lru_hit_c1 lru_miss_c1 redis_hit_c1 redis_miss_c1"
+RUST_CASES="plain_c1 validated_c1 validated_json_c1 validated_c100 validated_c100_ct emit_c1 mw5_c1 fault_c1 metrics_c1 tracing_c1 debug_off_c1 cache_hit_c1 lru_hit_c1 lru_miss_c1 redis_hit_c1 redis_miss_c1 redis_bare_get_c1"
 pick() { # pick "<known cases>" -> comma list of the requested ones that this side knows
 	local known="$1" out="" c
 	if [ -z "$CASES" ]; then echo "${known// /,}"; return; fi

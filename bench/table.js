@@ -24,6 +24,7 @@ const ROWS = [
 	["mw5_c1", "mw5_c1", "validated `math.add`, c=1, 5 user middlewares (Rust: typed params)"],
 	["metrics_c1", "metrics_c1", "validated `math.add`, c=1, metrics on (Rust: typed params)"],
 	["tracing_c1", "tracing_c1", "validated `math.add`, c=1, tracing on, Event exporter (Rust: typed params)"],
+	["debug_off_c1", "debug_off_c1", "validated `math.logged`, c=1, a `debug` log below the level (Rust: typed params)"],
 	["fault_c1", "fault_c1", "validated `math.add`, c=1, bulkhead + breaker + retry + tracking on (Rust: typed params)"],
 	["cache_hit_c1", "cache_hit_c1", "cached `math.cached`, c=1, Memory cacher, every call a hit (Rust: typed params)"],
 	["lru_hit_c1", "lru_hit_c1", "cached `math.cached`, c=1, MemoryLRU cacher, every call a hit (Rust: typed params)"],

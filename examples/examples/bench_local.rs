@@ -28,6 +28,8 @@
 //!   metrics of every call);
 //! - `tracing_c1`: `validated_c1` with tracing enabled: every call sampled, its span sent by
 //!   the Event exporter at once (`interval: 0`);
+//! - `debug_off_c1`: `validated_c1` on `math.logged`, whose handler has a `debug!` line, with
+//!   a logger at `warn`: the cost of a log below the level;
 //! - `cache_hit_c1`: sequential `math.cached` (`cache = { keys: ["a", "b"] }`) with the same
 //!   typed params and the Memory cacher: every call after the first is a hit;
 //! - `lru_hit_c1`: the same with the MemoryLRU cacher;
@@ -78,6 +80,13 @@ impl Math {
         Ok(ctx.params.a + ctx.params.b)
     }
 
+    /// `add` with a `debug!` line, below the level in `debug_off_c1`.
+    #[action(params = AddParams)]
+    async fn logged(&self, ctx: Context<AddParams>) -> Result<f64> {
+        tracing::debug!(a = ctx.params.a, b = ctx.params.b, "adding");
+        Ok(ctx.params.a + ctx.params.b)
+    }
+
     #[action]
     async fn plain(&self) -> Result<f64> {
         Ok(3.0)
@@ -95,7 +104,7 @@ impl Math {
     }
 }
 
-const CASES: [&str; 16] = [
+const CASES: [&str; 17] = [
     "plain_c1",
     "validated_c1",
     "validated_json_c1",
@@ -106,6 +115,7 @@ const CASES: [&str; 16] = [
     "fault_c1",
     "metrics_c1",
     "tracing_c1",
+    "debug_off_c1",
     "cache_hit_c1",
     "lru_hit_c1",
     "lru_miss_c1",
@@ -194,6 +204,10 @@ async fn new_broker(case: &str, received: Arc<AtomicU64>, seen: Arc<AtomicU64>) 
         )
         .expect("options");
         builder = builder.options(options);
+    }
+    if case == "debug_off_c1" {
+        // A logger at `warn`: the handler's `debug!` is below its level.
+        moleculer::logging::init_with("warn");
     }
     if case == "tracing_c1" {
         let options: moleculer::BrokerOptions = serde_json::from_value(json!({ "tracing": {
@@ -307,6 +321,13 @@ async fn sequential(broker: &ServiceBroker, case: &'static str, run: Run) -> (u6
                     .expect("add")
             })
         }
+        "debug_off_c1" => timed!(|i: u64| async move {
+            let a = (i & 0xFFFF) as f64;
+            broker
+                .call::<f64, _>("math.logged", AddParams { a, b: 2.0 })
+                .await
+                .expect("logged")
+        }),
         "validated_json_c1" => timed!(|i: u64| async move {
             let a = (i & 0xFFFF) as f64;
             broker
