@@ -25,13 +25,28 @@ impl TracingMiddleware {
         })
     }
 
-    /// The handler's own `tracing` key; a malformed one is logged and the handler traced as
-    /// by default.
-    fn own(&self, value: Option<&Value>, what: &str) -> HandlerTracing {
-        HandlerTracing::from_def(value, &format!("{what}.tracing")).unwrap_or_else(|err| {
+    /// Whether a handler is traced (`kind_on`: the tracer's `actions` or `events`, then its
+    /// own `tracing` key), and if so its own span name and its tag rules over the tracer's
+    /// `global` ones. A malformed key is logged and the handler traced as by default.
+    fn traced(
+        &self,
+        kind_on: bool,
+        own: Option<&Value>,
+        what: &str,
+        global: &TagRules,
+    ) -> Option<(Option<String>, Arc<TagRules>)> {
+        if !kind_on {
+            return None;
+        }
+        let own = HandlerTracing::from_def(own, &format!("{what}.tracing")).unwrap_or_else(|err| {
             tracing::error!(target: "moleculer::tracer", "{err}");
             HandlerTracing::from_def(None, "").expect("the default is valid")
-        })
+        });
+        if !own.enabled {
+            return None;
+        }
+        let rules = own.tags.over(global).over(&TagRules::node_default());
+        Some((own.span_name, Arc::new(rules)))
     }
 }
 
@@ -94,20 +109,14 @@ impl Middleware for TracingMiddleware {
     }
 
     fn local_action(&self, next: &ActionHandler, action: &ActionDef) -> Option<ActionHandler> {
-        if !self.tracer.options().actions {
-            return None;
-        }
-        let own = self.own(action.extra.get("tracing"), &action.name);
-        if !own.enabled {
-            return None;
-        }
-        let rules = Arc::new(
-            own.tags
-                .over(&self.tracer.options().action_tags)
-                .over(&TagRules::node_default()),
-        );
-        let span_name: Arc<str> = own
-            .span_name
+        let options = self.tracer.options();
+        let (span_name, rules) = self.traced(
+            options.actions,
+            action.extra.get("tracing"),
+            &action.name,
+            &options.action_tags,
+        )?;
+        let span_name: Arc<str> = span_name
             .unwrap_or_else(|| format!("action '{}'", action.name))
             .into();
         let action_tag = json!({ "name": &*action.name, "rawName": action.raw_name });
@@ -170,23 +179,18 @@ impl Middleware for TracingMiddleware {
     }
 
     fn local_event(&self, next: &EventHandler, event: &EventDef) -> Option<EventHandler> {
-        if !self.tracer.options().events {
-            return None;
-        }
-        let own = self.own(event.extra.get("tracing"), &event.name);
-        if !own.enabled {
-            return None;
-        }
-        let rules = Arc::new(
-            own.tags
-                .over(&self.tracer.options().event_tags)
-                .over(&TagRules::node_default()),
-        );
+        let options = self.tracer.options();
+        let (span_name, rules) = self.traced(
+            options.events,
+            event.extra.get("tracing"),
+            &event.name,
+            &options.event_tags,
+        )?;
         let (tracer, node_id) = (self.tracer.clone(), self.node_id.clone());
         let (pattern, group, span_name) = (
             event.name.clone(),
             event.group.clone(),
-            own.span_name.map(Arc::<str>::from),
+            span_name.map(Arc::<str>::from),
         );
         Some(wrap_event(next, move |ctx, next| {
             let inner = ctx.inner.clone();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::zipkin::Shape;
+use super::zipkin::{Shape, read_shared};
 use crate::options::OptionsError;
 
 /// The `NewRelic` exporter's options.
@@ -60,33 +60,14 @@ impl NewRelicExporterOptions {
                 "insertKey" => {
                     parsed.insert_key = value.as_str().ok_or_else(|| bad("a string"))?.to_owned();
                 }
-                "interval" => {
-                    parsed.interval = value
-                        .as_f64()
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        .map(Duration::from_secs_f64)
-                        .ok_or_else(|| bad("a number of seconds (0: each span at once)"))?;
-                }
-                "payloadOptions" => {
-                    let Value::Object(payload) = value else {
-                        return Err(bad("{debug, shared}"));
-                    };
-                    for (flag, on) in payload {
-                        let on = on
-                            .as_bool()
-                            .ok_or_else(|| bad("{debug, shared}: booleans"))?;
-                        match flag.as_str() {
-                            "debug" => parsed.debug = on,
-                            "shared" => parsed.shared = on,
-                            _ => return Err(bad("{debug, shared}")),
-                        }
-                    }
-                }
-                "defaultTags" => {
-                    parsed.default_tags = value.as_object().cloned().ok_or_else(|| {
-                        bad("an object of tags (a JavaScript function cannot be given here)")
-                    })?;
-                }
+                "interval" | "payloadOptions" | "defaultTags" => read_shared(
+                    key,
+                    value,
+                    at,
+                    &mut parsed.interval,
+                    (&mut parsed.debug, &mut parsed.shared),
+                    &mut parsed.default_tags,
+                )?,
                 _ => {
                     return Err(bad(
                         "an option of the NewRelic exporter (baseURL, insertKey, interval, payloadOptions, defaultTags)",

@@ -67,33 +67,14 @@ impl ZipkinExporterOptions {
                 "baseURL" => {
                     parsed.base_url = value.as_str().ok_or_else(|| bad("a URL"))?.to_owned();
                 }
-                "interval" => {
-                    parsed.interval = value
-                        .as_f64()
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        .map(Duration::from_secs_f64)
-                        .ok_or_else(|| bad("a number of seconds (0: each span at once)"))?;
-                }
-                "payloadOptions" => {
-                    let Value::Object(payload) = value else {
-                        return Err(bad("{debug, shared}"));
-                    };
-                    for (flag, on) in payload {
-                        let on = on
-                            .as_bool()
-                            .ok_or_else(|| bad("{debug, shared}: booleans"))?;
-                        match flag.as_str() {
-                            "debug" => parsed.debug = on,
-                            "shared" => parsed.shared = on,
-                            _ => return Err(bad("{debug, shared}")),
-                        }
-                    }
-                }
-                "defaultTags" => {
-                    parsed.default_tags = value.as_object().cloned().ok_or_else(|| {
-                        bad("an object of tags (a JavaScript function cannot be given here)")
-                    })?;
-                }
+                "interval" | "payloadOptions" | "defaultTags" => read_shared(
+                    key,
+                    value,
+                    at,
+                    &mut parsed.interval,
+                    (&mut parsed.debug, &mut parsed.shared),
+                    &mut parsed.default_tags,
+                )?,
                 "headers" => {
                     let headers = value
                         .as_object()
@@ -110,6 +91,49 @@ impl ZipkinExporterOptions {
         }
         Ok(parsed)
     }
+}
+
+/// Reads one of the options Zipkin's and New Relic's exporters share: `interval`,
+/// `payloadOptions: {debug, shared}` and `defaultTags`.
+pub(crate) fn read_shared(
+    key: &str,
+    value: &Value,
+    at: &str,
+    interval: &mut Duration,
+    (debug, shared): (&mut bool, &mut bool),
+    default_tags: &mut Map<String, Value>,
+) -> std::result::Result<(), OptionsError> {
+    let bad = |why: &str| OptionsError::invalid(&format!("{at}.{key}"), why);
+    match key {
+        "interval" => {
+            *interval = value
+                .as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| bad("a number of seconds (0: each span at once)"))?;
+        }
+        "payloadOptions" => {
+            let Value::Object(payload) = value else {
+                return Err(bad("{debug, shared}"));
+            };
+            for (flag, on) in payload {
+                let on = on
+                    .as_bool()
+                    .ok_or_else(|| bad("{debug, shared}: booleans"))?;
+                match flag.as_str() {
+                    "debug" => *debug = on,
+                    "shared" => *shared = on,
+                    _ => return Err(bad("{debug, shared}")),
+                }
+            }
+        }
+        _ => {
+            *default_tags = value.as_object().cloned().ok_or_else(|| {
+                bad("an object of tags (a JavaScript function cannot be given here)")
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Node's `flattenTags(obj, true, path)`: nested objects and arrays as dotted keys, each
